@@ -1,0 +1,308 @@
+/*
+ * scc_util — see scc_util.h. Everything here is pure or reads one sysfs
+ * file; nothing allocates except scc_edit_distance's small row buffer.
+ */
+#include "scc_util.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+int scc_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return -EINVAL;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 0);
+    if (errno == ERANGE)
+        return -ERANGE;
+    if (*end != '\0' || end == s)
+        return -EINVAL;
+    if (v < min || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+int scc_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s || !isdigit((unsigned char)*s))
+        return -EINVAL;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno == ERANGE)
+        return -ERANGE;
+    if (*end != '\0')
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+int scc_parse_double(const char *s, double min, double max, double *out)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return -EINVAL;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno == ERANGE)
+        return -ERANGE;
+    if (*end != '\0' || end == s || isnan(v))
+        return -EINVAL;
+    if (v < min || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+uint64_t scc_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+size_t scc_strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (size) {
+        size_t c = n < size - 1 ? n : size - 1;
+        memcpy(dst, src, c);
+        dst[c] = '\0';
+    }
+    return n;
+}
+
+void scc_cpuset_zero(struct scc_cpuset *s) { memset(s, 0, sizeof(*s)); }
+
+void scc_cpuset_set(struct scc_cpuset *s, int cpu)
+{
+    if (cpu >= 0 && cpu < SCC_MAX_CPUS)
+        s->bits[cpu / 64] |= 1ull << (cpu % 64);
+}
+
+bool scc_cpuset_isset(const struct scc_cpuset *s, int cpu)
+{
+    if (cpu < 0 || cpu >= SCC_MAX_CPUS)
+        return false;
+    return (s->bits[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+int scc_cpuset_count(const struct scc_cpuset *s)
+{
+    int n = 0;
+    for (size_t i = 0; i < SCC_ARRAY_SIZE(s->bits); i++)
+        n += __builtin_popcountll(s->bits[i]);
+    return n;
+}
+
+int scc_cpuset_first(const struct scc_cpuset *s)
+{
+    for (int c = 0; c < SCC_MAX_CPUS; c++)
+        if (scc_cpuset_isset(s, c))
+            return c;
+    return -1;
+}
+
+int scc_cpuset_parse(const char *s, struct scc_cpuset *out)
+{
+    scc_cpuset_zero(out);
+    if (!s)
+        return -EINVAL;
+    const char *p = s;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (!*p)
+        return -EINVAL;
+    while (*p) {
+        char *end;
+        if (!isdigit((unsigned char)*p))
+            return -EINVAL;
+        errno = 0;
+        long a = strtol(p, &end, 10), b = a;
+        if (errno || a >= SCC_MAX_CPUS)
+            return -ERANGE;
+        p = end;
+        if (*p == '-') {
+            p++;
+            if (!isdigit((unsigned char)*p))
+                return -EINVAL;
+            b = strtol(p, &end, 10);
+            if (errno || b >= SCC_MAX_CPUS)
+                return -ERANGE;
+            if (b < a)
+                return -EINVAL;
+            p = end;
+        }
+        for (long c = a; c <= b; c++)
+            scc_cpuset_set(out, (int)c);
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == ',') {
+            p++;
+            while (isspace((unsigned char)*p))
+                p++;
+            if (!*p)
+                return -EINVAL;
+        } else if (*p) {
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+void scc_cpuset_format(const struct scc_cpuset *s, char *buf, size_t len)
+{
+    size_t off = 0;
+    if (len)
+        buf[0] = '\0';
+    for (int c = 0; c < SCC_MAX_CPUS; c++) {
+        if (!scc_cpuset_isset(s, c))
+            continue;
+        int e = c;
+        while (e + 1 < SCC_MAX_CPUS && scc_cpuset_isset(s, e + 1))
+            e++;
+        int n;
+        if (e == c)
+            n = snprintf(buf + off, len - off, "%s%d", off ? "," : "", c);
+        else
+            n = snprintf(buf + off, len - off, "%s%d-%d", off ? "," : "", c, e);
+        if (n < 0 || (size_t)n >= len - off)
+            return;
+        off += (size_t)n;
+        c = e;
+    }
+}
+
+int scc_cpuset_online(struct scc_cpuset *out)
+{
+    FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+    if (f) {
+        char line[4096];
+        int rc = -EIO;
+        if (fgets(line, sizeof(line), f)) {
+            line[strcspn(line, "\n")] = '\0';
+            rc = scc_cpuset_parse(line, out);
+        }
+        fclose(f);
+        if (rc == 0)
+            return 0;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return -EIO;
+    scc_cpuset_zero(out);
+    for (long c = 0; c < n && c < SCC_MAX_CPUS; c++)
+        scc_cpuset_set(out, (int)c);
+    return 0;
+}
+
+int scc_mac_parse(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    char tail;
+    if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
+                     &v[5], &tail) != 6)
+        return -EINVAL;
+    if (strlen(s) != 17)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)v[i];
+    return 0;
+}
+
+void scc_mac_format(const uint8_t mac[6], char *buf, size_t len)
+{
+    snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+             mac[4], mac[5]);
+}
+
+int scc_ipv4_parse(const char *s, uint32_t *addr)
+{
+    struct in_addr a;
+    if (!s || inet_pton(AF_INET, s, &a) != 1)
+        return -EINVAL;
+    *addr = ntohl(a.s_addr);
+    return 0;
+}
+
+int scc_prefix_parse(const char *s, uint32_t *addr, int *len)
+{
+    char buf[64];
+    if (!s || scc_strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+        return -EINVAL;
+    char *slash = strchr(buf, '/');
+    long l = 32;
+    if (slash) {
+        *slash = '\0';
+        if (scc_parse_long(slash + 1, 0, 32, &l) < 0)
+            return -EINVAL;
+    }
+    uint32_t a;
+    if (scc_ipv4_parse(buf, &a) < 0)
+        return -EINVAL;
+    *addr = a;
+    *len = (int)l;
+    return 0;
+}
+
+void scc_ipv4_format(uint32_t addr, char *buf, size_t len)
+{
+    snprintf(buf, len, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,
+             addr & 0xff);
+}
+
+int scc_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 1000;
+    int row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int best = prev + cost;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+const char *scc_suggest(const char *word, const char *const *candidates, size_t n)
+{
+    const char *best = NULL;
+    int best_d = 1000;
+    for (size_t i = 0; i < n; i++) {
+        int d = scc_edit_distance(word, candidates[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    /* a plausible typo: at most a third of the word differs (and at least 1) */
+    int limit = (int)strlen(word) / 3;
+    if (limit < 1)
+        limit = 1;
+    if (limit > 3)
+        limit = 3;
+    return best_d <= limit ? best : NULL;
+}

@@ -1,0 +1,12 @@
+/*
+ * scc_cmds — the subcommands of `scc`. Each is `int fn(int argc, char **argv)`
+ * with argv[0] = the subcommand name; it returns the process exit status
+ * (0 ok, 1 runtime failure, 2 usage or invalid input). Modules that add a
+ * subcommand declare it here and add one row to the table in scc_main.c.
+ */
+#ifndef SCC_CMDS_H
+#define SCC_CMDS_H
+
+int cmd_validate(int argc, char **argv);
+
+#endif

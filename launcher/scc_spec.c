@@ -1,0 +1,1309 @@
+/*
+ * scc_spec — load, validate and normalise a chain specification.
+ *
+ * Validation never stops at the first problem: each section is checked and
+ * every problem is recorded with its JSON path ("nfs[2].cpu") and a hint,
+ * because a user fixing a spec wants the whole list at once. A field with a
+ * problem keeps its default so that later checks still run.
+ *
+ * Unknown keys are problems too (with a "did you mean"): a misspelt
+ * optional key would otherwise silently fall back to its default.
+ */
+#include "launcher/scc_spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nfs/nf_check.h"
+
+const char *const scc_mode_names[] = {"profile", "runtime", NULL};
+const char *const scc_transport_names[] = {"raw", "udp", NULL};
+const char *const scc_idle_names[] = {"block", "busy", NULL};
+const char *const scc_link_names[] = {"b2b", "bridge", "udp", NULL};
+const char *const scc_env_names[] = {"native", "netns", NULL};
+const char *const scc_nf_type_names[] = {"pipeline", "router", "firewall", "l2fwd",
+                                         "nat", "counter", NULL};
+const char *const scc_policy_names[] = {"other", "batch", "rr", "fifo", "idle", NULL};
+const char *const scc_sched_mode_names[] = {"pinned", "uniprocessor", "chain-order", NULL};
+const char *const scc_reserve_scope_names[] = {"all", "cgroup", "pids", NULL};
+const char *const scc_restart_names[] = {"no", "on-failure", NULL};
+const char *const scc_size_dist_names[] = {"fixed", "imix", "datacenter", NULL};
+
+/* ---- diagnostics ---------------------------------------------------- */
+
+struct scc_diag {
+    char *path;
+    char *msg;
+};
+
+struct scc_diags {
+    struct scc_diag *v;
+    size_t n, cap;
+};
+
+struct scc_diags *scc_diags_new(void) { return calloc(1, sizeof(struct scc_diags)); }
+
+void scc_diags_free(struct scc_diags *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].path);
+        free(d->v[i].msg);
+    }
+    free(d->v);
+    free(d);
+}
+
+size_t scc_diags_count(const struct scc_diags *d) { return d ? d->n : 0; }
+const char *scc_diags_path(const struct scc_diags *d, size_t i) { return d->v[i].path; }
+const char *scc_diags_msg(const struct scc_diags *d, size_t i) { return d->v[i].msg; }
+
+void scc_diags_print(const struct scc_diags *d, void *stdio_file)
+{
+    FILE *f = stdio_file;
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->v[i].path[0])
+            fprintf(f, "%s: %s\n", d->v[i].path, d->v[i].msg);
+        else
+            fprintf(f, "%s\n", d->v[i].msg);
+    }
+}
+
+static void diag(struct scc_diags *d, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void diag(struct scc_diags *d, const char *path, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        void *nv = realloc(d->v, cap * sizeof(*d->v));
+        if (!nv)
+            return; /* out of memory: the load fails on its own allocations */
+        d->v = nv;
+        d->cap = cap;
+    }
+    d->v[d->n].path = strdup(path);
+    d->v[d->n].msg = strdup(msg);
+    if (!d->v[d->n].path || !d->v[d->n].msg) {
+        free(d->v[d->n].path);
+        free(d->v[d->n].msg);
+        return;
+    }
+    d->n++;
+}
+
+/* ---- typed getters ---------------------------------------------------- */
+
+struct ctx {
+    struct scc_diags *d;
+    struct scc_cpuset online;
+    bool skip_files;
+    bool nomem;
+};
+
+#define PATH_MAX_LEN 160
+
+/* Paths are built in a scratch buffer so base may alias out; a path longer
+ * than PATH_MAX_LEN is cut (it is only ever shown to a person). */
+static void subpath(char *out, const char *base, const char *key)
+{
+    char tmp[PATH_MAX_LEN * 2];
+    int n = base[0] ? snprintf(tmp, sizeof(tmp), "%s.%s", base, key)
+                    : snprintf(tmp, sizeof(tmp), "%s", key);
+    if (n < 0)
+        n = 0;
+    tmp[PATH_MAX_LEN - 1] = '\0';
+    memcpy(out, tmp, strlen(tmp) + 1);
+}
+
+static void idxpath(char *out, const char *base, size_t i)
+{
+    char tmp[PATH_MAX_LEN * 2];
+    int n = snprintf(tmp, sizeof(tmp), "%s[%zu]", base, i);
+    if (n < 0)
+        n = 0;
+    tmp[PATH_MAX_LEN - 1] = '\0';
+    memcpy(out, tmp, strlen(tmp) + 1);
+}
+
+static const char *json_type_word(struct json_object *o)
+{
+    switch (json_object_get_type(o)) {
+    case json_type_null: return "null";
+    case json_type_boolean: return "a boolean";
+    case json_type_double: return "a number with a fraction";
+    case json_type_int: return "an integer";
+    case json_type_object: return "an object";
+    case json_type_array: return "an array";
+    case json_type_string: return "a string";
+    }
+    return "a value";
+}
+
+/* Report every key of obj not in allowed[] (NULL-terminated). */
+static void check_keys(struct ctx *c, const char *path, struct json_object *obj,
+                       const char *const *allowed)
+{
+    size_t n = 0;
+    while (allowed[n])
+        n++;
+    json_object_object_foreach(obj, key, val)
+    {
+        (void)val;
+        bool ok = false;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(key, allowed[i]) == 0)
+                ok = true;
+        if (ok)
+            continue;
+        char p[PATH_MAX_LEN];
+        subpath(p, path, key);
+        const char *s = scc_suggest(key, allowed, n);
+        if (s)
+            diag(c->d, p, "unknown key (did you mean '%s'?)", s);
+        else {
+            char list[400] = "";
+            size_t off = 0;
+            for (size_t i = 0; i < n && off < sizeof(list); i++)
+                off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
+                                        allowed[i]);
+            diag(c->d, p, "unknown key (allowed here: %s)", list);
+        }
+    }
+}
+
+static struct json_object *get(struct json_object *obj, const char *key)
+{
+    struct json_object *v = NULL;
+    if (!obj || !json_object_object_get_ex(obj, key, &v))
+        return NULL;
+    return v;
+}
+
+/* String field; returns NULL when absent or wrong type (reported). */
+static const char *get_str(struct ctx *c, const char *path, struct json_object *obj,
+                           const char *key)
+{
+    struct json_object *v = get(obj, key);
+    if (!v)
+        return NULL;
+    if (!json_object_is_type(v, json_type_string)) {
+        char p[PATH_MAX_LEN];
+        subpath(p, path, key);
+        diag(c->d, p, "expected a string, got %s", json_type_word(v));
+        return NULL;
+    }
+    return json_object_get_string(v);
+}
+
+/* Integer field within [min,max]; keeps *out when absent or bad. */
+static void get_int(struct ctx *c, const char *path, struct json_object *obj, const char *key,
+                    long min, long max, long *out)
+{
+    struct json_object *v = get(obj, key);
+    if (!v)
+        return;
+    char p[PATH_MAX_LEN];
+    subpath(p, path, key);
+    if (!json_object_is_type(v, json_type_int)) {
+        diag(c->d, p, "expected an integer, got %s", json_type_word(v));
+        return;
+    }
+    errno = 0;
+    int64_t x = json_object_get_int64(v);
+    if (errno == ERANGE || x < min || x > max) {
+        diag(c->d, p, "%s is out of range %ld..%ld", json_object_to_json_string(v), min, max);
+        return;
+    }
+    *out = (long)x;
+}
+
+/* Number field (integer or fraction) within [min,max]. */
+static void get_num(struct ctx *c, const char *path, struct json_object *obj, const char *key,
+                    double min, double max, double *out)
+{
+    struct json_object *v = get(obj, key);
+    if (!v)
+        return;
+    char p[PATH_MAX_LEN];
+    subpath(p, path, key);
+    if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
+        diag(c->d, p, "expected a number, got %s", json_type_word(v));
+        return;
+    }
+    double x = json_object_get_double(v);
+    if (!(x >= min && x <= max)) {
+        diag(c->d, p, "%s is out of range %g..%g", json_object_to_json_string(v), min, max);
+        return;
+    }
+    *out = x;
+}
+
+/* Enumerated string field; keeps *out when absent or bad. */
+static void get_enum(struct ctx *c, const char *path, struct json_object *obj, const char *key,
+                     const char *const *names, int *out)
+{
+    const char *s = get_str(c, path, obj, key);
+    if (!s)
+        return;
+    size_t n = 0;
+    for (; names[n]; n++)
+        if (strcmp(s, names[n]) == 0) {
+            *out = (int)n;
+            return;
+        }
+    char p[PATH_MAX_LEN], list[256] = "";
+    size_t off = 0;
+    subpath(p, path, key);
+    for (size_t i = 0; i < n && off < sizeof(list); i++)
+        off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", names[i]);
+    const char *sug = scc_suggest(s, names, n);
+    if (sug)
+        diag(c->d, p, "'%s' is not one of %s (did you mean '%s'?)", s, list, sug);
+    else
+        diag(c->d, p, "'%s' is not one of %s", s, list);
+}
+
+static struct json_object *get_obj(struct ctx *c, const char *path, struct json_object *obj,
+                                   const char *key)
+{
+    struct json_object *v = get(obj, key);
+    if (!v)
+        return NULL;
+    if (!json_object_is_type(v, json_type_object)) {
+        char p[PATH_MAX_LEN];
+        subpath(p, path, key);
+        diag(c->d, p, "expected an object, got %s", json_type_word(v));
+        return NULL;
+    }
+    return v;
+}
+
+static struct json_object *get_arr(struct ctx *c, const char *path, struct json_object *obj,
+                                   const char *key)
+{
+    struct json_object *v = get(obj, key);
+    if (!v)
+        return NULL;
+    if (!json_object_is_type(v, json_type_array)) {
+        char p[PATH_MAX_LEN];
+        subpath(p, path, key);
+        diag(c->d, p, "expected an array, got %s", json_type_word(v));
+        return NULL;
+    }
+    return v;
+}
+
+static bool valid_name(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return false;
+    if (!isalnum((unsigned char)s[0]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+            return false;
+    return true;
+}
+
+/* Copy a name field into buf, checking its form. */
+static void get_name(struct ctx *c, const char *path, struct json_object *obj, const char *key,
+                     bool required, char *buf, size_t max)
+{
+    char p[PATH_MAX_LEN];
+    subpath(p, path, key);
+    if (!get(obj, key)) {
+        if (required)
+            diag(c->d, p, "missing (give a name of 1..%zu letters, digits, '-' or '_')", max);
+        return;
+    }
+    const char *s = get_str(c, path, obj, key);
+    if (!s)
+        return;
+    if (!valid_name(s, max)) {
+        diag(c->d, p, "'%s' is not a valid name (1..%zu letters, digits, '-' or '_', "
+                      "starting with a letter or digit)", s, max);
+        return;
+    }
+    scc_strlcpy(buf, s, max + 1);
+}
+
+static void online_text(const struct ctx *c, char *buf, size_t len)
+{
+    scc_cpuset_format(&c->online, buf, len);
+}
+
+/* cpu: integer, array of integers, or "0-3,5" string. */
+static void get_cpus(struct ctx *c, const char *path, struct json_object *obj, const char *key,
+                     struct scc_cpuset *out)
+{
+    struct json_object *v = get(obj, key);
+    if (!v)
+        return;
+    char p[PATH_MAX_LEN], on[128];
+    subpath(p, path, key);
+    online_text(c, on, sizeof(on));
+    struct scc_cpuset set;
+    scc_cpuset_zero(&set);
+    if (json_object_is_type(v, json_type_int)) {
+        int64_t x = json_object_get_int64(v);
+        if (x < 0 || x >= SCC_MAX_CPUS) {
+            diag(c->d, p, "core %lld does not exist (online cores: %s)", (long long)x, on);
+            return;
+        }
+        scc_cpuset_set(&set, (int)x);
+    } else if (json_object_is_type(v, json_type_array)) {
+        size_t n = json_object_array_length(v);
+        if (n == 0) {
+            diag(c->d, p, "empty core list (leave '%s' out to run unpinned)", key);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            struct json_object *e = json_object_array_get_idx(v, i);
+            char ep[PATH_MAX_LEN];
+            idxpath(ep, p, i);
+            if (!json_object_is_type(e, json_type_int)) {
+                diag(c->d, ep, "expected a core number, got %s", json_type_word(e));
+                return;
+            }
+            int64_t x = json_object_get_int64(e);
+            if (x < 0 || x >= SCC_MAX_CPUS) {
+                diag(c->d, ep, "core %lld does not exist (online cores: %s)", (long long)x, on);
+                return;
+            }
+            scc_cpuset_set(&set, (int)x);
+        }
+    } else if (json_object_is_type(v, json_type_string)) {
+        if (scc_cpuset_parse(json_object_get_string(v), &set) < 0) {
+            diag(c->d, p, "'%s' is not a core list (write e.g. 1, [0,1] or \"0-3,6\")",
+                 json_object_get_string(v));
+            return;
+        }
+    } else {
+        diag(c->d, p, "expected a core number, list or \"0-3\" string, got %s",
+             json_type_word(v));
+        return;
+    }
+    for (int cpu = 0; cpu < SCC_MAX_CPUS; cpu++) {
+        if (scc_cpuset_isset(&set, cpu) && !scc_cpuset_isset(&c->online, cpu)) {
+            diag(c->d, p, "core %d does not exist (online cores: %s)", cpu, on);
+            return;
+        }
+    }
+    *out = set;
+}
+
+static char *xstrdup(struct ctx *c, const char *s)
+{
+    char *r = strdup(s);
+    if (!r)
+        c->nomem = true;
+    return r;
+}
+
+/* ---- sections --------------------------------------------------------- */
+
+static void parse_io(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+{
+    static const char *const keys[] = {"transport", "batch", "idle", "udp_port", "vni", NULL};
+    struct json_object *io = get_obj(c, "", root, "io");
+    if (!io)
+        return;
+    check_keys(c, "io", io, keys);
+    int t = (int)ch->io.transport, idle = (int)ch->io.idle;
+    get_enum(c, "io", io, "transport", scc_transport_names, &t);
+    get_enum(c, "io", io, "idle", scc_idle_names, &idle);
+    long batch = ch->io.batch, port = ch->io.udp_port, vni = ch->io.vni;
+    get_int(c, "io", io, "batch", 1, 1024, &batch);
+    get_int(c, "io", io, "udp_port", 1, 65535, &port);
+    get_int(c, "io", io, "vni", 0, 16777215, &vni);
+    ch->io.transport = (enum scc_transport)t;
+    ch->io.idle = (enum scc_idle)idle;
+    ch->io.batch = (unsigned)batch;
+    ch->io.udp_port = (unsigned)port;
+    ch->io.vni = (uint32_t)vni;
+}
+
+static void parse_hosts(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+{
+    static const char *const keys[] = {"address", NULL};
+    struct json_object *hosts = get_obj(c, "", root, "hosts");
+    if (!hosts)
+        return;
+    json_object_object_foreach(hosts, name, val)
+    {
+        char p[PATH_MAX_LEN];
+        subpath(p, "hosts", name);
+        if (!valid_name(name, SCC_NAME_MAX - 1)) {
+            diag(c->d, p, "'%s' is not a valid host name (1..32 letters, digits, '-' or '_')",
+                 name);
+            continue;
+        }
+        if (ch->nhosts == SCC_MAX_HOSTS) {
+            diag(c->d, p, "too many hosts (at most %d)", SCC_MAX_HOSTS);
+            break;
+        }
+        if (!json_object_is_type(val, json_type_object)) {
+            diag(c->d, p, "expected an object like {\"address\": \"10.0.0.1\"}, got %s",
+                 json_type_word(val));
+            continue;
+        }
+        check_keys(c, p, val, keys);
+        struct scc_host_spec *h = &ch->hosts[ch->nhosts++];
+        scc_strlcpy(h->name, name, sizeof(h->name));
+        const char *a = get_str(c, p, val, "address");
+        char ap[PATH_MAX_LEN];
+        subpath(ap, p, "address");
+        if (!get(val, "address"))
+            diag(c->d, ap, "missing (the IPv4 address other hosts reach this one at)");
+        else if (a && scc_ipv4_parse(a, &h->address) < 0)
+            diag(c->d, ap, "'%s' is not an IPv4 address", a);
+    }
+}
+
+static void parse_sched_params(struct ctx *c, const char *path, struct json_object *o,
+                               struct scc_sched_params *sp, bool *rt_given)
+{
+    int pol = (int)sp->policy;
+    long nice = sp->nice, prio = sp->rt_priority;
+    bool prio_given = get(o, "rt_priority") != NULL;
+    bool nice_given = get(o, "nice") != NULL;
+    get_enum(c, path, o, "policy", scc_policy_names, &pol);
+    get_int(c, path, o, "nice", -20, 19, &nice);
+    get_int(c, path, o, "rt_priority", 1, 99, &prio);
+    get_num(c, path, o, "slice_ms", 0.0, 100.0, &sp->slice_ms);
+    if (sp->slice_ms != 0.0 && sp->slice_ms < 0.1) {
+        char p[PATH_MAX_LEN];
+        subpath(p, path, "slice_ms");
+        diag(c->d, p, "%g is below the kernel's minimum slice of 0.1 ms (0 = default)",
+             sp->slice_ms);
+    }
+    bool rt = pol == SCC_POLICY_RR || pol == SCC_POLICY_FIFO;
+    char p[PATH_MAX_LEN];
+    if (prio_given && !rt && get(o, "policy")) {
+        subpath(p, path, "rt_priority");
+        diag(c->d, p, "only meaningful with policy rr or fifo (policy is '%s')",
+             scc_policy_names[pol]);
+    }
+    if (nice_given && rt && get(o, "policy")) {
+        subpath(p, path, "nice");
+        diag(c->d, p, "has no effect with policy '%s' (use rt_priority 1..99)",
+             scc_policy_names[pol]);
+    }
+    sp->policy = (enum scc_policy)pol;
+    sp->nice = (int)nice;
+    sp->rt_priority = (int)prio;
+    if (rt_given)
+        *rt_given = prio_given;
+}
+
+static void parse_scheduler(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+{
+    static const char *const keys[] = {"policy", "nice", "rt_priority", "slice_ms",
+                                       "rr_timeslice_ms", "reserve_cores", "reserve_scope",
+                                       "mode", NULL};
+    struct json_object *s = get_obj(c, "", root, "scheduler");
+    if (!s)
+        return;
+    check_keys(c, "scheduler", s, keys);
+    parse_sched_params(c, "scheduler", s, &ch->sched.defaults, NULL);
+    long ts = ch->sched.rr_timeslice_ms;
+    get_int(c, "scheduler", s, "rr_timeslice_ms", 1, 10000, &ts);
+    ch->sched.rr_timeslice_ms = (unsigned)ts;
+    get_cpus(c, "scheduler", s, "reserve_cores", &ch->sched.reserve_cores);
+    int scope = (int)ch->sched.reserve_scope, mode = (int)ch->sched.mode;
+    get_enum(c, "scheduler", s, "reserve_scope", scc_reserve_scope_names, &scope);
+    get_enum(c, "scheduler", s, "mode", scc_sched_mode_names, &mode);
+    ch->sched.reserve_scope = (enum scc_reserve_scope)scope;
+    ch->sched.mode = (enum scc_sched_mode)mode;
+    if (scc_cpuset_count(&ch->sched.reserve_cores) > 0 &&
+        scc_cpuset_count(&ch->sched.reserve_cores) >= scc_cpuset_count(&c->online)) {
+        char on[128];
+        online_text(c, on, sizeof(on));
+        diag(c->d, "scheduler.reserve_cores",
+             "would reserve every online core (%s); leave at least one for the rest of the "
+             "system", on);
+    }
+}
+
+static void parse_profiler(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+{
+    static const char *const keys[] = {"events", "interval_ms", "calibration", NULL};
+    struct json_object *pr = get_obj(c, "", root, "profiler");
+    if (pr) {
+        check_keys(c, "profiler", pr, keys);
+        long iv = 0;
+        get_int(c, "profiler", pr, "interval_ms", 0, 3600000, &iv);
+        ch->profiler.interval_ms = (unsigned)iv;
+        if (iv > 0 && iv < 10)
+            diag(c->d, "profiler.interval_ms", "%ld ms is too short to read counters "
+                       "meaningfully (use 0 for counting mode, or >= 10)", iv);
+        struct json_object *ev = get_arr(c, "profiler", pr, "events");
+        if (ev) {
+            size_t n = json_object_array_length(ev);
+            if (n == 0)
+                diag(c->d, "profiler.events", "empty list (leave it out for \"default\")");
+            for (size_t i = 0; i < n; i++) {
+                struct json_object *e = json_object_array_get_idx(ev, i);
+                char p[PATH_MAX_LEN];
+                idxpath(p, "profiler.events", i);
+                if (!json_object_is_type(e, json_type_string) ||
+                    !json_object_get_string_len(e)) {
+                    diag(c->d, p, "expected an event or group name, got %s",
+                         json_type_word(e));
+                    continue;
+                }
+                if (ch->profiler.nevents == SCC_MAX_EVENTS) {
+                    diag(c->d, p, "too many events (at most %d)", SCC_MAX_EVENTS);
+                    break;
+                }
+                ch->profiler.events[ch->profiler.nevents++] =
+                    xstrdup(c, json_object_get_string(e));
+            }
+        }
+        const char *cal = get_str(c, "profiler", pr, "calibration");
+        if (cal) {
+            if (!c->skip_files && access(cal, R_OK) != 0)
+                diag(c->d, "profiler.calibration",
+                     "cannot read '%s': %s (write one with `scc bench calibrate -o FILE`)", cal,
+                     strerror(errno));
+            ch->profiler.calibration = xstrdup(c, cal);
+        }
+    }
+    if (ch->profiler.nevents == 0)
+        ch->profiler.events[ch->profiler.nevents++] = xstrdup(c, "default");
+}
+
+static void parse_traffic(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+{
+    static const char *const keys[] = {"rate_pps", "size", "distribution", "duration_s",
+                                       "count", "flows", "warmup_s", NULL};
+    struct scc_traffic_spec *t = &ch->traffic;
+    struct json_object *tr = get_obj(c, "", root, "traffic");
+    if (!tr)
+        return;
+    t->present = true;
+    check_keys(c, "traffic", tr, keys);
+    long rate = (long)t->rate_pps, size = t->size, flows = t->flows, count = (long)t->count;
+    get_int(c, "traffic", tr, "rate_pps", 1, 100000000, &rate);
+    get_int(c, "traffic", tr, "size", 64, 1518, &size);
+    get_int(c, "traffic", tr, "flows", 1, 65536, &flows);
+    get_int(c, "traffic", tr, "count", 0, 1000000000000L, &count);
+    int dist = (int)t->dist;
+    get_enum(c, "traffic", tr, "distribution", scc_size_dist_names, &dist);
+    get_num(c, "traffic", tr, "duration_s", 0.001, 86400, &t->duration_s);
+    get_num(c, "traffic", tr, "warmup_s", 0, 3600, &t->warmup_s);
+    if (get(tr, "size") && dist != SCC_DIST_FIXED)
+        diag(c->d, "traffic.size", "conflicts with distribution '%s' (give one or the other)",
+             scc_size_dist_names[dist]);
+    if (t->warmup_s >= t->duration_s && !get(tr, "count"))
+        diag(c->d, "traffic.warmup_s", "%g s warm-up leaves nothing of the %g s run to measure",
+             t->warmup_s, t->duration_s);
+    t->rate_pps = (uint64_t)rate;
+    t->size = (unsigned)size;
+    t->flows = (unsigned)flows;
+    t->count = (uint64_t)count;
+    t->dist = (enum scc_size_dist)dist;
+}
+
+/* ---- NF types --------------------------------------------------------- */
+
+struct strbuf {
+    char *s;
+    size_t n, cap;
+    bool nomem;
+};
+
+static void sb_add(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct strbuf *b, const char *fmt, ...)
+{
+    if (b->nomem)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->nomem = true;
+            return;
+        }
+        if (b->s && b->n + (size_t)n < b->cap) {
+            b->n += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap : 128) * 2 + (size_t)n;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->nomem = true;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+}
+
+static void parse_mac(struct ctx *c, const char *path, struct json_object *o, const char *key,
+                      bool *has, uint8_t mac[6])
+{
+    const char *s = get_str(c, path, o, key);
+    if (!s)
+        return;
+    if (scc_mac_parse(s, mac) < 0) {
+        char p[PATH_MAX_LEN];
+        subpath(p, path, key);
+        diag(c->d, p, "'%s' is not a MAC address (write 02:00:00:00:00:01)", s);
+        return;
+    }
+    *has = true;
+}
+
+static void parse_routes(struct ctx *c, const char *path, struct json_object *cfg,
+                         struct scc_nf_spec *nf)
+{
+    static const char *const keys[] = {"prefix", "port", "mac", NULL};
+    char rp[PATH_MAX_LEN];
+    subpath(rp, path, "routes");
+    struct json_object *routes = get_arr(c, path, cfg, "routes");
+    if (!routes) {
+        if (!get(cfg, "routes"))
+            diag(c->d, rp, "missing (a router needs at least one route, e.g. "
+                           "{\"prefix\": \"0.0.0.0/0\"})");
+        return;
+    }
+    size_t n = json_object_array_length(routes);
+    if (n == 0) {
+        diag(c->d, rp, "empty (a router needs at least one route)");
+        return;
+    }
+    if (n > SCC_MAX_ROUTES) {
+        diag(c->d, rp, "%zu routes; at most %d", n, SCC_MAX_ROUTES);
+        return;
+    }
+    nf->routes = calloc(n, sizeof(*nf->routes));
+    if (!nf->routes) {
+        c->nomem = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *r = json_object_array_get_idx(routes, i);
+        char p[PATH_MAX_LEN], fp[PATH_MAX_LEN];
+        idxpath(p, rp, i);
+        if (!json_object_is_type(r, json_type_object)) {
+            diag(c->d, p, "expected an object like {\"prefix\": \"10.0.0.0/8\", \"port\": 0}");
+            continue;
+        }
+        check_keys(c, p, r, keys);
+        struct scc_route *rt = &nf->routes[nf->nroutes++];
+        const char *pre = get_str(c, p, r, "prefix");
+        subpath(fp, p, "prefix");
+        if (!get(r, "prefix"))
+            diag(c->d, fp, "missing (write e.g. \"10.1.0.0/16\")");
+        else if (pre && scc_prefix_parse(pre, &rt->prefix, &rt->len) < 0)
+            diag(c->d, fp, "'%s' is not an IPv4 prefix (write e.g. \"10.1.0.0/16\")", pre);
+        else if (pre) {
+            uint32_t mask = rt->len ? ~0u << (32 - rt->len) : 0;
+            if (rt->prefix & ~mask)
+                diag(c->d, fp, "'%s' has host bits set beyond /%d", pre, rt->len);
+            rt->prefix &= mask;
+            for (int k = 0; k < nf->nroutes - 1; k++)
+                if (nf->routes[k].prefix == rt->prefix && nf->routes[k].len == rt->len)
+                    diag(c->d, fp, "duplicates routes[%d]", k);
+        }
+        long port = 0;
+        get_int(c, p, r, "port", 0, 15, &port);
+        rt->port = (int)port;
+        parse_mac(c, p, r, "mac", &rt->has_mac, rt->mac);
+    }
+}
+
+static void parse_rules(struct ctx *c, const char *path, struct json_object *cfg,
+                        struct scc_nf_spec *nf)
+{
+    char rp[PATH_MAX_LEN];
+    subpath(rp, path, "rules");
+    struct json_object *rules = get_arr(c, path, cfg, "rules");
+    if (!rules) {
+        if (!get(cfg, "rules"))
+            diag(c->d, rp, "missing (a firewall needs rules, e.g. [\"allow udp\", \"deny all\"])");
+        return;
+    }
+    size_t n = json_object_array_length(rules);
+    if (n == 0) {
+        diag(c->d, rp, "empty (a firewall needs at least one rule)");
+        return;
+    }
+    nf->rules = calloc(n, sizeof(char *));
+    if (!nf->rules) {
+        c->nomem = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *r = json_object_array_get_idx(rules, i);
+        char p[PATH_MAX_LEN];
+        idxpath(p, rp, i);
+        if (!json_object_is_type(r, json_type_string) || !json_object_get_string_len(r)) {
+            diag(c->d, p, "expected a rule string like \"allow udp dst port 5000\"");
+            continue;
+        }
+        const char *s = json_object_get_string(r);
+        if (strpbrk(s, ",;()") && strchr(s, ',')) {
+            diag(c->d, p, "a rule cannot contain ',' (give each rule as its own string)");
+            continue;
+        }
+        nf->rules[nf->nrules++] = xstrdup(c, s);
+    }
+}
+
+static void parse_nat(struct ctx *c, const char *path, struct json_object *cfg,
+                      struct scc_nf_spec *nf)
+{
+    nf->nat_port_lo = 1024;
+    nf->nat_port_hi = 65535;
+    nf->nat_timeout_s = 60;
+    char p[PATH_MAX_LEN];
+    subpath(p, path, "pool");
+    const char *pool = get_str(c, path, cfg, "pool");
+    if (!get(cfg, "pool")) {
+        diag(c->d, p, "missing (the public source address or range, e.g. \"203.0.113.1\" or "
+                      "\"203.0.113.1-203.0.113.4\")");
+    } else if (pool) {
+        char buf[64];
+        scc_strlcpy(buf, pool, sizeof(buf));
+        char *dash = strchr(buf, '-');
+        if (dash)
+            *dash = '\0';
+        if (scc_ipv4_parse(buf, &nf->nat_addr_lo) < 0 ||
+            (dash && scc_ipv4_parse(dash + 1, &nf->nat_addr_hi) < 0))
+            diag(c->d, p, "'%s' is not an address or range (write \"203.0.113.1\" or "
+                          "\"203.0.113.1-203.0.113.4\")", pool);
+        else if (!dash)
+            nf->nat_addr_hi = nf->nat_addr_lo;
+        else if (nf->nat_addr_hi < nf->nat_addr_lo)
+            diag(c->d, p, "the range '%s' ends before it starts", pool);
+        else if (nf->nat_addr_hi - nf->nat_addr_lo > 255)
+            diag(c->d, p, "the range '%s' has more than 256 addresses", pool);
+    }
+    const char *ports = get_str(c, path, cfg, "ports");
+    if (ports) {
+        subpath(p, path, "ports");
+        unsigned lo, hi;
+        char tail;
+        if (sscanf(ports, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1 || hi > 65535 || lo > hi)
+            diag(c->d, p, "'%s' is not a port range within 1-65535 (write \"1024-65535\")",
+                 ports);
+        else {
+            nf->nat_port_lo = lo;
+            nf->nat_port_hi = hi;
+        }
+    }
+    long to = nf->nat_timeout_s;
+    get_int(c, path, cfg, "timeout_s", 1, 86400, &to);
+    nf->nat_timeout_s = (unsigned)to;
+}
+
+static void mac_arg(struct strbuf *b, const char *what, const uint8_t mac[6])
+{
+    char m[32];
+    scc_mac_format(mac, m, sizeof(m));
+    sb_add(b, "%s %s", what, m);
+}
+
+/* Build the pipeline string a typed NF stands for (docs/elements.md). */
+static char *expand_type(struct ctx *c, struct scc_nf_spec *nf)
+{
+    struct strbuf b = {0};
+    bool rewrite = nf->has_src_mac || nf->has_dst_mac;
+    switch (nf->type) {
+    case SCC_NF_ROUTER: {
+        int maxport = 0;
+        sb_add(&b, "rt :: StaticIPLookup(");
+        for (int i = 0; i < nf->nroutes; i++) {
+            char a[20], m[24];
+            scc_ipv4_format(nf->routes[i].prefix, a, sizeof(a));
+            sb_add(&b, "%s%s/%d %d", i ? ", " : "", a, nf->routes[i].len, nf->routes[i].port);
+            if (nf->routes[i].has_mac) {
+                scc_mac_format(nf->routes[i].mac, m, sizeof(m));
+                sb_add(&b, " %s", m);
+            }
+            if (nf->routes[i].port > maxport)
+                maxport = nf->routes[i].port;
+        }
+        sb_add(&b, "); FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL");
+        if (nf->has_src_mac) {
+            sb_add(&b, " -> EtherRewrite(");
+            mac_arg(&b, "SRC", nf->src_mac);
+            sb_add(&b, ")");
+        }
+        sb_add(&b, " -> ToIO");
+        for (int p = 1; p <= maxport; p++)
+            sb_add(&b, "; rt[%d] -> Discard", p);
+        break;
+    }
+    case SCC_NF_FIREWALL:
+        sb_add(&b, "FromIO -> CheckIPHeader -> IPFilter(");
+        for (int i = 0; i < nf->nrules; i++)
+            sb_add(&b, "%s%s", i ? ", " : "", nf->rules[i]);
+        sb_add(&b, ") -> ToIO");
+        break;
+    case SCC_NF_L2FWD:
+        sb_add(&b, "FromIO");
+        if (rewrite) {
+            sb_add(&b, " -> EtherRewrite(");
+            if (nf->has_src_mac)
+                mac_arg(&b, "SRC", nf->src_mac);
+            if (nf->has_dst_mac) {
+                if (nf->has_src_mac)
+                    sb_add(&b, ", ");
+                mac_arg(&b, "DST", nf->dst_mac);
+            }
+            sb_add(&b, ")");
+        }
+        sb_add(&b, " -> ToIO");
+        break;
+    case SCC_NF_NAT: {
+        char lo[20], hi[20];
+        scc_ipv4_format(nf->nat_addr_lo, lo, sizeof(lo));
+        scc_ipv4_format(nf->nat_addr_hi, hi, sizeof(hi));
+        sb_add(&b, "FromIO -> CheckIPHeader -> NAT(ADDR %s", lo);
+        if (nf->nat_addr_hi != nf->nat_addr_lo)
+            sb_add(&b, "-%s", hi);
+        sb_add(&b, ", PORTS %u-%u, TIMEOUT %u) -> ToIO", nf->nat_port_lo, nf->nat_port_hi,
+               nf->nat_timeout_s);
+        break;
+    }
+    case SCC_NF_COUNTER:
+        sb_add(&b, "FromIO -> Counter -> ToIO");
+        break;
+    case SCC_NF_PIPELINE:
+        break;
+    }
+    if (b.nomem) {
+        free(b.s);
+        c->nomem = true;
+        return NULL;
+    }
+    return b.s;
+}
+
+static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct scc_chain *ch)
+{
+    static const char *const keys[] = {"name", "type", "pipeline", "config", "env", "cpu",
+                                       "host", "sched", "restart", NULL};
+    static const char *const sched_keys[] = {"policy", "nice", "rt_priority", "slice_ms", NULL};
+    static const char *const cfg_keys[][5] = {
+        [SCC_NF_ROUTER] = {"routes", "src_mac", NULL},
+        [SCC_NF_FIREWALL] = {"rules", NULL},
+        [SCC_NF_L2FWD] = {"src_mac", "dst_mac", NULL},
+        [SCC_NF_NAT] = {"pool", "ports", "timeout_s", NULL},
+        [SCC_NF_COUNTER] = {NULL},
+    };
+    char path[PATH_MAX_LEN], p[PATH_MAX_LEN];
+    idxpath(path, "nfs", idx);
+    struct scc_nf_spec *nf = &ch->nfs[ch->nnfs++];
+    nf->env = SCC_ENV_NETNS;
+    nf->sched = ch->sched.defaults;
+    if (!json_object_is_type(o, json_type_object)) {
+        diag(c->d, path, "expected an object like {\"name\": \"fw\", \"type\": \"firewall\", ...}");
+        return;
+    }
+    check_keys(c, path, o, keys);
+    get_name(c, path, o, "name", true, nf->name, SCC_NAME_MAX - 1);
+    for (int i = 0; i < ch->nnfs - 1; i++)
+        if (nf->name[0] && strcmp(ch->nfs[i].name, nf->name) == 0) {
+            subpath(p, path, "name");
+            diag(c->d, p, "'%s' is already the name of nfs[%d] (NF names must be unique)",
+                 nf->name, i);
+        }
+    int env = (int)nf->env, restart = (int)nf->restart;
+    get_enum(c, path, o, "env", scc_env_names, &env);
+    get_enum(c, path, o, "restart", scc_restart_names, &restart);
+    nf->env = (enum scc_env)env;
+    nf->restart = (enum scc_restart)restart;
+    get_cpus(c, path, o, "cpu", &nf->cpus);
+
+    const char *host = get_str(c, path, o, "host");
+    if (host) {
+        subpath(p, path, "host");
+        bool found = false;
+        const char *names[SCC_MAX_HOSTS];
+        for (int i = 0; i < ch->nhosts; i++) {
+            names[i] = ch->hosts[i].name;
+            if (strcmp(ch->hosts[i].name, host) == 0)
+                found = true;
+        }
+        if (found)
+            scc_strlcpy(nf->host, host, sizeof(nf->host));
+        else if (ch->nhosts == 0)
+            diag(c->d, p, "host '%s' is not defined (add it to the top-level \"hosts\" object "
+                          "with its address)", host);
+        else {
+            const char *s = scc_suggest(host, names, (size_t)ch->nhosts);
+            char list[256] = "";
+            size_t off = 0;
+            for (int i = 0; i < ch->nhosts && off < sizeof(list); i++)
+                off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
+                                        names[i]);
+            if (s)
+                diag(c->d, p, "host '%s' is not defined (did you mean '%s'?)", host, s);
+            else
+                diag(c->d, p, "host '%s' is not defined (defined hosts: %s)", host, list);
+        }
+    }
+
+    struct json_object *so = get_obj(c, path, o, "sched");
+    if (so) {
+        subpath(p, path, "sched");
+        check_keys(c, p, so, sched_keys);
+        /* overriding the policy resets the priority fields the default set */
+        if (get(so, "policy")) {
+            nf->sched.rt_priority = 0;
+            nf->sched.nice = 0;
+        }
+        parse_sched_params(c, p, so, &nf->sched, NULL);
+    }
+    if ((nf->sched.policy == SCC_POLICY_RR || nf->sched.policy == SCC_POLICY_FIFO) &&
+        nf->sched.rt_priority == 0)
+        nf->sched.rt_priority = 1;
+    if (nf->sched.policy != SCC_POLICY_RR && nf->sched.policy != SCC_POLICY_FIFO)
+        nf->sched.rt_priority = 0;
+
+    struct json_object *tv = get(o, "type"), *pv = get(o, "pipeline");
+    if (tv && pv) {
+        diag(c->d, path, "give either \"type\" or \"pipeline\", not both");
+        return;
+    }
+    if (!tv && !pv) {
+        diag(c->d, path, "missing \"type\" (router, firewall, l2fwd, nat, counter) or "
+                         "\"pipeline\" (a Click-style element string)");
+        return;
+    }
+    if (pv) {
+        nf->type = SCC_NF_PIPELINE;
+        subpath(p, path, "pipeline");
+        const char *s = get_str(c, path, o, "pipeline");
+        if (get(o, "config"))
+            diag(c->d, path, "\"config\" goes with \"type\"; a pipeline carries its arguments "
+                             "inside the string");
+        if (!s)
+            return;
+        char err[256];
+        if (nf_pipeline_validate(s, err, sizeof(err)) < 0)
+            diag(c->d, p, "%s", err);
+        nf->pipeline = xstrdup(c, s);
+        return;
+    }
+    int type = -1;
+    get_enum(c, path, o, "type", scc_nf_type_names + 1, &type);
+    if (type < 0)
+        return;
+    nf->type = (enum scc_nf_type)(type + 1);
+    struct json_object *cfg = get_obj(c, path, o, "config");
+    char cp[PATH_MAX_LEN];
+    subpath(cp, path, "config");
+    if (cfg)
+        check_keys(c, cp, cfg, cfg_keys[nf->type]);
+    struct json_object *empty = NULL;
+    if (!cfg) {
+        empty = json_object_new_object();
+        cfg = empty;
+    }
+    switch (nf->type) {
+    case SCC_NF_ROUTER:
+        parse_routes(c, cp, cfg, nf);
+        parse_mac(c, cp, cfg, "src_mac", &nf->has_src_mac, nf->src_mac);
+        break;
+    case SCC_NF_FIREWALL:
+        parse_rules(c, cp, cfg, nf);
+        break;
+    case SCC_NF_L2FWD:
+        parse_mac(c, cp, cfg, "src_mac", &nf->has_src_mac, nf->src_mac);
+        parse_mac(c, cp, cfg, "dst_mac", &nf->has_dst_mac, nf->dst_mac);
+        break;
+    case SCC_NF_NAT:
+        parse_nat(c, cp, cfg, nf);
+        break;
+    default:
+        break;
+    }
+    json_object_put(empty);
+    size_t before = scc_diags_count(c->d);
+    (void)before;
+    nf->pipeline = expand_type(c, nf);
+    if (nf->pipeline) {
+        char err[256];
+        if (nf_pipeline_validate(nf->pipeline, err, sizeof(err)) < 0)
+            diag(c->d, cp, "%s", err);
+    }
+}
+
+static void parse_nfs(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+{
+    struct json_object *nfs = get(root, "nfs");
+    if (!nfs) {
+        diag(c->d, "nfs", "missing (a chain needs at least one NF, e.g. "
+                          "[{\"name\": \"fw\", \"type\": \"firewall\", ...}])");
+        return;
+    }
+    if (!json_object_is_type(nfs, json_type_array)) {
+        diag(c->d, "nfs", "expected an array of NFs, got %s", json_type_word(nfs));
+        return;
+    }
+    size_t n = json_object_array_length(nfs);
+    if (n == 0) {
+        diag(c->d, "nfs", "empty (a chain needs at least one NF)");
+        return;
+    }
+    if (n > SCC_MAX_NFS) {
+        diag(c->d, "nfs", "%zu NFs; at most %d", n, SCC_MAX_NFS);
+        n = SCC_MAX_NFS;
+    }
+    for (size_t i = 0; i < n; i++)
+        parse_nf(c, json_object_array_get_idx(nfs, i), i, ch);
+    /* a chain split across hosts: every NF must name its host */
+    int named = 0;
+    for (int i = 0; i < ch->nnfs; i++)
+        if (ch->nfs[i].host[0] || get(json_object_array_get_idx(nfs, (size_t)i), "host"))
+            named++;
+    if (named && named != ch->nnfs)
+        for (int i = 0; i < ch->nnfs; i++)
+            if (!get(json_object_array_get_idx(nfs, (size_t)i), "host")) {
+                char p[PATH_MAX_LEN];
+                idxpath(p, "nfs", (size_t)i);
+                subpath(p, p, "host");
+                diag(c->d, p, "missing (when some NFs name a host, all must)");
+            }
+    if (ch->nhosts > 0 && named == 0)
+        diag(c->d, "hosts", "defined, but no NF names a host (add \"host\" to each NF, or "
+                            "remove \"hosts\")");
+}
+
+static void set_defaults(struct scc_chain *ch)
+{
+    memset(ch, 0, sizeof(*ch));
+    ch->mode = SCC_MODE_RUNTIME;
+    ch->io.transport = SCC_TRANSPORT_RAW;
+    ch->io.batch = 32;
+    ch->io.idle = SCC_IDLE_BLOCK;
+    ch->io.udp_port = 4789;
+    ch->io.vni = 1;
+    ch->interconnect = SCC_LINK_B2B;
+    ch->sched.defaults.policy = SCC_POLICY_OTHER;
+    ch->sched.reserve_scope = SCC_RESERVE_PIDS;
+    ch->sched.mode = SCC_SCHED_PINNED;
+    ch->traffic.rate_pps = 10000;
+    ch->traffic.size = 64;
+    ch->traffic.dist = SCC_DIST_FIXED;
+    ch->traffic.duration_s = 5;
+    ch->traffic.flows = 1;
+    ch->traffic.warmup_s = 0.5;
+}
+
+static void parse_root(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+{
+    static const char *const keys[] = {"name", "mode", "io", "interconnect", "hosts", "nfs",
+                                       "scheduler", "profiler", "traffic", NULL};
+    if (!json_object_is_type(root, json_type_object)) {
+        diag(c->d, "", "the chain must be a JSON object, got %s", json_type_word(root));
+        return;
+    }
+    check_keys(c, "", root, keys);
+    get_name(c, "", root, "name", true, ch->name, SCC_NAME_MAX - 1);
+    int mode = (int)ch->mode, link = (int)ch->interconnect;
+    get_enum(c, "", root, "mode", scc_mode_names, &mode);
+    get_enum(c, "", root, "interconnect", scc_link_names, &link);
+    ch->mode = (enum scc_mode)mode;
+    ch->interconnect = (enum scc_link)link;
+    parse_io(c, root, ch);
+    parse_hosts(c, root, ch);
+    parse_scheduler(c, root, ch); /* before NFs: they inherit its defaults */
+    parse_nfs(c, root, ch);
+    parse_profiler(c, root, ch);
+    parse_traffic(c, root, ch);
+    if (ch->interconnect == SCC_LINK_UDP && ch->io.transport != SCC_TRANSPORT_UDP)
+        diag(c->d, "io.transport", "interconnect 'udp' carries frames in VXLAN; set "
+                                   "io.transport to \"udp\" as well");
+    if (ch->io.transport == SCC_TRANSPORT_UDP && ch->interconnect != SCC_LINK_UDP)
+        diag(c->d, "interconnect", "io.transport 'udp' needs interconnect \"udp\" (VXLAN hops)");
+    if (ch->nhosts > 1 && ch->interconnect != SCC_LINK_UDP)
+        diag(c->d, "interconnect", "a chain across %d hosts needs interconnect \"udp\"",
+             ch->nhosts);
+    if (ch->sched.mode == SCC_SCHED_CHAIN_ORDER)
+        for (int i = 0; i < ch->nnfs; i++)
+            if (ch->nfs[i].sched.policy != SCC_POLICY_FIFO &&
+                ch->nfs[i].sched.policy != SCC_POLICY_RR) {
+                char p[PATH_MAX_LEN];
+                snprintf(p, sizeof(p), "nfs[%d].sched.policy", i);
+                diag(c->d, p, "chain-order mode runs NFs under fifo or rr (set "
+                              "scheduler.policy to \"fifo\")");
+                break;
+            }
+}
+
+/* offset -> "line L, column C" */
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+struct scc_chain *scc_spec_load_string(const char *json, const struct scc_spec_opts *opts,
+                                       struct scc_diags *diags)
+{
+    struct ctx c = {.d = diags};
+    if (opts && opts->online)
+        c.online = *opts->online;
+    else if (scc_cpuset_online(&c.online) < 0)
+        scc_cpuset_set(&c.online, 0);
+    c.skip_files = opts && opts->skip_file_checks;
+
+    size_t start = diags->n;
+    struct json_tokener *tok = json_tokener_new();
+    if (!tok) {
+        errno = ENOMEM;
+        diag(diags, "", "out of memory");
+        return NULL;
+    }
+    size_t len = strlen(json);
+    struct json_object *root = json_tokener_parse_ex(tok, json, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    if (!root || jerr != json_tokener_success) {
+        int line, col;
+        line_col(json, end, &line, &col);
+        if (jerr == json_tokener_continue || jerr == json_tokener_success)
+            diag(diags, "", "line %d, column %d: JSON ends too early (unclosed object, array "
+                            "or string?)", line, col);
+        else
+            diag(diags, "", "line %d, column %d: JSON syntax error: %s", line, col,
+                 json_tokener_error_desc(jerr));
+        json_object_put(root);
+        json_tokener_free(tok);
+        return NULL;
+    }
+    /* trailing garbage after the top-level value */
+    while (end < len && isspace((unsigned char)json[end]))
+        end++;
+    if (end < len) {
+        int line, col;
+        line_col(json, end, &line, &col);
+        diag(diags, "", "line %d, column %d: unexpected text after the end of the JSON value",
+             line, col);
+        json_object_put(root);
+        json_tokener_free(tok);
+        return NULL;
+    }
+    json_tokener_free(tok);
+
+    struct scc_chain *ch = malloc(sizeof(*ch));
+    if (!ch) {
+        json_object_put(root);
+        errno = ENOMEM;
+        diag(diags, "", "out of memory");
+        return NULL;
+    }
+    set_defaults(ch);
+    parse_root(&c, root, ch);
+    json_object_put(root);
+    if (c.nomem) {
+        diag(diags, "", "out of memory");
+        errno = ENOMEM;
+    }
+    if (diags->n > start || c.nomem) {
+        scc_chain_free(ch);
+        if (!c.nomem)
+            errno = EINVAL;
+        return NULL;
+    }
+    return ch;
+}
+
+struct scc_chain *scc_spec_load_file(const char *path, const struct scc_spec_opts *opts,
+                                     struct scc_diags *diags)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        int e = errno;
+        diag(diags, "", "cannot open '%s': %s", path, strerror(e));
+        errno = e;
+        return NULL;
+    }
+    struct strbuf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (b.n + n + 1 > 16 * 1024 * 1024) {
+            fclose(f);
+            free(b.s);
+            diag(diags, "", "'%s' is larger than 16 MiB; is it really a chain spec?", path);
+            errno = EFBIG;
+            return NULL;
+        }
+        sb_add(&b, "%.*s", (int)n, chunk);
+    }
+    bool rerr = ferror(f);
+    fclose(f);
+    if (rerr || b.nomem) {
+        free(b.s);
+        diag(diags, "", "cannot read '%s'", path);
+        errno = EIO;
+        return NULL;
+    }
+    if (memchr(b.s ? b.s : "", '\0', b.n)) {
+        free(b.s);
+        diag(diags, "", "'%s' contains NUL bytes; it is not a JSON text file", path);
+        errno = EINVAL;
+        return NULL;
+    }
+    struct scc_chain *ch = scc_spec_load_string(b.s ? b.s : "", opts, diags);
+    free(b.s);
+    return ch;
+}
+
+void scc_chain_free(struct scc_chain *ch)
+{
+    if (!ch)
+        return;
+    for (int i = 0; i < ch->nnfs; i++) {
+        struct scc_nf_spec *nf = &ch->nfs[i];
+        free(nf->pipeline);
+        free(nf->routes);
+        for (int r = 0; r < nf->nrules; r++)
+            free(nf->rules[r]);
+        free(nf->rules);
+    }
+    for (int i = 0; i < ch->profiler.nevents; i++)
+        free(ch->profiler.events[i]);
+    free(ch->profiler.calibration);
+    free(ch);
+}
+
+const struct scc_nf_spec *scc_chain_find_nf(const struct scc_chain *ch, const char *name)
+{
+    for (int i = 0; i < ch->nnfs; i++)
+        if (strcmp(ch->nfs[i].name, name) == 0)
+            return &ch->nfs[i];
+    return NULL;
+}

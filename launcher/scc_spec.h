@@ -1,0 +1,180 @@
+/*
+ * scc_spec — the chain specification: JSON in, one validated, normalised
+ * struct out (every default filled in), or every problem found, each with
+ * the JSON path where it is and a hint.
+ *
+ * The field-by-field reference is docs/chain-spec.md. The struct is plain
+ * data read by every part of SCC (launcher, NF process, scheduler,
+ * profiler); only this module writes it.
+ */
+#ifndef SCC_SPEC_H
+#define SCC_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/scc_util.h"
+
+struct json_object;
+
+#define SCC_NAME_MAX 33      /* chain, NF and host names: 1..32 characters */
+#define SCC_MAX_NFS 64
+#define SCC_MAX_HOSTS 16
+#define SCC_MAX_ROUTES 1024
+
+enum scc_mode { SCC_MODE_PROFILE, SCC_MODE_RUNTIME };
+enum scc_transport { SCC_TRANSPORT_RAW, SCC_TRANSPORT_UDP };
+enum scc_idle { SCC_IDLE_BLOCK, SCC_IDLE_BUSY };
+enum scc_link { SCC_LINK_B2B, SCC_LINK_BRIDGE, SCC_LINK_UDP };
+enum scc_env { SCC_ENV_NATIVE, SCC_ENV_NETNS };
+enum scc_nf_type { SCC_NF_PIPELINE, SCC_NF_ROUTER, SCC_NF_FIREWALL, SCC_NF_L2FWD,
+                   SCC_NF_NAT, SCC_NF_COUNTER };
+enum scc_policy { SCC_POLICY_OTHER, SCC_POLICY_BATCH, SCC_POLICY_RR, SCC_POLICY_FIFO,
+                  SCC_POLICY_IDLE };
+enum scc_sched_mode { SCC_SCHED_PINNED, SCC_SCHED_UNIPROCESSOR, SCC_SCHED_CHAIN_ORDER };
+enum scc_reserve_scope { SCC_RESERVE_ALL, SCC_RESERVE_CGROUP, SCC_RESERVE_PIDS };
+enum scc_restart { SCC_RESTART_NO, SCC_RESTART_ON_FAILURE };
+enum scc_size_dist { SCC_DIST_FIXED, SCC_DIST_IMIX, SCC_DIST_DATACENTER };
+
+/* Name tables, indexed by the enums above (for printing and docs). */
+extern const char *const scc_mode_names[];
+extern const char *const scc_transport_names[];
+extern const char *const scc_idle_names[];
+extern const char *const scc_link_names[];
+extern const char *const scc_env_names[];
+extern const char *const scc_nf_type_names[];
+extern const char *const scc_policy_names[];
+extern const char *const scc_sched_mode_names[];
+extern const char *const scc_reserve_scope_names[];
+extern const char *const scc_restart_names[];
+extern const char *const scc_size_dist_names[];
+
+struct scc_io_spec {
+    enum scc_transport transport; /* default raw */
+    unsigned batch;               /* 1..1024, default 32 */
+    enum scc_idle idle;           /* default block */
+    unsigned udp_port;            /* default 4789 */
+    uint32_t vni;                 /* 0..16777215, default 1 */
+};
+
+struct scc_sched_params {
+    enum scc_policy policy;  /* default other */
+    int nice;                /* -20..19, default 0 */
+    int rt_priority;         /* 1..99 for rr/fifo, else 0 */
+    double slice_ms;         /* 0 = kernel default; else 0.1..100 (sched_setattr runtime) */
+};
+
+struct scc_route {
+    uint32_t prefix;  /* host order, already masked */
+    int len;          /* 0..32 */
+    int port;         /* 0 = forward along the chain; other ports are dropped and counted */
+    bool has_mac;
+    uint8_t mac[6];   /* next-hop MAC written as the frame's destination */
+};
+
+struct scc_nf_spec {
+    char name[SCC_NAME_MAX];
+    enum scc_nf_type type;
+    char *pipeline;              /* the pipeline string (given, or expanded from type) */
+    enum scc_env env;            /* default netns */
+    struct scc_cpuset cpus;      /* empty = not pinned */
+    char host[SCC_NAME_MAX];     /* "" = every host / single-host */
+    struct scc_sched_params sched; /* chain default merged with this NF's overrides */
+    enum scc_restart restart;    /* default no */
+    /* typed configuration (kept for printing; already expanded into pipeline) */
+    struct scc_route *routes;
+    int nroutes;
+    char **rules;
+    int nrules;
+    bool has_src_mac, has_dst_mac;
+    uint8_t src_mac[6], dst_mac[6];
+    uint32_t nat_addr_lo, nat_addr_hi;
+    unsigned nat_port_lo, nat_port_hi;
+    unsigned nat_timeout_s;
+};
+
+struct scc_host_spec {
+    char name[SCC_NAME_MAX];
+    uint32_t address; /* host order */
+};
+
+struct scc_sched_spec {
+    struct scc_sched_params defaults;
+    unsigned rr_timeslice_ms;         /* 0 = leave the sysctl alone */
+    struct scc_cpuset reserve_cores;  /* empty = reserve nothing */
+    enum scc_reserve_scope reserve_scope; /* default pids */
+    enum scc_sched_mode mode;         /* default pinned */
+};
+
+#define SCC_MAX_EVENTS 32
+struct scc_profiler_spec {
+    char *events[SCC_MAX_EVENTS];   /* default: {"default"} */
+    int nevents;
+    unsigned interval_ms;           /* 0 = counting mode (read at the end) */
+    char *calibration;              /* path or NULL (built-in defaults) */
+};
+
+struct scc_traffic_spec {
+    bool present;             /* a traffic block was given */
+    uint64_t rate_pps;        /* default 10000 */
+    enum scc_size_dist dist;  /* default fixed */
+    unsigned size;            /* fixed frame size 64..1518, default 64 */
+    double duration_s;        /* default 5 */
+    uint64_t count;           /* 0 = run for duration */
+    unsigned flows;           /* default 1 */
+    double warmup_s;          /* default 0.5 */
+};
+
+struct scc_chain {
+    char name[SCC_NAME_MAX];
+    enum scc_mode mode;             /* default runtime */
+    struct scc_io_spec io;
+    enum scc_link interconnect;     /* default b2b */
+    struct scc_host_spec hosts[SCC_MAX_HOSTS];
+    int nhosts;
+    struct scc_nf_spec nfs[SCC_MAX_NFS];
+    int nnfs;
+    struct scc_sched_spec sched;
+    struct scc_profiler_spec profiler;
+    struct scc_traffic_spec traffic;
+};
+
+/* Problems found while loading: each has a JSON path and a message. */
+struct scc_diags;
+struct scc_diags *scc_diags_new(void);
+void scc_diags_free(struct scc_diags *d); /* accepts NULL */
+size_t scc_diags_count(const struct scc_diags *d);
+const char *scc_diags_path(const struct scc_diags *d, size_t i);
+const char *scc_diags_msg(const struct scc_diags *d, size_t i);
+/* "path: msg" per line, to a stdio stream. */
+void scc_diags_print(const struct scc_diags *d, void *stdio_file);
+
+struct scc_spec_opts {
+    size_t sz;
+    const struct scc_cpuset *online; /* NULL: read /sys/devices/system/cpu/online */
+    bool skip_file_checks;           /* don't open the calibration file */
+};
+
+/*
+ * Load and validate. Returns a chain when there were no problems; NULL when
+ * there was at least one (all of them are in diags) or on allocation
+ * failure (errno = ENOMEM, a diag says so). diags must not be NULL.
+ */
+struct scc_chain *scc_spec_load_file(const char *path, const struct scc_spec_opts *opts,
+                                     struct scc_diags *diags);
+struct scc_chain *scc_spec_load_string(const char *json, const struct scc_spec_opts *opts,
+                                       struct scc_diags *diags);
+void scc_chain_free(struct scc_chain *chain); /* accepts NULL */
+
+/* The normalised chain as JSON (every default explicit); NULL on ENOMEM.
+ * Loading this JSON again gives the same chain. */
+struct json_object *scc_chain_to_json(const struct scc_chain *chain);
+
+/* NF by name, or NULL. */
+const struct scc_nf_spec *scc_chain_find_nf(const struct scc_chain *chain, const char *name);
+
+/* The built-in default chain (firewall -> router -> l2fwd, netns + b2b, batch 32). */
+extern const char scc_default_chain_json[];
+
+#endif

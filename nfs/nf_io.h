@@ -1,0 +1,80 @@
+/*
+ * nf_io — batched packet I/O over ordinary kernel sockets.
+ *
+ * Transports (one small static interface, chosen at open time):
+ *   NF_IO_RAW  AF_PACKET/SOCK_RAW bound to one interface; whole frames.
+ *   NF_IO_UDP  a whole Ethernet frame inside a VXLAN header (RFC 7348) in a
+ *              UDP datagram; default port 4789; the VNI is checked on receive.
+ * Both move packets with recvmmsg/sendmmsg on mmsghdr/iovec arrays and
+ * buffers preallocated at open for `batch` packets (1..1024); batch 1 is the
+ * per-packet baseline. Nothing is allocated after nf_io_open().
+ *
+ * Ownership: nf_io_recv() fills a batch with pointers to packets in the
+ * handle's own receive pool. Those packets stay valid until the next
+ * nf_io_recv() on the same handle; the caller sends or drops them before
+ * receiving again. nf_io_send() takes any packets (from this pool, another
+ * handle's, or the caller's own buffers) and does not keep them after it
+ * returns: sendmmsg copies the data into the kernel.
+ *
+ * Errors: open returns NULL with errno set and a message in err;
+ * recv/send return a count >= 0 or -errno for a hard error.
+ */
+#ifndef NF_IO_H
+#define NF_IO_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nfs/nf_pkt.h"
+
+enum nf_io_transport { NF_IO_RAW = 0, NF_IO_UDP = 1 };
+enum nf_io_idle { NF_IO_BLOCK = 0, NF_IO_BUSY = 1 };
+
+#define NF_VXLAN_PORT 4789
+
+struct nf_io_opts {
+    size_t sz;                      /* sizeof(struct nf_io_opts), for growth */
+    enum nf_io_transport transport;
+    unsigned batch;                 /* 1..NF_BATCH_MAX */
+    enum nf_io_idle idle;
+    /* raw */
+    char ifname[IF_NAMESIZE];
+    /* udp: bind to local (port 0 = any); send to remote (port 0 = send-only off) */
+    struct sockaddr_in local;
+    struct sockaddr_in remote;
+    uint32_t vni;                   /* 24-bit VXLAN network identifier */
+    int rcvbuf, sndbuf;             /* socket buffer bytes; 0 = kernel default */
+    int timestamp;                  /* nonzero: fill nf_pkt.ts_ns on receive */
+};
+
+struct nf_io_stats {
+    uint64_t rx_pkts, rx_bytes, rx_calls;    /* rx_calls: recvmmsg system calls */
+    uint64_t tx_pkts, tx_bytes, tx_calls;    /* tx_calls: sendmmsg system calls */
+    uint64_t rx_bad_encap;                   /* udp: not VXLAN, wrong VNI, short */
+    uint64_t rx_truncated;                   /* frame longer than NF_FRAME_MAX */
+    uint64_t tx_drop_again;                  /* EAGAIN/EWOULDBLOCK: socket full */
+    uint64_t tx_drop_nobufs;                 /* ENOBUFS: qdisc/driver full */
+    uint64_t tx_drop_other;                  /* any other send error */
+};
+
+struct nf_io;
+
+struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen);
+void nf_io_close(struct nf_io *io); /* accepts NULL */
+
+/* Receive up to the batch size; never waits to fill a batch. With
+ * timeout_ms > 0 (block idle) waits at most that long for the first packet;
+ * 0 returns at once. Returns packets received (0 on timeout/none). */
+int nf_io_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms);
+/* Send n packets with as few sendmmsg calls as possible; partial sends are
+ * retried; packets the kernel refuses are counted as drops. Returns the
+ * number the kernel accepted. */
+int nf_io_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n);
+
+int nf_io_fd(const struct nf_io *io);
+unsigned nf_io_batch(const struct nf_io *io);
+const struct nf_io_stats *nf_io_get_stats(const struct nf_io *io);
+
+#endif
