@@ -1,0 +1,98 @@
+/* common/scc_util: number parsing, CPU lists, MAC/IPv4 forms, suggestions. */
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+
+#include "common/scc_util.h"
+
+START_TEST(parse_long_checks_range_and_form)
+{
+    long v;
+    ck_assert_int_eq(scc_parse_long("42", 0, 100, &v), 0);
+    ck_assert_int_eq(v, 42);
+    ck_assert_int_eq(scc_parse_long("0x10", 0, 100, &v), 0);
+    ck_assert_int_eq(v, 16);
+    ck_assert_int_eq(scc_parse_long("-3", -5, 5, &v), 0);
+    ck_assert_int_eq(scc_parse_long("101", 0, 100, &v), -ERANGE);
+    ck_assert_int_eq(scc_parse_long("12abc", 0, 100, &v), -EINVAL);
+    ck_assert_int_eq(scc_parse_long("", 0, 100, &v), -EINVAL);
+    ck_assert_int_eq(scc_parse_long(" 1", 0, 100, &v), -EINVAL);
+    ck_assert_int_eq(scc_parse_long("99999999999999999999", 0, 100, &v), -ERANGE);
+    double d;
+    ck_assert_int_eq(scc_parse_double("2.5", 0, 10, &d), 0);
+    ck_assert(d == 2.5);
+    ck_assert_int_eq(scc_parse_double("nan", 0, 10, &d), -EINVAL);
+    ck_assert_int_eq(scc_parse_double("11", 0, 10, &d), -ERANGE);
+}
+END_TEST
+
+START_TEST(cpuset_parse_and_format)
+{
+    struct scc_cpuset s;
+    char buf[128];
+    ck_assert_int_eq(scc_cpuset_parse("0-3,5, 7-8", &s), 0);
+    ck_assert_int_eq(scc_cpuset_count(&s), 7);
+    ck_assert(scc_cpuset_isset(&s, 5));
+    ck_assert(!scc_cpuset_isset(&s, 4));
+    scc_cpuset_format(&s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "0-3,5,7-8");
+    ck_assert_int_eq(scc_cpuset_first(&s), 0);
+    ck_assert_int_eq(scc_cpuset_parse("3-1", &s), -EINVAL);
+    ck_assert_int_eq(scc_cpuset_parse("1,", &s), -EINVAL);
+    ck_assert_int_eq(scc_cpuset_parse("a", &s), -EINVAL);
+    ck_assert_int_eq(scc_cpuset_parse("", &s), -EINVAL);
+    ck_assert_int_eq(scc_cpuset_parse("5000", &s), -ERANGE);
+    ck_assert_int_eq(scc_cpuset_online(&s), 0);
+    ck_assert_int_ge(scc_cpuset_count(&s), 1);
+}
+END_TEST
+
+START_TEST(mac_and_ipv4)
+{
+    uint8_t mac[6];
+    char buf[32];
+    ck_assert_int_eq(scc_mac_parse("02:00:0a:ff:00:01", mac), 0);
+    ck_assert_int_eq(mac[2], 0x0a);
+    scc_mac_format(mac, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "02:00:0a:ff:00:01");
+    ck_assert_int_eq(scc_mac_parse("02:00:0a:ff:00", mac), -EINVAL);
+    ck_assert_int_eq(scc_mac_parse("02:00:0a:ff:00:01:07", mac), -EINVAL);
+    uint32_t a;
+    int len;
+    ck_assert_int_eq(scc_prefix_parse("10.1.0.0/16", &a, &len), 0);
+    ck_assert_uint_eq(a, 0x0a010000u);
+    ck_assert_int_eq(len, 16);
+    ck_assert_int_eq(scc_prefix_parse("10.1.2.3", &a, &len), 0);
+    ck_assert_int_eq(len, 32);
+    ck_assert_int_eq(scc_prefix_parse("10.1.0/16", &a, &len), -EINVAL);
+    ck_assert_int_eq(scc_prefix_parse("10.1.0.0/33", &a, &len), -EINVAL);
+    scc_ipv4_format(0xc0a80101u, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "192.168.1.1");
+}
+END_TEST
+
+START_TEST(suggestions)
+{
+    const char *const names[] = {"IPFilter", "DecIPTTL", "Counter"};
+    ck_assert_str_eq(scc_suggest("IPFiltr", names, 3), "IPFilter");
+    ck_assert_str_eq(scc_suggest("counter", names, 3), "Counter");
+    ck_assert_ptr_null(scc_suggest("Zebra", names, 3));
+    ck_assert_int_eq(scc_edit_distance("kitten", "sitting"), 3);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("util");
+    TCase *tc = tcase_create("util");
+    tcase_add_test(tc, parse_long_checks_range_and_form);
+    tcase_add_test(tc, cpuset_parse_and_format);
+    tcase_add_test(tc, mac_and_ipv4);
+    tcase_add_test(tc, suggestions);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

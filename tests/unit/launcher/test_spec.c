@@ -1,0 +1,274 @@
+/*
+ * Chain spec loader: every bad spec under tests/specs/bad/ must be refused
+ * with the expected JSON path and message (its .expect file: line 1 = path,
+ * line 2 = a substring of the message); every good spec and every chain in
+ * configs/ must load; the normalised JSON must load back to the same chain.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launcher/scc_spec.h"
+
+static struct scc_cpuset online; /* fixed 0-1 so results don't depend on the host */
+
+static const char *srcdir(void)
+{
+    const char *s = getenv("SCC_SOURCE_DIR");
+    return s ? s : ".";
+}
+
+static struct scc_spec_opts opts(void)
+{
+    struct scc_spec_opts o = {.sz = sizeof(o), .online = &online};
+    return o;
+}
+
+static int list_json(const char *dir, char names[][256], int max)
+{
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "cannot open %s", dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < max) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0)
+            snprintf(names[n++], 256, "%s", e->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+START_TEST(bad_specs_report_path_and_hint)
+{
+    char dir[512], names[128][256];
+    snprintf(dir, sizeof(dir), "%s/tests/specs/bad", srcdir());
+    int n = list_json(dir, names, 128);
+    ck_assert_int_ge(n, 25);
+    for (int i = 0; i < n; i++) {
+        char path[1024], expect[1024], want_path[256] = "", want_msg[256] = "";
+        snprintf(path, sizeof(path), "%.500s/%.255s", dir, names[i]);
+        snprintf(expect, sizeof(expect), "%.500s/%.*s.expect", dir, (int)strlen(names[i]) - 5,
+                 names[i]);
+        FILE *f = fopen(expect, "r");
+        ck_assert_msg(f != NULL, "missing %s", expect);
+        ck_assert(fgets(want_path, sizeof(want_path), f));
+        ck_assert(fgets(want_msg, sizeof(want_msg), f));
+        fclose(f);
+        want_path[strcspn(want_path, "\n")] = '\0';
+        want_msg[strcspn(want_msg, "\n")] = '\0';
+
+        struct scc_diags *d = scc_diags_new();
+        struct scc_spec_opts o = opts();
+        struct scc_chain *ch = scc_spec_load_file(path, &o, d);
+        ck_assert_msg(ch == NULL, "%s: loaded, but it is invalid", names[i]);
+        ck_assert_msg(scc_diags_count(d) > 0, "%s: refused without a message", names[i]);
+        bool found = false;
+        for (size_t k = 0; k < scc_diags_count(d); k++)
+            if (strcmp(scc_diags_path(d, k), want_path) == 0 &&
+                strstr(scc_diags_msg(d, k), want_msg))
+                found = true;
+        if (!found) {
+            fprintf(stderr, "%s: expected '%s: ...%s...', got:\n", names[i], want_path,
+                    want_msg);
+            scc_diags_print(d, stderr);
+        }
+        ck_assert_msg(found, "%s: expected diagnostic not found", names[i]);
+        scc_diags_free(d);
+    }
+}
+END_TEST
+
+static void load_good_dir(const char *dir)
+{
+    char names[128][256];
+    int n = list_json(dir, names, 128);
+    ck_assert_int_ge(n, 1);
+    for (int i = 0; i < n; i++) {
+        if (strstr(names[i], "calibration")) /* calibration files are not chains */
+            continue;
+        char path[1024];
+        snprintf(path, sizeof(path), "%.500s/%.255s", dir, names[i]);
+        struct scc_diags *d = scc_diags_new();
+        struct scc_spec_opts o = opts();
+        o.skip_file_checks = true;
+        struct scc_chain *ch = scc_spec_load_file(path, &o, d);
+        if (!ch)
+            scc_diags_print(d, stderr);
+        ck_assert_msg(ch != NULL, "%s does not validate", path);
+        scc_chain_free(ch);
+        scc_diags_free(d);
+    }
+}
+
+START_TEST(good_specs_and_configs_validate)
+{
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/tests/specs/good", srcdir());
+    load_good_dir(dir);
+    snprintf(dir, sizeof(dir), "%s/configs", srcdir());
+    load_good_dir(dir);
+}
+END_TEST
+
+START_TEST(defaults_are_filled_in)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    struct scc_chain *ch = scc_spec_load_string(
+        "{\"name\": \"m\", \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}]}", &o, d);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_int_eq(ch->mode, SCC_MODE_RUNTIME);
+    ck_assert_int_eq(ch->io.transport, SCC_TRANSPORT_RAW);
+    ck_assert_uint_eq(ch->io.batch, 32);
+    ck_assert_int_eq(ch->io.idle, SCC_IDLE_BLOCK);
+    ck_assert_uint_eq(ch->io.udp_port, 4789);
+    ck_assert_int_eq(ch->interconnect, SCC_LINK_B2B);
+    ck_assert_int_eq(ch->nfs[0].env, SCC_ENV_NETNS);
+    ck_assert_int_eq(scc_cpuset_count(&ch->nfs[0].cpus), 0);
+    ck_assert_int_eq(ch->nfs[0].sched.policy, SCC_POLICY_OTHER);
+    ck_assert_str_eq(ch->nfs[0].pipeline, "FromIO -> Counter -> ToIO");
+    ck_assert_int_eq(ch->sched.mode, SCC_SCHED_PINNED);
+    ck_assert_int_eq(ch->profiler.nevents, 1);
+    ck_assert_str_eq(ch->profiler.events[0], "default");
+    ck_assert(!ch->traffic.present);
+    scc_chain_free(ch);
+    scc_diags_free(d);
+}
+END_TEST
+
+START_TEST(scheduler_defaults_inherit_and_override)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    struct scc_chain *ch = scc_spec_load_string(
+        "{\"name\": \"s\", \"scheduler\": {\"policy\": \"fifo\", \"rt_priority\": 10, "
+        "\"mode\": \"pinned\"}, \"nfs\": [{\"name\": \"a\", \"type\": \"counter\"},"
+        "{\"name\": \"b\", \"type\": \"counter\", \"sched\": {\"policy\": \"batch\", "
+        "\"nice\": -5}}]}", &o, d);
+    if (!ch)
+        scc_diags_print(d, stderr);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_int_eq(ch->nfs[0].sched.policy, SCC_POLICY_FIFO);
+    ck_assert_int_eq(ch->nfs[0].sched.rt_priority, 10);
+    ck_assert_int_eq(ch->nfs[1].sched.policy, SCC_POLICY_BATCH);
+    ck_assert_int_eq(ch->nfs[1].sched.rt_priority, 0);
+    ck_assert_int_eq(ch->nfs[1].sched.nice, -5);
+    scc_chain_free(ch);
+    scc_diags_free(d);
+}
+END_TEST
+
+START_TEST(every_problem_is_reported_at_once)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    struct scc_chain *ch = scc_spec_load_string(
+        "{\"name\": \"x\", \"io\": {\"batch\": 0, \"idle\": \"nap\"}, \"nfs\": ["
+        "{\"name\": \"a\", \"type\": \"counter\", \"cpu\": 9},"
+        "{\"name\": \"a\", \"pipeline\": \"FromIO -> Countr -> ToIO\"}]}", &o, d);
+    ck_assert_ptr_null(ch);
+    ck_assert_int_ge(scc_diags_count(d), 5);
+    scc_diags_free(d);
+}
+END_TEST
+
+START_TEST(typed_nfs_expand_to_pipelines)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_chain *ch = scc_spec_load_string(scc_default_chain_json, NULL, d);
+    if (!ch)
+        scc_diags_print(d, stderr);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_int_eq(ch->nnfs, 3);
+    const struct scc_nf_spec *fw = scc_chain_find_nf(ch, "fw");
+    const struct scc_nf_spec *rt = scc_chain_find_nf(ch, "rt");
+    ck_assert_ptr_nonnull(fw);
+    ck_assert_ptr_nonnull(rt);
+    ck_assert_ptr_null(scc_chain_find_nf(ch, "nope"));
+    ck_assert_ptr_nonnull(strstr(fw->pipeline, "IPFilter(deny src net 10.66.0.0/16, allow udp"));
+    ck_assert_ptr_nonnull(strstr(rt->pipeline, "StaticIPLookup(10.0.0.0/8 0, 10.1.0.0/16 0"));
+    ck_assert_ptr_nonnull(strstr(rt->pipeline, "rt[0] -> DecIPTTL -> ToIO"));
+    ck_assert_ptr_nonnull(strstr(rt->pipeline, "rt[1] -> Discard"));
+    ck_assert_int_ge(rt->nroutes, 10);
+    scc_chain_free(ch);
+    scc_diags_free(d);
+}
+END_TEST
+
+START_TEST(normalised_json_round_trips)
+{
+    const char *specs[] = {
+        scc_default_chain_json,
+        "{\"name\": \"n\", \"mode\": \"profile\", \"interconnect\": \"udp\","
+        " \"io\": {\"transport\": \"udp\", \"batch\": 8, \"idle\": \"busy\", \"vni\": 7},"
+        " \"hosts\": {\"h1\": {\"address\": \"10.9.0.1\"}, \"h2\": {\"address\": \"10.9.0.2\"}},"
+        " \"scheduler\": {\"policy\": \"rr\", \"rt_priority\": 3, \"rr_timeslice_ms\": 10,"
+        "   \"reserve_cores\": [1], \"mode\": \"chain-order\"},"
+        " \"nfs\": [{\"name\": \"nat\", \"type\": \"nat\", \"host\": \"h1\", \"cpu\": [0, 1],"
+        "   \"config\": {\"pool\": \"203.0.113.1-203.0.113.4\", \"ports\": \"2000-3000\"}},"
+        "  {\"name\": \"l2\", \"type\": \"l2fwd\", \"host\": \"h2\", \"restart\": \"on-failure\","
+        "   \"config\": {\"dst_mac\": \"02:00:00:00:00:09\"}}],"
+        " \"profiler\": {\"events\": [\"memory\", \"sched\"], \"interval_ms\": 100},"
+        " \"traffic\": {\"rate_pps\": 5000, \"distribution\": \"imix\", \"flows\": 8}}",
+    };
+    for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+        struct scc_diags *d = scc_diags_new();
+        struct scc_spec_opts o = opts();
+        struct scc_chain *a = scc_spec_load_string(specs[i], &o, d);
+        if (!a)
+            scc_diags_print(d, stderr);
+        ck_assert_ptr_nonnull(a);
+        struct json_object *ja = scc_chain_to_json(a);
+        char *sa = strdup(json_object_to_json_string(ja));
+        struct scc_chain *b = scc_spec_load_string(sa, &o, d);
+        if (!b)
+            scc_diags_print(d, stderr);
+        ck_assert_ptr_nonnull(b);
+        struct json_object *jb = scc_chain_to_json(b);
+        ck_assert_str_eq(sa, json_object_to_json_string(jb));
+        for (int k = 0; k < a->nnfs; k++)
+            ck_assert_str_eq(a->nfs[k].pipeline, b->nfs[k].pipeline);
+        free(sa);
+        json_object_put(ja);
+        json_object_put(jb);
+        scc_chain_free(a);
+        scc_chain_free(b);
+        scc_diags_free(d);
+    }
+}
+END_TEST
+
+START_TEST(missing_file_is_a_clear_error)
+{
+    struct scc_diags *d = scc_diags_new();
+    ck_assert_ptr_null(scc_spec_load_file("/nonexistent/chain.json", NULL, d));
+    ck_assert_int_eq(scc_diags_count(d), 1);
+    ck_assert_ptr_nonnull(strstr(scc_diags_msg(d, 0), "No such file"));
+    scc_diags_free(d);
+}
+END_TEST
+
+int main(void)
+{
+    scc_cpuset_parse("0-1", &online);
+    Suite *s = suite_create("spec");
+    TCase *tc = tcase_create("spec");
+    tcase_add_test(tc, bad_specs_report_path_and_hint);
+    tcase_add_test(tc, good_specs_and_configs_validate);
+    tcase_add_test(tc, defaults_are_filled_in);
+    tcase_add_test(tc, scheduler_defaults_inherit_and_override);
+    tcase_add_test(tc, every_problem_is_reported_at_once);
+    tcase_add_test(tc, typed_nfs_expand_to_pipelines);
+    tcase_add_test(tc, normalised_json_round_trips);
+    tcase_add_test(tc, missing_file_is_a_clear_error);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
