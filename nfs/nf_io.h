@@ -76,5 +76,17 @@ int nf_io_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n);
 int nf_io_fd(const struct nf_io *io);
 unsigned nf_io_batch(const struct nf_io *io);
 const struct nf_io_stats *nf_io_get_stats(const struct nf_io *io);
+enum nf_io_transport nf_io_get_transport(const struct nf_io *io);
+
+/* udp: the address the socket is bound to (the port the kernel chose when
+ * opts.local had port 0). 0, or -EAFNOSUPPORT on a raw handle, -errno. */
+int nf_io_local_addr(const struct nf_io *io, struct sockaddr_in *out);
+/* Packets the kernel dropped on this socket's receive side because its
+ * queue was full: raw = PACKET_STATISTICS tp_drops (accumulated here, as
+ * reading resets the kernel's count), udp = SO_MEMINFO SK_MEMINFO_DROPS.
+ * 0 or -errno. */
+int nf_io_kernel_drops(struct nf_io *io, uint64_t *drops);
+
+/* recv: timeout_ms < 0 waits without limit (block) or spins (busy). */
 
 #endif

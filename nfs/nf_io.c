@@ -1,0 +1,551 @@
+/*
+ * nf_io — batched packet I/O over ordinary kernel sockets (see nf_io.h).
+ *
+ * This is the only place an NF, the traffic generator or the sink touches a
+ * socket. One handle owns one non-blocking socket and, allocated once at
+ * open, `batch` receive buffers of NF_FRAME_MAX bytes plus the mmsghdr and
+ * iovec arrays that recvmmsg/sendmmsg read, so the packet path never
+ * allocates. Two transports sit behind one small static interface (the
+ * Redis ae_epoll/ae_select shape): what differs is how the socket is opened
+ * and how one message slot maps to a frame.
+ *
+ *   raw  AF_PACKET/SOCK_RAW bound to one interface. A slot is one iovec over
+ *        the frame. PACKET_IGNORE_OUTGOING keeps a socket from reading back
+ *        its own transmissions (a forwarder on one interface would otherwise
+ *        loop).
+ *   udp  a UDP socket; every datagram is an 8-byte VXLAN header (RFC 7348
+ *        section 5: flags with the I bit 0x08, 24 reserved bits, 24-bit VNI,
+ *        8 reserved bits) followed by the whole Ethernet frame. A slot is two
+ *        iovecs, header then frame, on both send and receive, so a frame is
+ *        never copied to add or strip the header.
+ *
+ * Receiving never waits to fill a batch: recvmmsg runs with MSG_DONTWAIT and
+ * returns whatever is queued; in block idle mode an empty socket is waited on
+ * with poll(), in busy mode the call is simply repeated.
+ */
+#include "nfs/nf_io.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/sock_diag.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/scc_log.h"
+#include "common/scc_util.h"
+
+#define VXLAN_HLEN 8u
+#define VXLAN_FLAG_I 0x08u
+#define ETH_HLEN_MIN 14u
+
+/* Poll once this long for send space in block mode before dropping the
+ * rest of a batch: long enough to ride out a softirq run, short enough that
+ * a stuck peer cannot stall the NF loop. */
+#define TX_POLL_MS 2
+
+struct nf_io;
+
+/* What a transport provides. open_sock returns a bound socket or -errno
+ * with err filled; rx_frame returns the frame length of slot i after a
+ * receive, or -1 when the slot holds no valid frame (counted by the
+ * transport). */
+struct nf_io_ops {
+    const char *name;
+    unsigned iov_per_slot;
+    int (*open_sock)(struct nf_io *io, char *err, size_t errlen);
+    void (*rx_slot_init)(struct nf_io *io, unsigned i);
+    long (*rx_frame)(struct nf_io *io, unsigned i, unsigned msg_len);
+    void (*tx_slot)(struct nf_io *io, unsigned i, const struct nf_pkt *p);
+};
+
+struct nf_io {
+    struct nf_io_opts opts;
+    const struct nf_io_ops *ops;
+    int fd;
+    unsigned batch;
+    int ifindex;                  /* raw */
+    uint64_t kdrops_acc;          /* raw: PACKET_STATISTICS reads reset it */
+    uint8_t vxlan_tx[VXLAN_HLEN]; /* udp: the header every datagram carries */
+    uint8_t *rx_buf;              /* batch * NF_FRAME_MAX */
+    uint8_t (*rx_hdr)[VXLAN_HLEN];
+    struct nf_pkt *rx_pkts;
+    struct mmsghdr *rx_msgs, *tx_msgs;
+    struct iovec *rx_iov, *tx_iov;
+    struct nf_io_stats st;
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Socket buffer sizes: root may exceed net.core.{r,w}mem_max with the
+ * *BUFFORCE variants; everyone else gets the clamped ordinary option. */
+static int set_bufs(struct nf_io *io, char *err, size_t errlen)
+{
+    static const struct {
+        int force, plain;
+        const char *name;
+    } opt[2] = {{SO_RCVBUFFORCE, SO_RCVBUF, "SO_RCVBUF"}, {SO_SNDBUFFORCE, SO_SNDBUF, "SO_SNDBUF"}};
+    int val[2] = {io->opts.rcvbuf, io->opts.sndbuf};
+    for (int k = 0; k < 2; k++) {
+        if (val[k] <= 0)
+            continue;
+        if (setsockopt(io->fd, SOL_SOCKET, opt[k].force, &val[k], sizeof(val[k])) == 0)
+            continue;
+        if (setsockopt(io->fd, SOL_SOCKET, opt[k].plain, &val[k], sizeof(val[k])) < 0) {
+            int e = errno;
+            set_err(err, errlen, "setsockopt(%s, %d): %s: %s socket", opt[k].name, val[k],
+                    strerror(e), io->ops->name);
+            return -e;
+        }
+    }
+    return 0;
+}
+
+/* ---- raw: AF_PACKET on one interface ---------------------------------- */
+
+static int raw_open(struct nf_io *io, char *err, size_t errlen)
+{
+    const char *ifn = io->opts.ifname;
+    if (!ifn[0]) {
+        set_err(err, errlen, "raw transport needs an interface name");
+        return -EINVAL;
+    }
+    unsigned idx = if_nametoindex(ifn);
+    if (!idx) {
+        int e = errno;
+        set_err(err, errlen, "if_nametoindex: %s: %s", strerror(e), ifn);
+        return -e;
+    }
+    io->ifindex = (int)idx;
+    /* Protocol 0 at socket(): the socket receives nothing until bind() sets
+     * ETH_P_ALL on the one interface, so no frame from another interface
+     * can slip into the queue in between. */
+    io->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (io->fd < 0) {
+        int e = errno;
+        set_err(err, errlen, "socket(AF_PACKET, SOCK_RAW): %s: %s%s", strerror(e), ifn,
+                e == EPERM ? " (needs CAP_NET_RAW)" : "");
+        return -e;
+    }
+    int one = 1;
+    if (setsockopt(io->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
+        int e = errno;
+        set_err(err, errlen, "setsockopt(PACKET_IGNORE_OUTGOING): %s: %s", strerror(e), ifn);
+        return -e;
+    }
+    int r = set_bufs(io, err, errlen);
+    if (r < 0)
+        return r;
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET,
+        .sll_protocol = htons(ETH_P_ALL),
+        .sll_ifindex = io->ifindex,
+    };
+    if (bind(io->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+        int e = errno;
+        set_err(err, errlen, "bind(AF_PACKET): %s: %s", strerror(e), ifn);
+        return -e;
+    }
+    /* Frames addressed to other MACs: veth delivers them anyway, a real NIC
+     * filters them unless promiscuous. The membership is reference-counted
+     * and dropped with the socket, so nothing is left behind. */
+    struct packet_mreq mr = {.mr_ifindex = io->ifindex, .mr_type = PACKET_MR_PROMISC};
+    if (setsockopt(io->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+        scc_warn("setsockopt(PACKET_ADD_MEMBERSHIP, PROMISC): %s: %s", strerror(errno), ifn);
+    return 0;
+}
+
+static void raw_rx_slot_init(struct nf_io *io, unsigned i)
+{
+    struct iovec *iov = &io->rx_iov[i];
+    iov->iov_base = io->rx_buf + (size_t)i * NF_FRAME_MAX;
+    iov->iov_len = NF_FRAME_MAX;
+    io->rx_msgs[i].msg_hdr.msg_iov = iov;
+    io->rx_msgs[i].msg_hdr.msg_iovlen = 1;
+}
+
+static long raw_rx_frame(struct nf_io *io, unsigned i, unsigned msg_len)
+{
+    (void)io;
+    (void)i;
+    return msg_len;
+}
+
+static void raw_tx_slot(struct nf_io *io, unsigned i, const struct nf_pkt *p)
+{
+    struct iovec *iov = &io->tx_iov[i];
+    iov->iov_base = p->data;
+    iov->iov_len = p->len;
+    struct msghdr *h = &io->tx_msgs[i].msg_hdr;
+    h->msg_iov = iov;
+    h->msg_iovlen = 1;
+}
+
+static const struct nf_io_ops raw_ops = {
+    .name = "raw",
+    .iov_per_slot = 1,
+    .open_sock = raw_open,
+    .rx_slot_init = raw_rx_slot_init,
+    .rx_frame = raw_rx_frame,
+    .tx_slot = raw_tx_slot,
+};
+
+/* ---- udp: Ethernet frames in VXLAN in UDP ------------------------------ */
+
+static int udp_open(struct nf_io *io, char *err, size_t errlen)
+{
+    char a[INET_ADDRSTRLEN];
+    if (io->opts.vni > 0xffffffu) {
+        set_err(err, errlen, "VXLAN VNI %u does not fit in 24 bits", io->opts.vni);
+        return -EINVAL;
+    }
+    struct sockaddr_in *l = &io->opts.local;
+    l->sin_family = AF_INET;
+    if (io->opts.remote.sin_port)
+        io->opts.remote.sin_family = AF_INET;
+    inet_ntop(AF_INET, &l->sin_addr, a, sizeof(a));
+    io->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (io->fd < 0) {
+        int e = errno;
+        set_err(err, errlen, "socket(AF_INET, SOCK_DGRAM): %s: %s:%u", strerror(e), a,
+                ntohs(l->sin_port));
+        return -e;
+    }
+    int r = set_bufs(io, err, errlen);
+    if (r < 0)
+        return r;
+    if (bind(io->fd, (struct sockaddr *)l, sizeof(*l)) < 0) {
+        int e = errno;
+        set_err(err, errlen, "bind: %s: %s:%u", strerror(e), a, ntohs(l->sin_port));
+        return -e;
+    }
+    uint32_t vni = io->opts.vni;
+    memset(io->vxlan_tx, 0, sizeof(io->vxlan_tx));
+    io->vxlan_tx[0] = VXLAN_FLAG_I;
+    io->vxlan_tx[4] = (uint8_t)(vni >> 16);
+    io->vxlan_tx[5] = (uint8_t)(vni >> 8);
+    io->vxlan_tx[6] = (uint8_t)vni;
+    return 0;
+}
+
+static void udp_rx_slot_init(struct nf_io *io, unsigned i)
+{
+    struct iovec *iov = &io->rx_iov[2 * i];
+    iov[0].iov_base = io->rx_hdr[i];
+    iov[0].iov_len = VXLAN_HLEN;
+    iov[1].iov_base = io->rx_buf + (size_t)i * NF_FRAME_MAX;
+    iov[1].iov_len = NF_FRAME_MAX;
+    io->rx_msgs[i].msg_hdr.msg_iov = iov;
+    io->rx_msgs[i].msg_hdr.msg_iovlen = 2;
+}
+
+/* RFC 7348 section 5: the I flag must be set; the other flag bits and the
+ * reserved fields "MUST be ignored on receipt". */
+static long udp_rx_frame(struct nf_io *io, unsigned i, unsigned msg_len)
+{
+    const uint8_t *h = io->rx_hdr[i];
+    if (msg_len < VXLAN_HLEN + ETH_HLEN_MIN || !(h[0] & VXLAN_FLAG_I)) {
+        io->st.rx_bad_encap++;
+        return -1;
+    }
+    uint32_t vni = (uint32_t)h[4] << 16 | (uint32_t)h[5] << 8 | h[6];
+    if (vni != io->opts.vni) {
+        io->st.rx_bad_encap++;
+        return -1;
+    }
+    return (long)(msg_len - VXLAN_HLEN);
+}
+
+static void udp_tx_slot(struct nf_io *io, unsigned i, const struct nf_pkt *p)
+{
+    struct iovec *iov = &io->tx_iov[2 * i];
+    iov[0].iov_base = io->vxlan_tx;
+    iov[0].iov_len = VXLAN_HLEN;
+    iov[1].iov_base = p->data;
+    iov[1].iov_len = p->len;
+    struct msghdr *h = &io->tx_msgs[i].msg_hdr;
+    h->msg_iov = iov;
+    h->msg_iovlen = 2;
+    h->msg_name = &io->opts.remote;
+    h->msg_namelen = sizeof(io->opts.remote);
+}
+
+static const struct nf_io_ops udp_ops = {
+    .name = "udp",
+    .iov_per_slot = 2,
+    .open_sock = udp_open,
+    .rx_slot_init = udp_rx_slot_init,
+    .rx_frame = udp_rx_frame,
+    .tx_slot = udp_tx_slot,
+};
+
+/* ---- the common handle ------------------------------------------------- */
+
+struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen)
+{
+    set_err(err, errlen, "%s", "");
+    if (!opts || opts->sz == 0) {
+        set_err(err, errlen, "nf_io_open: options missing or opts.sz not set");
+        errno = EINVAL;
+        return NULL;
+    }
+    struct nf_io *io = calloc(1, sizeof(*io));
+    if (!io) {
+        set_err(err, errlen, "calloc: %s: nf_io handle", strerror(errno));
+        return NULL;
+    }
+    io->fd = -1;
+    /* An older caller's smaller struct: the fields it lacks stay zero. */
+    memcpy(&io->opts, opts, opts->sz < sizeof(io->opts) ? opts->sz : sizeof(io->opts));
+    io->opts.sz = sizeof(io->opts);
+    int r;
+    if (io->opts.transport == NF_IO_RAW) {
+        io->ops = &raw_ops;
+    } else if (io->opts.transport == NF_IO_UDP) {
+        io->ops = &udp_ops;
+    } else {
+        set_err(err, errlen, "unknown transport %d", (int)io->opts.transport);
+        r = -EINVAL;
+        goto err;
+    }
+    if (io->opts.batch < 1 || io->opts.batch > NF_BATCH_MAX) {
+        set_err(err, errlen, "batch %u out of range 1..%u", io->opts.batch, NF_BATCH_MAX);
+        r = -EINVAL;
+        goto err;
+    }
+    if (io->opts.idle != NF_IO_BLOCK && io->opts.idle != NF_IO_BUSY) {
+        set_err(err, errlen, "unknown idle mode %d", (int)io->opts.idle);
+        r = -EINVAL;
+        goto err;
+    }
+    io->batch = io->opts.batch;
+    size_t b = io->batch, ips = io->ops->iov_per_slot;
+    io->rx_buf = aligned_alloc(64, b * NF_FRAME_MAX);
+    io->rx_hdr = calloc(b, sizeof(*io->rx_hdr));
+    io->rx_pkts = calloc(b, sizeof(*io->rx_pkts));
+    io->rx_msgs = calloc(b, sizeof(*io->rx_msgs));
+    io->tx_msgs = calloc(b, sizeof(*io->tx_msgs));
+    io->rx_iov = calloc(b * ips, sizeof(*io->rx_iov));
+    io->tx_iov = calloc(b * ips, sizeof(*io->tx_iov));
+    if (!io->rx_buf || !io->rx_hdr || !io->rx_pkts || !io->rx_msgs || !io->tx_msgs ||
+        !io->rx_iov || !io->tx_iov) {
+        set_err(err, errlen, "allocating %zu packet buffers: %s", b, strerror(ENOMEM));
+        r = -ENOMEM;
+        goto err;
+    }
+    r = io->ops->open_sock(io, err, errlen);
+    if (r < 0)
+        goto err;
+    for (unsigned i = 0; i < io->batch; i++)
+        io->ops->rx_slot_init(io, i);
+    return io;
+err:
+    nf_io_close(io);
+    errno = -r;
+    return NULL;
+}
+
+void nf_io_close(struct nf_io *io)
+{
+    if (!io)
+        return;
+    if (io->fd >= 0)
+        close(io->fd);
+    free(io->rx_buf);
+    free(io->rx_hdr);
+    free(io->rx_pkts);
+    free(io->rx_msgs);
+    free(io->tx_msgs);
+    free(io->rx_iov);
+    free(io->tx_iov);
+    free(io);
+}
+
+/* One recvmmsg that does not wait. Returns messages, 0 when none, -errno. */
+static int rx_once(struct nf_io *io, unsigned n)
+{
+    io->st.rx_calls++;
+    int r = recvmmsg(io->fd, io->rx_msgs, n, MSG_DONTWAIT, NULL);
+    if (r >= 0)
+        return r;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return 0;
+    return -errno;
+}
+
+int nf_io_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
+{
+    out->n = 0;
+    unsigned n = io->batch < out->cap ? io->batch : out->cap;
+    if (n == 0)
+        return 0;
+    int r = rx_once(io, n);
+    if (r == 0 && timeout_ms != 0) {
+        if (io->opts.idle == NF_IO_BLOCK) {
+            struct pollfd pfd = {.fd = io->fd, .events = POLLIN};
+            int pr = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+            if (pr < 0 && errno != EINTR)
+                return -errno;
+            if (pr > 0)
+                r = rx_once(io, n);
+        } else {
+            /* Busy: spin on the non-blocking call; read the clock only
+             * every 64 empty tries since it costs about as much. */
+            uint64_t end = timeout_ms < 0 ? UINT64_MAX
+                                          : scc_now_ns() + (uint64_t)timeout_ms * 1000000u;
+            for (unsigned spin = 1; r == 0; spin++) {
+                r = rx_once(io, n);
+                if (r == 0 && (spin & 63) == 0 && scc_now_ns() >= end)
+                    break;
+            }
+        }
+    }
+    if (r <= 0)
+        return r;
+    uint64_t ts = io->opts.timestamp ? scc_now_ns() : 0;
+    uint32_t k = 0;
+    for (int i = 0; i < r; i++) {
+        struct mmsghdr *m = &io->rx_msgs[i];
+        int flags = m->msg_hdr.msg_flags;
+        unsigned len = m->msg_len;
+        m->msg_hdr.msg_flags = 0;
+        if (flags & MSG_TRUNC) {
+            io->st.rx_truncated++;
+            continue;
+        }
+        long fl = io->ops->rx_frame(io, (unsigned)i, len);
+        if (fl < 0)
+            continue;
+        struct nf_pkt *p = &io->rx_pkts[i];
+        p->data = io->rx_buf + (size_t)i * NF_FRAME_MAX;
+        p->len = (uint32_t)fl;
+        p->cap = NF_FRAME_MAX;
+        p->ts_ns = ts;
+        p->anno = p->anno2 = 0;
+        out->pkts[k++] = p;
+        io->st.rx_bytes += (uint64_t)fl;
+    }
+    io->st.rx_pkts += k;
+    out->n = k;
+    return (int)k;
+}
+
+int nf_io_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n)
+{
+    if (io->ops == &udp_ops && io->opts.remote.sin_port == 0)
+        return -EDESTADDRREQ;
+    int sent = 0;
+    int polled = io->opts.idle == NF_IO_BUSY;
+    /* At most `batch` messages per sendmmsg: that is how many slots exist. */
+    for (unsigned base = 0; base < n;) {
+        unsigned chunk = n - base < io->batch ? n - base : io->batch;
+        for (unsigned i = 0; i < chunk; i++)
+            io->ops->tx_slot(io, i, pkts[base + i]);
+        unsigned off = 0;
+        while (off < chunk) {
+            io->st.tx_calls++;
+            int r = sendmmsg(io->fd, io->tx_msgs + off, chunk - off, MSG_DONTWAIT);
+            if (r > 0) {
+                for (int i = 0; i < r; i++)
+                    io->st.tx_bytes += pkts[base + off + (unsigned)i]->len;
+                io->st.tx_pkts += (uint64_t)r;
+                sent += r;
+                off += (unsigned)r;
+                continue;
+            }
+            int e = r < 0 ? errno : EAGAIN;
+            if (e == EINTR)
+                continue;
+            if ((e == EAGAIN || e == EWOULDBLOCK) && !polled) {
+                polled = 1;
+                struct pollfd pfd = {.fd = io->fd, .events = POLLOUT};
+                if (poll(&pfd, 1, TX_POLL_MS) > 0)
+                    continue;
+            }
+            if (e == EAGAIN || e == EWOULDBLOCK) {
+                /* Drop the rest of the whole request, not just this chunk:
+                 * a full socket will not drain in the next microsecond. */
+                io->st.tx_drop_again += n - base - off;
+                return sent;
+            }
+            if (e == ENOBUFS) {
+                io->st.tx_drop_nobufs += n - base - off;
+                return sent;
+            }
+            io->st.tx_drop_other++;
+            if (io->st.tx_drop_other == 1)
+                scc_warn("sendmmsg: %s: %s transport (first such drop; counted from now on)",
+                         strerror(e), io->ops->name);
+            off++;
+        }
+        base += chunk;
+    }
+    return sent;
+}
+
+int nf_io_fd(const struct nf_io *io)
+{
+    return io->fd;
+}
+
+unsigned nf_io_batch(const struct nf_io *io)
+{
+    return io->batch;
+}
+
+const struct nf_io_stats *nf_io_get_stats(const struct nf_io *io)
+{
+    return &io->st;
+}
+
+enum nf_io_transport nf_io_get_transport(const struct nf_io *io)
+{
+    return io->opts.transport;
+}
+
+int nf_io_local_addr(const struct nf_io *io, struct sockaddr_in *out)
+{
+    if (io->ops != &udp_ops)
+        return -EAFNOSUPPORT;
+    socklen_t len = sizeof(*out);
+    if (getsockname(io->fd, (struct sockaddr *)out, &len) < 0)
+        return -errno;
+    return 0;
+}
+
+int nf_io_kernel_drops(struct nf_io *io, uint64_t *drops)
+{
+    if (io->ops == &raw_ops) {
+        struct tpacket_stats ts;
+        socklen_t len = sizeof(ts);
+        if (getsockopt(io->fd, SOL_PACKET, PACKET_STATISTICS, &ts, &len) < 0)
+            return -errno;
+        io->kdrops_acc += ts.tp_drops;
+        *drops = io->kdrops_acc;
+        return 0;
+    }
+    uint32_t mem[SK_MEMINFO_VARS];
+    socklen_t len = sizeof(mem);
+    if (getsockopt(io->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0)
+        return -errno;
+    if (len <= SK_MEMINFO_DROPS * sizeof(uint32_t))
+        return -EOPNOTSUPP;
+    *drops = mem[SK_MEMINFO_DROPS];
+    return 0;
+}
