@@ -1,43 +1,22 @@
 /*
- * nf_check — see nf_check.h. Syntax and class names are checked here; the
- * element framework's configure step checks arguments.
+ * nf_check — see nf_check.h. Validation is a real build: the pipeline is
+ * parsed, every element configured and every port checked exactly as
+ * scc-nf will do it, then torn down, so `scc validate` and the NF can never
+ * disagree about what is valid. A small batch keeps the build cheap.
  */
 #include "nfs/nf_check.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 
-#include "common/scc_util.h"
-#include "nfs/nf_parse.h"
-
-static const char *const known_classes[] = {
-    "FromIO", "ToIO", "Classifier", "CheckIPHeader", "IPFilter", "StaticIPLookup",
-    "DecIPTTL", "EtherRewrite", "NAT", "Counter", "Discard", "RoundRobin", "Tee",
-};
+#include "nfs/nf_pipeline.h"
 
 int nf_pipeline_validate(const char *pipeline, char *err, size_t errlen)
 {
-    struct nf_conf *conf;
-    int rc = nf_conf_parse(pipeline, &conf, err, errlen);
+    struct nf_pipeline *p;
+    struct nf_pipeline_opts o = {.sz = sizeof(o), .batch = 1, .noutputs = 1};
+    int rc = nf_pipeline_build(pipeline, &o, &p, err, errlen);
     if (rc < 0)
-        return rc;
-    for (int i = 0; i < conf->nelems; i++) {
-        const char *cls = conf->elems[i].cls;
-        bool found = false;
-        for (size_t k = 0; k < SCC_ARRAY_SIZE(known_classes); k++)
-            if (strcmp(cls, known_classes[k]) == 0)
-                found = true;
-        if (!found) {
-            const char *s = scc_suggest(cls, known_classes, SCC_ARRAY_SIZE(known_classes));
-            if (s)
-                snprintf(err, errlen, "unknown element '%s' (did you mean %s?)", cls, s);
-            else
-                snprintf(err, errlen, "unknown element '%s' (see docs/elements.md)", cls);
-            nf_conf_free(conf);
-            return -EINVAL;
-        }
-    }
-    nf_conf_free(conf);
+        return rc == -ENOMEM ? rc : -EINVAL;
+    nf_pipeline_destroy(p);
     return 0;
 }

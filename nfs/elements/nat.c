@@ -1,0 +1,341 @@
+/*
+ * NAT — a NAPT with everything sized at configure time.
+ *
+ * Tables (no allocation per packet):
+ *   flows[CAPACITY]        the mappings; unused ones form a free list;
+ *   buckets[]              chained hash of outbound 5-tuples -> flow;
+ *   slot_flow[addrs*ports] which flow owns each external (address, port),
+ *                          so a reply is one array index away.
+ * A flow expires TIMEOUT seconds after its last packet in either direction.
+ * Expired flows are not swept on a timer: they keep their slot until a new
+ * flow needs it (the port allocator takes a slot whose flow has expired) or
+ * the free list runs dry (one sweep, at most once a second). A returning
+ * outbound packet of an expired-but-unclaimed flow simply revives it.
+ * Port allocation walks the pool from a rotating cursor, at most 1024 probes
+ * per new flow, so a nearly full pool costs bounded work per packet.
+ */
+#include "nfs/elements/nat.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/scc_util.h"
+#include "nfs/nf_csum.h"
+
+#define NAT_MAX_ADDRS 256
+#define NAT_MAX_CAPACITY (1u << 20)
+#define NAT_PROBES 1024
+#define NAT_SWEEP_NS 1000000000ull
+
+struct nat_flow {
+    uint32_t in_addr, rem_addr;  /* host order */
+    uint16_t in_port, rem_port;
+    uint32_t slot;               /* external (address, port) index */
+    uint64_t expires_ns;
+    int32_t next;                /* hash chain, or free list */
+    uint8_t proto, used;
+};
+
+struct nat_priv {
+    uint32_t addr_lo, naddr;
+    uint32_t port_lo, nports;
+    uint64_t timeout_ns;
+    uint32_t cap, nslots, nbuckets, active, cursor;
+    uint64_t seed, last_sweep;
+    struct nat_flow *flows;
+    int32_t *buckets, *slot_flow;
+    int32_t free_head;
+};
+
+static const char *const nat_reasons[] = {
+    "not an IPv4 frame", "unsupported protocol", "IP fragment", "truncated L4 header",
+    "no mapping", "flow table full", "port pool exhausted",
+};
+
+static int parse_range(const char *s, long min, long max, long *lo, long *hi)
+{
+    char buf[32];
+    if (strlen(s) >= sizeof(buf))
+        return -1;
+    scc_strlcpy(buf, s, sizeof(buf));
+    char *d = strchr(buf, '-');
+    if (d)
+        *d = '\0';
+    if (scc_parse_long(buf, min, max, lo) < 0)
+        return -1;
+    if (!d) {
+        *hi = *lo;
+        return 0;
+    }
+    return scc_parse_long(d + 1, min, max, hi) < 0 || *hi < *lo ? -1 : 0;
+}
+
+static int nat_configure(struct nf_element *e, int argc, char **argv, char *err, size_t errlen)
+{
+    struct nat_priv *p = e->priv;
+    bool have_addr = false;
+    long plo = 1024, phi = 65535, timeout = 60, cap = 65536;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = a;
+        while (*v && !isspace((unsigned char)*v))
+            v++;
+        size_t kl = (size_t)(v - a);
+        while (isspace((unsigned char)*v))
+            v++;
+        if (!*v)
+            return nf_element_error(e, err, errlen, "argument %d '%s': expected KEYWORD VALUE "
+                                    "(ADDR, PORTS, TIMEOUT, CAPACITY)", i + 1, a);
+        if (kl == 4 && strncasecmp(a, "ADDR", 4) == 0) {
+            char lo_s[20], *dash;
+            uint32_t lo, hi;
+            if (strlen(v) >= 40)
+                return nf_element_error(e, err, errlen, "ADDR '%s' is too long", v);
+            char buf[40];
+            scc_strlcpy(buf, v, sizeof(buf));
+            dash = strchr(buf, '-');
+            if (dash)
+                *dash = '\0';
+            scc_strlcpy(lo_s, buf, sizeof(lo_s));
+            if (scc_ipv4_parse(lo_s, &lo) < 0 || (dash && scc_ipv4_parse(dash + 1, &hi) < 0))
+                return nf_element_error(e, err, errlen, "ADDR '%s' is not an address or a "
+                                        "range A-B", v);
+            if (!dash)
+                hi = lo;
+            if (hi < lo || hi - lo >= NAT_MAX_ADDRS)
+                return nf_element_error(e, err, errlen, "ADDR range '%s' is empty or has more "
+                                        "than %d addresses", v, NAT_MAX_ADDRS);
+            p->addr_lo = lo;
+            p->naddr = hi - lo + 1;
+            have_addr = true;
+        } else if (kl == 5 && strncasecmp(a, "PORTS", 5) == 0) {
+            if (parse_range(v, 1, 65535, &plo, &phi) < 0)
+                return nf_element_error(e, err, errlen, "PORTS '%s' is not a range LO-HI in "
+                                        "1..65535", v);
+        } else if (kl == 7 && strncasecmp(a, "TIMEOUT", 7) == 0) {
+            if (scc_parse_long(v, 1, 86400, &timeout) < 0)
+                return nf_element_error(e, err, errlen, "TIMEOUT '%s' is not a number of "
+                                        "seconds in 1..86400", v);
+        } else if (kl == 8 && strncasecmp(a, "CAPACITY", 8) == 0) {
+            if (scc_parse_long(v, 1, NAT_MAX_CAPACITY, &cap) < 0)
+                return nf_element_error(e, err, errlen, "CAPACITY '%s' is not a number in "
+                                        "1..%u", v, NAT_MAX_CAPACITY);
+        } else {
+            return nf_element_error(e, err, errlen, "argument %d: unknown keyword '%.*s' "
+                                    "(ADDR, PORTS, TIMEOUT, CAPACITY)", i + 1, (int)kl, a);
+        }
+    }
+    if (!have_addr)
+        return nf_element_error(e, err, errlen, "NAT needs ADDR (the external address pool, "
+                                "e.g. ADDR 203.0.113.1-203.0.113.4)");
+    p->port_lo = (uint32_t)plo;
+    p->nports = (uint32_t)(phi - plo + 1);
+    p->timeout_ns = (uint64_t)timeout * 1000000000ull;
+    p->nslots = p->naddr * p->nports;
+    p->cap = (uint32_t)cap < p->nslots ? (uint32_t)cap : p->nslots;
+    p->nbuckets = 1;
+    while (p->nbuckets < p->cap)
+        p->nbuckets <<= 1;
+    p->flows = calloc(p->cap, sizeof(*p->flows));
+    p->buckets = malloc(p->nbuckets * sizeof(*p->buckets));
+    p->slot_flow = malloc(p->nslots * sizeof(*p->slot_flow));
+    if (!p->flows || !p->buckets || !p->slot_flow)
+        return -ENOMEM;
+    memset(p->buckets, 0xff, p->nbuckets * sizeof(*p->buckets));
+    memset(p->slot_flow, 0xff, p->nslots * sizeof(*p->slot_flow));
+    for (uint32_t i = 0; i < p->cap; i++)
+        p->flows[i].next = i + 1 < p->cap ? (int32_t)(i + 1) : -1;
+    p->free_head = 0;
+    /* a per-instance seed so that outsiders cannot aim flows at one bucket */
+    p->seed = scc_now_ns() * 0x9e3779b97f4a7c15ull ^ (uintptr_t)p;
+    return 0;
+}
+
+static uint32_t hash5(const struct nat_priv *p, uint8_t proto, uint32_t src, uint16_t sport,
+                      uint32_t dst, uint16_t dport)
+{
+    uint64_t h = p->seed ^ ((uint64_t)src << 32 | dst);
+    h ^= (uint64_t)sport << 24 | (uint64_t)dport << 8 | proto;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (uint32_t)h & (p->nbuckets - 1);
+}
+
+static void flow_free(struct nat_priv *p, int32_t idx)
+{
+    struct nat_flow *f = &p->flows[idx];
+    uint32_t b = hash5(p, f->proto, f->in_addr, f->in_port, f->rem_addr, f->rem_port);
+    for (int32_t *pp = &p->buckets[b]; *pp >= 0; pp = &p->flows[*pp].next)
+        if (*pp == idx) {
+            *pp = f->next;
+            break;
+        }
+    p->slot_flow[f->slot] = -1;
+    f->used = 0;
+    f->next = p->free_head;
+    p->free_head = idx;
+    p->active--;
+}
+
+static void sweep(struct nat_priv *p, uint64_t now)
+{
+    p->last_sweep = now;
+    for (uint32_t i = 0; i < p->cap; i++)
+        if (p->flows[i].used && p->flows[i].expires_ns <= now)
+            flow_free(p, (int32_t)i);
+}
+
+/* A free external slot, taking over one whose flow expired; -1 if none. */
+static int64_t alloc_slot(struct nat_priv *p, uint64_t now)
+{
+    uint32_t probes = p->nslots < NAT_PROBES ? p->nslots : NAT_PROBES;
+    for (uint32_t k = 0; k < probes; k++) {
+        uint32_t s = p->cursor;
+        if (++p->cursor == p->nslots)
+            p->cursor = 0;
+        int32_t owner = p->slot_flow[s];
+        if (owner < 0)
+            return s;
+        if (p->flows[owner].expires_ns <= now) {
+            flow_free(p, owner);
+            return s;
+        }
+    }
+    return -1;
+}
+
+static void rewrite(uint8_t *ip, uint32_t hl, uint8_t proto, int addr_off, int port_off,
+                    uint32_t new_addr, uint16_t new_port)
+{
+    uint8_t *l4 = ip + hl;
+    uint32_t old_addr = nf_get32(ip + addr_off);
+    uint16_t old_port = nf_get16(l4 + port_off);
+    nf_put32(ip + addr_off, new_addr);
+    nf_put16(l4 + port_off, new_port);
+    nf_put16(ip + 10, nf_csum_update32(nf_get16(ip + 10), old_addr, new_addr));
+    /* the L4 checksum covers the pseudo-header's addresses and the port */
+    uint8_t *cs = l4 + (proto == NF_IPPROTO_TCP ? 16 : 6);
+    uint16_t c = nf_get16(cs);
+    if (proto == NF_IPPROTO_UDP && c == 0)
+        return; /* RFC 768: no checksum was computed; leave it so */
+    c = nf_csum_update32(c, old_addr, new_addr);
+    c = nf_csum_update16(c, old_port, new_port);
+    if (proto == NF_IPPROTO_UDP && c == 0)
+        c = 0xffff; /* RFC 768: a computed zero is transmitted as all ones */
+    nf_put16(cs, c);
+}
+
+static int nat_one(struct nat_priv *p, struct nf_pkt *k, uint64_t now)
+{
+    if (k->len < NF_ETH_HLEN + 20 || nf_get16(k->data + 12) != NF_ETHERTYPE_IPV4)
+        return NF_NAT_NOT_IP;
+    uint8_t *ip = k->data + NF_IP_OFF;
+    uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4;
+    if (ip[0] >> 4 != 4 || hl < 20 || NF_ETH_HLEN + hl > k->len)
+        return NF_NAT_NOT_IP;
+    uint8_t proto = ip[9];
+    if (proto != NF_IPPROTO_TCP && proto != NF_IPPROTO_UDP)
+        return NF_NAT_PROTO;
+    if (nf_get16(ip + 6) & 0x3fff)
+        return NF_NAT_FRAGMENT;
+    if (NF_ETH_HLEN + hl + (proto == NF_IPPROTO_TCP ? 20u : 8u) > k->len)
+        return NF_NAT_TRUNCATED;
+    uint8_t *l4 = ip + hl;
+    uint32_t src = nf_get32(ip + 12), dst = nf_get32(ip + 16);
+    uint16_t sport = nf_get16(l4), dport = nf_get16(l4 + 2);
+
+    if (dst - p->addr_lo < p->naddr) {
+        /* a reply to a pool address */
+        if (dport - p->port_lo >= p->nports)
+            return NF_NAT_NO_MAPPING;
+        uint32_t slot = (dst - p->addr_lo) * p->nports + (dport - p->port_lo);
+        int32_t fi = p->slot_flow[slot];
+        if (fi < 0)
+            return NF_NAT_NO_MAPPING;
+        struct nat_flow *f = &p->flows[fi];
+        if (f->expires_ns <= now || f->proto != proto || f->rem_addr != src ||
+            f->rem_port != sport)
+            return NF_NAT_NO_MAPPING;
+        f->expires_ns = now + p->timeout_ns;
+        rewrite(ip, hl, proto, 16, 2, f->in_addr, f->in_port);
+        return -1;
+    }
+
+    uint32_t b = hash5(p, proto, src, sport, dst, dport);
+    int32_t fi = p->buckets[b];
+    while (fi >= 0) {
+        const struct nat_flow *f = &p->flows[fi];
+        if (f->in_addr == src && f->in_port == sport && f->rem_addr == dst &&
+            f->rem_port == dport && f->proto == proto)
+            break;
+        fi = f->next;
+    }
+    if (fi < 0) {
+        if (p->free_head < 0 && now - p->last_sweep >= NAT_SWEEP_NS)
+            sweep(p, now);
+        if (p->free_head < 0)
+            return NF_NAT_TABLE_FULL;
+        int64_t slot = alloc_slot(p, now);
+        if (slot < 0)
+            return NF_NAT_PORTS_EXHAUSTED;
+        fi = p->free_head; /* alloc_slot may have freed a flow onto the list */
+        struct nat_flow *f = &p->flows[fi];
+        p->free_head = f->next;
+        *f = (struct nat_flow){.in_addr = src, .in_port = sport, .rem_addr = dst,
+                               .rem_port = dport, .proto = proto, .used = 1,
+                               .slot = (uint32_t)slot, .next = p->buckets[b]};
+        p->buckets[b] = fi;
+        p->slot_flow[slot] = fi;
+        p->active++;
+    }
+    struct nat_flow *f = &p->flows[fi];
+    f->expires_ns = now + p->timeout_ns;
+    rewrite(ip, hl, proto, 12, 0, p->addr_lo + f->slot / p->nports,
+            (uint16_t)(p->port_lo + f->slot % p->nports));
+    return -1;
+}
+
+static void nat_process(struct nf_element *e, int in_port, struct nf_batch *b)
+{
+    struct nat_priv *p = e->priv;
+    uint64_t now = nf_element_now(e);
+    for (uint32_t i = 0; i < b->n; i++) {
+        int r = nat_one(p, b->pkts[i], now);
+        if (r >= 0)
+            nf_drop(e, r, b->pkts[i]);
+        else
+            nf_push(e, 0, b->pkts[i]);
+    }
+}
+
+unsigned nf_nat_flows(const struct nf_element *e)
+{
+    return ((const struct nat_priv *)e->priv)->active;
+}
+
+static void nat_cleanup(struct nf_element *e, enum nf_stage reached)
+{
+    struct nat_priv *p = e->priv;
+    free(p->flows);
+    free(p->buckets);
+    free(p->slot_flow);
+    p->flows = NULL;
+    p->buckets = p->slot_flow = NULL;
+}
+
+const struct nf_element_ops nf_nat_ops = {
+    .cls = "NAT",
+    .nin_min = 1, .nin_max = 1,
+    .nout_min = 1, .nout_max = 1,
+    .priv_size = sizeof(struct nat_priv),
+    .drop_reasons = nat_reasons,
+    .ndrop_reasons = 7,
+    .configure = nat_configure,
+    .process = nat_process,
+    .cleanup = nat_cleanup,
+};

@@ -1,0 +1,94 @@
+/*
+ * nf_element — the element interface of the Click-like framework.
+ *
+ * An element class is data: a `const struct nf_element_ops` with its class
+ * name, how many input and output ports it accepts, a text table of the
+ * reasons it drops packets, and four functions:
+ *
+ *   configure(e, argc, argv, err)  parse the arguments the pipeline parser
+ *                                  split (nf_parse.h); e->nin/e->nout are
+ *                                  already known, so a class can insist that
+ *                                  its argument count matches its outputs;
+ *   initialize(e, err)             optional: anything that needs the whole
+ *                                  graph (after every element configured);
+ *   process(e, in_port, batch)     push model, one batch at a time: every
+ *                                  packet of `batch` is either pushed to an
+ *                                  output (nf_push) or dropped with a reason
+ *                                  (nf_drop). No allocation here;
+ *   cleanup(e, stage)              free what configure/initialize made; it is
+ *                                  told which stage set-up reached, so it
+ *                                  works on half-built elements too.
+ *
+ * The framework (nf_pipeline.c) does the wiring: it delivers each output
+ * batch to the connected element right after process() returns, counts
+ * packets in and out, and keeps one drop counter per reason.
+ */
+#ifndef NF_ELEMENT_H
+#define NF_ELEMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nfs/nf_parse.h"
+#include "nfs/nf_pkt.h"
+
+#define NF_MAX_PORTS 64       /* outputs (and inputs) per element */
+#define NF_MAX_DROP_REASONS 12
+
+enum nf_stage { NF_STAGE_NEW = 0, NF_STAGE_CONFIGURED = 1, NF_STAGE_INITIALIZED = 2 };
+
+struct nf_element;
+struct nf_pipeline;
+
+struct nf_element_ops {
+    const char *cls;
+    int nin_min, nin_max;    /* input ports */
+    int nout_min, nout_max;  /* output ports; nout_max -1 = up to NF_MAX_PORTS */
+    size_t priv_size;        /* zeroed private state allocated by the framework */
+    const char *const *drop_reasons; /* text per reason index */
+    int ndrop_reasons;
+    int (*configure)(struct nf_element *e, int argc, char **argv, char *err, size_t errlen);
+    int (*initialize)(struct nf_element *e, char *err, size_t errlen);
+    void (*process)(struct nf_element *e, int in_port, struct nf_batch *b);
+    void (*cleanup)(struct nf_element *e, enum nf_stage reached);
+};
+
+/* One instance in a pipeline. Elements read their own fields; only the
+ * framework writes the wiring. */
+struct nf_element {
+    const struct nf_element_ops *ops;
+    char name[NF_NAME_MAX];
+    int index;
+    int nin, nout;
+    enum nf_stage stage;
+    struct nf_pipeline *pipe;
+    void *priv;
+    struct nf_batch *out;           /* nout output batches */
+    struct nf_element **out_elem;   /* downstream element per output */
+    int *out_port;                  /* downstream input port per output */
+    uint64_t in_pkts, out_pkts;     /* packets received / pushed */
+    uint64_t bytes;                 /* bytes seen, kept by elements that count them */
+    uint64_t drops[NF_MAX_DROP_REASONS];
+    uint32_t drop_logged;           /* reasons already logged once */
+};
+
+/* Push pkt to output port (0..nout-1). Cannot fail: output batches have
+ * room for a whole input batch and an element pushes each packet once. */
+static inline void nf_push(struct nf_element *e, int port, struct nf_pkt *pkt)
+{
+    struct nf_batch *b = &e->out[port];
+    b->pkts[b->n++] = pkt;
+}
+
+/* Drop pkt for reason (an index into ops->drop_reasons). The first drop per
+ * reason is logged at info level, the rest at debug level. */
+void nf_drop(struct nf_element *e, int reason, struct nf_pkt *pkt);
+
+/* CLOCK_MONOTONIC ns of the batch being processed (one clock read per batch). */
+uint64_t nf_element_now(const struct nf_element *e);
+
+/* Format a configure error "NAME: ..." into err; returns -EINVAL. */
+int nf_element_error(const struct nf_element *e, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif
