@@ -110,7 +110,14 @@ static int split_args(struct parser *ps, struct nf_conf_elem *e, const char *at)
     /* the raw text is already copied; split a second copy in place */
     size_t n = strlen(e->args);
     char *buf = malloc(n + 1);
-    e->argv = calloc(NF_MAX_ARGS, sizeof(char *));
+    /* argv sized by an upper bound (every comma splits), not a fixed
+     * NF_MAX_ARGS array: a router's route list can be long */
+    size_t slots = 1;
+    for (const char *q = e->args; *q; q++)
+        slots += *q == ',';
+    if (slots > NF_MAX_ARGS)
+        slots = NF_MAX_ARGS;
+    e->argv = calloc(slots, sizeof(char *));
     if (!buf || !e->argv) {
         free(buf);
         ps->nomem = true;

@@ -22,7 +22,7 @@
 #include <stddef.h>
 
 #define NF_NAME_MAX 48
-#define NF_MAX_ARGS 64
+#define NF_MAX_ARGS 4096 /* a router with SCC_MAX_ROUTES routes fits */
 
 struct nf_conf_elem {
     char name[NF_NAME_MAX];  /* declared name, or Class@N when anonymous */

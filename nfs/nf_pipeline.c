@@ -187,15 +187,15 @@ static int wire(struct nf_pipeline *p, const struct nf_conf *conf, char *err, si
                               e->name, o->cls)
                        : perr(err, errlen, "%s: input port %d used, but %s has %d input%s",
                               e->name, e->nin - 1, o->cls, o->nin_max, o->nin_max == 1 ? "" : "s");
-        if (e->nin < o->nin_min)
-            return perr(err, errlen, "%s: input %d is not connected (nothing pushes to it)",
-                        e->name, e->nin);
         if (e->nout > omax)
             return omax == 0
                        ? perr(err, errlen, "%s: %s has no outputs, but it is connected to something",
                               e->name, o->cls)
                        : perr(err, errlen, "%s: output port %d used, but %s has at most %d output%s",
                               e->name, e->nout - 1, o->cls, omax, omax == 1 ? "" : "s");
+        if (e->nin < o->nin_min)
+            return perr(err, errlen, "%s: input %d is not connected (nothing pushes to it)",
+                        e->name, e->nin);
         if (e->nout < o->nout_min)
             return perr(err, errlen, "%s: output %d is not connected (every output of %s must "
                         "lead somewhere; use Discard to drop)", e->name, e->nout, o->cls);

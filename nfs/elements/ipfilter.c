@@ -172,7 +172,7 @@ static int parse_primitive(struct rp *r)
                 dir = is(nx, "src") ? D_SRC : D_DST;
                 r->pos++;
                 if (!is(peek(r), "port"))
-                    return rerr(r, "expected 'port' after '%s src|dst', found '%s'", peek(r));
+                    return rerr(r, "expected 'port' after 'tcp|udp src|dst', found '%s'", peek(r));
             }
             r->pos++;
             return parse_port(r, proto, dir);

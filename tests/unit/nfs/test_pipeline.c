@@ -1,0 +1,198 @@
+/*
+ * test_pipeline — the pipeline builder: the exact strings the chain spec's
+ * NF types expand to build; bad strings fail with a message naming the
+ * problem; packets flow through branches; nf_pipeline_validate agrees.
+ */
+#include "nf_testlib.h"
+
+#include <errno.h>
+
+#include "nfs/nf_check.h"
+
+static const char *const good[] = {
+    "rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1 02:00:00:00:00:09); FromIO -> "
+    "CheckIPHeader -> rt; rt[0] -> DecIPTTL -> EtherRewrite(SRC 02:00:00:00:00:01) -> ToIO; "
+    "rt[1] -> Discard",
+    "FromIO -> CheckIPHeader -> IPFilter(deny src net 10.66.0.0/16, allow udp dst port "
+    "9000-9999, allow icmp, deny all) -> ToIO",
+    "FromIO -> EtherRewrite(SRC 02:00:00:00:00:01, DST 02:00:00:00:00:02) -> ToIO",
+    "FromIO -> ToIO",
+    "FromIO -> CheckIPHeader -> NAT(ADDR 203.0.113.1-203.0.113.4, PORTS 1024-65535, "
+    "TIMEOUT 60) -> ToIO",
+    "FromIO -> CheckIPHeader -> NAT(ADDR 203.0.113.1, PORTS 1024-65535, TIMEOUT 60) -> ToIO",
+    "FromIO -> Counter -> ToIO",
+    "c :: Classifier(12/0800, 12/0806, -); FromIO -> c; c[0] -> ToIO; c[1] -> ToIO; "
+    "c[2] -> Discard",
+    "rr :: RoundRobin; FromIO -> rr; rr[0] -> Counter -> ToIO; rr[1] -> ToIO",
+    "FromIO -> Discard",
+    "FromIO(0) -> ToIO(0) // a comment",
+};
+
+START_TEST(test_good)
+{
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char err[256] = "";
+        ck_assert_msg(nf_pipeline_validate(good[i], err, sizeof(err)) == 0, "'%s': %s",
+                      good[i], err);
+        nf_pipeline_destroy(t_build(good[i]));
+    }
+}
+END_TEST
+
+static const struct {
+    const char *text, *msg;
+} bad[] = {
+    {"FromIO -> IPFiltr(allow all) -> ToIO", "unknown element 'IPFiltr' (did you mean IPFilter?)"},
+    {"FromIO -> Frobnicate -> ToIO", "unknown element 'Frobnicate'"},
+    {"FromIO -> Tee -> ToIO", "would allocate"},
+    {"FromIO ->", "expected an element"},
+    {"CheckIPHeader -> ToIO", "CheckIPHeader@1: input 0 is not connected"},
+    {"FromIO -> CheckIPHeader", "CheckIPHeader@2: output 0 is not connected"},
+    {"FromIO -> Discard -> ToIO", "Discard has no outputs"},
+    {"FromIO -> FromIO", "FromIO has no inputs"},
+    {"FromIO -> [1]DecIPTTL -> ToIO", "input port 1 used, but DecIPTTL has 1 input"},
+    {"f :: FromIO; f -> ToIO; f -> Discard", "output 0 is connected twice"},
+    {"FromIO -> a :: Counter -> b :: Counter -> a", "cycle"},
+    {"FromIO -> ToIO; FromIO -> Discard", "FromIO(0) appears twice"},
+    {"ToIO -> Discard", "ToIO has no outputs"},
+    {"FromIO -> ToIO(1)", "ToIO(1), but this NF has 1 output"},
+    {"FromIO -> ToIO(x)", "port 'x' is not a number"},
+    {"FromIO -> Counter(5) -> ToIO", "Counter takes no arguments"},
+    {"FromIO -> EtherRewrite(SRC 02:00:00:00:00) -> ToIO", "is not a MAC address"},
+    {"FromIO -> EtherRewrite(FOO 02:00:00:00:00:01) -> ToIO", "expected 'SRC MAC' or 'DST MAC'"},
+    {"FromIO -> EtherRewrite -> ToIO", "needs SRC MAC and/or DST MAC"},
+    {"FromIO -> EtherRewrite(SRC 02:00:00:00:00:01, SRC 02:00:00:00:00:02) -> ToIO", "SRC given twice"},
+    {"rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1); FromIO -> rt; rt[0] -> ToIO",
+     "routes use outputs 0..1, but 1 output is connected"},
+    {"FromIO -> StaticIPLookup(10.0.0.0/33 0) -> ToIO", "is not an IPv4 prefix"},
+    {"FromIO -> StaticIPLookup(10.0.0.0/8) -> ToIO", "expected PREFIX/LEN PORT"},
+    {"FromIO -> StaticIPLookup(10.0.0.0/8 0 zz:00) -> ToIO", "is not a MAC address"},
+    {"FromIO -> StaticIPLookup -> ToIO", "needs at least one route"},
+    {"FromIO -> IPFilter(allow udp dst prot 9000) -> ToIO", "expected 'port' after"},
+    {"FromIO -> IPFilter(permit all) -> ToIO", "'permit' is not an action"},
+    {"FromIO -> IPFilter(allow src host 10.0.0.300) -> ToIO", "is not an IPv4 address"},
+    {"FromIO -> IPFilter(allow udp port 9-1) -> ToIO", "is empty"},
+    {"FromIO -> IPFilter(allow (udp or tcp) -> ToIO", "unclosed '('"},
+    {"FromIO -> IPFilter(allow udp tcp) -> ToIO", "expected 'and' or 'or' before 'tcp'"},
+    {"FromIO -> IPFilter(allow udp and) -> ToIO", "expected a condition"},
+    {"FromIO -> IPFilter(1 udp, allow all) -> ToIO", "a rule sends to output 1"},
+    {"FromIO -> IPFilter(allow ip proto xyz) -> ToIO", "is not a protocol"},
+    {"FromIO -> IPFilter -> ToIO", "needs at least one rule"},
+    {"FromIO -> NAT(PORTS 1024-2000) -> ToIO", "NAT needs ADDR"},
+    {"FromIO -> NAT(ADDR 203.0.113.9-203.0.113.1) -> ToIO", "is empty"},
+    {"FromIO -> NAT(ADDR 1.2.3.4, PORTS 0-10) -> ToIO", "PORTS '0-10'"},
+    {"FromIO -> NAT(ADDR 1.2.3.4, TIMEOUT -1) -> ToIO", "TIMEOUT '-1'"},
+    {"FromIO -> NAT(ADDR 1.2.3.4, COLOUR red) -> ToIO", "unknown keyword 'COLOUR'"},
+    {"FromIO -> NAT(ADDR) -> ToIO", "expected KEYWORD VALUE"},
+    {"c :: Classifier(12/0800, -); FromIO -> c; c[0] -> ToIO", "2 patterns but 1 output"},
+    {"FromIO -> Classifier(12/080) -> ToIO", "is not OFFSET/HEXVALUE"},
+    {"FromIO -> Classifier(12/0800%ff) -> ToIO", "is not OFFSET/HEXVALUE"},
+    {"Counter -> ToIO", "Counter@1: input 0 is not connected"},
+};
+
+START_TEST(test_bad)
+{
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char err[256] = "";
+        struct nf_pipeline *p = (void *)1;
+        int rc = nf_pipeline_build(bad[i].text, NULL, &p, err, sizeof(err));
+        if (strstr(bad[i].text, "ToIO(1)")) {
+            struct nf_pipeline_opts o = {.sz = sizeof(o), .noutputs = 1};
+            rc = nf_pipeline_build(bad[i].text, &o, &p, err, sizeof(err));
+        }
+        ck_assert_msg(rc == -EINVAL, "'%s' built (rc %d)", bad[i].text, rc);
+        ck_assert_ptr_null(p);
+        ck_assert_msg(strstr(err, bad[i].msg), "'%s': got '%s', want '%s'", bad[i].text, err,
+                      bad[i].msg);
+        char err2[256] = "";
+        ck_assert_int_eq(nf_pipeline_validate(bad[i].text, err2, sizeof(err2)), -EINVAL);
+        ck_assert_str_eq(err, err2);
+    }
+}
+END_TEST
+
+START_TEST(test_branches_and_counters)
+{
+    struct nf_pipeline *p = t_build(
+        "c :: Classifier(12/0800, 12/0806, -); FromIO -> c; c[0] -> n :: Counter -> ToIO(0); "
+        "c[1] -> ToIO(1); c[2] -> d :: Discard");
+    ck_assert_uint_eq(nf_pipeline_noutputs(p), 2);
+    struct tframes t = {0};
+    t_udp(&t, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), 1, 2);
+    struct nf_pkt *arp = t_udp(&t, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), 1, 2);
+    arp->data[13] = 0x06;
+    struct nf_pkt *other = t_udp(&t, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), 1, 2);
+    other->data[12] = 0x86;
+    other->data[13] = 0xdd;
+    t_udp(&t, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), 1, 2);
+    struct nf_batch *o0 = t_run(p, &t, 1);
+    ck_assert_uint_eq(o0->n, 2);
+    ck_assert_uint_eq(nf_pipeline_output(p, 1)->n, 1);
+    ck_assert_ptr_eq(nf_pipeline_output(p, 1)->pkts[0], arp);
+    ck_assert_uint_eq(t_drops(p, "d", 0), 1);
+    const struct nf_element *n = nf_pipeline_find(p, "n");
+    ck_assert_uint_eq(n->in_pkts, 2);
+    ck_assert_uint_eq(n->bytes, 128);
+    ck_assert_uint_eq(nf_pipeline_drops(p), 1);
+    /* the run is repeatable: output batches are reused, nothing accumulates */
+    o0 = t_run(p, &t, 2);
+    ck_assert_uint_eq(o0->n, 2);
+    ck_assert_uint_eq(n->in_pkts, 4);
+    nf_pipeline_destroy(p);
+}
+END_TEST
+
+START_TEST(test_roundrobin)
+{
+    struct nf_pipeline *p = t_build("rr :: RoundRobin; FromIO -> rr; rr[0] -> ToIO(0); "
+                                    "rr[1] -> ToIO(1); rr[2] -> ToIO(2)");
+    struct tframes t = {0};
+    for (int i = 0; i < 7; i++)
+        t_udp(&t, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), (uint16_t)i, 2);
+    t_run(p, &t, 1);
+    ck_assert_uint_eq(nf_pipeline_output(p, 0)->n, 3);
+    ck_assert_uint_eq(nf_pipeline_output(p, 1)->n, 2);
+    ck_assert_uint_eq(nf_pipeline_output(p, 2)->n, 2);
+    /* the rotation continues across batches: packet 8 goes to output 1 */
+    t.n = 1;
+    t_run(p, &t, 2);
+    ck_assert_uint_eq(nf_pipeline_output(p, 1)->n, 1);
+    nf_pipeline_destroy(p);
+}
+END_TEST
+
+START_TEST(test_batch_limit)
+{
+    struct nf_pipeline *p;
+    char err[128];
+    struct nf_pipeline_opts o = {.sz = sizeof(o), .batch = 4};
+    ck_assert_int_eq(nf_pipeline_build("FromIO -> ToIO", &o, &p, err, sizeof(err)), 0);
+    struct tframes t = {0};
+    for (int i = 0; i < 10; i++)
+        t_udp(&t, 1, 2, 3, 4);
+    ck_assert_uint_eq(nf_pipeline_run(p, 0, &t.b, 0), 4);
+    ck_assert_uint_eq(nf_pipeline_output(p, 0)->n, 4);
+    /* not clearing the outputs: ToIO drops instead of overflowing */
+    t.b.n = 4;
+    nf_pipeline_run(p, 0, &t.b, 0);
+    ck_assert_uint_eq(nf_pipeline_output(p, 0)->n, 4);
+    ck_assert_uint_eq(t_drops(p, "ToIO@2", 0), 4);
+    nf_pipeline_destroy(p);
+    nf_pipeline_destroy(NULL);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("pipeline");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_good);
+    tcase_add_test(tc, test_bad);
+    tcase_add_test(tc, test_branches_and_counters);
+    tcase_add_test(tc, test_roundrobin);
+    tcase_add_test(tc, test_batch_limit);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+T_MAIN(suite)
