@@ -8,5 +8,6 @@
 #define SCC_CMDS_H
 
 int cmd_validate(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

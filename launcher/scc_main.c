@@ -16,6 +16,7 @@ struct scc_cmd {
 
 static const struct scc_cmd commands[] = {
     {"validate", cmd_validate, "check a chain spec and print it normalised"},
+    {"bench", cmd_bench, "OS microbenchmarks and the calibration file"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,689 @@
+/*
+ * mb_calib — reading, writing and printing the calibration file
+ * (schema "scc-calibration/1", documented in docs/bench.md). The writer
+ * emits only the sections a run filled (struct mb_calib.have), the reader
+ * accepts any subset of sections, checks types, and names the JSON path of
+ * the first problem it finds. Figures are printed with three decimals (ns),
+ * enough for sub-nanosecond cache latencies and honest about the noise.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/micro/mb_calib.h"
+#include "common/scc_util.h"
+
+const char *const mb_level_names[MB_NLEVELS] = {"L1", "L2", "L3", "DRAM"};
+static const char *const row_keys[MB_NPOLICIES] = {"other", "batch", "rr", "fifo",
+                                                   "other_nice-19"};
+
+void mb_calib_init(struct mb_calib *c)
+{
+    memset(c, 0, sizeof(*c));
+    scc_strlcpy(c->schema, MB_CALIB_SCHEMA, sizeof(c->schema));
+    for (int k = 0; k < MB_NLEVELS; k++)
+        c->levels[k].cycles = NAN;
+    c->wakeup_cpus[0] = c->wakeup_cpus[1] = -1;
+}
+
+void mb_calib_free(struct mb_calib *c)
+{
+    if (!c)
+        return;
+    free(c->curve);
+    memset(c, 0, sizeof(*c));
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
+static json_object *num(double v)
+{
+    char buf[64];
+    if (!isfinite(v))
+        return NULL; /* JSON null */
+    snprintf(buf, sizeof(buf), "%.3f", v);
+    return json_object_new_double_s(v, buf);
+}
+
+static void add(json_object *o, const char *k, json_object *v)
+{
+    json_object_object_add(o, k, v);
+}
+
+static json_object *stat_json(const struct mb_stat *s)
+{
+    json_object *o = json_object_new_object();
+    add(o, "available", json_object_new_boolean(s->available));
+    if (s->available) {
+        add(o, "ns", num(s->ns));
+        add(o, "min_ns", num(s->min_ns));
+        add(o, "max_ns", num(s->max_ns));
+        add(o, "reps", json_object_new_int((int)s->reps));
+    } else {
+        add(o, "reason", json_object_new_string(s->reason));
+    }
+    return o;
+}
+
+static json_object *build(const struct mb_calib *c)
+{
+    json_object *root = json_object_new_object();
+    add(root, "schema", json_object_new_string(MB_CALIB_SCHEMA));
+    add(root, "created", json_object_new_string(c->created));
+    add(root, "quick", json_object_new_boolean(c->quick));
+    add(root, "cpu", json_object_new_int(c->cpu));
+
+    json_object *m = json_object_new_object();
+    add(m, "cpu_model", json_object_new_string(c->cpu_model));
+    add(m, "kernel", json_object_new_string(c->kernel));
+    add(m, "hostname", json_object_new_string(c->hostname));
+    add(m, "online_cpus", json_object_new_string(c->online_cpus));
+    add(m, "cpu_mhz", c->cpu_mhz > 0 ? num(c->cpu_mhz) : NULL);
+    add(m, "governor", json_object_new_string(c->governor));
+    json_object *caches = json_object_new_array();
+    for (size_t i = 0; i < c->ncaches; i++) {
+        json_object *e = json_object_new_object();
+        add(e, "level", json_object_new_int(c->caches[i].level));
+        add(e, "type", json_object_new_string(c->caches[i].type));
+        add(e, "size", json_object_new_int64((int64_t)c->caches[i].size));
+        json_object_array_add(caches, e);
+    }
+    add(m, "caches", caches);
+    add(m, "cache_source", json_object_new_string(c->cache_source));
+    json_object *cy = json_object_new_object();
+    add(cy, "available", json_object_new_boolean(c->cycles_available));
+    if (c->cycles_available)
+        add(cy, "per_ns", num(c->cycles_per_ns));
+    else
+        add(cy, "reason", json_object_new_string(c->cycles_reason));
+    add(m, "cycles", cy);
+    add(root, "machine", m);
+
+    if (c->have & MB_HAVE_MEMORY) {
+        json_object *mem = json_object_new_object();
+        json_object *hp = json_object_new_object();
+        add(hp, "used", json_object_new_boolean(c->huge_pages));
+        add(hp, "note", json_object_new_string(c->huge_pages_note));
+        add(mem, "huge_pages", hp);
+        json_object *lv = json_object_new_array();
+        for (int k = 0; k < MB_NLEVELS; k++) {
+            const struct mb_level_lat *L = &c->levels[k];
+            json_object *e = stat_json(&L->stat);
+            add(e, "level", json_object_new_string(mb_level_names[k]));
+            add(e, "cache_bytes", json_object_new_int64((int64_t)L->cache_bytes));
+            add(e, "working_set", json_object_new_int64((int64_t)L->working_set));
+            add(e, "cycles", num(L->cycles));
+            if (L->note[0])
+                add(e, "note", json_object_new_string(L->note));
+            json_object *ps = json_object_new_array();
+            for (size_t s = 0; s < L->nstrides && s < MB_MAX_STRIDES; s++) {
+                json_object *p = json_object_new_object();
+                add(p, "stride", json_object_new_int((int)L->per_stride[s].stride));
+                add(p, "ns", L->per_stride[s].ns >= 0 ? num(L->per_stride[s].ns) : NULL);
+                json_object_array_add(ps, p);
+            }
+            add(e, "per_stride", ps);
+            json_object_array_add(lv, e);
+        }
+        add(mem, "levels", lv);
+        json_object *cu = json_object_new_array();
+        for (size_t i = 0; i < c->ncurve; i++) {
+            const struct mb_curve_point *p = &c->curve[i];
+            json_object *e = json_object_new_object();
+            add(e, "working_set", json_object_new_int64((int64_t)p->working_set));
+            add(e, "stride", json_object_new_int((int)p->stride));
+            add(e, "random_ns", p->random_ns >= 0 ? num(p->random_ns) : NULL);
+            add(e, "sequential_ns", p->sequential_ns >= 0 ? num(p->sequential_ns) : NULL);
+            json_object_array_add(cu, e);
+        }
+        add(mem, "curve", cu);
+        add(root, "memory", mem);
+    }
+    if (c->have & MB_HAVE_DTLB) {
+        json_object *d = json_object_new_object();
+        add(d, "pages", json_object_new_int((int)c->dtlb_pages));
+        add(d, "hit", stat_json(&c->dtlb_hit));
+        add(d, "miss", stat_json(&c->dtlb_miss));
+        add(root, "dtlb", d);
+    }
+    if (c->have & MB_HAVE_CTXSW) {
+        json_object *cs = json_object_new_object();
+        for (int i = 0; i < MB_NPOLICIES; i++) {
+            const struct mb_ctxsw_row *r = &c->ctxsw[i];
+            json_object *e = stat_json(&r->sw);
+            add(e, "policy", json_object_new_string(r->policy));
+            add(e, "nice", json_object_new_int(r->nice));
+            add(e, "rt_priority", json_object_new_int(r->rt_priority));
+            if (r->sw.available) {
+                add(e, "roundtrip_ns", num(r->roundtrip_ns));
+                add(e, "overhead_ns", num(r->overhead_ns));
+            }
+            add(cs, row_keys[i], e);
+        }
+        add(root, "ctxsw", cs);
+    }
+    if (c->have & MB_HAVE_WAKEUP) {
+        json_object *w = json_object_new_object();
+        json_object *cpus = json_object_new_array();
+        json_object_array_add(cpus, json_object_new_int(c->wakeup_cpus[0]));
+        json_object_array_add(cpus, json_object_new_int(c->wakeup_cpus[1]));
+        add(w, "cpus", cpus);
+        add(w, "block", stat_json(&c->wakeup_block));
+        add(w, "spin", stat_json(&c->wakeup_spin));
+        add(root, "wakeup", w);
+    }
+    if (c->have & MB_HAVE_SYSCALL) {
+        json_object *s = json_object_new_object();
+        add(s, "getppid", stat_json(&c->sc_getppid));
+        add(s, "recvmmsg_empty", stat_json(&c->sc_recvmmsg));
+        add(s, "sendmmsg_64B", stat_json(&c->sc_sendmmsg));
+        add(root, "syscall", s);
+    }
+    return root;
+}
+
+char *mb_calib_to_string(const struct mb_calib *c)
+{
+    json_object *root = build(c);
+    if (!root) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_SPACED |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *dup = s ? strdup(s) : NULL;
+    json_object_put(root);
+    if (!dup)
+        errno = ENOMEM;
+    return dup;
+}
+
+int mb_calib_write(const struct mb_calib *c, const char *path, char *err, size_t errlen)
+{
+    char *s = mb_calib_to_string(c);
+    if (!s) {
+        snprintf(err, errlen, "json serialisation: %s", strerror(errno));
+        return -ENOMEM;
+    }
+    bool std = !strcmp(path, "-");
+    FILE *f = std ? stdout : fopen(path, "w");
+    int r = 0;
+    if (!f) {
+        r = -errno;
+        snprintf(err, errlen, "fopen: %s: %s", strerror(errno), path);
+    } else {
+        if (fputs(s, f) < 0 || fputc('\n', f) < 0)
+            r = -errno;
+        if (std ? fflush(f) != 0 : fclose(f) != 0)
+            r = r ? r : -errno;
+        if (r)
+            snprintf(err, errlen, "write: %s: %s", strerror(-r), path);
+    }
+    free(s);
+    return r;
+}
+
+/* ---- reader ------------------------------------------------------------ */
+
+struct rd {
+    char *err;
+    size_t errlen;
+    int bad;
+};
+
+static void rd_fail(struct rd *r, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void rd_fail(struct rd *r, const char *path, const char *fmt, ...)
+{
+    if (r->bad++)
+        return; /* keep the first problem */
+    char what[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    snprintf(r->err, r->errlen, "%s: %s", path, what);
+}
+
+static json_object *get(struct rd *r, json_object *o, const char *base, const char *key,
+                        json_type t, bool required)
+{
+    json_object *v = NULL;
+    char path[160];
+    snprintf(path, sizeof(path), "%s%s%s", base, base[0] ? "." : "", key);
+    if (!json_object_object_get_ex(o, key, &v) || !v) {
+        if (required)
+            rd_fail(r, path, "missing");
+        return NULL;
+    }
+    bool ok = json_object_is_type(v, t) ||
+              (t == json_type_double && json_object_is_type(v, json_type_int));
+    if (!ok) {
+        rd_fail(r, path, "expected %s, found %s", json_type_to_name(t),
+                json_type_to_name(json_object_get_type(v)));
+        return NULL;
+    }
+    return v;
+}
+
+static void get_str(struct rd *r, json_object *o, const char *base, const char *key, char *dst,
+                    size_t len, bool required)
+{
+    json_object *v = get(r, o, base, key, json_type_string, required);
+    if (v)
+        scc_strlcpy(dst, json_object_get_string(v), len);
+}
+
+static double get_num(struct rd *r, json_object *o, const char *base, const char *key,
+                      bool required, double dflt)
+{
+    json_object *v = get(r, o, base, key, json_type_double, required);
+    return v ? json_object_get_double(v) : dflt;
+}
+
+static void read_stat(struct rd *r, json_object *o, const char *path, struct mb_stat *s)
+{
+    memset(s, 0, sizeof(*s));
+    if (!json_object_is_type(o, json_type_object)) {
+        rd_fail(r, path, "expected an object");
+        return;
+    }
+    json_object *a = get(r, o, path, "available", json_type_boolean, true);
+    if (!a)
+        return;
+    s->available = json_object_get_boolean(a);
+    if (s->available) {
+        s->ns = get_num(r, o, path, "ns", true, NAN);
+        s->min_ns = get_num(r, o, path, "min_ns", false, s->ns);
+        s->max_ns = get_num(r, o, path, "max_ns", false, s->ns);
+        s->reps = (unsigned)get_num(r, o, path, "reps", false, 0);
+        if (!isfinite(s->ns))
+            rd_fail(r, path, "available but ns is not a number");
+    } else {
+        get_str(r, o, path, "reason", s->reason, sizeof(s->reason), true);
+    }
+}
+
+static void read_machine(struct rd *r, json_object *m, struct mb_calib *c)
+{
+    const char *p = "machine";
+    get_str(r, m, p, "cpu_model", c->cpu_model, sizeof(c->cpu_model), true);
+    get_str(r, m, p, "kernel", c->kernel, sizeof(c->kernel), true);
+    get_str(r, m, p, "hostname", c->hostname, sizeof(c->hostname), false);
+    get_str(r, m, p, "online_cpus", c->online_cpus, sizeof(c->online_cpus), false);
+    get_str(r, m, p, "governor", c->governor, sizeof(c->governor), false);
+    get_str(r, m, p, "cache_source", c->cache_source, sizeof(c->cache_source), false);
+    json_object *mhz;
+    if (json_object_object_get_ex(m, "cpu_mhz", &mhz) && mhz)
+        c->cpu_mhz = get_num(r, m, p, "cpu_mhz", false, 0);
+    json_object *caches = get(r, m, p, "caches", json_type_array, false);
+    for (size_t i = 0; caches && i < json_object_array_length(caches) && i < MB_MAX_CACHES;
+         i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "machine.caches[%zu]", i);
+        json_object *e = json_object_array_get_idx(caches, i);
+        c->caches[i].level = (int)get_num(r, e, path, "level", true, 0);
+        get_str(r, e, path, "type", c->caches[i].type, sizeof(c->caches[i].type), false);
+        c->caches[i].size = (uint64_t)get_num(r, e, path, "size", true, 0);
+        c->ncaches = i + 1;
+    }
+    json_object *cy = get(r, m, p, "cycles", json_type_object, false);
+    if (cy) {
+        json_object *a = get(r, cy, "machine.cycles", "available", json_type_boolean, true);
+        c->cycles_available = a && json_object_get_boolean(a);
+        if (c->cycles_available)
+            c->cycles_per_ns = get_num(r, cy, "machine.cycles", "per_ns", true, 0);
+        else
+            get_str(r, cy, "machine.cycles", "reason", c->cycles_reason,
+                    sizeof(c->cycles_reason), false);
+    }
+}
+
+static void read_memory(struct rd *r, json_object *mem, struct mb_calib *c)
+{
+    c->have |= MB_HAVE_MEMORY;
+    json_object *hp = get(r, mem, "memory", "huge_pages", json_type_object, false);
+    if (hp) {
+        json_object *u = get(r, hp, "memory.huge_pages", "used", json_type_boolean, false);
+        c->huge_pages = u && json_object_get_boolean(u);
+        get_str(r, hp, "memory.huge_pages", "note", c->huge_pages_note,
+                sizeof(c->huge_pages_note), false);
+    }
+    json_object *lv = get(r, mem, "memory", "levels", json_type_array, true);
+    if (!lv)
+        return;
+    if (json_object_array_length(lv) != MB_NLEVELS) {
+        rd_fail(r, "memory.levels", "expected %d entries (L1, L2, L3, DRAM), found %zu",
+                MB_NLEVELS, json_object_array_length(lv));
+        return;
+    }
+    for (int k = 0; k < MB_NLEVELS; k++) {
+        char path[64];
+        snprintf(path, sizeof(path), "memory.levels[%d]", k);
+        json_object *e = json_object_array_get_idx(lv, (size_t)k);
+        struct mb_level_lat *L = &c->levels[k];
+        read_stat(r, e, path, &L->stat);
+        char name[16] = "";
+        get_str(r, e, path, "level", name, sizeof(name), true);
+        if (name[0] && strcmp(name, mb_level_names[k]))
+            rd_fail(r, path, "level is \"%s\", expected \"%s\" at this index", name,
+                    mb_level_names[k]);
+        L->cache_bytes = (uint64_t)get_num(r, e, path, "cache_bytes", false, 0);
+        L->working_set = (uint64_t)get_num(r, e, path, "working_set", false, 0);
+        json_object *cyc;
+        L->cycles = NAN;
+        if (json_object_object_get_ex(e, "cycles", &cyc) && cyc)
+            L->cycles = get_num(r, e, path, "cycles", false, NAN);
+        get_str(r, e, path, "note", L->note, sizeof(L->note), false);
+        json_object *ps = get(r, e, path, "per_stride", json_type_array, false);
+        for (size_t s = 0; ps && s < json_object_array_length(ps) && s < MB_MAX_STRIDES; s++) {
+            char pp[96];
+            snprintf(pp, sizeof(pp), "%s.per_stride[%zu]", path, s);
+            json_object *pe = json_object_array_get_idx(ps, s), *nsv;
+            L->per_stride[s].stride = (uint32_t)get_num(r, pe, pp, "stride", true, 0);
+            L->per_stride[s].ns = -1;
+            if (json_object_object_get_ex(pe, "ns", &nsv) && nsv)
+                L->per_stride[s].ns = get_num(r, pe, pp, "ns", false, -1);
+            L->nstrides = s + 1;
+        }
+    }
+    json_object *cu = get(r, mem, "memory", "curve", json_type_array, false);
+    size_t n = cu ? json_object_array_length(cu) : 0;
+    if (n) {
+        c->curve = calloc(n, sizeof(*c->curve));
+        if (!c->curve) {
+            rd_fail(r, "memory.curve", "out of memory");
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char path[64];
+            snprintf(path, sizeof(path), "memory.curve[%zu]", i);
+            json_object *e = json_object_array_get_idx(cu, i), *v;
+            struct mb_curve_point *p = &c->curve[i];
+            p->working_set = (uint64_t)get_num(r, e, path, "working_set", true, 0);
+            p->stride = (uint32_t)get_num(r, e, path, "stride", true, 0);
+            p->random_ns = p->sequential_ns = -1;
+            if (json_object_object_get_ex(e, "random_ns", &v) && v)
+                p->random_ns = get_num(r, e, path, "random_ns", false, -1);
+            if (json_object_object_get_ex(e, "sequential_ns", &v) && v)
+                p->sequential_ns = get_num(r, e, path, "sequential_ns", false, -1);
+        }
+        c->ncurve = n;
+    }
+}
+
+static int parse_root(json_object *root, struct mb_calib *c, struct rd *r)
+{
+    if (!json_object_is_type(root, json_type_object)) {
+        rd_fail(r, "(root)", "expected a JSON object");
+        return -EINVAL;
+    }
+    get_str(r, root, "", "schema", c->schema, sizeof(c->schema), true);
+    if (!r->bad && strcmp(c->schema, MB_CALIB_SCHEMA)) {
+        rd_fail(r, "schema", "\"%s\" is not \"%s\" (a newer or foreign file?)", c->schema,
+                MB_CALIB_SCHEMA);
+        return -EINVAL;
+    }
+    get_str(r, root, "", "created", c->created, sizeof(c->created), true);
+    json_object *q = get(r, root, "", "quick", json_type_boolean, false);
+    c->quick = q && json_object_get_boolean(q);
+    c->cpu = (int)get_num(r, root, "", "cpu", false, 0);
+    json_object *m = get(r, root, "", "machine", json_type_object, true);
+    if (m)
+        read_machine(r, m, c);
+    json_object *sec;
+    if ((sec = get(r, root, "", "memory", json_type_object, false)))
+        read_memory(r, sec, c);
+    if ((sec = get(r, root, "", "dtlb", json_type_object, false))) {
+        c->have |= MB_HAVE_DTLB;
+        c->dtlb_pages = (uint32_t)get_num(r, sec, "dtlb", "pages", false, 0);
+        json_object *h = get(r, sec, "dtlb", "hit", json_type_object, true);
+        json_object *mi = get(r, sec, "dtlb", "miss", json_type_object, true);
+        if (h)
+            read_stat(r, h, "dtlb.hit", &c->dtlb_hit);
+        if (mi)
+            read_stat(r, mi, "dtlb.miss", &c->dtlb_miss);
+    }
+    if ((sec = get(r, root, "", "ctxsw", json_type_object, false))) {
+        c->have |= MB_HAVE_CTXSW;
+        for (int i = 0; i < MB_NPOLICIES; i++) {
+            char path[64];
+            snprintf(path, sizeof(path), "ctxsw.%s", row_keys[i]);
+            json_object *e = get(r, sec, "ctxsw", row_keys[i], json_type_object, true);
+            if (!e)
+                continue;
+            struct mb_ctxsw_row *row = &c->ctxsw[i];
+            read_stat(r, e, path, &row->sw);
+            get_str(r, e, path, "policy", row->policy, sizeof(row->policy), true);
+            row->nice = (int)get_num(r, e, path, "nice", false, 0);
+            row->rt_priority = (int)get_num(r, e, path, "rt_priority", false, 0);
+            row->roundtrip_ns = get_num(r, e, path, "roundtrip_ns", false, NAN);
+            row->overhead_ns = get_num(r, e, path, "overhead_ns", false, NAN);
+        }
+    }
+    if ((sec = get(r, root, "", "wakeup", json_type_object, false))) {
+        c->have |= MB_HAVE_WAKEUP;
+        json_object *cpus = get(r, sec, "wakeup", "cpus", json_type_array, false);
+        for (size_t i = 0; cpus && i < 2 && i < json_object_array_length(cpus); i++)
+            c->wakeup_cpus[i] = json_object_get_int(json_object_array_get_idx(cpus, i));
+        json_object *b = get(r, sec, "wakeup", "block", json_type_object, true);
+        json_object *s = get(r, sec, "wakeup", "spin", json_type_object, true);
+        if (b)
+            read_stat(r, b, "wakeup.block", &c->wakeup_block);
+        if (s)
+            read_stat(r, s, "wakeup.spin", &c->wakeup_spin);
+    }
+    if ((sec = get(r, root, "", "syscall", json_type_object, false))) {
+        c->have |= MB_HAVE_SYSCALL;
+        static const char *const keys[] = {"getppid", "recvmmsg_empty", "sendmmsg_64B"};
+        struct mb_stat *dst[] = {&c->sc_getppid, &c->sc_recvmmsg, &c->sc_sendmmsg};
+        for (int i = 0; i < 3; i++) {
+            char path[64];
+            snprintf(path, sizeof(path), "syscall.%s", keys[i]);
+            json_object *e = get(r, sec, "syscall", keys[i], json_type_object, true);
+            if (e)
+                read_stat(r, e, path, dst[i]);
+        }
+    }
+    return r->bad ? -EINVAL : 0;
+}
+
+int mb_calib_load_string(const char *json, struct mb_calib *c, char *err, size_t errlen)
+{
+    mb_calib_init(c);
+    struct rd r = {err, errlen, 0};
+    enum json_tokener_error jerr;
+    json_object *root = json_tokener_parse_verbose(json, &jerr);
+    if (!root) {
+        snprintf(err, errlen, "(root): not JSON: %s", json_tokener_error_desc(jerr));
+        return -EINVAL;
+    }
+    int rc = parse_root(root, c, &r);
+    json_object_put(root);
+    if (rc < 0) {
+        mb_calib_free(c);
+        mb_calib_init(c);
+    }
+    return rc;
+}
+
+int mb_calib_load(const char *path, struct mb_calib *c, char *err, size_t errlen)
+{
+    mb_calib_init(c);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        snprintf(err, errlen, "fopen: %s: %s", strerror(e), path);
+        return -e;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *nb = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (!buf || rerr) {
+        free(buf);
+        snprintf(err, errlen, "read: %s: %s", buf ? strerror(EIO) : "file too large or out of memory",
+                 path);
+        return buf ? -EIO : -ENOMEM;
+    }
+    buf[len] = '\0';
+    char inner[MB_REASON_MAX * 2];
+    int rc = mb_calib_load_string(buf, c, inner, sizeof(inner));
+    free(buf);
+    if (rc < 0)
+        snprintf(err, errlen, "%s: %s", path, inner);
+    return rc;
+}
+
+/* ---- human table ------------------------------------------------------- */
+
+static void stat_line(FILE *f, const char *name, const struct mb_stat *s, const char *extra)
+{
+    if (!s->available)
+        fprintf(f, "  %-22s unavailable: %s\n", name, s->reason);
+    else
+        fprintf(f, "  %-22s %10.2f ns   [%.2f .. %.2f] x%u%s%s\n", name, s->ns, s->min_ns,
+                s->max_ns, s->reps, extra && extra[0] ? "   " : "", extra ? extra : "");
+}
+
+static void human_size(uint64_t b, char *buf, size_t len)
+{
+    if (b >= (1ull << 30) && !(b % (1ull << 30)))
+        snprintf(buf, len, "%llu GiB", (unsigned long long)(b >> 30));
+    else if (b >= (1ull << 20) && !(b % (1ull << 20)))
+        snprintf(buf, len, "%llu MiB", (unsigned long long)(b >> 20));
+    else if (b >= 1024 && !(b % 1024))
+        snprintf(buf, len, "%llu KiB", (unsigned long long)(b >> 10));
+    else
+        snprintf(buf, len, "%llu B", (unsigned long long)b);
+}
+
+void mb_calib_print(const struct mb_calib *c, void *fp)
+{
+    FILE *f = fp;
+    fprintf(f, "machine: %s; kernel %s; cpus %s; %.0f MHz; governor %s\n", c->cpu_model,
+            c->kernel, c->online_cpus, c->cpu_mhz, c->governor);
+    fprintf(f, "caches (%s):", c->cache_source);
+    for (size_t i = 0; i < c->ncaches; i++) {
+        char sz[32];
+        human_size(c->caches[i].size, sz, sizeof(sz));
+        fprintf(f, " L%d %s %s%s", c->caches[i].level, c->caches[i].type, sz,
+                i + 1 < c->ncaches ? "," : "");
+    }
+    fprintf(f, "\n");
+    if (c->cycles_available)
+        fprintf(f, "cycles: %.3f per ns\n", c->cycles_per_ns);
+    else
+        fprintf(f, "cycles: unavailable (%s)\n", c->cycles_reason);
+    fprintf(f, "created %s, pinned to cpu %d%s\n", c->created, c->cpu,
+            c->quick ? ", --quick (short runs)" : "");
+
+    if (c->have & MB_HAVE_MEMORY) {
+        fprintf(f, "\nmemory latency (dependent loads, random cyclic order; worst stride):\n");
+        fprintf(f, "  huge pages: %s (%s)\n", c->huge_pages ? "used" : "not used",
+                c->huge_pages_note);
+        for (int k = 0; k < MB_NLEVELS; k++) {
+            const struct mb_level_lat *L = &c->levels[k];
+            char ws[32], extra[160] = "";
+            human_size(L->working_set, ws, sizeof(ws));
+            if (L->stat.available) {
+                int n = snprintf(extra, sizeof(extra), "working set %s; ", ws);
+                if (isfinite(L->cycles))
+                    snprintf(extra + n, sizeof(extra) - (size_t)n, "%.1f cycles", L->cycles);
+                else
+                    snprintf(extra + n, sizeof(extra) - (size_t)n, "cycles: unavailable");
+            }
+            stat_line(f, mb_level_names[k], &L->stat, extra);
+            if (L->note[0])
+                fprintf(f, "  %-22s note: %s\n", "", L->note);
+        }
+        if (c->levels[0].nstrides) {
+            fprintf(f, "\n  per stride (ns)  ");
+            for (size_t s = 0; s < c->levels[0].nstrides; s++)
+                fprintf(f, " %7u", c->levels[0].per_stride[s].stride);
+            fprintf(f, "\n");
+            for (int k = 0; k < MB_NLEVELS; k++) {
+                fprintf(f, "  %-16s ", mb_level_names[k]);
+                for (size_t s = 0; s < c->levels[k].nstrides; s++) {
+                    double v = c->levels[k].per_stride[s].ns;
+                    if (v >= 0)
+                        fprintf(f, " %7.2f", v);
+                    else
+                        fprintf(f, " %7s", "-");
+                }
+                fprintf(f, "\n");
+            }
+        }
+        if (c->ncurve) {
+            fprintf(f, "\n  curve: working set, stride -> random / sequential ns\n");
+            uint64_t last = 0;
+            for (size_t i = 0; i < c->ncurve; i++) {
+                const struct mb_curve_point *p = &c->curve[i];
+                char ws[32];
+                human_size(p->working_set, ws, sizeof(ws));
+                if (p->working_set != last)
+                    fprintf(f, "  %9s:", ws);
+                if (p->random_ns >= 0)
+                    fprintf(f, " %u:%.1f/%.1f", p->stride, p->random_ns, p->sequential_ns);
+                if (i + 1 == c->ncurve || c->curve[i + 1].working_set != p->working_set)
+                    fprintf(f, "\n");
+                last = p->working_set;
+            }
+        }
+    }
+    if (c->have & MB_HAVE_DTLB) {
+        fprintf(f, "\nDTLB (%u lines: packed in few pages vs one per 4 KiB page):\n",
+                c->dtlb_pages);
+        stat_line(f, "hit (load latency)", &c->dtlb_hit, NULL);
+        stat_line(f, "miss (extra per load)", &c->dtlb_miss, NULL);
+    }
+    if (c->have & MB_HAVE_CTXSW) {
+        fprintf(f, "\ncontext switch, two processes on cpu %d (per switch, pipe overhead "
+                   "subtracted):\n", c->cpu);
+        for (int i = 0; i < MB_NPOLICIES; i++) {
+            const struct mb_ctxsw_row *r = &c->ctxsw[i];
+            char name[32], extra[96] = "";
+            if (r->nice)
+                snprintf(name, sizeof(name), "%s nice %d", r->policy, r->nice);
+            else if (r->rt_priority)
+                snprintf(name, sizeof(name), "%s prio %d", r->policy, r->rt_priority);
+            else
+                snprintf(name, sizeof(name), "%s", r->policy);
+            if (r->sw.available)
+                snprintf(extra, sizeof(extra), "round trip %.0f ns, overhead %.0f ns",
+                         r->roundtrip_ns, r->overhead_ns);
+            stat_line(f, name, &r->sw, extra);
+        }
+    }
+    if (c->have & MB_HAVE_WAKEUP) {
+        fprintf(f, "\ncross-core wake-up, cpu %d <-> cpu %d (one way):\n", c->wakeup_cpus[0],
+                c->wakeup_cpus[1]);
+        stat_line(f, "blocking (pipe)", &c->wakeup_block, "syscall overhead subtracted");
+        stat_line(f, "spinning (shared line)", &c->wakeup_spin, NULL);
+    }
+    if (c->have & MB_HAVE_SYSCALL) {
+        fprintf(f, "\nsystem calls (per call):\n");
+        stat_line(f, "getppid", &c->sc_getppid, NULL);
+        stat_line(f, "recvmmsg (empty, nb)", &c->sc_recvmmsg, NULL);
+        stat_line(f, "sendmmsg (1 x 64 B lo)", &c->sc_sendmmsg, NULL);
+    }
+}
