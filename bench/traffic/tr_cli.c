@@ -1,0 +1,152 @@
+/*
+ * tr_cli — shared command-line and report helpers of `scc gen` and
+ * `scc sink` (see tr_cli.h).
+ */
+#include "bench/traffic/tr_cli.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "common/scc_util.h"
+
+volatile sig_atomic_t tr_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    tr_stop = 1;
+}
+
+void tr_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int tr_parse_endpoint(const char *s, uint32_t default_addr, struct sockaddr_in *out)
+{
+    char host[64];
+    const char *colon = strrchr(s, ':');
+    const char *port_s = colon ? colon + 1 : s;
+    uint32_t addr = default_addr;
+    if (colon && colon != s) {
+        size_t n = (size_t)(colon - s);
+        if (n >= sizeof(host))
+            return -EINVAL;
+        memcpy(host, s, n);
+        host[n] = '\0';
+        if (scc_ipv4_parse(host, &addr) < 0)
+            return -EINVAL;
+    }
+    long port;
+    if (scc_parse_long(port_s, 0, 65535, &port) < 0)
+        return -EINVAL;
+    memset(out, 0, sizeof(*out));
+    out->sin_family = AF_INET;
+    out->sin_addr.s_addr = htonl(addr);
+    out->sin_port = htons((uint16_t)port);
+    return 0;
+}
+
+void tr_format_endpoint(const struct sockaddr_in *a, char *buf, size_t len)
+{
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+    snprintf(buf, len, "%s:%u", ip, ntohs(a->sin_port));
+}
+
+int tr_parse_transport(const char *s, enum nf_io_transport *out)
+{
+    if (!strcmp(s, "raw"))
+        *out = NF_IO_RAW;
+    else if (!strcmp(s, "udp"))
+        *out = NF_IO_UDP;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+int tr_parse_idle(const char *s, enum nf_io_idle *out)
+{
+    if (!strcmp(s, "block"))
+        *out = NF_IO_BLOCK;
+    else if (!strcmp(s, "busy"))
+        *out = NF_IO_BUSY;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+const double tr_pcts[TR_NPCTS] = {1, 5, 25, 50, 75, 95, 99, 99.9, 0};
+const char *const tr_pct_names[TR_NPCTS] = {"p1", "p5", "p25", "p50", "p75", "p95", "p99", "p99.9", NULL};
+
+json_object *tr_hist_json(const struct tr_hist *h)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "count", json_object_new_int64((int64_t)tr_hist_count(h)));
+    json_object_object_add(o, "min", json_object_new_int64((int64_t)tr_hist_min(h)));
+    for (int i = 0; tr_pct_names[i]; i++)
+        json_object_object_add(o, tr_pct_names[i],
+                               json_object_new_int64((int64_t)tr_hist_percentile(h, tr_pcts[i])));
+    json_object_object_add(o, "max", json_object_new_int64((int64_t)tr_hist_max(h)));
+    json_object_object_add(o, "mean", json_object_new_double(tr_hist_mean(h)));
+    json_object_object_add(o, "stddev", json_object_new_double(tr_hist_stddev(h)));
+    return o;
+}
+
+void tr_hist_header(FILE *f, const char *label)
+{
+    fprintf(f, "  %-16s %9s", label, "min");
+    for (int i = 0; tr_pct_names[i]; i++)
+        fprintf(f, " %9s", tr_pct_names[i]);
+    fprintf(f, " %9s %9s %9s\n", "max", "mean", "stddev");
+}
+
+void tr_hist_print(FILE *f, const char *label, const struct tr_hist *h)
+{
+    fprintf(f, "  %-16s %9.1f", label, (double)tr_hist_min(h) / 1e3);
+    for (int i = 0; tr_pct_names[i]; i++)
+        fprintf(f, " %9.1f", (double)tr_hist_percentile(h, tr_pcts[i]) / 1e3);
+    fprintf(f, " %9.1f %9.1f %9.1f\n", (double)tr_hist_max(h) / 1e3, tr_hist_mean(h) / 1e3,
+            tr_hist_stddev(h) / 1e3);
+}
+
+int tr_json_write(json_object *obj, const char *path, char *err, size_t errlen)
+{
+    const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!strcmp(path, "-")) {
+        fprintf(stdout, "%s\n", s);
+        return 0;
+    }
+    FILE *f = fopen(path, "we");
+    if (!f) {
+        int e = errno;
+        snprintf(err, errlen, "fopen: %s: %s", strerror(e), path);
+        return -e;
+    }
+    int bad = fprintf(f, "%s\n", s) < 0;
+    if (fclose(f) != 0 || bad) {
+        int e = errno ? errno : EIO;
+        snprintf(err, errlen, "write: %s: %s", strerror(e), path);
+        return -e;
+    }
+    return 0;
+}
+
+int tr_bad_option(const char *cmd, int argc, char **argv, int opt)
+{
+    const char *what = optind - 1 < argc && optind >= 1 ? argv[optind - 1] : "?";
+    if (opt == ':')
+        fprintf(stderr, "scc %s: option '%s' needs a value; see `scc %s --help`\n", cmd, what,
+                cmd);
+    else
+        fprintf(stderr, "scc %s: unknown option '%s'; see `scc %s --help`\n", cmd, what, cmd);
+    return 2;
+}

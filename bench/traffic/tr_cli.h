@@ -1,0 +1,47 @@
+/*
+ * tr_cli — pieces the `scc gen` and `scc sink` commands share: endpoint
+ * and enum parsing, a stop flag set by SIGINT/SIGTERM, latency summaries
+ * as JSON and as text, and writing a JSON document to a file.
+ */
+#ifndef TR_CLI_H
+#define TR_CLI_H
+
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "bench/traffic/tr_hist.h"
+#include "nfs/nf_io.h"
+
+extern volatile sig_atomic_t tr_stop;
+/* SIGINT/SIGTERM set tr_stop (no SA_RESTART, so sleeps end early). */
+void tr_install_signals(void);
+
+/* "ADDR:PORT", ":PORT" or "PORT" (address default_addr, host order).
+ * 0 or -EINVAL. */
+int tr_parse_endpoint(const char *s, uint32_t default_addr, struct sockaddr_in *out);
+void tr_format_endpoint(const struct sockaddr_in *a, char *buf, size_t len);
+int tr_parse_transport(const char *s, enum nf_io_transport *out);
+int tr_parse_idle(const char *s, enum nf_io_idle *out);
+
+/* The percentile set every report uses. */
+extern const double tr_pcts[];
+extern const char *const tr_pct_names[];
+#define TR_NPCTS 9
+
+/* {"count","min","p1",...,"p99.9","max","mean","stddev"} in ns. */
+json_object *tr_hist_json(const struct tr_hist *h);
+/* One line: the percentile set in µs, right-aligned under tr_hist_header(). */
+void tr_hist_print(FILE *f, const char *label, const struct tr_hist *h);
+void tr_hist_header(FILE *f, const char *label);
+
+/* Pretty-print obj to path ("-" = stdout). 0, or -errno with err filled. */
+int tr_json_write(json_object *obj, const char *path, char *err, size_t errlen);
+
+/* Unknown option / missing argument text for getopt_long loops; always
+ * returns 2 (the usage-error exit status). */
+int tr_bad_option(const char *cmd, int argc, char **argv, int opt);
+
+#endif

@@ -1,0 +1,431 @@
+/*
+ * `scc sink` — receive the generator's frames and report throughput, loss,
+ * duplicates, reordering and one-way latency (same host, same clock).
+ *
+ * The loop is nf_io_recv (recvmmsg, one receive timestamp per batch) and
+ * tr_sink_account per frame. It ends by itself: after --count frames, after
+ * --duration seconds, after --idle-timeout seconds of silence once traffic
+ * has been seen, or after --timeout seconds with no traffic at all (exit 1,
+ * "no traffic"). Kernel loss counters are read before and after so the
+ * report can say where frames were lost. Docs: docs/traffic.md.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/traffic/tr_cli.h"
+#include "bench/traffic/tr_sink.h"
+#include "bench/traffic/tr_sys.h"
+#include "common/scc_log.h"
+#include "common/scc_util.h"
+#include "launcher/scc_cmds.h"
+#include "nfs/nf_io.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: scc sink [OPTIONS]\n\n"
+            "Receive `scc gen` traffic; report rate, loss, reordering and latency.\n\n"
+            "where to listen:\n"
+            "  --transport raw|udp   udp (default): VXLAN-in-UDP; raw: AF_PACKET on --if\n"
+            "  --if IFNAME           interface for raw\n"
+            "  --listen [ADDR:]PORT  udp: address to bind (default 0.0.0.0:4789)\n"
+            "  --vni N               udp: VXLAN network identifier (default 1)\n"
+            "  --batch N             frames per recvmmsg, 1..1024 (default 32)\n"
+            "  --idle block|busy     wait in poll (default) or spin\n"
+            "  --rcvbuf BYTES        socket receive buffer (default: kernel's)\n"
+            "when to stop (whichever comes first):\n"
+            "  --count N             after N frames of ours (warm-up included)\n"
+            "  --duration SEC        after SEC seconds from start\n"
+            "  --idle-timeout SEC    after SEC of silence once traffic was seen (default 1)\n"
+            "  --timeout SEC         give up if nothing arrives for SEC (default 10): exit 1\n"
+            "measuring:\n"
+            "  --warmup SEC          discard frames in the first SEC after the first (default 0)\n"
+            "  --series              keep a per-second time series (JSON and text)\n"
+            "output:\n"
+            "  --json FILE           write the scc-sink/1 JSON report (- = stdout)\n"
+            "  --ready FILE          create FILE once the socket is open\n"
+            "  -h, --help            this text\n\n"
+            "exit status: 0 traffic received, 1 no traffic or a runtime error, 2 usage.\n"
+            "docs: docs/traffic.md\n");
+}
+
+struct sink_cfg {
+    struct nf_io_opts io;
+    uint64_t count;
+    double duration_s, idle_s, timeout_s, warmup_s;
+    bool series;
+    const char *json, *ready;
+};
+
+struct kern {
+    int have_udp, have_if, have_sock;
+    uint64_t rcvbuf, inerr, if_rx_dropped, sock_drops;
+};
+
+static void read_kern(struct nf_io *io, const struct sink_cfg *c, struct kern *k)
+{
+    k->have_udp = tr_sys_udp_errors(&k->rcvbuf, &k->inerr) == 0;
+    k->have_if = c->io.transport == NF_IO_RAW &&
+                 tr_sys_if_stat(c->io.ifname, "rx_dropped", &k->if_rx_dropped) == 0;
+    k->have_sock = nf_io_kernel_drops(io, &k->sock_drops) == 0;
+}
+
+static json_object *u64j(uint64_t v)
+{
+    return json_object_new_int64((int64_t)v);
+}
+
+static const char *const exit_names[] = {"count", "duration", "idle", "signal", "no-traffic",
+                                         "error"};
+enum sink_exit { EX_COUNT, EX_DURATION, EX_IDLE, EX_SIGNAL, EX_NOTRAFFIC, EX_ERROR };
+
+static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s,
+                   const struct kern *k0, const struct kern *k1, enum sink_exit ex, FILE *out,
+                   json_object **json)
+{
+    struct tr_sink_counts n;
+    tr_sink_counts(s, &n);
+    const struct nf_io_stats *st = nf_io_get_stats(io);
+    double dur = n.rx > 1 ? (double)(n.last_ns - n.first_ns) / 1e9 : 0;
+    double pps = dur > 0 ? (double)(n.rx - 1) / dur : 0;
+    double gbps = dur > 0 ? (double)n.rx_bytes * 8 / dur / 1e9 : 0;
+    char where[64];
+    if (c->io.transport == NF_IO_UDP)
+        tr_format_endpoint(&c->io.local, where, sizeof(where));
+    else
+        scc_strlcpy(where, c->io.ifname, sizeof(where));
+
+    uint64_t sock = k1->have_sock ? k1->sock_drops - (k0->have_sock ? k0->sock_drops : 0) : 0;
+    fprintf(out, "scc sink: %s %s, batch %u, stopped by %s\n",
+            c->io.transport == NF_IO_UDP ? "udp" : "raw", where, c->io.batch, exit_names[ex]);
+    fprintf(out, "  received     %" PRIu64 " frames, %" PRIu64 " bytes in %.3f s: %.0f pps, %.4f Gb/s\n",
+            n.rx, n.rx_bytes, dur, pps, gbps);
+    fprintf(out, "  lost         %" PRIu64 " (sequence gaps)  duplicates %" PRIu64
+                 "  reordered %" PRIu64 "  flows %" PRIu64 "\n",
+            n.lost, n.duplicates, n.reordered, n.flows);
+    fprintf(out, "  not ours     %" PRIu64 "  warm-up discarded %" PRIu64
+                 "  bad encapsulation %" PRIu64 "  truncated %" PRIu64 "\n",
+            n.foreign, n.warmup, st->rx_bad_encap, st->rx_truncated);
+    fprintf(out, "  kernel drops socket queue %s%" PRIu64, k1->have_sock ? "" : "n/a ", sock);
+    if (k0->have_udp && k1->have_udp)
+        fprintf(out, "  Udp RcvbufErrors +%" PRIu64 " InErrors +%" PRIu64,
+                k1->rcvbuf - k0->rcvbuf, k1->inerr - k0->inerr);
+    if (k0->have_if && k1->have_if)
+        fprintf(out, "  %s rx_dropped +%" PRIu64, c->io.ifname,
+                k1->if_rx_dropped - k0->if_rx_dropped);
+    fprintf(out, "\n");
+    if (n.lost && sock)
+        fprintf(out, "  (the socket queue overflowed: raise --rcvbuf or the receiver's CPU share)\n");
+    if (n.rx) {
+        tr_hist_header(out, "latency (us)");
+        tr_hist_print(out, "from send", tr_sink_lat_send(s));
+        tr_hist_print(out, "from schedule", tr_sink_lat_sched(s));
+    }
+    unsigned ns;
+    const struct tr_sink_second *ser = tr_sink_series(s, &ns);
+    if (c->series && ns) {
+        fprintf(out, "  %6s %12s %12s %10s %10s %14s\n", "second", "frames", "Gb/s", "p50 us",
+                "p99 us", "p99 sched us");
+        for (unsigned i = 0; i < ns; i++)
+            fprintf(out, "  %6u %12" PRIu64 " %12.4f %10.1f %10.1f %14.1f\n", ser[i].t, ser[i].rx,
+                    (double)ser[i].rx_bytes * 8 / 1e9, (double)ser[i].p50_ns / 1e3,
+                    (double)ser[i].p99_ns / 1e3, (double)ser[i].p99_sched_ns / 1e3);
+    }
+    if (!json)
+        return;
+
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "schema", json_object_new_string("scc-sink/1"));
+    json_object_object_add(o, "transport",
+                           json_object_new_string(c->io.transport == NF_IO_UDP ? "udp" : "raw"));
+    json_object_object_add(o, "endpoint", json_object_new_string(where));
+    json_object_object_add(o, "vni", u64j(c->io.vni));
+    json_object_object_add(o, "batch", u64j(c->io.batch));
+    json_object_object_add(o, "stopped_by", json_object_new_string(exit_names[ex]));
+    json_object_object_add(o, "duration_s", json_object_new_double(dur));
+    json_object_object_add(o, "rx_pkts", u64j(n.rx));
+    json_object_object_add(o, "rx_bytes", u64j(n.rx_bytes));
+    json_object_object_add(o, "pps", json_object_new_double(pps));
+    json_object_object_add(o, "gbps", json_object_new_double(gbps));
+    json_object_object_add(o, "lost", u64j(n.lost));
+    json_object_object_add(o, "duplicates", u64j(n.duplicates));
+    json_object_object_add(o, "reordered", u64j(n.reordered));
+    json_object_object_add(o, "flows", u64j(n.flows));
+    json_object_object_add(o, "foreign", u64j(n.foreign));
+    json_object_object_add(o, "warmup_discarded", u64j(n.warmup));
+    json_object_object_add(o, "clock_anomalies", u64j(n.clock_anomalies));
+    json_object *io_o = json_object_new_object();
+    json_object_object_add(io_o, "rx_calls", u64j(st->rx_calls));
+    json_object_object_add(io_o, "rx_frames", u64j(st->rx_pkts));
+    json_object_object_add(io_o, "rx_bad_encap", u64j(st->rx_bad_encap));
+    json_object_object_add(io_o, "rx_truncated", u64j(st->rx_truncated));
+    json_object_object_add(o, "io", io_o);
+    json_object *kj = json_object_new_object();
+    json_object_object_add(kj, "socket_drops", k1->have_sock ? u64j(sock) : NULL);
+    json_object_object_add(kj, "udp_rcvbuf_errors",
+                           k0->have_udp && k1->have_udp ? u64j(k1->rcvbuf - k0->rcvbuf) : NULL);
+    json_object_object_add(kj, "udp_in_errors",
+                           k0->have_udp && k1->have_udp ? u64j(k1->inerr - k0->inerr) : NULL);
+    json_object_object_add(kj, "if_rx_dropped",
+                           k0->have_if && k1->have_if
+                               ? u64j(k1->if_rx_dropped - k0->if_rx_dropped)
+                               : NULL);
+    json_object_object_add(o, "kernel", kj);
+    json_object *lat = json_object_new_object();
+    json_object_object_add(lat, "from_send", tr_hist_json(tr_sink_lat_send(s)));
+    json_object_object_add(lat, "from_schedule", tr_hist_json(tr_sink_lat_sched(s)));
+    json_object_object_add(o, "latency_ns", lat);
+    json_object *arr = json_object_new_array();
+    for (unsigned i = 0; i < ns; i++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "t", u64j(ser[i].t));
+        json_object_object_add(e, "rx_pkts", u64j(ser[i].rx));
+        json_object_object_add(e, "rx_bytes", u64j(ser[i].rx_bytes));
+        json_object_object_add(e, "p50_ns", u64j(ser[i].p50_ns));
+        json_object_object_add(e, "p99_ns", u64j(ser[i].p99_ns));
+        json_object_object_add(e, "p99_sched_ns", u64j(ser[i].p99_sched_ns));
+        json_object_array_add(arr, e);
+    }
+    json_object_object_add(o, "series", arr);
+    *json = o;
+}
+
+static int parse_args(int argc, char **argv, struct sink_cfg *c)
+{
+    enum { O_TRANSPORT = 256, O_IF, O_LISTEN, O_VNI, O_BATCH, O_IDLE, O_RCVBUF, O_COUNT,
+           O_DURATION, O_IDLE_TO, O_TIMEOUT, O_WARMUP, O_SERIES, O_JSON, O_READY };
+    static const struct option opts[] = {
+        {"transport", required_argument, NULL, O_TRANSPORT},
+        {"if", required_argument, NULL, O_IF},
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"vni", required_argument, NULL, O_VNI},
+        {"batch", required_argument, NULL, O_BATCH},
+        {"idle", required_argument, NULL, O_IDLE},
+        {"rcvbuf", required_argument, NULL, O_RCVBUF},
+        {"count", required_argument, NULL, O_COUNT},
+        {"duration", required_argument, NULL, O_DURATION},
+        {"idle-timeout", required_argument, NULL, O_IDLE_TO},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"warmup", required_argument, NULL, O_WARMUP},
+        {"series", no_argument, NULL, O_SERIES},
+        {"json", required_argument, NULL, O_JSON},
+        {"ready", required_argument, NULL, O_READY},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 0;
+    opterr = 0;
+    int opt;
+    long v;
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        const char *a = optarg;
+        const char *bad = NULL;
+        switch (opt) {
+        case 'h':
+            usage(stdout);
+            return 1;
+        case O_TRANSPORT:
+            if (tr_parse_transport(a, &c->io.transport) < 0)
+                bad = "raw or udp";
+            break;
+        case O_IF:
+            if (scc_strlcpy(c->io.ifname, a, sizeof(c->io.ifname)) >= sizeof(c->io.ifname) || !*a)
+                bad = "an interface name of at most 15 characters";
+            break;
+        case O_LISTEN:
+            if (tr_parse_endpoint(a, 0, &c->io.local) < 0)
+                bad = "[ADDR:]PORT, e.g. 127.0.0.1:4789";
+            break;
+        case O_VNI:
+            if (scc_parse_long(a, 0, 0xffffff, &v) < 0)
+                bad = "a VNI in 0..16777215";
+            else
+                c->io.vni = (uint32_t)v;
+            break;
+        case O_BATCH:
+            if (scc_parse_long(a, 1, NF_BATCH_MAX, &v) < 0)
+                bad = "a batch size in 1..1024";
+            else
+                c->io.batch = (unsigned)v;
+            break;
+        case O_IDLE:
+            if (tr_parse_idle(a, &c->io.idle) < 0)
+                bad = "block or busy";
+            break;
+        case O_RCVBUF:
+            if (scc_parse_long(a, 1024, 1 << 30, &v) < 0)
+                bad = "a byte count in 1024..1073741824";
+            else
+                c->io.rcvbuf = (int)v;
+            break;
+        case O_COUNT:
+            if (scc_parse_u64(a, &c->count) < 0 || c->count == 0)
+                bad = "a frame count >= 1";
+            break;
+        case O_DURATION:
+            if (scc_parse_double(a, 0.001, 1e6, &c->duration_s) < 0)
+                bad = "seconds in 0.001..1000000";
+            break;
+        case O_IDLE_TO:
+            if (scc_parse_double(a, 0.001, 1e6, &c->idle_s) < 0)
+                bad = "seconds in 0.001..1000000";
+            break;
+        case O_TIMEOUT:
+            if (scc_parse_double(a, 0.001, 1e6, &c->timeout_s) < 0)
+                bad = "seconds in 0.001..1000000";
+            break;
+        case O_WARMUP:
+            if (scc_parse_double(a, 0, 1e6, &c->warmup_s) < 0)
+                bad = "seconds in 0..1000000";
+            break;
+        case O_SERIES:
+            c->series = true;
+            break;
+        case O_JSON:
+            c->json = a;
+            break;
+        case O_READY:
+            c->ready = a;
+            break;
+        default:
+            tr_bad_option("sink", argc, argv, opt);
+            return -1;
+        }
+        if (bad) {
+            fprintf(stderr, "scc sink: %s '%s': expected %s\n", argv[optind - 1], a, bad);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "scc sink: unexpected argument '%s'; see `scc sink --help`\n",
+                argv[optind]);
+        return -1;
+    }
+    if (c->io.transport == NF_IO_RAW && !c->io.ifname[0]) {
+        fprintf(stderr, "scc sink: --transport raw needs --if IFNAME\n");
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_sink(int argc, char **argv)
+{
+    struct sink_cfg c = {
+        .io = {.sz = sizeof(struct nf_io_opts), .transport = NF_IO_UDP, .batch = 32,
+               .idle = NF_IO_BLOCK, .vni = 1, .timestamp = 1},
+        .idle_s = 1,
+        .timeout_s = 10,
+    };
+    c.io.local.sin_family = AF_INET;
+    c.io.local.sin_port = htons(NF_VXLAN_PORT);
+    int r = parse_args(argc, argv, &c);
+    if (r)
+        return r > 0 ? 0 : 2;
+
+    char err[256];
+    struct nf_io *io = nf_io_open(&c.io, err, sizeof(err));
+    if (!io) {
+        fprintf(stderr, "scc sink: %s\n", err);
+        return 1;
+    }
+    struct tr_sink_opts so = {.warmup_ns = (uint64_t)(c.warmup_s * 1e9), .series = c.series};
+    struct tr_sink *s = tr_sink_create(&so);
+    struct nf_pkt **pk = calloc(c.io.batch, sizeof(*pk));
+    if (!s || !pk) {
+        fprintf(stderr, "scc sink: out of memory\n");
+        nf_io_close(io);
+        tr_sink_destroy(s);
+        free(pk);
+        return 1;
+    }
+    struct kern k0, k1;
+    read_kern(io, &c, &k0);
+    tr_install_signals();
+    if (c.ready) {
+        FILE *f = fopen(c.ready, "we");
+        if (!f || fclose(f) != 0)
+            scc_warn("fopen: %s: %s (--ready)", strerror(errno), c.ready);
+    }
+
+    const bool tty = isatty(STDOUT_FILENO);
+    const uint64_t start = scc_now_ns();
+    const uint64_t idle_ns = (uint64_t)(c.idle_s * 1e9), timeout_ns = (uint64_t)(c.timeout_s * 1e9);
+    const uint64_t end = c.duration_s > 0 ? start + (uint64_t)(c.duration_s * 1e9) : UINT64_MAX;
+    uint64_t ours = 0, last_rx = 0, next_progress = start + 1000000000u;
+    enum sink_exit ex = EX_ERROR;
+    struct nf_batch b = {.cap = c.io.batch, .pkts = pk};
+    for (;;) {
+        if (tr_stop) {
+            ex = EX_SIGNAL;
+            break;
+        }
+        int n = nf_io_recv(io, &b, 50);
+        if (n < 0) {
+            fprintf(stderr, "scc sink: recvmmsg: %s\n", strerror(-n));
+            ex = EX_ERROR;
+            break;
+        }
+        for (int i = 0; i < n; i++)
+            if (tr_sink_account(s, pk[i]->data, pk[i]->len, pk[i]->ts_ns))
+                ours++;
+        uint64_t now = scc_now_ns();
+        if (n > 0)
+            last_rx = now;
+        if (c.count && ours >= c.count) {
+            ex = EX_COUNT;
+            break;
+        }
+        if (now >= end) {
+            ex = EX_DURATION;
+            break;
+        }
+        if (ours && now - last_rx >= idle_ns) {
+            ex = EX_IDLE;
+            break;
+        }
+        if (!ours && now - start >= timeout_ns) {
+            ex = EX_NOTRAFFIC;
+            break;
+        }
+        if (tty && now >= next_progress) {
+            struct tr_sink_counts n1;
+            tr_sink_counts(s, &n1);
+            const struct tr_hist *h = tr_sink_lat_send(s);
+            fprintf(stdout, "\r  %.0f s  rx %" PRIu64 "  lost %" PRIu64 "  p50 %.1f us  p99 %.1f us   ",
+                    (double)(now - start) / 1e9, n1.rx, n1.lost,
+                    (double)tr_hist_percentile(h, 50) / 1e3, (double)tr_hist_percentile(h, 99) / 1e3);
+            fflush(stdout);
+            next_progress += 1000000000u;
+        }
+    }
+    if (tty && next_progress > start + 1000000000u)
+        fprintf(stdout, "\n");
+    tr_sink_finish(s);
+    read_kern(io, &c, &k1);
+    json_object *j = NULL;
+    /* With --json - the JSON owns stdout; the summary moves to stderr. */
+    FILE *out = c.json && !strcmp(c.json, "-") ? stderr : stdout;
+    report(&c, io, s, &k0, &k1, ex, out, c.json ? &j : NULL);
+    int rc = ex == EX_ERROR ? 1 : 0;
+    if (ex == EX_NOTRAFFIC || ours == 0) {
+        fprintf(stderr, "scc sink: no traffic of ours arrived within %.3g s\n", c.timeout_s);
+        rc = 1;
+    }
+    if (j) {
+        if (tr_json_write(j, c.json, err, sizeof(err)) < 0) {
+            fprintf(stderr, "scc sink: %s\n", err);
+            rc = 1;
+        }
+        json_object_put(j);
+    }
+    free(pk);
+    tr_sink_destroy(s);
+    nf_io_close(io);
+    return rc;
+}

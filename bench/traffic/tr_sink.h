@@ -1,0 +1,76 @@
+/*
+ * tr_sink — the receiving side's bookkeeping, separate from any socket so
+ * that `scc sink`, `scc gen --search` (an in-process receiver) and the
+ * launcher can all use it.
+ *
+ * Feed it every received frame with its receive time; it tells ours from
+ * foreign frames (tr_pkt_parse), discards the warm-up, and keeps:
+ *   - per flow: the lowest and highest sequence seen after warm-up, a
+ *     1,024-sequence window to tell duplicates from late (reordered)
+ *     arrivals, and the count of distinct sequences; at the end,
+ *     lost = (highest - lowest + 1) - distinct, per flow, summed. Loss after
+ *     a flow's last received packet is invisible to a receiver alone: the
+ *     generator's sent count closes that gap (see docs/traffic.md).
+ *   - two latency histograms: receive time minus send time, and receive
+ *     time minus scheduled send time (free of coordinated omission).
+ *   - optionally one entry per second of the run (packets, bytes,
+ *     latency p50/p99 in that second).
+ * Sequences further than 1,024 behind a flow's highest are counted as
+ * reordered, not checked for duplication.
+ */
+#ifndef TR_SINK_H
+#define TR_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench/traffic/tr_hist.h"
+
+struct tr_sink;
+
+struct tr_sink_opts {
+    uint64_t warmup_ns;   /* discard what arrives this long after the first frame */
+    bool series;          /* keep the per-second series */
+};
+
+struct tr_sink_counts {
+    uint64_t rx;            /* ours, after warm-up */
+    uint64_t rx_bytes;      /* their frame bytes (without FCS) */
+    uint64_t warmup;        /* ours, discarded as warm-up */
+    uint64_t foreign;       /* not ours: too short, not IPv4/UDP, no magic */
+    uint64_t lost;          /* sequence gaps, summed over flows */
+    uint64_t duplicates;
+    uint64_t reordered;     /* arrived after a higher sequence of its flow */
+    uint64_t flows;         /* flows seen after warm-up */
+    uint64_t clock_anomalies; /* receive time before send time (recorded as 0) */
+    uint64_t first_ns, last_ns; /* receive times of the first and last counted frame */
+};
+
+struct tr_sink_second {
+    uint32_t t;             /* seconds since the first counted frame */
+    uint64_t rx, rx_bytes;
+    uint64_t p50_ns, p99_ns;        /* from send */
+    uint64_t p99_sched_ns;          /* from schedule */
+};
+
+/* NULL with errno set (ENOMEM). */
+struct tr_sink *tr_sink_create(const struct tr_sink_opts *o);
+void tr_sink_destroy(struct tr_sink *s); /* accepts NULL */
+/* Back to the state just after create (for the next search trial). */
+void tr_sink_reset(struct tr_sink *s);
+
+/* Account one received frame; rx_ns is its CLOCK_MONOTONIC receive time.
+ * Returns true when it was one of ours (warm-up included). */
+bool tr_sink_account(struct tr_sink *s, const uint8_t *frame, uint32_t len, uint64_t rx_ns);
+
+/* Totals so far (lost is computed on each call, O(flows seen)). */
+void tr_sink_counts(const struct tr_sink *s, struct tr_sink_counts *out);
+const struct tr_hist *tr_sink_lat_send(const struct tr_sink *s);
+const struct tr_hist *tr_sink_lat_sched(const struct tr_sink *s);
+/* The per-second series (empty unless opts.series); the last second is
+ * included once tr_sink_finish() has been called. */
+const struct tr_sink_second *tr_sink_series(const struct tr_sink *s, unsigned *n);
+/* Close the current second of the series. */
+void tr_sink_finish(struct tr_sink *s);
+
+#endif
