@@ -201,6 +201,23 @@ START_TEST(quick_calibrate_loads)
 }
 END_TEST
 
+/* The shipped example must always load (docs/bench.md describes it). */
+START_TEST(example_file_loads)
+{
+    const char *src = getenv("SCC_SOURCE_DIR");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/configs/calibration-example.json", src ? src : ".");
+    struct mb_calib c;
+    char err[256];
+    ck_assert_msg(mb_calib_load(path, &c, err, sizeof(err)) == 0, "%s", err);
+    ck_assert(c.have & MB_HAVE_MEMORY);
+    ck_assert(c.have & MB_HAVE_CTXSW);
+    ck_assert(c.levels[MB_LVL_L1].stat.available);
+    ck_assert(!c.quick);
+    mb_calib_free(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mb_calib");
@@ -209,6 +226,7 @@ int main(void)
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, reader_errors_name_the_path);
     tcase_add_test(tc, quick_calibrate_loads);
+    tcase_add_test(tc, example_file_loads);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
