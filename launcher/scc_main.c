@@ -16,6 +16,7 @@ struct scc_cmd {
 
 static const struct scc_cmd commands[] = {
     {"validate", cmd_validate, "check a chain spec and print it normalised"},
+    {"stats", cmd_stats, "print the live counters of a running NF"},
     {"gen", cmd_gen, "send paced test traffic (docs/traffic.md)"},
     {"sink", cmd_sink, "receive test traffic: rate, loss, latency"},
     {"bench", cmd_bench, "OS microbenchmarks and the calibration file"},

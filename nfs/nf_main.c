@@ -1,0 +1,483 @@
+/*
+ * scc-nf — runs one network function: a pipeline of elements between an
+ * input and an output endpoint, in SCC's three rounds per loop: receive a
+ * batch (recvmmsg), push it through the element graph, send what comes out
+ * (sendmmsg). Its counters are published live in a shared-memory page
+ * (nf_stats.h) that `scc stats NAME` and the launcher read.
+ *
+ * Life cycle: parse options -> build the pipeline -> open the sockets ->
+ * create the stats page -> drop capabilities -> seccomp -> ready=1 -> loop
+ * until SIGTERM/SIGINT (the handler only sets a flag) -> remove the page.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "common/scc_log.h"
+#include "common/scc_util.h"
+#include "launcher/scc_spec.h"
+#include "nfs/nf_io.h"
+#include "nfs/nf_pipeline.h"
+#include "nfs/nf_sandbox.h"
+#include "nfs/nf_stats.h"
+
+#define PUBLISH_NS 50000000ull /* refresh the stats page at least every 50 ms */
+#define IDLE_POLL_MS 100
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: scc-nf --pipeline STR --in EP --out EP [options]\n"
+        "       scc-nf --spec CHAIN.json --nf NAME --in EP --out EP [options]\n"
+        "       scc-nf --stats NAME [--json]\n\n"
+        "Runs one network function: receive a batch, push it through the element\n"
+        "pipeline, send the result; counters live in /dev/shm/scc-nf-NAME.\n\n"
+        "endpoints:\n"
+        "  raw:IFNAME          AF_PACKET socket on IFNAME (whole Ethernet frames)\n"
+        "  udp:IP[:PORT]       VXLAN (RFC 7348) in UDP; for --in the local address to\n"
+        "                      bind, for --out the peer to send to (default port: the\n"
+        "                      chain's io.udp_port, else 4789)\n\n"
+        "options:\n"
+        "  --pipeline STR      element pipeline, e.g. 'FromIO -> Counter -> ToIO'\n"
+        "  --spec FILE         chain spec; with --nf NAME runs that NF's pipeline with\n"
+        "                      the chain's io.batch / io.idle / io.vni\n"
+        "  --nf NAME           the NF of --spec to run\n"
+        "  --name NAME         stats page name (default: --nf, else nf<PID>)\n"
+        "  --in EP, --out EP   input and output endpoints (required)\n"
+        "  --batch N           packets per receive/send call, 1..1024 (default 32)\n"
+        "  --idle block|busy   wait in poll() (default) or spin when idle\n"
+        "  --vni N             VXLAN network identifier for udp endpoints (default 1)\n"
+        "  --no-seccomp        do not install the seccomp filter (debugging)\n"
+        "  --stats NAME        print the counters of the running NF NAME and exit\n"
+        "  --json              with --stats: JSON output\n"
+        "  -v, -q              more / fewer messages\n"
+        "  -h, --help          this text\n"
+        "docs: docs/elements.md (pipelines), docs/io.md (endpoints)\n");
+}
+
+struct ep {
+    enum nf_io_transport transport;
+    char ifname[IF_NAMESIZE];
+    struct sockaddr_in addr;
+    bool port_given;
+};
+
+static int parse_ep(const char *s, struct ep *ep, char *err, size_t errlen)
+{
+    memset(ep, 0, sizeof(*ep));
+    if (strncmp(s, "raw:", 4) == 0) {
+        ep->transport = NF_IO_RAW;
+        if (!s[4] || strlen(s + 4) >= IF_NAMESIZE) {
+            snprintf(err, errlen, "'%s': expected raw:IFNAME (1..%d characters)", s,
+                     IF_NAMESIZE - 1);
+            return -EINVAL;
+        }
+        scc_strlcpy(ep->ifname, s + 4, sizeof(ep->ifname));
+        return 0;
+    }
+    if (strncmp(s, "udp:", 4) == 0) {
+        char buf[64];
+        ep->transport = NF_IO_UDP;
+        scc_strlcpy(buf, s + 4, sizeof(buf));
+        char *colon = strchr(buf, ':');
+        long port = 0;
+        if (colon) {
+            *colon = '\0';
+            if (scc_parse_long(colon + 1, 1, 65535, &port) < 0) {
+                snprintf(err, errlen, "'%s': port '%s' is not in 1..65535", s, colon + 1);
+                return -EINVAL;
+            }
+            ep->port_given = true;
+        }
+        uint32_t a;
+        if (scc_ipv4_parse(buf, &a) < 0) {
+            snprintf(err, errlen, "'%s': '%s' is not an IPv4 address (expected udp:IP[:PORT])",
+                     s, buf);
+            return -EINVAL;
+        }
+        ep->addr.sin_family = AF_INET;
+        ep->addr.sin_addr.s_addr = htonl(a);
+        ep->addr.sin_port = htons((uint16_t)port);
+        return 0;
+    }
+    snprintf(err, errlen, "'%s': expected raw:IFNAME or udp:IP[:PORT]", s);
+    return -EINVAL;
+}
+
+static struct nf_io *open_ep(const struct ep *ep, bool input, unsigned batch,
+                             enum nf_io_idle idle, uint32_t vni, unsigned dport, const char *txt)
+{
+    /* 4 MiB socket buffers: the kernel default (~200 KiB, a few hundred
+     * small frames) overflows during one scheduling hiccup of the NF */
+    struct nf_io_opts o = {.sz = sizeof(o), .transport = ep->transport, .batch = batch,
+                           .idle = idle, .vni = vni, .rcvbuf = input ? 4 << 20 : 0,
+                           .sndbuf = input ? 0 : 4 << 20};
+    if (ep->transport == NF_IO_RAW) {
+        scc_strlcpy(o.ifname, ep->ifname, sizeof(o.ifname));
+    } else {
+        struct sockaddr_in a = ep->addr;
+        if (!ep->port_given)
+            a.sin_port = htons((uint16_t)dport);
+        if (input) {
+            o.local = a;
+        } else {
+            o.remote = a;
+            o.local.sin_family = AF_INET;
+        }
+    }
+    char err[256] = "";
+    struct nf_io *io = nf_io_open(&o, err, sizeof(err));
+    if (!io)
+        scc_err("%s endpoint %s: %s", input ? "input" : "output", txt, err);
+    return io;
+}
+
+static int print_stats(const char *name, bool json)
+{
+    struct nf_stats_page *pg = malloc(sizeof(*pg));
+    char err[256];
+    if (!pg) {
+        scc_err("out of memory");
+        return 1;
+    }
+    int rc = nf_stats_read(name, pg, err, sizeof(err));
+    if (rc < 0) {
+        scc_err("%s", err);
+        free(pg);
+        return 1;
+    }
+    nf_stats_print(pg, stdout, json);
+    free(pg);
+    return 0;
+}
+
+/* Copy every counter into the page under the seqlock. */
+static void publish(struct nf_stats_writer *w, struct nf_pipeline *p, struct nf_io *in,
+                    struct nf_io *out, uint64_t batches, uint64_t now)
+{
+    struct nf_stats_page *pg = nf_stats_page(w);
+    const struct nf_io_stats *si = nf_io_get_stats(in), *so = nf_io_get_stats(out);
+    nf_stats_begin(w);
+    pg->update_ns = now;
+    pg->rx_pkts = si->rx_pkts;
+    pg->rx_bytes = si->rx_bytes;
+    pg->rx_calls = si->rx_calls;
+    pg->rx_bad_encap = si->rx_bad_encap;
+    pg->rx_truncated = si->rx_truncated;
+    pg->tx_pkts = so->tx_pkts;
+    pg->tx_bytes = so->tx_bytes;
+    pg->tx_calls = so->tx_calls;
+    pg->tx_drops = so->tx_drop_again + so->tx_drop_nobufs + so->tx_drop_other;
+    pg->batches = batches;
+    pg->drops = nf_pipeline_drops(p);
+    for (unsigned i = 0; i < pg->nelems; i++) {
+        const struct nf_element *e = nf_pipeline_element(p, (int)i);
+        struct nf_stats_elem *se = &pg->elems[i];
+        se->in_pkts = e->in_pkts;
+        se->out_pkts = e->out_pkts;
+        se->bytes = e->bytes;
+        for (unsigned r = 0; r < se->nreasons; r++)
+            se->drops[r] = e->drops[r];
+    }
+    nf_stats_end(w);
+}
+
+static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned batch,
+                     const char *in, const char *out)
+{
+    struct nf_stats_page *pg = nf_stats_page(w);
+    nf_stats_begin(w);
+    pg->batch = batch;
+    scc_strlcpy(pg->transport_in, in, sizeof(pg->transport_in));
+    scc_strlcpy(pg->transport_out, out, sizeof(pg->transport_out));
+    int n = nf_pipeline_nelements(p);
+    if (n > NF_STATS_MAX_ELEMS) {
+        scc_warn("%d elements; the stats page shows the first %d", n, NF_STATS_MAX_ELEMS);
+        n = NF_STATS_MAX_ELEMS;
+    }
+    pg->nelems = (uint32_t)n;
+    for (int i = 0; i < n; i++) {
+        const struct nf_element *e = nf_pipeline_element(p, i);
+        struct nf_stats_elem *se = &pg->elems[i];
+        scc_strlcpy(se->name, e->name, sizeof(se->name));
+        scc_strlcpy(se->cls, e->ops->cls, sizeof(se->cls));
+        se->nreasons = (uint32_t)e->ops->ndrop_reasons;
+        for (int r = 0; r < e->ops->ndrop_reasons && r < NF_STATS_MAX_REASONS; r++)
+            scc_strlcpy(se->reason[r], e->ops->drop_reasons[r], sizeof(se->reason[r]));
+    }
+    nf_stats_end(w);
+}
+
+enum { O_SPEC = 256, O_NF, O_PIPELINE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
+       O_NOSECCOMP, O_STATS, O_JSON };
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"spec", required_argument, NULL, O_SPEC},
+        {"nf", required_argument, NULL, O_NF},
+        {"pipeline", required_argument, NULL, O_PIPELINE},
+        {"name", required_argument, NULL, O_NAME},
+        {"in", required_argument, NULL, O_IN},
+        {"out", required_argument, NULL, O_OUT},
+        {"batch", required_argument, NULL, O_BATCH},
+        {"idle", required_argument, NULL, O_IDLE},
+        {"vni", required_argument, NULL, O_VNI},
+        {"no-seccomp", no_argument, NULL, O_NOSECCOMP},
+        {"stats", required_argument, NULL, O_STATS},
+        {"json", no_argument, NULL, O_JSON},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    scc_log_set_prog("scc-nf");
+    const char *spec = NULL, *nfname = NULL, *pipeline_arg = NULL, *name = NULL;
+    const char *in_s = NULL, *out_s = NULL, *stats = NULL;
+    long batch = -1, vni = -1;
+    int idle = -1;
+    bool seccomp = true, json = false;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_SPEC: spec = optarg; break;
+        case O_NF: nfname = optarg; break;
+        case O_PIPELINE: pipeline_arg = optarg; break;
+        case O_NAME: name = optarg; break;
+        case O_IN: in_s = optarg; break;
+        case O_OUT: out_s = optarg; break;
+        case O_STATS: stats = optarg; break;
+        case O_JSON: json = true; break;
+        case O_NOSECCOMP: seccomp = false; break;
+        case O_BATCH:
+            if (scc_parse_long(optarg, 1, NF_BATCH_MAX, &batch) < 0) {
+                fprintf(stderr, "scc-nf: --batch '%s': expected 1..%u\n", optarg, NF_BATCH_MAX);
+                return 2;
+            }
+            break;
+        case O_VNI:
+            if (scc_parse_long(optarg, 0, 0xffffff, &vni) < 0) {
+                fprintf(stderr, "scc-nf: --vni '%s': expected 0..16777215\n", optarg);
+                return 2;
+            }
+            break;
+        case O_IDLE:
+            if (!strcmp(optarg, "block"))
+                idle = NF_IO_BLOCK;
+            else if (!strcmp(optarg, "busy"))
+                idle = NF_IO_BUSY;
+            else {
+                fprintf(stderr, "scc-nf: --idle '%s': expected block or busy\n", optarg);
+                return 2;
+            }
+            break;
+        case 'v':
+            scc_log_set_level(scc_log_get_level() < SCC_LOG_DEBUG ? scc_log_get_level() + 1
+                                                                  : SCC_LOG_DEBUG);
+            break;
+        case 'q': scc_log_set_level(SCC_LOG_ERROR); break;
+        case 'h': usage(stdout); return 0;
+        default:
+            if (optopt >= O_SPEC || (optopt == 0 && optind > 0))
+                fprintf(stderr, "scc-nf: option '%s' needs a value or is unknown\n",
+                        argv[optind - 1]);
+            else
+                fprintf(stderr, "scc-nf: unknown option '-%c'\n", optopt);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "scc-nf: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (stats)
+        return print_stats(stats, json);
+    if (!!spec + !!pipeline_arg != 1 || (spec && !nfname) || (!spec && nfname)) {
+        fprintf(stderr, "scc-nf: give either --pipeline STR, or --spec FILE with --nf NAME\n");
+        usage(stderr);
+        return 2;
+    }
+    if (!in_s || !out_s) {
+        fprintf(stderr, "scc-nf: --in and --out are required\n");
+        return 2;
+    }
+
+    int status = 1;
+    struct scc_chain *chain = NULL;
+    struct nf_pipeline *pipe = NULL;
+    struct nf_io *in = NULL, *out = NULL;
+    struct nf_stats_writer *w = NULL;
+    struct nf_pkt **slots = NULL;
+    const char *pipeline = pipeline_arg;
+    unsigned dport = NF_VXLAN_PORT;
+    uint32_t chain_vni = 1;
+    char err[512] = "", defname[32];
+    struct ep ein, eout;
+
+    if (parse_ep(in_s, &ein, err, sizeof(err)) < 0 || parse_ep(out_s, &eout, err, sizeof(err)) < 0) {
+        fprintf(stderr, "scc-nf: %s\n", err);
+        return 2;
+    }
+    if (spec) {
+        struct scc_diags *d = scc_diags_new();
+        struct scc_spec_opts so = {.sz = sizeof(so), .skip_file_checks = true};
+        if (!d) {
+            scc_err("out of memory");
+            return 1;
+        }
+        chain = scc_spec_load_file(spec, &so, d);
+        if (!chain) {
+            scc_err("%s: the chain spec is not valid:", spec);
+            scc_diags_print(d, stderr);
+            scc_diags_free(d);
+            return 2;
+        }
+        scc_diags_free(d);
+        const struct scc_nf_spec *nf = scc_chain_find_nf(chain, nfname);
+        if (!nf) {
+            scc_err("%s: no NF named '%s'", spec, nfname);
+            scc_chain_free(chain);
+            return 2;
+        }
+        pipeline = nf->pipeline;
+        if (batch < 0)
+            batch = chain->io.batch;
+        if (idle < 0)
+            idle = chain->io.idle == SCC_IDLE_BUSY ? NF_IO_BUSY : NF_IO_BLOCK;
+        dport = chain->io.udp_port;
+        chain_vni = chain->io.vni;
+        enum nf_io_transport t = chain->io.transport == SCC_TRANSPORT_UDP ? NF_IO_UDP : NF_IO_RAW;
+        if (ein.transport != t || eout.transport != t)
+            scc_warn("%s: io.transport is %s, but the endpoints are %s and %s", spec,
+                     scc_transport_names[chain->io.transport], in_s, out_s);
+        if (!name)
+            name = nfname;
+    }
+    if (batch < 0)
+        batch = 32;
+    if (idle < 0)
+        idle = NF_IO_BLOCK;
+    if (vni < 0)
+        vni = chain_vni;
+    if (!name) {
+        snprintf(defname, sizeof(defname), "nf%d", (int)getpid());
+        name = defname;
+    }
+
+    struct nf_pipeline_opts po = {.sz = sizeof(po), .batch = (unsigned)batch, .noutputs = 1};
+    int rc = nf_pipeline_build(pipeline, &po, &pipe, err, sizeof(err));
+    if (rc < 0) {
+        scc_err("pipeline: %s", err);
+        status = 2;
+        goto out;
+    }
+    slots = calloc((size_t)batch, sizeof(*slots));
+    if (!slots) {
+        scc_err("out of memory");
+        goto out;
+    }
+    in = open_ep(&ein, true, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni, dport, in_s);
+    if (!in)
+        goto out;
+    /* one raw socket serves both directions when both name one interface */
+    bool shared = ein.transport == NF_IO_RAW && eout.transport == NF_IO_RAW &&
+                  strcmp(ein.ifname, eout.ifname) == 0;
+    if (!shared) {
+        out = open_ep(&eout, false, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni,
+                      dport, out_s);
+        if (!out)
+            goto out;
+    }
+    struct nf_io *tx = shared ? in : out;
+    w = nf_stats_create(name, err, sizeof(err));
+    if (!w) {
+        scc_err("stats page: %s", err);
+        goto out;
+    }
+    describe(w, pipe, (unsigned)batch, in_s, out_s);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR at once */
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0) {
+        scc_err("sigaction: %s", strerror(errno));
+        goto out;
+    }
+    if (nf_sandbox_drop_caps(err, sizeof(err)) < 0) {
+        scc_err("dropping capabilities: %s", err);
+        goto out;
+    }
+    if (seccomp) {
+        if (nf_sandbox_seccomp(nf_stats_dirfd(w), err, sizeof(err)) < 0) {
+            scc_err("%s (use --no-seccomp to run without the filter)", err);
+            goto out;
+        }
+    } else {
+        scc_warn("running without the seccomp filter (--no-seccomp)");
+    }
+
+    struct nf_batch b = {.n = 0, .cap = (uint32_t)batch, .pkts = slots};
+    uint64_t batches = 0, last = 0;
+    struct nf_stats_page *pg = nf_stats_page(w);
+    nf_stats_begin(w);
+    pg->state = 1;
+    pg->ready = 1;
+    nf_stats_end(w);
+    scc_info("%s: running (pid %d, batch %ld, %s idle, %s -> %s)", name, (int)getpid(), batch,
+             idle == NF_IO_BUSY ? "busy" : "block", in_s, out_s);
+    status = 0;
+    while (!stop_flag) {
+        int n = nf_io_recv(in, &b, idle == NF_IO_BUSY ? 0 : IDLE_POLL_MS);
+        uint64_t now = scc_now_ns();
+        if (n < 0 && n != -EINTR && n != -EAGAIN) {
+            scc_err("receive on %s: %s", in_s, strerror(-n));
+            status = 1;
+            break;
+        }
+        if (n > 0) {
+            batches++;
+            nf_pipeline_run(pipe, 0, &b, now);
+            struct nf_batch *ob = nf_pipeline_output(pipe, 0);
+            if (ob->n) {
+                int s = nf_io_send(tx, ob->pkts, ob->n);
+                if (s < 0) {
+                    scc_err("send on %s: %s", out_s, strerror(-s));
+                    status = 1;
+                    break;
+                }
+            }
+            nf_pipeline_clear_outputs(pipe);
+        }
+        if (n <= 0 || now - last >= PUBLISH_NS) {
+            publish(w, pipe, in, tx, batches, now);
+            last = now;
+        }
+    }
+    publish(w, pipe, in, tx, batches, scc_now_ns());
+    scc_info("%s: stopping after %llu batches", name, (unsigned long long)batches);
+out:
+    nf_stats_destroy(w);
+    nf_io_close(out);
+    nf_io_close(in);
+    nf_pipeline_destroy(pipe);
+    free(slots);
+    scc_chain_free(chain);
+    return status;
+}

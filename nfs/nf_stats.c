@@ -1,0 +1,310 @@
+/*
+ * nf_stats — the shared-memory counters page (see nf_stats.h for the layout
+ * and the seqlock protocol). The page is a plain file in /dev/shm created
+ * with openat() on a directory fd kept open, so the NF can remove it at
+ * exit with unlinkat() on that fd alone, the only filesystem call its
+ * seccomp filter allows.
+ */
+#include "nfs/nf_stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/scc_util.h"
+
+#define SHM_DIR "/dev/shm"
+
+struct nf_stats_writer {
+    int dirfd;
+    char file[80];
+    struct nf_stats_page *page;
+};
+
+int nf_stats_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 32)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || (c == '.' && i > 0)))
+            return -EINVAL;
+    }
+    return 0;
+}
+
+static void set_err(char *err, size_t errlen, const char *what, int e, const char *obj)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s: %s: %s", what, strerror(e), obj);
+}
+
+/* An existing page whose writer is gone may be replaced. */
+static bool stale(int dirfd, const char *file)
+{
+    int fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT;
+    struct nf_stats_page hdr;
+    ssize_t r = read(fd, &hdr, offsetof(struct nf_stats_page, name));
+    close(fd);
+    if (r != (ssize_t)offsetof(struct nf_stats_page, name) || hdr.magic != NF_STATS_MAGIC ||
+        hdr.pid <= 0)
+        return true;
+    return kill(hdr.pid, 0) < 0 && errno == ESRCH;
+}
+
+struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errlen)
+{
+    if (nf_stats_name_ok(name) < 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "NF name '%s': use 1..32 of A-Z a-z 0-9 _ - .", name);
+        errno = EINVAL;
+        return NULL;
+    }
+    struct nf_stats_writer *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->dirfd = -1;
+    snprintf(w->file, sizeof(w->file), "scc-nf-%s", name);
+    w->dirfd = open(SHM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w->dirfd < 0) {
+        set_err(err, errlen, "open", errno, SHM_DIR);
+        goto fail;
+    }
+    int fd = openat(w->dirfd, w->file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST && stale(w->dirfd, w->file)) {
+        unlinkat(w->dirfd, w->file, 0);
+        fd = openat(w->dirfd, w->file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    }
+    if (fd < 0) {
+        int e = errno;
+        if (e == EEXIST && err && errlen)
+            snprintf(err, errlen, "stats page " SHM_DIR "/%s exists and its NF is alive "
+                     "(another scc-nf named '%s' runs)", w->file, name);
+        else
+            set_err(err, errlen, "open(O_CREAT|O_EXCL)", e, w->file);
+        errno = e;
+        goto fail;
+    }
+    if (ftruncate(fd, sizeof(struct nf_stats_page)) < 0) {
+        int e = errno;
+        set_err(err, errlen, "ftruncate", e, w->file);
+        close(fd);
+        unlinkat(w->dirfd, w->file, 0);
+        errno = e;
+        goto fail;
+    }
+    void *m = mmap(NULL, sizeof(struct nf_stats_page), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m == MAP_FAILED) {
+        set_err(err, errlen, "mmap", e, w->file);
+        unlinkat(w->dirfd, w->file, 0);
+        errno = e;
+        goto fail;
+    }
+    w->page = m;
+    w->page->magic = NF_STATS_MAGIC;
+    w->page->version = NF_STATS_VERSION;
+    w->page->size = sizeof(struct nf_stats_page);
+    w->page->pid = (int32_t)getpid();
+    scc_strlcpy(w->page->name, name, sizeof(w->page->name));
+    w->page->start_ns = scc_now_ns();
+    return w;
+fail: {
+        int e2 = errno;
+        if (w->dirfd >= 0)
+            close(w->dirfd);
+        free(w);
+        errno = e2;
+        return NULL;
+    }
+}
+
+struct nf_stats_page *nf_stats_page(struct nf_stats_writer *w) { return w->page; }
+int nf_stats_dirfd(const struct nf_stats_writer *w) { return w->dirfd; }
+
+void nf_stats_begin(struct nf_stats_writer *w)
+{
+    __atomic_store_n(&w->page->seq, w->page->seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+void nf_stats_end(struct nf_stats_writer *w)
+{
+    __atomic_store_n(&w->page->seq, w->page->seq + 1, __ATOMIC_RELEASE);
+}
+
+void nf_stats_destroy(struct nf_stats_writer *w)
+{
+    if (!w)
+        return;
+    if (w->page) {
+        nf_stats_begin(w);
+        w->page->ready = 0;
+        w->page->state = 2;
+        nf_stats_end(w);
+        munmap(w->page, sizeof(struct nf_stats_page));
+    }
+    if (w->dirfd >= 0) {
+        unlinkat(w->dirfd, w->file, 0);
+        close(w->dirfd);
+    }
+    free(w);
+}
+
+int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t errlen)
+{
+    char path[96];
+    if (nf_stats_name_ok(name) < 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "'%s' is not an NF name", name);
+        return -EINVAL;
+    }
+    snprintf(path, sizeof(path), SHM_DIR "/scc-nf-%s", name);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT && err && errlen)
+            snprintf(err, errlen, "no NF named '%s' is running (%s does not exist)", name, path);
+        else
+            set_err(err, errlen, "open", e, path);
+        return -e;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || (size_t)st.st_size != sizeof(struct nf_stats_page)) {
+        close(fd);
+        if (err && errlen)
+            snprintf(err, errlen, "%s: size %lld, expected %zu (another version of scc-nf?)",
+                     path, (long long)st.st_size, sizeof(struct nf_stats_page));
+        return -EPROTO;
+    }
+    const struct nf_stats_page *p =
+        mmap(NULL, sizeof(*p), PROT_READ, MAP_SHARED, fd, 0);
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED) {
+        set_err(err, errlen, "mmap", e, path);
+        return -e;
+    }
+    int rc = -EAGAIN;
+    for (int tries = 0; tries < 100000; tries++) {
+        uint32_t s1 = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
+        if (s1 & 1)
+            continue;
+        memcpy(out, (const void *)p, sizeof(*out));
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&p->seq, __ATOMIC_RELAXED) == s1) {
+            rc = 0;
+            break;
+        }
+    }
+    munmap((void *)p, sizeof(*p));
+    if (rc == 0 && (out->magic != NF_STATS_MAGIC || out->version != NF_STATS_VERSION)) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: magic %#x version %u, expected %#x version %u", path,
+                     out->magic, out->version, NF_STATS_MAGIC, NF_STATS_VERSION);
+        return -EPROTO;
+    }
+    if (rc < 0 && err && errlen)
+        snprintf(err, errlen, "%s: the writer never finished an update", path);
+    return rc;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\u%04x", (unsigned char)*s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
+{
+    static const char *const states[] = {"starting", "running", "stopped"};
+    const char *state = p->state < 3 ? states[p->state] : "unknown";
+    double up = p->update_ns > p->start_ns ? (double)(p->update_ns - p->start_ns) / 1e9 : 0;
+    unsigned n = p->nelems < NF_STATS_MAX_ELEMS ? p->nelems : NF_STATS_MAX_ELEMS;
+    if (json) {
+        fprintf(f, "{\"version\": %u, \"name\": ", p->version);
+        json_str(f, p->name);
+        fprintf(f, ", \"pid\": %d, \"ready\": %s, \"state\": \"%s\", \"uptime_s\": %.3f, "
+                   "\"batch\": %u, \"in\": ", p->pid, p->ready ? "true" : "false", state, up,
+                p->batch);
+        json_str(f, p->transport_in);
+        fprintf(f, ", \"out\": ");
+        json_str(f, p->transport_out);
+        fprintf(f, ", \"rx_pkts\": %llu, \"rx_bytes\": %llu, \"tx_pkts\": %llu, "
+                   "\"tx_bytes\": %llu, \"batches\": %llu, \"rx_calls\": %llu, "
+                   "\"tx_calls\": %llu, \"rx_bad_encap\": %llu, \"rx_truncated\": %llu, "
+                   "\"tx_drops\": %llu, \"drops\": %llu, \"elements\": [",
+                (unsigned long long)p->rx_pkts, (unsigned long long)p->rx_bytes,
+                (unsigned long long)p->tx_pkts, (unsigned long long)p->tx_bytes,
+                (unsigned long long)p->batches, (unsigned long long)p->rx_calls,
+                (unsigned long long)p->tx_calls, (unsigned long long)p->rx_bad_encap,
+                (unsigned long long)p->rx_truncated, (unsigned long long)p->tx_drops,
+                (unsigned long long)p->drops);
+        for (unsigned i = 0; i < n; i++) {
+            const struct nf_stats_elem *e = &p->elems[i];
+            fprintf(f, "%s{\"name\": ", i ? ", " : "");
+            json_str(f, e->name);
+            fprintf(f, ", \"class\": ");
+            json_str(f, e->cls);
+            fprintf(f, ", \"in\": %llu, \"out\": %llu, \"bytes\": %llu, \"drops\": {",
+                    (unsigned long long)e->in_pkts, (unsigned long long)e->out_pkts,
+                    (unsigned long long)e->bytes);
+            unsigned nr = e->nreasons < NF_STATS_MAX_REASONS ? e->nreasons : NF_STATS_MAX_REASONS;
+            for (unsigned r = 0; r < nr; r++) {
+                fprintf(f, "%s", r ? ", " : "");
+                json_str(f, e->reason[r]);
+                fprintf(f, ": %llu", (unsigned long long)e->drops[r]);
+            }
+            fprintf(f, "}}");
+        }
+        fprintf(f, "]}\n");
+        return;
+    }
+    fprintf(f, "NF %s (pid %d, %s, up %.1f s, batch %u)\n", p->name, p->pid, state, up, p->batch);
+    fprintf(f, "  in %s  out %s\n", p->transport_in, p->transport_out);
+    double calls_rx = p->rx_calls ? (double)p->rx_pkts / (double)p->rx_calls : 0;
+    double calls_tx = p->tx_calls ? (double)p->tx_pkts / (double)p->tx_calls : 0;
+    fprintf(f, "  %14llu rx packets   %14llu rx bytes   %10llu recv calls (%.1f pkt/call)\n",
+            (unsigned long long)p->rx_pkts, (unsigned long long)p->rx_bytes,
+            (unsigned long long)p->rx_calls, calls_rx);
+    fprintf(f, "  %14llu tx packets   %14llu tx bytes   %10llu send calls (%.1f pkt/call)\n",
+            (unsigned long long)p->tx_pkts, (unsigned long long)p->tx_bytes,
+            (unsigned long long)p->tx_calls, calls_tx);
+    fprintf(f, "  %14llu batches      %14llu element drops\n", (unsigned long long)p->batches,
+            (unsigned long long)p->drops);
+    fprintf(f, "  %14llu rx bad encap %14llu rx truncated %8llu tx refused\n",
+            (unsigned long long)p->rx_bad_encap, (unsigned long long)p->rx_truncated,
+            (unsigned long long)p->tx_drops);
+    fprintf(f, "  %-24s %-15s %12s %12s\n", "element", "class", "in", "out");
+    for (unsigned i = 0; i < n; i++) {
+        const struct nf_stats_elem *e = &p->elems[i];
+        fprintf(f, "  %-24s %-15s %12llu %12llu", e->name, e->cls,
+                (unsigned long long)e->in_pkts, (unsigned long long)e->out_pkts);
+        if (e->bytes)
+            fprintf(f, "  %llu bytes", (unsigned long long)e->bytes);
+        fputc('\n', f);
+        unsigned nr = e->nreasons < NF_STATS_MAX_REASONS ? e->nreasons : NF_STATS_MAX_REASONS;
+        for (unsigned r = 0; r < nr; r++)
+            if (e->drops[r])
+                fprintf(f, "  %-24s   drop: %-28s %12llu\n", "", e->reason[r],
+                        (unsigned long long)e->drops[r]);
+    }
+}

@@ -1,0 +1,92 @@
+/*
+ * nf_stats — the live counters page every scc-nf publishes.
+ *
+ * Where: POSIX shared memory `/scc-nf-<NAME>` (the file /dev/shm/scc-nf-<NAME>),
+ * mode 0600, created by scc-nf before it starts its loop and removed when it
+ * exits. A page left by a crashed NF is replaced by the next NF of that name
+ * once its pid is gone.
+ *
+ * Layout: one struct nf_stats_page (fixed size, host byte order). `magic`
+ * and `version` first; a reader refuses another version. Readers must use
+ * nf_stats_read() (or the same protocol): the writer increments `seq` to an
+ * odd value, updates the counters, then increments it to an even value; a
+ * reader copies the page and retries while seq was odd or changed during the
+ * copy, so it always sees one consistent snapshot (a seqlock).
+ *
+ * `ready` becomes 1 once the sockets are open, the sandbox is on, and the NF
+ * is about to receive; the launcher waits for it. `state` is 2 when the NF
+ * has left its loop (the page is about to be removed).
+ */
+#ifndef NF_STATS_H
+#define NF_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define NF_STATS_MAGIC 0x464e4353u /* "SCNF" little-endian */
+#define NF_STATS_VERSION 1u
+#define NF_STATS_MAX_ELEMS 64
+#define NF_STATS_MAX_REASONS 12
+#define NF_STATS_NAME 48
+#define NF_STATS_REASON 32
+
+struct nf_stats_elem {
+    char name[NF_STATS_NAME];   /* element name (declared or Class@N) */
+    char cls[NF_STATS_NAME];    /* element class */
+    uint64_t in_pkts, out_pkts; /* packets received / pushed on */
+    uint64_t bytes;             /* bytes seen (Counter only; else 0) */
+    uint32_t nreasons, pad;
+    char reason[NF_STATS_MAX_REASONS][NF_STATS_REASON];
+    uint64_t drops[NF_STATS_MAX_REASONS];
+};
+
+struct nf_stats_page {
+    uint32_t magic, version;
+    uint32_t size;          /* sizeof(struct nf_stats_page) */
+    uint32_t seq;           /* seqlock: odd while the writer updates */
+    uint32_t ready;         /* 1 = loop running */
+    uint32_t state;         /* 0 starting, 1 running, 2 stopped */
+    int32_t pid;
+    uint32_t batch;         /* configured batch size */
+    char name[64];          /* NF name */
+    char transport_in[64];  /* endpoints as given */
+    char transport_out[64];
+    uint64_t start_ns;      /* CLOCK_MONOTONIC at start */
+    uint64_t update_ns;     /* CLOCK_MONOTONIC of this snapshot */
+    uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+    uint64_t batches;       /* receive rounds that returned packets */
+    uint64_t rx_calls, tx_calls;         /* recvmmsg / sendmmsg system calls */
+    uint64_t rx_bad_encap, rx_truncated; /* dropped by the I/O layer on receive */
+    uint64_t tx_drops;                   /* refused by the kernel on send */
+    uint64_t drops;                      /* sum over every element and reason */
+    uint32_t nelems, pad;
+    struct nf_stats_elem elems[NF_STATS_MAX_ELEMS];
+};
+
+struct nf_stats_writer;
+
+/* Create /dev/shm/scc-nf-NAME (0600) and map it. NAME: 1..32 of
+ * [A-Za-z0-9_.-]. NULL with errno and a message in err on failure
+ * (EEXIST: a live NF of that name runs). */
+struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errlen);
+struct nf_stats_page *nf_stats_page(struct nf_stats_writer *w);
+/* Bracket every update of the page. */
+void nf_stats_begin(struct nf_stats_writer *w);
+void nf_stats_end(struct nf_stats_writer *w);
+/* Unmap and remove the page; accepts NULL. Uses only munmap, unlinkat and
+ * close, so it works under scc-nf's seccomp filter. */
+void nf_stats_destroy(struct nf_stats_writer *w);
+/* The directory fd the writer unlinks from (for the seccomp rule). */
+int nf_stats_dirfd(const struct nf_stats_writer *w);
+
+/* Read a consistent snapshot of NAME's page. 0, or -ENOENT (no such NF),
+ * -EPROTO (wrong magic/version/size), -EAGAIN (writer never settled). */
+int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t errlen);
+/* Print a snapshot as text (perf-stat-like) or JSON. */
+void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json);
+/* Check an NF name; returns 0 or -EINVAL. */
+int nf_stats_name_ok(const char *name);
+
+#endif
