@@ -405,7 +405,8 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
     uint32_t ip;
     char err[160];
     bool size_given = false;
-    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    int li = -1;
+    while ((opt = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
         const char *a = optarg;
         const char *bad = NULL;
         switch (opt) {
@@ -573,9 +574,11 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
             return -1;
         }
         if (bad) {
-            fprintf(stderr, "scc gen: %s '%s': expected %s\n", argv[optind - 1], a, bad);
+            fprintf(stderr, "scc gen: --%s '%s': expected %s\n", li >= 0 ? opts[li].name : "?", a,
+                    bad);
             return -1;
         }
+        li = -1;
     }
     if (optind < argc) {
         fprintf(stderr, "scc gen: unexpected argument '%s'; see `scc gen --help`\n", argv[optind]);

@@ -110,8 +110,8 @@ static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s
                  "  reordered %" PRIu64 "  flows %" PRIu64 "\n",
             n.lost, n.duplicates, n.reordered, n.flows);
     fprintf(out, "  not ours     %" PRIu64 "  warm-up discarded %" PRIu64
-                 "  bad encapsulation %" PRIu64 "  truncated %" PRIu64 "\n",
-            n.foreign, n.warmup, st->rx_bad_encap, st->rx_truncated);
+                 "  bad encapsulation %" PRIu64 "  truncated %" PRIu64 "  bad checksum %" PRIu64 "\n",
+            n.foreign, n.warmup, st->rx_bad_encap, st->rx_truncated, n.bad_checksum);
     fprintf(out, "  kernel drops socket queue %s%" PRIu64, k1->have_sock ? "" : "n/a ", sock);
     if (k0->have_udp && k1->have_udp)
         fprintf(out, "  Udp RcvbufErrors +%" PRIu64 " InErrors +%" PRIu64,
@@ -160,6 +160,7 @@ static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s
     json_object_object_add(o, "foreign", u64j(n.foreign));
     json_object_object_add(o, "warmup_discarded", u64j(n.warmup));
     json_object_object_add(o, "clock_anomalies", u64j(n.clock_anomalies));
+    json_object_object_add(o, "bad_checksum", u64j(n.bad_checksum));
     json_object *io_o = json_object_new_object();
     json_object_object_add(io_o, "rx_calls", u64j(st->rx_calls));
     json_object_object_add(io_o, "rx_frames", u64j(st->rx_pkts));
@@ -223,7 +224,8 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
     opterr = 0;
     int opt;
     long v;
-    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    int li = -1;
+    while ((opt = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
         const char *a = optarg;
         const char *bad = NULL;
         switch (opt) {
@@ -298,9 +300,11 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
             return -1;
         }
         if (bad) {
-            fprintf(stderr, "scc sink: %s '%s': expected %s\n", argv[optind - 1], a, bad);
+            fprintf(stderr, "scc sink: --%s '%s': expected %s\n", li >= 0 ? opts[li].name : "?", a,
+                    bad);
             return -1;
         }
+        li = -1;
     }
     if (optind < argc) {
         fprintf(stderr, "scc sink: unexpected argument '%s'; see `scc sink --help`\n",

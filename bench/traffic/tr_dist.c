@@ -26,8 +26,11 @@ static int parse_list(const char *text, struct tr_dist *d, char *err, size_t err
     }
     d->n = 0;
     uint64_t total = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    /* Split by hand: strtok would skip empty entries ("64,,") silently. */
+    for (char *tok = buf, *next; tok; tok = next) {
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
         if (d->n >= TR_DIST_MAX) {
             snprintf(err, errlen, "size list has more than %d entries", TR_DIST_MAX);
             return -EINVAL;

@@ -202,6 +202,10 @@ bool tr_sink_account(struct tr_sink *s, const uint8_t *frame, uint32_t len, uint
     }
     s->c.rx++;
     s->c.rx_bytes += len;
+    /* A chain element that rewrites headers must keep checksums right
+     * (RFC 1624 updates); say so when one did not. */
+    if (tr_pkt_verify(frame, len) != 0)
+        s->c.bad_checksum++;
     s->c.last_ns = rx_ns;
     uint64_t l1 = 0, l2 = 0;
     if (rx_ns >= in.tx_ns) {

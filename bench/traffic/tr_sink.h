@@ -43,6 +43,7 @@ struct tr_sink_counts {
     uint64_t reordered;     /* arrived after a higher sequence of its flow */
     uint64_t flows;         /* flows seen after warm-up */
     uint64_t clock_anomalies; /* receive time before send time (recorded as 0) */
+    uint64_t bad_checksum;  /* ours, counted, but an IPv4 or UDP checksum is wrong */
     uint64_t first_ns, last_ns; /* receive times of the first and last counted frame */
 };
 

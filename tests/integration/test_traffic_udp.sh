@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# `scc gen` -> `scc sink` over loopback UDP (VXLAN): zero loss at a modest
+# rate with the numbers in the JSON reports agreeing; a squeezed sink
+# socket buffer loses frames and the report attributes every one of them
+# to the socket queue; usage errors exit 2; a sink without traffic exits 1.
+# Needs no root: everything stays on 127.0.0.1 with ports chosen per run.
+set -u
+SCC="$SCC_BIN/scc"
+T=$(mktemp -d /tmp/scc-trudp.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+ok() { echo "ok: $*"; }
+# First value of KEY in a pretty-printed JSON file (our reports put each
+# key on its own line; avoids a jq dependency).
+jget() { sed -n "s/^ *\"$2\":\([-0-9.e+a-z]*\).*/\1/p" "$1" | head -1; }
+# A port unlikely to collide: derived from our PID.
+PORT=$((20000 + $$ % 20000))
+
+# 1. zero loss at 20 kpps, 4 flows, 1 s
+"$SCC" sink --listen 127.0.0.1:$PORT --count 20000 --timeout 10 --json "$T/s1.json" \
+    --ready "$T/ready1" >"$T/s1.txt" 2>&1 &
+spid=$!; pids+=("$spid")
+for _ in $(seq 50); do [ -e "$T/ready1" ] && break; sleep 0.05; done
+"$SCC" gen --dst 127.0.0.1:$PORT --rate 20000 --count 20000 --flows 4 --json "$T/g1.json" \
+    >"$T/g1.txt" 2>&1 || bad "gen exit $?"
+wait "$spid"; rc=$?
+[ "$rc" -eq 0 ] || { bad "sink exit $rc"; cat "$T/s1.txt"; }
+sent=$(jget "$T/g1.json" sent); rx=$(jget "$T/s1.json" rx_pkts); lost=$(jget "$T/s1.json" lost)
+pps=$(jget "$T/g1.json" achieved_pps)
+[ "$sent" = 20000 ] || bad "gen sent $sent, expected 20000"
+[ "$rx" = 20000 ] || bad "sink received $rx of 20000"
+[ "$lost" = 0 ] || bad "sink lost $lost"
+[ "$(jget "$T/s1.json" flows)" = 4 ] || bad "flows $(jget "$T/s1.json" flows)"
+grep -q '"schema":"scc-sink/1"' "$T/s1.json" || bad "sink schema"
+grep -q '"schema":"scc-gen/1"' "$T/g1.json" || bad "gen schema"
+# pacing: within 1 % of the target
+awk -v p="$pps" 'BEGIN { exit !(p > 19800 && p < 20200) }' || bad "achieved $pps pps, target 20000"
+p50=$(jget "$T/s1.json" p50)
+awk -v p="$p50" 'BEGIN { exit !(p > 0 && p < 50000000) }' || bad "p50 latency $p50 ns"
+[ $fail -eq 0 ] && ok "zero loss at 20 kpps ($pps pps, p50 $p50 ns)"
+
+# 2. squeezed receive buffer: loss, and the kernel's socket drop count
+#    accounts for every frame that did not arrive
+"$SCC" sink --listen 127.0.0.1:$((PORT + 1)) --rcvbuf 4096 --idle-timeout 0.5 --timeout 10 \
+    --json "$T/s2.json" --ready "$T/ready2" >"$T/s2.txt" 2>&1 &
+spid=$!; pids+=("$spid")
+for _ in $(seq 50); do [ -e "$T/ready2" ] && break; sleep 0.05; done
+"$SCC" gen --dst 127.0.0.1:$((PORT + 1)) --rate max --count 100000 --batch 64 \
+    --json "$T/g2.json" >"$T/g2.txt" 2>&1 || bad "gen (max) exit $?"
+wait "$spid" || bad "squeezed sink exit $?"
+sent=$(jget "$T/g2.json" sent); rx=$(jget "$T/s2.json" rx_pkts)
+drops=$(jget "$T/s2.json" socket_drops); lost=$(jget "$T/s2.json" lost)
+if [ -z "$drops" ] || [ "$drops" = null ]; then
+    bad "no socket drop count"
+elif [ $((rx + drops)) -ne "$sent" ]; then
+    bad "received $rx + socket drops $drops != sent $sent"
+elif [ "$drops" -eq 0 ] || [ "$lost" -eq 0 ]; then
+    bad "expected loss with a 4 KiB buffer: drops $drops lost $lost"
+elif [ "$lost" -gt "$drops" ]; then
+    bad "sink reports $lost lost, more than the $drops the socket dropped"
+else
+    ok "squeezed buffer: sent $sent = received $rx + socket drops $drops (gaps seen: $lost)"
+fi
+grep -q "socket queue overflowed" "$T/s2.txt" || bad "summary does not name the socket queue"
+
+# 3. usage errors and no traffic
+for args in "--rate 0" "--rate -5" "--size 63" "--size 1519" "--duration 0" "--flows 0" \
+            "--batch 0" "--batch 1025" "--pacing sometimes" "--transport raw" "--nonsense" \
+            "--dst 127.0.0.1:0" "--search --rate 1000"; do
+    # shellcheck disable=SC2086
+    "$SCC" gen $args --count 1 >/dev/null 2>"$T/err"; rc=$?
+    [ "$rc" -eq 2 ] || bad "gen $args: exit $rc, expected 2"
+    [ -s "$T/err" ] || bad "gen $args: no message"
+done
+"$SCC" sink --count 0 >/dev/null 2>&1; [ $? -eq 2 ] || bad "sink --count 0 not exit 2"
+"$SCC" gen --help | grep -q -- "--pacing" || bad "gen --help"
+"$SCC" sink --help | grep -q -- "--idle-timeout" || bad "sink --help"
+"$SCC" sink --listen 127.0.0.1:$((PORT + 2)) --timeout 0.3 >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" -eq 1 ] || bad "idle sink exit $rc, expected 1"
+grep -q "no traffic" "$T/err" || bad "idle sink message"
+[ $fail -eq 0 ] && ok "usage errors exit 2, silent sink exits 1"
+exit $fail
