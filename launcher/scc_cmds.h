@@ -8,6 +8,8 @@
 #define SCC_CMDS_H
 
 int cmd_validate(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_cleanup(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_sink(int argc, char **argv);

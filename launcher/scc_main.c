@@ -16,6 +16,8 @@ struct scc_cmd {
 
 static const struct scc_cmd commands[] = {
     {"validate", cmd_validate, "check a chain spec and print it normalised"},
+    {"run", cmd_run, "deploy a chain, drive traffic through it, report, clean up"},
+    {"cleanup", cmd_cleanup, "remove what a crashed or killed run left behind"},
     {"stats", cmd_stats, "print the live counters of a running NF"},
     {"gen", cmd_gen, "send paced test traffic (docs/traffic.md)"},
     {"sink", cmd_sink, "receive test traffic: rate, loss, latency"},

@@ -1,0 +1,51 @@
+/*
+ * ln_state — the launcher's journal of what it created on this machine.
+ *
+ * Every resource is written to /run/scc/<chain>.state (0600, directory
+ * 0700) *before* it is created and the file is fsync'd, so after any exit
+ * — normal, signal, crash, kill -9 — `scc cleanup` can undo exactly what
+ * was done, in reverse order, and nothing else. Records:
+ *
+ *     launcher PID STARTTIME          who owns this state
+ *     netns NAME                      a network namespace we added
+ *     link NAME NETNS|-               an interface we added (veth end, bridge)
+ *     sysctl PATH OLDVALUE            a sysctl we changed (restored on cleanup)
+ *     pid PID STARTTIME NAME          a child process (NF, generator, sink)
+ *     file PATH                       a file we created (stats page, results)
+ *
+ * A state whose launcher is no longer alive is stale; `scc run` refuses to
+ * start over it and names `scc cleanup`.
+ */
+#ifndef LN_STATE_H
+#define LN_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define LN_STATE_DIR_DEFAULT "/run/scc"
+
+struct ln_state;
+
+/* The directory state files live in ($SCC_STATE_DIR overrides, for tests). */
+const char *ln_state_dir(void);
+
+/* Create a new state for chain `name`; fails with -EEXIST when one exists
+ * (its owner is alive: -EBUSY; dead: -ESTALE). */
+int ln_state_create(const char *name, struct ln_state **out);
+void ln_state_close(struct ln_state *st); /* keeps the file; accepts NULL */
+/* Append one record and fsync it. Returns 0 or -errno. */
+int ln_state_add(struct ln_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The state's path. */
+const char *ln_state_path(const struct ln_state *st);
+
+/* Undo everything a state file records, in reverse order, then remove the
+ * file. Returns the number of records that could not be undone (0 = all
+ * clean) or -errno when the file cannot be read. Prints what it does at
+ * info level. Never signals a pid whose start time differs from the record. */
+int ln_state_undo(const char *path, bool verbose);
+
+/* Is the state file at path owned by a live launcher? */
+bool ln_state_owner_alive(const char *path);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * ln_topo — turn a chain spec into a concrete topology (the plan) and
+ * build or print it.
+ *
+ * Stages: 0 = traffic generator, 1..N = the NFs in chain order, N+1 = sink.
+ * Interconnects:
+ *   b2b     a veth pair per hop (stage s out <-> stage s+1 in);
+ *   bridge  every stage has one port on one Linux bridge (br0, in its own
+ *           namespace scc-<chain>-sw); static FDB entries and each stage's
+ *           output destination MAC make packets follow the chain;
+ *   udp     VXLAN-in-UDP hops: over loopback when every stage runs in the
+ *           root namespace, else over a bridge with addresses 198.18.0.S+1/24
+ *           (RFC 2544's benchmarking range, inside our own namespaces).
+ * Names, MACs and addresses are derived deterministically from the chain
+ * (and host) name, so `scc run --dry-run` shows exactly what a run creates.
+ */
+#ifndef LN_TOPO_H
+#define LN_TOPO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "launcher/ln_state.h"
+#include "launcher/scc_spec.h"
+
+#define LN_MAX_STAGES (SCC_MAX_NFS + 2)
+#define LN_NS_MAX 80
+#define LN_IF_MAX 16
+#define LN_EP_MAX 96
+
+struct ln_stage {
+    char name[SCC_NAME_MAX];  /* "gen", the NF's name, "sink" */
+    int nf;                   /* index into chain->nfs, -1 for gen/sink */
+    bool local;               /* runs on this host */
+    char netns[LN_NS_MAX];    /* "" = root namespace */
+    char in_if[LN_IF_MAX];    /* raw: receiving interface ("" for gen) */
+    char out_if[LN_IF_MAX];   /* raw: sending interface ("" for sink) */
+    uint8_t mac[6];           /* MAC of the receiving (bridge: only) interface */
+    char in_ep[LN_EP_MAX];    /* scc-nf style endpoint: raw:IF or udp:IP:PORT */
+    char out_ep[LN_EP_MAX];
+    bool set_dst_mac;         /* bridge: write dst_mac on every frame sent */
+    uint8_t dst_mac[6];
+    uint32_t addr;            /* udp over bridge: this stage's address (host order) */
+};
+
+struct ln_link {
+    char a[LN_IF_MAX], a_ns[LN_NS_MAX];  /* veth end A and its namespace ("" = root) */
+    char b[LN_IF_MAX], b_ns[LN_NS_MAX];
+    uint8_t a_mac[6], b_mac[6];
+    uint32_t a_addr;                      /* 0 = none */
+    bool b_on_bridge;                     /* enslave b to br0 in the switch namespace */
+};
+
+struct ln_plan {
+    const struct scc_chain *chain;
+    char tag[8];                         /* 4 hex digits from the chain (+host) name */
+    char state_name[2 * SCC_NAME_MAX + 2]; /* chain[-host]: state file name */
+    int nstages;
+    struct ln_stage stages[LN_MAX_STAGES];
+    int nlinks;
+    struct ln_link links[LN_MAX_STAGES];
+    int nns;
+    char netns[LN_MAX_STAGES + 1][LN_NS_MAX]; /* namespaces to create */
+    bool has_switch;
+    char sw_ns[LN_NS_MAX];
+};
+
+/* Compute the plan for `host` (NULL or "" = single host). Returns 0 or
+ * -EINVAL with a message in err. */
+int ln_plan_build(const struct scc_chain *chain, const char *host, struct ln_plan *plan,
+                  char *err, size_t errlen);
+
+/* Print the plan (stages, interfaces, MACs, addresses) for a person. */
+void ln_plan_print(const struct ln_plan *plan, void *stdio_file);
+
+/* Create namespaces, links, bridge and addresses, journaling each in st
+ * before creating it. With ln_dry_run set, prints the commands instead
+ * (st may be NULL then). Returns 0 or -1 (the error was logged). */
+int ln_topo_create(const struct ln_plan *plan, struct ln_state *st);
+
+#endif
