@@ -1,8 +1,7 @@
 /*
  * ln_nfctl — see ln_nfctl.h. The NF's own counters come from its stats
  * page (nfs/nf_stats.h); the kernel's view of the process from /proc
- * (schedstat: run and run-queue wait time; status: context switches;
- * stat: CPU time). Traffic results come from the JSON files `scc gen` and
+ * (schedstat: CPU and run-queue wait time; status: context switches). Traffic results come from the JSON files `scc gen` and
  * `scc sink` write (docs/traffic.md).
  */
 #include "launcher/ln_nfctl.h"
@@ -110,18 +109,6 @@ static void read_proc(pid_t pid, struct ln_nf_sample *o)
                 o->invol_cs = v;
         }
         fclose(f);
-    }
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if ((f = fopen(path, "re"))) {
-        size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-        buf[len] = '\0';
-        fclose(f);
-        char *p = strrchr(buf, ')');
-        unsigned long long ut = 0, stt = 0;
-        /* fields 14 and 15 (utime, stime) counted from field 3 after ") " */
-        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                        &stt) == 2)
-            o->cpu_ticks = ut + stt;
     }
     o->have_proc = true;
 }
@@ -325,10 +312,8 @@ int ln_report(const struct scc_chain *ch, const struct ln_plan *plan, const char
             continue;
         const struct ln_nf_sample *a = &after[st->nf], *b = &before[st->nf];
         nf_drops += a->drops;
-        long tck = sysconf(_SC_CLK_TCK);
-        uint64_t cpu_ns = a->have_proc && b->have_proc
-                              ? (a->cpu_ticks - b->cpu_ticks) * (1000000000ull / (uint64_t)tck)
-                              : 0;
+        /* CPU time from schedstat (ns resolution), not utime/stime (10 ms ticks) */
+        uint64_t cpu_ns = a->have_proc && b->have_proc ? a->run_ns - b->run_ns : 0;
         uint64_t pkts = a->rx - b->rx;
         double cpu_pp = pkts ? (double)cpu_ns / (double)pkts : 0;
         fprintf(o, "  %-10s %10" PRIu64 " %10" PRIu64 " %9" PRIu64 " %8" PRIu64 " %8" PRIu64

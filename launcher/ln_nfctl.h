@@ -22,7 +22,6 @@ struct ln_nf_sample {
     bool have_proc;           /* /proc figures below are valid */
     uint64_t run_ns, wait_ns, slices;   /* /proc/PID/schedstat */
     uint64_t vol_cs, invol_cs;          /* /proc/PID/status */
-    uint64_t cpu_ticks;                 /* utime + stime, /proc/PID/stat */
     bool have_stats;          /* the NF's stats page was readable */
     uint64_t rx, tx, rx_bytes, tx_bytes, batches, rx_calls, tx_calls;
     uint64_t drops;           /* every drop the NF counted (elements + I/O) */
