@@ -27,6 +27,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/sock_diag.h>
@@ -235,6 +236,13 @@ static int udp_open(struct nf_io *io, char *err, size_t errlen)
         set_err(err, errlen, "bind: %s: %s:%u", strerror(e), a, ntohs(l->sin_port));
         return -e;
     }
+    if (io->opts.connect_remote && io->opts.remote.sin_port &&
+        connect(io->fd, (struct sockaddr *)&io->opts.remote, sizeof(io->opts.remote)) < 0) {
+        int e = errno;
+        inet_ntop(AF_INET, &io->opts.remote.sin_addr, a, sizeof(a));
+        set_err(err, errlen, "connect: %s: %s:%u", strerror(e), a, ntohs(io->opts.remote.sin_port));
+        return -e;
+    }
     uint32_t vni = io->opts.vni;
     memset(io->vxlan_tx, 0, sizeof(io->vxlan_tx));
     io->vxlan_tx[0] = VXLAN_FLAG_I;
@@ -282,8 +290,10 @@ static void udp_tx_slot(struct nf_io *io, unsigned i, const struct nf_pkt *p)
     struct msghdr *h = &io->tx_msgs[i].msg_hdr;
     h->msg_iov = iov;
     h->msg_iovlen = 2;
-    h->msg_name = &io->opts.remote;
-    h->msg_namelen = sizeof(io->opts.remote);
+    if (!io->opts.connect_remote) {
+        h->msg_name = &io->opts.remote;
+        h->msg_namelen = sizeof(io->opts.remote);
+    }
 }
 
 static const struct nf_io_ops udp_ops = {
@@ -457,7 +467,7 @@ int nf_io_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n)
         unsigned chunk = n - base < io->batch ? n - base : io->batch;
         for (unsigned i = 0; i < chunk; i++)
             io->ops->tx_slot(io, i, pkts[base + i]);
-        unsigned off = 0;
+        unsigned off = 0, refused_at = UINT_MAX;
         while (off < chunk) {
             io->st.tx_calls++;
             int r = sendmmsg(io->fd, io->tx_msgs + off, chunk - off, MSG_DONTWAIT);
@@ -472,6 +482,14 @@ int nf_io_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n)
             int e = r < 0 ? errno : EAGAIN;
             if (e == EINTR)
                 continue;
+            /* A connected UDP socket reports an ICMP port unreachable met
+             * by an EARLIER datagram as this call's error; the datagram at
+             * hand was not sent. Retry it once: the error is consumed. */
+            if (e == ECONNREFUSED && io->opts.connect_remote && off != refused_at) {
+                io->st.tx_err_refused++;
+                refused_at = off;
+                continue;
+            }
             if ((e == EAGAIN || e == EWOULDBLOCK) && !polled) {
                 polled = 1;
                 struct pollfd pfd = {.fd = io->fd, .events = POLLOUT};

@@ -134,6 +134,7 @@ static void io_delta(const struct nf_io_stats *a, const struct nf_io_stats *b,
     d->tx_drop_again = b->tx_drop_again - a->tx_drop_again;
     d->tx_drop_nobufs = b->tx_drop_nobufs - a->tx_drop_nobufs;
     d->tx_drop_other = b->tx_drop_other - a->tx_drop_other;
+    d->tx_err_refused = b->tx_err_refused - a->tx_err_refused;
 }
 
 /* One paced run: until duration or count, or tr_stop. */
@@ -330,6 +331,7 @@ static json_object *result_json(const struct gen_result *r)
     json_object_object_add(io, "tx_drop_again", u64j(r->io.tx_drop_again));
     json_object_object_add(io, "tx_drop_nobufs", u64j(r->io.tx_drop_nobufs));
     json_object_object_add(io, "tx_drop_other", u64j(r->io.tx_drop_other));
+    json_object_object_add(io, "tx_err_refused", u64j(r->io.tx_err_refused));
     json_object_object_add(o, "io", io);
     return o;
 }
@@ -347,6 +349,10 @@ static void print_result(FILE *out, const struct gen_cfg *c, const struct gen_re
             r->io.tx_calls ? (double)r->sent / (double)r->io.tx_calls : 0.0);
     fprintf(out, "  refused      EAGAIN %" PRIu64 "  ENOBUFS %" PRIu64 "  other %" PRIu64 "\n",
             r->io.tx_drop_again, r->io.tx_drop_nobufs, r->io.tx_drop_other);
+    if (r->io.tx_err_refused)
+        fprintf(out, "  note         %" PRIu64 " ICMP port-unreachable reports: is the receiver "
+                     "listening?\n",
+                r->io.tx_err_refused);
     if (rate > 0 && lag) {
         fprintf(out, "  schedule lag p50 %.1f us  p99 %.1f us  max %.1f us  late bursts %" PRIu64 "/%" PRIu64 "\n",
                 (double)tr_hist_percentile(lag, 50) / 1e3, (double)tr_hist_percentile(lag, 99) / 1e3,
@@ -729,7 +735,7 @@ int cmd_gen(int argc, char **argv)
 {
     struct gen_cfg c = {
         .io = {.sz = sizeof(struct nf_io_opts), .transport = NF_IO_UDP, .batch = 32,
-               .idle = NF_IO_BLOCK, .vni = 1},
+               .idle = NF_IO_BLOCK, .vni = 1, .connect_remote = 1},
         .rx = {.sz = sizeof(struct nf_io_opts), .transport = NF_IO_UDP, .batch = 32,
                .idle = NF_IO_BLOCK, .vni = 1},
         .rate = 10000,

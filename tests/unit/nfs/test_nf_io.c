@@ -258,6 +258,36 @@ START_TEST(send_without_remote_refused)
 }
 END_TEST
 
+/* Connected sender, nobody listening: each datagram's ICMP port
+ * unreachable surfaces as ECONNREFUSED on the next send; nf_io retries
+ * the packet instead of dropping it, and counts the error. */
+START_TEST(connected_to_closed_port)
+{
+    struct nf_io *probe = open_udp(1, 0, 0);
+    uint16_t closed = port_of(probe);
+    nf_io_close(probe); /* the port is now closed */
+    struct nf_io_opts o = {.sz = sizeof(o), .transport = NF_IO_UDP, .batch = 8,
+                           .idle = NF_IO_BLOCK, .vni = VNI, .connect_remote = 1};
+    o.local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    o.remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    o.remote.sin_port = htons(closed);
+    char err[128];
+    struct nf_io *tx = nf_io_open(&o, err, sizeof(err));
+    ck_assert_msg(tx != NULL, "%s", err);
+    uint8_t f[64] = {0};
+    struct nf_pkt p = {.data = f, .len = 64, .cap = 64};
+    struct nf_pkt *ptrs[16];
+    for (int i = 0; i < 16; i++)
+        ptrs[i] = &p;
+    ck_assert_int_eq(nf_io_send(tx, ptrs, 16), 16);
+    const struct nf_io_stats *s = nf_io_get_stats(tx);
+    ck_assert_uint_gt(s->tx_err_refused, 0);
+    ck_assert_uint_eq(s->tx_drop_other, 0);
+    ck_assert_uint_eq(s->tx_pkts, 16);
+    nf_io_close(tx);
+}
+END_TEST
+
 START_TEST(bad_options_refused)
 {
     char err[256];
@@ -297,6 +327,7 @@ int main(void)
     tcase_add_test(tc, recv_timeout_and_idle);
     tcase_add_test(tc, send_without_remote_refused);
     tcase_add_test(tc, bad_options_refused);
+    tcase_add_test(tc, connected_to_closed_port);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
