@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # traffic_bench.sh — scc gen/sink against sockperf on the same path
-# (127.0.0.1 UDP), in one run of about 30 s:
+# (127.0.0.1 UDP), in one run of about 40 s:
 #   1. throughput at 64-byte frames: scc gen --rate max with --batch 1 and
 #      --batch 32 (sendmmsg) into scc sink, next to `sockperf throughput`
 #      (one sendto per message) with the same UDP payload (68 B = 8 B VXLAN

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -59,7 +60,8 @@ static void usage(FILE *f)
             "what to send:\n"
             "  --rate PPS|max        frames per second, >= 1 (default 10000); max = unpaced\n"
             "  --pacing const|poisson  burst spacing (default const)\n"
-            "  --burst N             frames released per due time, 1..1024 (default = batch)\n"
+            "  --burst N             frames per due time, 1..1024 (default: due times ~50 us\n"
+            "                        apart, at most --batch; --rate max: --batch)\n"
             "  --size SPEC           64..1518 (incl. FCS), imix, datacenter, or S:W,S:W...\n"
             "  --flows N             distinct 5-tuples, 1..55536 (default 1)\n"
             "  --duration SEC        how long (default 5 unless --count)\n"
@@ -175,6 +177,8 @@ static void gen_run(struct gen *g, double rate, double duration_s, uint64_t coun
         if (tr_stop)
             break;
         uint64_t now = scc_now_ns();
+        if (now >= end)
+            break; /* behind schedule at the end: the rest is not sent */
         uint64_t lag = now > due ? now - due : 0;
         tr_hist_record(g->lag, lag);
         if (rate > 0 && (double)lag > interval_ns)
@@ -596,8 +600,14 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
         fprintf(stderr, "scc gen: --transport raw needs --if IFNAME\n");
         return -1;
     }
-    if (c->burst == 0)
-        c->burst = c->io.batch;
+    if (c->burst == 0) {
+        /* Default: as many frames per due time as keep due times about
+         * 50 µs apart (a sleep's resolution), never more than a batch, so
+         * low rates are paced frame by frame and high rates use sendmmsg
+         * fully. Unpaced (max): a whole batch. */
+        double b = c->rate > 0 ? ceil(c->rate * 50e-6) : c->io.batch;
+        c->burst = b < 1 ? 1 : b > c->io.batch ? c->io.batch : (unsigned)b;
+    }
     if ((uint32_t)c->pkt.src_port + c->flows - 1 > 65535u) {
         fprintf(stderr, "scc gen: --src-port %u with --flows %u passes port 65535\n",
                 c->pkt.src_port, c->flows);

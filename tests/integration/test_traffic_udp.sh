@@ -69,7 +69,21 @@ else
 fi
 grep -q "socket queue overflowed" "$T/s2.txt" || bad "summary does not name the socket queue"
 
-# 3. usage errors and no traffic
+# 3. --search: the in-process receiver; a rate far below loopback capacity
+#    passes at once, and one far above it fails and is bisected
+"$SCC" gen --search --dst 127.0.0.1:$((PORT + 3)) --rx-listen 127.0.0.1:$((PORT + 3)) \
+    --rate 5000 --trial 0.3 --json "$T/sr1.json" >"$T/sr1.txt" 2>&1 || bad "search exit $?"
+tp=$(jget "$T/sr1.json" throughput_pps)
+awk -v t="$tp" 'BEGIN { exit !(t == 5000) }' || { bad "search at 5000 pps found $tp"; cat "$T/sr1.txt"; }
+"$SCC" gen --search --dst 127.0.0.1:$((PORT + 4)) --rx-listen 127.0.0.1:$((PORT + 4)) \
+    --rate 50000000 --batch 64 --trial 0.2 --max-trials 4 --json "$T/sr2.json" \
+    >"$T/sr2.txt" 2>&1 || bad "search (high) exit $?"
+n=$(grep -c '"target_pps"' "$T/sr2.json")
+[ "$n" -eq 4 ] || bad "search from 50 Mpps ran $n trials, expected 4"
+grep -q '"pass":false' "$T/sr2.json" || bad "50 Mpps trial passed?"
+[ $fail -eq 0 ] && ok "search: 5000 pps passes at once; 50 Mpps is bisected ($n trials)"
+
+# 4. usage errors and no traffic
 for args in "--rate 0" "--rate -5" "--size 63" "--size 1519" "--duration 0" "--flows 0" \
             "--batch 0" "--batch 1025" "--pacing sometimes" "--transport raw" "--nonsense" \
             "--dst 127.0.0.1:0" "--search --rate 1000"; do
