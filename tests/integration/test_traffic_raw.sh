@@ -45,7 +45,7 @@ run_pair() { # tag, gen args..., -- sink args...
 }
 
 # 1. zero loss, 20 kpps, 8 flows, imix sizes
-run_pair clean --rate 20000 --count 20000 --flows 8 --size imix -- 
+run_pair clean --rate 20000 --count 20000 --flows 8 --size imix -- --rcvbuf 8388608
 sent=$(jget "$T/g-clean.json" sent); rx=$(jget "$T/s-clean.json" rx_pkts)
 lost=$(jget "$T/s-clean.json" lost); fl=$(jget "$T/s-clean.json" flows)
 if [ "$sent" = 20000 ] && [ "$rx" = 20000 ] && [ "$lost" = 0 ] && [ "$fl" = 8 ]; then
@@ -56,7 +56,7 @@ fi
 
 # 2. loss on purpose
 if ip netns exec "$A" tc qdisc add dev "$VA" root netem loss 10% 2>"$T/tc.err"; then
-    run_pair netem --rate 20000 --count 20000 --flows 2 -- 
+    run_pair netem --rate 20000 --count 20000 --flows 2 -- --rcvbuf 8388608
     sent=$(jget "$T/g-netem.json" sent); rx=$(jget "$T/s-netem.json" rx_pkts)
     lost=$(jget "$T/s-netem.json" lost)
     # netem drops in the qdisc, after the kernel accepted the frame: the

@@ -23,7 +23,7 @@ jget() { sed -n "s/^ *\"$2\":\([-0-9.e+a-z]*\).*/\1/p" "$1" | head -1; }
 PORT=$((20000 + $$ % 20000))
 
 # 1. zero loss at 20 kpps, 4 flows, 1 s
-"$SCC" sink --listen 127.0.0.1:$PORT --count 20000 --timeout 10 --json "$T/s1.json" \
+"$SCC" sink --listen 127.0.0.1:$PORT --count 20000 --timeout 10 --rcvbuf 8388608 --json "$T/s1.json" \
     --ready "$T/ready1" >"$T/s1.txt" 2>&1 &
 spid=$!; pids+=("$spid")
 for _ in $(seq 50); do [ -e "$T/ready1" ] && break; sleep 0.05; done
