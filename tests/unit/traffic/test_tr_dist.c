@@ -16,12 +16,15 @@ static void check_proportions(const struct tr_dist *d, int n_samples)
     uint64_t rng = tr_rng_seed(99);
     static unsigned count[TR_SIZE_MAX + 1];
     memset(count, 0, sizeof(count));
+    unsigned out_of_range = 0;
     for (int i = 0; i < n_samples; i++) {
         unsigned s = tr_dist_sample(d, &rng);
-        ck_assert_uint_ge(s, TR_SIZE_MIN);
-        ck_assert_uint_le(s, TR_SIZE_MAX);
-        count[s]++;
+        if (s < TR_SIZE_MIN || s > TR_SIZE_MAX)
+            out_of_range++;
+        else
+            count[s]++;
     }
+    ck_assert_uint_eq(out_of_range, 0);
     double total = (double)d->cum[d->n - 1];
     for (unsigned i = 0; i < d->n; i++) {
         double p = d->weight[i] / total;
@@ -48,7 +51,7 @@ START_TEST(imix)
     /* (7*64 + 4*594 + 1518) / 12 = 357.83 */
     ck_assert_double_eq_tol(tr_dist_mean(&d), (7 * 64 + 4 * 594 + 1518) / 12.0, 1e-9);
     ck_assert_uint_eq(tr_dist_max(&d), 1518);
-    check_proportions(&d, 500000);
+    check_proportions(&d, 200000);
 }
 END_TEST
 
@@ -58,7 +61,7 @@ START_TEST(datacenter)
     char err[128];
     ck_assert_int_eq(tr_dist_parse("datacenter", &d, err, sizeof(err)), 0);
     ck_assert_uint_eq(tr_dist_median(&d), 120);
-    check_proportions(&d, 500000);
+    check_proportions(&d, 200000);
     /* empirical median of samples is 120 too */
     uint64_t rng = tr_rng_seed(5);
     int le120 = 0;

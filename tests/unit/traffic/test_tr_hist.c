@@ -127,10 +127,12 @@ START_TEST(bucket_bounds)
         unsigned b = tr_hist_bucket(v);
         uint64_t lo, hi;
         tr_hist_bucket_bounds(b, &lo, &hi);
-        ck_assert_msg(lo <= v && v <= hi, "v %llu not in [%llu, %llu]", (unsigned long long)v,
-                      (unsigned long long)lo, (unsigned long long)hi);
-        if (lo >= 128)
-            ck_assert((double)(hi - lo + 1) / (double)lo <= 1.0 / 128 + 1e-12);
+        if (!(lo <= v && v <= hi))
+            ck_abort_msg("v %llu not in [%llu, %llu]", (unsigned long long)v,
+                         (unsigned long long)lo, (unsigned long long)hi);
+        if (lo >= 128 && (double)(hi - lo + 1) / (double)lo > 1.0 / 128 + 1e-12)
+            ck_abort_msg("bucket [%llu, %llu] wider than 1/128", (unsigned long long)lo,
+                         (unsigned long long)hi);
     }
     ck_assert_uint_eq(tr_hist_bucket(UINT64_MAX), 7423);
 }
