@@ -635,6 +635,9 @@ static int do_search(struct gen *g, json_object *jo, FILE *out)
     struct rx_thread t = {0};
     struct nf_io_opts rxo = c->rx;
     rxo.timestamp = 1;
+    /* The search measures the path, not our receiver: give it room to ride
+     * out a scheduling stall (8 MiB; root may exceed rmem_max). */
+    rxo.rcvbuf = 8 << 20;
     t.io = nf_io_open(&rxo, err, sizeof(err));
     if (!t.io) {
         fprintf(stderr, "scc gen: search receiver: %s\n", err);
