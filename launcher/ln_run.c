@@ -430,9 +430,21 @@ static int drive(struct run *r)
         traffic_argv(r, false, &b);
         if (spawn_stage(r, p->nstages - 1, &b) < 0)
             return -1;
-        if (!ln_dry_run) /* let the sink open its socket before the first packet */
-            for (int i = 0; i < 30 && !r->stop; i++)
-                wait_event(r, 10);
+        if (!ln_dry_run) { /* the sink's socket must be open before the first packet */
+            char ready[600];
+            snprintf(ready, sizeof(ready), "%s.ready", r->sink_json);
+            if (ln_state_add(r->state, "file %s", ready) < 0)
+                return -1;
+            uint64_t until = scc_now_ns() + 5000000000ull;
+            while (access(ready, F_OK) != 0) {
+                if (r->stop || reap(r) || !alive(r, p->nstages - 1) || scc_now_ns() > until) {
+                    scc_err("the sink did not start listening");
+                    print_log_tail(r, &p->stages[p->nstages - 1]);
+                    return -1;
+                }
+                wait_event(r, 5);
+            }
+        }
     }
     if (have_gen) {
         traffic_argv(r, true, &b);
