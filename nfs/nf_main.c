@@ -293,9 +293,12 @@ int main(int argc, char **argv)
         case 'q': scc_log_set_level(SCC_LOG_ERROR); break;
         case 'h': usage(stdout); return 0;
         default:
-            if (optopt >= O_SPEC || (optopt == 0 && optind > 0))
-                fprintf(stderr, "scc-nf: option '%s' needs a value or is unknown\n",
-                        argv[optind - 1]);
+            /* getopt_long sets optopt to the option's value when its
+             * argument is missing, and to 0 for an unknown long option */
+            if (optopt >= O_SPEC)
+                fprintf(stderr, "scc-nf: option '%s' needs a value\n", argv[optind - 1]);
+            else if (optopt == 0)
+                fprintf(stderr, "scc-nf: unknown option '%s'\n", argv[optind - 1]);
             else
                 fprintf(stderr, "scc-nf: unknown option '-%c'\n", optopt);
             usage(stderr);
