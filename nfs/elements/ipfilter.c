@@ -269,41 +269,36 @@ static int parse_expr(struct rp *r)
     return left;
 }
 
-/* Split a rule into words; '(', ')', '!' stand alone; "&&" and "||" too. */
-static int tokenize(char *s, struct rp *r)
+/* Split a rule into words, copied NUL-separated into out (room for
+ * 2 * strlen(in) + 1 bytes); '(', ')', '!', "&&" and "||" are words of their
+ * own even when glued to their neighbours ("(udp)&&!tcp"). */
+static bool is_op(const char *s)
 {
-    static char lparen[] = "(", rparen[] = ")", bang[] = "!";
+    return (s[0] == '&' && s[1] == '&') || (s[0] == '|' && s[1] == '|');
+}
+
+static int tokenize(const char *in, char *out, struct rp *r)
+{
+    const char *s = in;
+    char *o = out;
     while (*s) {
         if (isspace((unsigned char)*s)) {
-            *s++ = '\0';
+            s++;
             continue;
         }
         if (r->ntok == MAX_TOK)
             return -1;
-        if (*s == '(' || *s == ')' || (*s == '!' && s[1] != '=')) {
-            r->tok[r->ntok++] = *s == '(' ? lparen : *s == ')' ? rparen : bang;
-            *s++ = '\0';
-            continue;
+        r->tok[r->ntok++] = o;
+        if (*s == '(' || *s == ')' || *s == '!') {
+            *o++ = *s++;
+        } else if (is_op(s)) {
+            *o++ = *s++;
+            *o++ = *s++;
+        } else {
+            while (*s && !isspace((unsigned char)*s) && *s != '(' && *s != ')' && !is_op(s))
+                *o++ = *s++;
         }
-        r->tok[r->ntok++] = s;
-        if ((s[0] == '&' && s[1] == '&') || (s[0] == '|' && s[1] == '|')) {
-            s += 2;
-            if (*s && !isspace((unsigned char)*s)) {
-                /* "&&x": split after the operator */
-                memmove(s + 1, s, strlen(s) + 1);
-                *s++ = '\0';
-            }
-            continue;
-        }
-        while (*s && !isspace((unsigned char)*s) && *s != '(' && *s != ')')
-            s++;
-        if (*s == '(' || *s == ')') {
-            /* end the word without losing the parenthesis */
-            char c = *s;
-            memmove(s + 1, s, strlen(s) + 1);
-            *s++ = '\0';
-            *s = c;
-        }
+        *o++ = '\0';
     }
     return 0;
 }
@@ -320,12 +315,11 @@ static int ipf_configure(struct nf_element *e, int argc, char **argv, char *err,
     int maxout = 0;
     for (int i = 0; i < argc; i++) {
         size_t len = strlen(argv[i]);
-        char *buf = malloc(2 * len + 2); /* room for the splits tokenize inserts */
+        char *buf = malloc(2 * len + 2); /* every character may end a word */
         if (!buf)
             return -ENOMEM;
-        memcpy(buf, argv[i], len + 1);
         struct rp r = {.p = p};
-        if (tokenize(buf, &r) < 0) {
+        if (tokenize(argv[i], buf, &r) < 0) {
             free(buf);
             return nf_element_error(e, err, errlen, "rule %d is longer than %d words", i + 1,
                                     MAX_TOK);

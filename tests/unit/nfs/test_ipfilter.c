@@ -95,10 +95,15 @@ START_TEST(test_tokens)
 {
     /* parentheses glued to words, && glued to words */
     struct nf_pipeline *p = t_build("FromIO -> IPFilter(allow (udp)&&(dst port 5), deny all) -> ToIO");
+    struct nf_pipeline *q = t_build("FromIO -> IPFilter(allow udp&&!tcp&&dst port 5||dst port 6, deny all) -> ToIO");
     struct tframes t = {0};
     ck_assert_int_eq(verdict(p, t_udp(&t, 1, 2, 3, 5)), 0);
     ck_assert_int_eq(verdict(p, t_udp(&t, 1, 2, 3, 6)), -1);
     nf_pipeline_destroy(p);
+    ck_assert_int_eq(verdict(q, t_udp(&t, 1, 2, 3, 5)), 0);
+    ck_assert_int_eq(verdict(q, t_udp(&t, 1, 2, 3, 6)), 0);
+    ck_assert_int_eq(verdict(q, t_udp(&t, 1, 2, 3, 7)), -1);
+    nf_pipeline_destroy(q);
 }
 END_TEST
 
