@@ -30,7 +30,7 @@
 #define NF_STATS_MAX_ELEMS 64
 #define NF_STATS_MAX_REASONS 12
 #define NF_STATS_NAME 48
-#define NF_STATS_REASON 32
+#define NF_STATS_REASON 48
 
 struct nf_stats_elem {
     char name[NF_STATS_NAME];   /* element name (declared or Class@N) */
