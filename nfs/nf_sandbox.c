@@ -92,6 +92,11 @@ int nf_sandbox_seccomp(int unlink_dirfd, char *err, size_t errlen)
         SCMP_SYS(rt_sigprocmask), SCMP_SYS(getpid), SCMP_SYS(close), SCMP_SYS(munmap),
         SCMP_SYS(brk), SCMP_SYS(madvise), SCMP_SYS(futex),
     };
+    /* written out rather than SCMP_A0(), which leaves datum_b implicit */
+    const struct scmp_arg_cmp fd1 = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 1, .datum_b = 0};
+    const struct scmp_arg_cmp fd2 = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 2, .datum_b = 0};
+    const struct scmp_arg_cmp dirfd = {.arg = 0, .op = SCMP_CMP_EQ,
+                                       .datum_a = (scmp_datum_t)unlink_dirfd, .datum_b = 0};
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (!ctx) {
         errno = ENOMEM;
@@ -102,12 +107,11 @@ int nf_sandbox_seccomp(int unlink_dirfd, char *err, size_t errlen)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
     /* log lines: stdout and stderr only */
     if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 1));
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, fd1);
     if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 2));
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, fd2);
     if (rc == 0 && unlink_dirfd >= 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1,
-                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)unlink_dirfd));
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1, dirfd);
     if (rc == 0)
         rc = seccomp_load(ctx);
     seccomp_release(ctx);

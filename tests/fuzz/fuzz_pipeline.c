@@ -21,15 +21,15 @@
 #define FZ_BATCH 32
 
 static const char *const pipelines[3] = {
-    "rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1 02:00:00:00:00:09, 0.0.0.0/0 1); "
-    "FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL -> EtherRewrite(SRC 02:00:00:00:00:01) "
-    "-> ToIO; rt[1] -> Discard",
-    "FromIO -> CheckIPHeader -> IPFilter(deny src net 10.66.0.0/16, allow udp dst port "
-    "9000-9999, allow icmp, 0 tcp and (src port 1-1000 or not dst host 10.0.0.1), deny all) "
-    "-> ToIO",
+    ("rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1 02:00:00:00:00:09, 0.0.0.0/0 1); "
+     "FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL -> EtherRewrite(SRC 02:00:00:00:00:01) "
+     "-> ToIO; rt[1] -> Discard"),
+    ("FromIO -> CheckIPHeader -> IPFilter(deny src net 10.66.0.0/16, allow udp dst port "
+     "9000-9999, allow icmp, 0 tcp and (src port 1-1000 or not dst host 10.0.0.1), deny all) "
+     "-> ToIO"),
     /* no CheckIPHeader in front: NAT must defend itself too */
-    "FromIO -> NAT(ADDR 203.0.113.1-203.0.113.2, PORTS 1024-1100, TIMEOUT 2, CAPACITY 64) "
-    "-> ToIO",
+    ("FromIO -> NAT(ADDR 203.0.113.1-203.0.113.2, PORTS 1024-1100, TIMEOUT 2, CAPACITY 64) "
+     "-> ToIO"),
 };
 
 static struct nf_pipeline *pipes[3];
