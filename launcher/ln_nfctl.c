@@ -280,7 +280,9 @@ int ln_report(const struct scc_chain *ch, const struct ln_plan *plan, const char
         fprintf(o, "traffic: sent %" PRIu64 " frames (%.0f pps asked, %.0f pps achieved), "
                    "received %" PRIu64 "\n", sent, jdbl(gen, "rate_pps"),
                 jdbl(gen, "achieved_pps"), received);
-        if (sink) {
+        if (sink && received == 0) {
+            fprintf(o, "  sink: received nothing (see the drops below)\n");
+        } else if (sink) {
             fprintf(o, "  sink: %.0f pps, %.4f Gb/s; lost %" PRIu64 ", reordered %" PRIu64
                        ", duplicates %" PRIu64 "\n",
                     jdbl(sink, "pps"), jdbl(sink, "gbps"), ju64(sink, "lost"),

@@ -252,8 +252,9 @@ static int link_up(const char *ns, const char *ifname, const uint8_t mac[6])
 {
     char m[20];
     scc_mac_format(mac, m, sizeof(m));
-    /* no IPv6 link-local address: no router/neighbour solicitations mixed into the traffic */
-    IP(ns, "link", "set", "dev", ifname, "address", m, "addrgenmode", "none");
+    /* no IPv6 link-local address and no multicast: no router/neighbour
+     * solicitations or IGMP/MLD reports mixed into the measured traffic */
+    IP(ns, "link", "set", "dev", ifname, "address", m, "addrgenmode", "none", "multicast", "off");
     IP(ns, "link", "set", "dev", ifname, "up");
     return 0;
 }
@@ -270,8 +271,8 @@ int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
     if (p->has_switch) {
         JOURNAL(st, "link br0 %s", p->sw_ns);
         IP(p->sw_ns, "link", "add", "br0", "type", "bridge", "stp_state", "0",
-           "forward_delay", "0");
-        IP(p->sw_ns, "link", "set", "dev", "br0", "addrgenmode", "none");
+           "forward_delay", "0", "mcast_snooping", "0");
+        IP(p->sw_ns, "link", "set", "dev", "br0", "addrgenmode", "none", "multicast", "off");
         IP(p->sw_ns, "link", "set", "dev", "br0", "up");
     }
     for (int i = 0; i < p->nlinks; i++) {

@@ -62,6 +62,8 @@ static void usage(FILE *f)
         "  --idle block|busy   wait in poll() (default) or spin when idle\n"
         "  --vni N             VXLAN network identifier for udp endpoints (default 1)\n"
         "  --no-seccomp        do not install the seccomp filter (debugging)\n"
+        "  --dst-mac MAC       write MAC as the destination of every frame sent (how\n"
+        "                      `scc run` steers frames through a bridge)\n"
         "  --stats NAME        print the counters of the running NF NAME and exit\n"
         "  --json              with --stats: JSON output\n"
         "  -v, -q              more / fewer messages\n"
@@ -223,7 +225,7 @@ static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned 
 }
 
 enum { O_SPEC = 256, O_NF, O_PIPELINE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
-       O_NOSECCOMP, O_STATS, O_JSON };
+       O_NOSECCOMP, O_STATS, O_JSON, O_DSTMAC };
 
 int main(int argc, char **argv)
 {
@@ -238,6 +240,7 @@ int main(int argc, char **argv)
         {"idle", required_argument, NULL, O_IDLE},
         {"vni", required_argument, NULL, O_VNI},
         {"no-seccomp", no_argument, NULL, O_NOSECCOMP},
+        {"dst-mac", required_argument, NULL, O_DSTMAC},
         {"stats", required_argument, NULL, O_STATS},
         {"json", no_argument, NULL, O_JSON},
         {"verbose", no_argument, NULL, 'v'},
@@ -250,7 +253,8 @@ int main(int argc, char **argv)
     const char *in_s = NULL, *out_s = NULL, *stats = NULL;
     long batch = -1, vni = -1;
     int idle = -1;
-    bool seccomp = true, json = false;
+    bool seccomp = true, json = false, set_dst = false;
+    uint8_t dst_mac[6];
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
@@ -264,6 +268,14 @@ int main(int argc, char **argv)
         case O_STATS: stats = optarg; break;
         case O_JSON: json = true; break;
         case O_NOSECCOMP: seccomp = false; break;
+        case O_DSTMAC:
+            if (scc_mac_parse(optarg, dst_mac) < 0) {
+                fprintf(stderr, "scc-nf: --dst-mac '%s': expected a MAC like 02:00:00:00:00:01\n",
+                        optarg);
+                return 2;
+            }
+            set_dst = true;
+            break;
         case O_BATCH:
             if (scc_parse_long(optarg, 1, NF_BATCH_MAX, &batch) < 0) {
                 fprintf(stderr, "scc-nf: --batch '%s': expected 1..%u\n", optarg, NF_BATCH_MAX);
@@ -459,6 +471,12 @@ int main(int argc, char **argv)
             nf_pipeline_run(pipe, 0, &b, now);
             struct nf_batch *ob = nf_pipeline_output(pipe, 0);
             if (ob->n) {
+                /* --dst-mac: the launcher steers frames through a bridge by the
+                 * next stage's MAC, whatever the pipeline did to the header */
+                if (set_dst)
+                    for (uint32_t i = 0; i < ob->n; i++)
+                        if (ob->pkts[i]->len >= 6)
+                            memcpy(ob->pkts[i]->data, dst_mac, 6);
                 int s = nf_io_send(tx, ob->pkts, ob->n);
                 if (s < 0) {
                     scc_err("send on %s: %s", out_s, strerror(-s));
