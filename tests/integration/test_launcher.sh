@@ -133,7 +133,7 @@ sed -i 's/"duration_s": 1/"duration_s": 4/' "$T/kill3.json"
 snapshot "$T/before"
 "$SCC" run "$T/kill3.json" >"$T/out" 2>"$T/err" &
 lp=$!
-for i in $(seq 50); do pid=$(pgrep -f -- "--nf rt" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
+for i in $(seq 50); do pid=$(pgrep -f -- "kill3.json --nf rt" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
 sleep 1
 [ -n "${pid:-}" ] && kill -9 "$pid"
 wait $lp; rc=$?
@@ -141,6 +141,22 @@ if [ $rc -eq 0 ]; then echo "FAIL: NF crash: launcher exit 0"; fail=1; fi
 grep -q "NF rt (pid [0-9]*) was killed by signal 9" "$T/err" || { echo "FAIL: NF crash not reported"; cat "$T/err"; fail=1; }
 same_as_before "NF killed mid-run"
 echo "ok: NF killed mid-run (exit $rc)"
+
+# fault with "restart": "on-failure": the NF is restarted and the run goes on
+sed 's/"name": "rt", "type": "router",/"name": "rt", "type": "router", "restart": "on-failure",/' \
+    "$T/kill3.json" | sed 's/"name": "kill3"/"name": "restart3"/' >"$T/restart3.json"
+snapshot "$T/before"
+"$SCC" run "$T/restart3.json" >"$T/out" 2>"$T/err" &
+lp=$!
+pid=
+for i in $(seq 50); do pid=$(pgrep -f -- "restart3.json --nf rt" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
+sleep 1
+[ -n "$pid" ] && kill -9 "$pid"
+wait $lp; rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: restart on-failure: exit $rc"; cat "$T/err"; fail=1; }
+grep -q "restarting NF rt (restart 1 of 5)" "$T/err" || { echo "FAIL: no restart reported"; cat "$T/err"; fail=1; }
+same_as_before "NF restarted on failure"
+echo "ok: NF restarted on failure"
 
 # fault: Ctrl-C (SIGINT) of the launcher
 snapshot "$T/before"
@@ -157,7 +173,7 @@ echo "ok: SIGINT (exit $rc)"
 snapshot "$T/before"
 "$SCC" run "$T/kill3.json" --no-traffic >"$T/out" 2>"$T/err" &
 lp=$!
-for i in $(seq 50); do [ -n "$(pgrep -f -- "--nf l2")" ] && break; sleep 0.1; done
+for i in $(seq 50); do [ -n "$(pgrep -f -- "kill3.json --nf l2")" ] && break; sleep 0.1; done
 sleep 0.5
 kill -9 $lp; wait $lp 2>/dev/null
 if "$SCC" run "$T/kill3.json" >"$T/out2" 2>"$T/err2"; then echo "FAIL: ran over a stale state"; fail=1; fi
