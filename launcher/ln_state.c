@@ -32,6 +32,24 @@ const char *ln_state_dir(void)
 
 const char *ln_state_path(const struct ln_state *st) { return st->path; }
 
+/* The recorded process still runs: same start time and not a zombie (a
+ * zombie is dead; only its parent's wait() is missing). */
+static bool still_runs(int pid, unsigned long long start)
+{
+    if (ln_proc_starttime(pid) != start)
+        return false;
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
 bool ln_state_owner_alive(const char *path)
 {
     FILE *f = fopen(path, "re");
@@ -43,7 +61,7 @@ bool ln_state_owner_alive(const char *path)
         int pid;
         unsigned long long start;
         if (sscanf(line, "launcher %d %llu", &pid, &start) == 2) {
-            alive = pid > 0 && ln_proc_starttime(pid) == start;
+            alive = pid > 0 && still_runs(pid, start);
             break;
         }
     }
@@ -125,18 +143,18 @@ static void sleep_ms(int ms)
 /* Stop a recorded child: TERM, up to 2 s, then KILL. */
 static int undo_pid(int pid, unsigned long long start, const char *name)
 {
-    if (pid <= 0 || ln_proc_starttime(pid) != start)
+    if (pid <= 0 || !still_runs(pid, start))
         return 0; /* gone (or the pid now belongs to someone else) */
     say("cleanup: stopping %s (pid %d)", name, pid);
     kill(pid, SIGTERM);
     for (int i = 0; i < 200; i++) {
-        if (ln_proc_starttime(pid) != start)
+        if (!still_runs(pid, start))
             return 0;
         sleep_ms(10);
     }
     kill(pid, SIGKILL);
     for (int i = 0; i < 100; i++) {
-        if (ln_proc_starttime(pid) != start)
+        if (!still_runs(pid, start))
             return 0;
         sleep_ms(10);
     }
