@@ -61,6 +61,7 @@ static void ln_nf_read_stats(const char *stats_name, struct ln_nf_sample *o)
     o->rx_calls = pg->rx_calls;
     o->tx_calls = pg->tx_calls;
     o->drops = pg->drops + pg->tx_drops + pg->rx_bad_encap + pg->rx_truncated;
+    o->kernel_drops = pg->rx_kernel_drops;
     struct { const char *what; uint64_t n; } io[] = {
         {"I/O: send refused by the kernel", pg->tx_drops},
         {"I/O: bad VXLAN encapsulation", pg->rx_bad_encap},
@@ -261,7 +262,7 @@ int ln_report(const struct scc_chain *ch, const struct ln_plan *plan, const char
 
     uint64_t sent = ju64(gen, "sent");
     uint64_t received = ju64(sink, "rx_pkts") + ju64(sink, "warmup_discarded");
-    uint64_t nf_drops = 0;
+    uint64_t nf_drops = 0, nf_kdrops = 0;
     FILE *o = stdout;
     bool traffic = gen || sink;
 
@@ -314,6 +315,7 @@ int ln_report(const struct scc_chain *ch, const struct ln_plan *plan, const char
             continue;
         const struct ln_nf_sample *a = &after[st->nf], *b = &before[st->nf];
         nf_drops += a->drops;
+        nf_kdrops += a->kernel_drops;
         /* CPU time from schedstat (ns resolution), not utime/stime (10 ms ticks) */
         uint64_t cpu_ns = a->have_proc && b->have_proc ? a->run_ns - b->run_ns : 0;
         uint64_t pkts = a->rx - b->rx;
@@ -326,6 +328,9 @@ int ln_report(const struct scc_chain *ch, const struct ln_plan *plan, const char
         for (int k = 0; k < a->ndrops; k++)
             fprintf(o, "  %-10s   dropped %" PRIu64 " at %s\n", "", a->drop_count[k],
                     a->drop_name[k]);
+        if (a->kernel_drops)
+            fprintf(o, "  %-10s   %" PRIu64 " dropped by the kernel before it read them "
+                       "(receive queue full)\n", "", a->kernel_drops);
         struct json_object *n = json_object_new_object();
         json_object_object_add(n, "name", json_object_new_string(st->name));
         char cpu[64] = "";
@@ -341,6 +346,7 @@ int ln_report(const struct scc_chain *ch, const struct ln_plan *plan, const char
         ADD("rx_syscalls", a->rx_calls);
         ADD("tx_syscalls", a->tx_calls);
         ADD("drops", a->drops);
+        ADD("rx_kernel_drops", a->kernel_drops);
         struct json_object *dr = json_object_new_object();
         for (int k = 0; k < a->ndrops; k++)
             json_object_object_add(dr, a->drop_name[k],
@@ -368,8 +374,11 @@ int ln_report(const struct scc_chain *ch, const struct ln_plan *plan, const char
     json_object_object_add(root, "nfs", nfs);
 
     if (traffic) {
-        uint64_t kdrops = ju64(sink, "kernel.socket_drops") + ju64(sink, "kernel.if_rx_dropped") +
-                          ju64(gen, "io.tx_drop_again") * 0; /* refused sends are not "sent" */
+        /* refused sends never count as sent (the generator takes their sequence
+         * numbers back), so kernel drops are the receive queues' of every NF
+         * and of the sink, and the sink interface's */
+        uint64_t kdrops = nf_kdrops + ju64(sink, "kernel.socket_drops") +
+                          ju64(sink, "kernel.if_rx_dropped");
         uint64_t dropped = nf_drops + kdrops;
         int64_t unacc = (int64_t)sent - (int64_t)received - (int64_t)dropped;
         struct json_object *acc = json_object_new_object();

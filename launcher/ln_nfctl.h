@@ -25,6 +25,7 @@ struct ln_nf_sample {
     bool have_stats;          /* the NF's stats page was readable */
     uint64_t rx, tx, rx_bytes, tx_bytes, batches, rx_calls, tx_calls;
     uint64_t drops;           /* every drop the NF counted (elements + I/O) */
+    uint64_t kernel_drops;    /* dropped by the kernel on the NF's receive queue */
     int ndrops;
     char drop_name[LN_MAX_ELEM_DROPS][64];   /* "element: reason" */
     uint64_t drop_count[LN_MAX_ELEM_DROPS];

@@ -186,6 +186,9 @@ static void publish(struct nf_stats_writer *w, struct nf_pipeline *p, struct nf_
     pg->tx_drops = so->tx_drop_again + so->tx_drop_nobufs + so->tx_drop_other;
     pg->batches = batches;
     pg->drops = nf_pipeline_drops(p);
+    uint64_t kd;
+    if (nf_io_kernel_drops(in, &kd) == 0) /* a getsockopt, at most every PUBLISH_NS */
+        pg->rx_kernel_drops = kd;
     for (unsigned i = 0; i < pg->nelems; i++) {
         const struct nf_element *e = nf_pipeline_element(p, (int)i);
         struct nf_stats_elem *se = &pg->elems[i];

@@ -91,6 +91,7 @@ int nf_sandbox_seccomp(int unlink_dirfd, char *err, size_t errlen)
         SCMP_SYS(exit_group), SCMP_SYS(exit), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
         SCMP_SYS(rt_sigprocmask), SCMP_SYS(getpid), SCMP_SYS(close), SCMP_SYS(munmap),
         SCMP_SYS(brk), SCMP_SYS(madvise), SCMP_SYS(futex),
+        SCMP_SYS(getsockopt), /* receive-queue drop counters for the stats page */
     };
     /* written out rather than SCMP_A0(), which leaves datum_b implicit */
     const struct scmp_arg_cmp fd1 = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 1, .datum_b = 0};

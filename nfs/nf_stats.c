@@ -251,13 +251,14 @@ void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
         fprintf(f, ", \"rx_pkts\": %llu, \"rx_bytes\": %llu, \"tx_pkts\": %llu, "
                    "\"tx_bytes\": %llu, \"batches\": %llu, \"rx_calls\": %llu, "
                    "\"tx_calls\": %llu, \"rx_bad_encap\": %llu, \"rx_truncated\": %llu, "
-                   "\"tx_drops\": %llu, \"drops\": %llu, \"elements\": [",
+                   "\"tx_drops\": %llu, \"drops\": %llu, \"rx_kernel_drops\": %llu, "
+                   "\"elements\": [",
                 (unsigned long long)p->rx_pkts, (unsigned long long)p->rx_bytes,
                 (unsigned long long)p->tx_pkts, (unsigned long long)p->tx_bytes,
                 (unsigned long long)p->batches, (unsigned long long)p->rx_calls,
                 (unsigned long long)p->tx_calls, (unsigned long long)p->rx_bad_encap,
                 (unsigned long long)p->rx_truncated, (unsigned long long)p->tx_drops,
-                (unsigned long long)p->drops);
+                (unsigned long long)p->drops, (unsigned long long)p->rx_kernel_drops);
         for (unsigned i = 0; i < n; i++) {
             const struct nf_stats_elem *e = &p->elems[i];
             fprintf(f, "%s{\"name\": ", i ? ", " : "");
@@ -293,6 +294,8 @@ void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
     fprintf(f, "  %14llu rx bad encap %14llu rx truncated %8llu tx refused\n",
             (unsigned long long)p->rx_bad_encap, (unsigned long long)p->rx_truncated,
             (unsigned long long)p->tx_drops);
+    fprintf(f, "  %14llu rx dropped by the kernel (receive queue full)\n",
+            (unsigned long long)p->rx_kernel_drops);
     fprintf(f, "  %-24s %-15s %12s %12s\n", "element", "class", "in", "out");
     for (unsigned i = 0; i < n; i++) {
         const struct nf_stats_elem *e = &p->elems[i];

@@ -26,7 +26,7 @@
 #include <stdio.h>
 
 #define NF_STATS_MAGIC 0x464e4353u /* "SCNF" little-endian */
-#define NF_STATS_VERSION 1u
+#define NF_STATS_VERSION 2u
 #define NF_STATS_MAX_ELEMS 64
 #define NF_STATS_MAX_REASONS 12
 #define NF_STATS_NAME 48
@@ -61,6 +61,9 @@ struct nf_stats_page {
     uint64_t rx_bad_encap, rx_truncated; /* dropped by the I/O layer on receive */
     uint64_t tx_drops;                   /* refused by the kernel on send */
     uint64_t drops;                      /* sum over every element and reason */
+    uint64_t rx_kernel_drops;            /* dropped by the kernel before the NF read them:
+                                            its receive queue was full (PACKET_STATISTICS on
+                                            raw, SO_MEMINFO drops on udp); version 2 */
     uint32_t nelems, pad;
     struct nf_stats_elem elems[NF_STATS_MAX_ELEMS];
 };
