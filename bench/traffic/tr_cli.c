@@ -150,3 +150,50 @@ int tr_bad_option(const char *cmd, int argc, char **argv, int opt)
         fprintf(stderr, "scc %s: unknown option '%s'; see `scc %s --help`\n", cmd, what, cmd);
     return 2;
 }
+
+void tr_io_option(int opt, const char *a, struct nf_io_opts *io, const char **bad)
+{
+    long v;
+    switch (opt) {
+    case TR_O_TRANSPORT:
+        if (tr_parse_transport(a, &io->transport) < 0)
+            *bad = "raw or udp";
+        break;
+    case TR_O_IF:
+        if (!*a || scc_strlcpy(io->ifname, a, sizeof(io->ifname)) >= sizeof(io->ifname))
+            *bad = "an interface name of at most 15 characters";
+        break;
+    case TR_O_VNI:
+        if (scc_parse_long(a, 0, 0xffffff, &v) < 0)
+            *bad = "a VNI in 0..16777215";
+        else
+            io->vni = (uint32_t)v;
+        break;
+    case TR_O_BATCH:
+        if (scc_parse_long(a, 1, NF_BATCH_MAX, &v) < 0)
+            *bad = "a batch size in 1..1024";
+        else
+            io->batch = (unsigned)v;
+        break;
+    case TR_O_IDLE:
+        if (tr_parse_idle(a, &io->idle) < 0)
+            *bad = "block or busy";
+        break;
+    default:
+        break;
+    }
+}
+
+int tr_io_options_done(const char *cmd, const struct nf_io_opts *io, int argc, char **argv)
+{
+    if (optind < argc) {
+        fprintf(stderr, "scc %s: unexpected argument '%s'; see `scc %s --help`\n", cmd,
+                argv[optind], cmd);
+        return -1;
+    }
+    if (io->transport == NF_IO_RAW && !io->ifname[0]) {
+        fprintf(stderr, "scc %s: --transport raw needs --if IFNAME\n", cmd);
+        return -1;
+    }
+    return 0;
+}

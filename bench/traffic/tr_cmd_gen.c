@@ -368,18 +368,14 @@ static void print_result(FILE *out, const struct gen_cfg *c, const struct gen_re
 
 static int parse_args(int argc, char **argv, struct gen_cfg *c)
 {
-    enum { O_TRANSPORT = 256, O_IF, O_DST, O_BIND, O_VNI, O_BATCH, O_IDLE, O_SNDBUF, O_RATE,
+    enum { O_DST, O_BIND, O_SNDBUF, O_RATE,
            O_PACING, O_BURST, O_SIZE, O_FLOWS, O_DURATION, O_COUNT, O_SRC_IP, O_DST_IP,
            O_SRC_PORT, O_DST_PORT, O_SRC_MAC, O_DST_MAC, O_TTL, O_SEED, O_SPIN, O_SEARCH,
            O_RX_LISTEN, O_RX_IF, O_TRIAL, O_LOSS_TOL, O_RESOLUTION, O_MAX_TRIALS, O_JSON };
     static const struct option opts[] = {
-        {"transport", required_argument, NULL, O_TRANSPORT},
-        {"if", required_argument, NULL, O_IF},
+        TR_IO_LONGOPTS,
         {"dst", required_argument, NULL, O_DST},
         {"bind", required_argument, NULL, O_BIND},
-        {"vni", required_argument, NULL, O_VNI},
-        {"batch", required_argument, NULL, O_BATCH},
-        {"idle", required_argument, NULL, O_IDLE},
         {"sndbuf", required_argument, NULL, O_SNDBUF},
         {"rate", required_argument, NULL, O_RATE},
         {"pacing", required_argument, NULL, O_PACING},
@@ -423,13 +419,12 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
         case 'h':
             usage(stdout);
             return 1;
-        case O_TRANSPORT:
-            if (tr_parse_transport(a, &c->io.transport) < 0)
-                bad = "raw or udp";
-            break;
-        case O_IF:
-            if (!*a || scc_strlcpy(c->io.ifname, a, sizeof(c->io.ifname)) >= sizeof(c->io.ifname))
-                bad = "an interface name of at most 15 characters";
+        case TR_O_TRANSPORT:
+        case TR_O_IF:
+        case TR_O_VNI:
+        case TR_O_BATCH:
+        case TR_O_IDLE:
+            tr_io_option(opt, a, &c->io, &bad);
             break;
         case O_DST:
             if (tr_parse_endpoint(a, 0x7f000001u, &c->io.remote) < 0 || !c->io.remote.sin_port)
@@ -438,22 +433,6 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
         case O_BIND:
             if (tr_parse_endpoint(a, 0, &c->io.local) < 0)
                 bad = "[ADDR:]PORT";
-            break;
-        case O_VNI:
-            if (scc_parse_long(a, 0, 0xffffff, &v) < 0)
-                bad = "a VNI in 0..16777215";
-            else
-                c->io.vni = c->rx.vni = (uint32_t)v;
-            break;
-        case O_BATCH:
-            if (scc_parse_long(a, 1, NF_BATCH_MAX, &v) < 0)
-                bad = "a batch size in 1..1024";
-            else
-                c->io.batch = c->rx.batch = (unsigned)v;
-            break;
-        case O_IDLE:
-            if (tr_parse_idle(a, &c->io.idle) < 0)
-                bad = "block or busy";
             break;
         case O_SNDBUF:
             if (scc_parse_long(a, 1024, 1 << 30, &v) < 0)
@@ -590,16 +569,13 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
         }
         li = -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "scc gen: unexpected argument '%s'; see `scc gen --help`\n", argv[optind]);
+    if (tr_io_options_done("gen", &c->io, argc, argv) < 0)
         return -1;
-    }
+    /* the search's receive side uses the same VXLAN network and batch */
+    c->rx.vni = c->io.vni;
+    c->rx.batch = c->io.batch;
     if (!size_given)
         tr_dist_parse("64", &c->dist, err, sizeof(err));
-    if (c->io.transport == NF_IO_RAW && !c->io.ifname[0]) {
-        fprintf(stderr, "scc gen: --transport raw needs --if IFNAME\n");
-        return -1;
-    }
     if (c->burst == 0) {
         /* Default: as many frames per due time as keep due times about
          * 50 µs apart (a sleep's resolution), never more than a batch, so

@@ -199,15 +199,11 @@ static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s
 
 static int parse_args(int argc, char **argv, struct sink_cfg *c)
 {
-    enum { O_TRANSPORT = 256, O_IF, O_LISTEN, O_VNI, O_BATCH, O_IDLE, O_RCVBUF, O_COUNT,
+    enum { O_LISTEN, O_RCVBUF, O_COUNT,
            O_DURATION, O_IDLE_TO, O_TIMEOUT, O_WARMUP, O_SERIES, O_JSON, O_READY };
     static const struct option opts[] = {
-        {"transport", required_argument, NULL, O_TRANSPORT},
-        {"if", required_argument, NULL, O_IF},
+        TR_IO_LONGOPTS,
         {"listen", required_argument, NULL, O_LISTEN},
-        {"vni", required_argument, NULL, O_VNI},
-        {"batch", required_argument, NULL, O_BATCH},
-        {"idle", required_argument, NULL, O_IDLE},
         {"rcvbuf", required_argument, NULL, O_RCVBUF},
         {"count", required_argument, NULL, O_COUNT},
         {"duration", required_argument, NULL, O_DURATION},
@@ -232,33 +228,16 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
         case 'h':
             usage(stdout);
             return 1;
-        case O_TRANSPORT:
-            if (tr_parse_transport(a, &c->io.transport) < 0)
-                bad = "raw or udp";
-            break;
-        case O_IF:
-            if (scc_strlcpy(c->io.ifname, a, sizeof(c->io.ifname)) >= sizeof(c->io.ifname) || !*a)
-                bad = "an interface name of at most 15 characters";
+        case TR_O_TRANSPORT:
+        case TR_O_IF:
+        case TR_O_VNI:
+        case TR_O_BATCH:
+        case TR_O_IDLE:
+            tr_io_option(opt, a, &c->io, &bad);
             break;
         case O_LISTEN:
             if (tr_parse_endpoint(a, 0, &c->io.local) < 0)
                 bad = "[ADDR:]PORT, e.g. 127.0.0.1:4789";
-            break;
-        case O_VNI:
-            if (scc_parse_long(a, 0, 0xffffff, &v) < 0)
-                bad = "a VNI in 0..16777215";
-            else
-                c->io.vni = (uint32_t)v;
-            break;
-        case O_BATCH:
-            if (scc_parse_long(a, 1, NF_BATCH_MAX, &v) < 0)
-                bad = "a batch size in 1..1024";
-            else
-                c->io.batch = (unsigned)v;
-            break;
-        case O_IDLE:
-            if (tr_parse_idle(a, &c->io.idle) < 0)
-                bad = "block or busy";
             break;
         case O_RCVBUF:
             if (scc_parse_long(a, 1024, 1 << 30, &v) < 0)
@@ -306,16 +285,7 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
         }
         li = -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "scc sink: unexpected argument '%s'; see `scc sink --help`\n",
-                argv[optind]);
-        return -1;
-    }
-    if (c->io.transport == NF_IO_RAW && !c->io.ifname[0]) {
-        fprintf(stderr, "scc sink: --transport raw needs --if IFNAME\n");
-        return -1;
-    }
-    return 0;
+    return tr_io_options_done("sink", &c->io, argc, argv);
 }
 
 int cmd_sink(int argc, char **argv)
