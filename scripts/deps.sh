@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config libjson-c-dev libpfm4-dev libseccomp-dev
-      check linux-libc-dev iproute2 clang python3)
+      check linux-libc-dev iproute2 clang python3 procps)
 
 missing=()
 for p in "${PKGS[@]}"; do
