@@ -292,9 +292,7 @@ int ln_report(const struct scc_chain *ch, const struct ln_plan *plan, const char
                                                "p99.9", "max"};
             fprintf(o, "  latency (us):");
             for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
-                char key[64];
-                snprintf(key, sizeof(key), "latency_ns.from_send.%s", pct[i]);
-                /* "p99.9" contains a dot: look it up by hand */
+                /* "p99.9" contains a dot, so not through jpath() */
                 struct json_object *h = jpath(sink, "latency_ns.from_send"), *v = NULL;
                 if (h)
                     json_object_object_get_ex(h, pct[i], &v);

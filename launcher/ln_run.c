@@ -183,6 +183,13 @@ static int spawn_stage(struct run *r, int s, struct argvbuf *b)
              st->name);
     if (ln_state_add(r->state, "file %s", errpath) < 0)
         return -1;
+    if (st->nf >= 0) { /* an NF killed by a signal cannot remove its stats page */
+        char shm[160];
+        snprintf(shm, sizeof(shm), "/dev/shm/scc-nf-%s",
+                 ln_nf_stats_name(r->plan.state_name, st->name));
+        if (ln_state_add(r->state, "file %s", shm) < 0)
+            return -1;
+    }
     o.stderr_path = errpath;
     char outpath[600];
     if (st->nf < 0) { /* gen/sink summaries: the launcher prints its own report */

@@ -261,8 +261,6 @@ static int link_up(const char *ns, const char *ifname, const uint8_t mac[6])
 
 int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
 {
-    const struct scc_chain *ch = p->chain;
-    (void)ch;
     for (int i = 0; i < p->nns; i++) {
         JOURNAL(st, "netns %s", p->netns[i]);
         RUN("ip", "netns", "add", p->netns[i]);

@@ -761,7 +761,7 @@ static void parse_rules(struct ctx *c, const char *path, struct json_object *cfg
             continue;
         }
         const char *s = json_object_get_string(r);
-        if (strpbrk(s, ",;()") && strchr(s, ',')) {
+        if (strchr(s, ',')) {
             diag(c->d, p, "a rule cannot contain ',' (give each rule as its own string)");
             continue;
         }
@@ -1041,8 +1041,6 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
         break;
     }
     json_object_put(empty);
-    size_t before = scc_diags_count(c->d);
-    (void)before;
     nf->pipeline = expand_type(c, nf);
     if (nf->pipeline) {
         char err[256];

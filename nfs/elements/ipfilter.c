@@ -233,15 +233,20 @@ static int parse_not(struct rp *r)
     return parse_primitive(r);
 }
 
-static int parse_and(struct rp *r)
+/* One level of binary operators, left-associative: N_AND ("and", "&&")
+ * over "not" terms, N_OR ("or", "||") over N_AND levels, so "and" binds
+ * tighter than "or" as in tcpdump. */
+static int parse_binary(struct rp *r, int kind)
 {
-    int left = parse_not(r);
-    while (left >= 0 && (is(peek(r), "and") || is(peek(r), "&&"))) {
+    const char *word = kind == N_AND ? "and" : "or";
+    const char *sym = kind == N_AND ? "&&" : "||";
+    int left = kind == N_AND ? parse_not(r) : parse_binary(r, N_AND);
+    while (left >= 0 && (is(peek(r), word) || is(peek(r), sym))) {
         r->pos++;
-        int right = parse_not(r);
+        int right = kind == N_AND ? parse_not(r) : parse_binary(r, N_AND);
         if (right < 0)
             return -1;
-        int n = new_node(r, N_AND);
+        int n = new_node(r, kind);
         if (n < 0)
             return -1;
         r->p->nodes[n].a = left;
@@ -251,23 +256,7 @@ static int parse_and(struct rp *r)
     return left;
 }
 
-static int parse_expr(struct rp *r)
-{
-    int left = parse_and(r);
-    while (left >= 0 && (is(peek(r), "or") || is(peek(r), "||"))) {
-        r->pos++;
-        int right = parse_and(r);
-        if (right < 0)
-            return -1;
-        int n = new_node(r, N_OR);
-        if (n < 0)
-            return -1;
-        r->p->nodes[n].a = left;
-        r->p->nodes[n].b = right;
-        left = n;
-    }
-    return left;
-}
+static int parse_expr(struct rp *r) { return parse_binary(r, N_OR); }
 
 /* Split a rule into words, copied NUL-separated into out (room for
  * 2 * strlen(in) + 1 bytes); '(', ')', '!', "&&" and "||" are words of their

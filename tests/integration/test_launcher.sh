@@ -21,7 +21,7 @@ trap cleanup EXIT
 
 snapshot() { # what must be identical before and after a run
     { ip -all netns list 2>/dev/null | sort; ip -o link show | sed 's/^[0-9]*: //' | cut -d' ' -f1 | sort;
-      cat /proc/sys/kernel/sched_rr_timeslice_ms; } >"$1"
+      cat /proc/sys/kernel/sched_rr_timeslice_ms; ls /dev/shm | grep '^scc-nf-' || true; } >"$1"
 }
 same_as_before() { # desc
     snapshot "$T/after"
@@ -133,7 +133,7 @@ sed -i 's/"duration_s": 1/"duration_s": 4/' "$T/kill3.json"
 snapshot "$T/before"
 "$SCC" run "$T/kill3.json" >"$T/out" 2>"$T/err" &
 lp=$!
-for i in $(seq 50); do pid=$(pgrep -f -- "kill3.json --nf rt" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
+for i in $(seq 50); do pid=$(pgrep -f -- "$SCC_STATE_DIR/kill3.json --nf rt" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
 sleep 1
 [ -n "${pid:-}" ] && kill -9 "$pid"
 wait $lp; rc=$?
@@ -149,7 +149,7 @@ snapshot "$T/before"
 "$SCC" run "$T/restart3.json" >"$T/out" 2>"$T/err" &
 lp=$!
 pid=
-for i in $(seq 50); do pid=$(pgrep -f -- "restart3.json --nf rt" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
+for i in $(seq 50); do pid=$(pgrep -f -- "$SCC_STATE_DIR/restart3.json --nf rt" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
 sleep 1
 [ -n "$pid" ] && kill -9 "$pid"
 wait $lp; rc=$?
@@ -173,7 +173,7 @@ echo "ok: SIGINT (exit $rc)"
 snapshot "$T/before"
 "$SCC" run "$T/kill3.json" --no-traffic >"$T/out" 2>"$T/err" &
 lp=$!
-for i in $(seq 50); do [ -n "$(pgrep -f -- "kill3.json --nf l2")" ] && break; sleep 0.1; done
+for i in $(seq 50); do [ -n "$(pgrep -f -- "$SCC_STATE_DIR/kill3.json --nf l2")" ] && break; sleep 0.1; done
 sleep 0.5
 kill -9 $lp; wait $lp 2>/dev/null
 if "$SCC" run "$T/kill3.json" >"$T/out2" 2>"$T/err2"; then echo "FAIL: ran over a stale state"; fail=1; fi
