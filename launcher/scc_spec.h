@@ -124,6 +124,15 @@ struct scc_traffic_spec {
     uint64_t count;           /* 0 = run for duration */
     unsigned flows;           /* default 1 */
     double warmup_s;          /* default 0.5 */
+    /* Placement and pacing of the measuring instruments (issue 10). Empty
+     * cpusets mean automatic placement by the launcher (docs/launcher.md). */
+    struct scc_cpuset gen_cpus;   /* traffic.gen_cpu */
+    struct scc_cpuset sink_cpus;  /* traffic.sink_cpu */
+    int gen_spin_us;              /* traffic.gen_spin_us: -1 = auto (spin only on a core of its own) */
+    unsigned gen_batch;           /* traffic.gen_batch: 0 = io.batch */
+    unsigned sink_batch;          /* traffic.sink_batch: 0 = io.batch */
+    enum scc_idle sink_idle;      /* traffic.sink_idle: default block */
+    bool clocks_synced;           /* traffic.clocks_synced: hosts' clocks are synchronised (PTP) */
 };
 
 struct scc_chain {
