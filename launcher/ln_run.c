@@ -44,7 +44,6 @@ struct run {
     struct scc_chain *chain;
     struct ln_plan plan;
     struct ln_state *state;
-    char spec_path[512];
     char gen_json[512], sink_json[512];
     char self[4096];
     char *nf_exe;
@@ -129,20 +128,28 @@ static void ab_netns(struct argvbuf *b, const struct ln_stage *st)
 
 static void nf_argv(struct run *r, int s, struct argvbuf *b)
 {
+    /* Everything the NF needs, as flags: scc-nf never reads the chain spec
+     * (it must not depend on the launcher). The endpoints carry the UDP
+     * port, so io.udp_port needs no flag of its own. */
     const struct ln_stage *st = &r->plan.stages[s];
+    const struct scc_chain *ch = r->chain;
     memset(b, 0, sizeof(*b));
     ab_netns(b, st);
     ab_add(b, r->nf_exe ? r->nf_exe : "scc-nf");
-    ab_add(b, "--spec");
-    ab_add(b, r->spec_path);
-    ab_add(b, "--nf");
-    ab_add(b, st->name);
+    ab_add(b, "--name");
+    ab_add(b, ab_str(b, "%s", ln_nf_stats_name(r->plan.state_name, st->name)));
+    ab_add(b, "--pipeline");
+    ab_add(b, ch->nfs[st->nf].pipeline);
+    ab_add(b, "--batch");
+    ab_add(b, ab_str(b, "%u", ch->io.batch));
+    ab_add(b, "--idle");
+    ab_add(b, scc_idle_names[ch->io.idle]);
+    ab_add(b, "--vni");
+    ab_add(b, ab_str(b, "%u", (unsigned)ch->io.vni));
     ab_add(b, "--in");
     ab_add(b, st->in_ep);
     ab_add(b, "--out");
     ab_add(b, st->out_ep);
-    ab_add(b, "--name");
-    ab_add(b, ab_str(b, "%s", ln_nf_stats_name(r->plan.state_name, st->name)));
     if (st->set_dst_mac) {
         char m[20];
         scc_mac_format(st->dst_mac, m, sizeof(m));
@@ -354,23 +361,6 @@ static int teardown(struct run *r)
         return -1;
     }
     scc_dbg("everything the run created is removed");
-    return 0;
-}
-
-static int write_spec(struct run *r)
-{
-    snprintf(r->spec_path, sizeof(r->spec_path), "%s/%s.json", ln_state_dir(),
-             r->plan.state_name);
-    if (ln_state_add(r->state, "file %s", r->spec_path) < 0)
-        return -1;
-    struct json_object *j = scc_chain_to_json(r->chain);
-    if (!j || json_object_to_file_ext(r->spec_path, j, JSON_C_TO_STRING_PRETTY) < 0) {
-        scc_err("cannot write %s: %s", r->spec_path, json_util_get_last_err());
-        json_object_put(j);
-        return -1;
-    }
-    chmod(r->spec_path, 0600);
-    json_object_put(j);
     return 0;
 }
 
@@ -641,9 +631,6 @@ int cmd_run(int argc, char **argv)
     if (ln_dry_run) {
         ln_plan_print(&r.plan, stdout);
         printf("\nwould run, in order:\n");
-        snprintf(r.spec_path, sizeof(r.spec_path), "%s/%s.json", ln_state_dir(),
-                 r.plan.state_name);
-        printf("  # write the normalised chain to %s\n", r.spec_path);
         ln_topo_create(&r.plan, NULL);
         start_nfs(&r);
         if (r.traffic)
@@ -689,7 +676,7 @@ int cmd_run(int argc, char **argv)
     scc_info("deploying chain %s (%d NF%s, %s, %s, batch %u)", ch->name, ch->nnfs,
              ch->nnfs == 1 ? "" : "s", scc_link_names[ch->interconnect],
              scc_transport_names[ch->io.transport], ch->io.batch);
-    if (write_spec(&r) < 0 || ln_topo_create(&r.plan, r.state) < 0 || start_nfs(&r) < 0)
+    if (ln_topo_create(&r.plan, r.state) < 0 || start_nfs(&r) < 0)
         goto teardown;
     int drc = r.traffic ? drive(&r) : stay_up(&r);
     if (drc == 0 || (r.stop && r.failed_nf < 0)) {

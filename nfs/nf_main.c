@@ -21,7 +21,6 @@
 
 #include "common/scc_log.h"
 #include "common/scc_util.h"
-#include "launcher/scc_spec.h"
 #include "nfs/nf_io.h"
 #include "nfs/nf_pipeline.h"
 #include "nfs/nf_sandbox.h"
@@ -42,21 +41,16 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: scc-nf --pipeline STR --in EP --out EP [options]\n"
-        "       scc-nf --spec CHAIN.json --nf NAME --in EP --out EP [options]\n"
         "       scc-nf --stats NAME [--json]\n\n"
         "Runs one network function: receive a batch, push it through the element\n"
         "pipeline, send the result; counters live in /dev/shm/scc-nf-NAME.\n\n"
         "endpoints:\n"
         "  raw:IFNAME          AF_PACKET socket on IFNAME (whole Ethernet frames)\n"
         "  udp:IP[:PORT]       VXLAN (RFC 7348) in UDP; for --in the local address to\n"
-        "                      bind, for --out the peer to send to (default port: the\n"
-        "                      chain's io.udp_port, else 4789)\n\n"
+        "                      bind, for --out the peer to send to (default port 4789)\n\n"
         "options:\n"
         "  --pipeline STR      element pipeline, e.g. 'FromIO -> Counter -> ToIO'\n"
-        "  --spec FILE         chain spec; with --nf NAME runs that NF's pipeline with\n"
-        "                      the chain's io.batch / io.idle / io.vni\n"
-        "  --nf NAME           the NF of --spec to run\n"
-        "  --name NAME         stats page name (default: --nf, else nf<PID>)\n"
+        "  --name NAME         stats page name (default nf<PID>)\n"
         "  --in EP, --out EP   input and output endpoints (required)\n"
         "  --batch N           packets per receive/send call, 1..1024 (default 32)\n"
         "  --idle block|busy   wait in poll() (default) or spin when idle\n"
@@ -121,7 +115,7 @@ static int parse_ep(const char *s, struct ep *ep, char *err, size_t errlen)
 }
 
 static struct nf_io *open_ep(const struct ep *ep, bool input, unsigned batch,
-                             enum nf_io_idle idle, uint32_t vni, unsigned dport, const char *txt)
+                             enum nf_io_idle idle, uint32_t vni, const char *txt)
 {
     /* 4 MiB socket buffers: the kernel default (~200 KiB, a few hundred
      * small frames) overflows during one scheduling hiccup of the NF */
@@ -133,7 +127,7 @@ static struct nf_io *open_ep(const struct ep *ep, bool input, unsigned batch,
     } else {
         struct sockaddr_in a = ep->addr;
         if (!ep->port_given)
-            a.sin_port = htons((uint16_t)dport);
+            a.sin_port = htons(NF_VXLAN_PORT);
         if (input) {
             o.local = a;
         } else {
@@ -227,14 +221,12 @@ static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned 
     nf_stats_end(w);
 }
 
-enum { O_SPEC = 256, O_NF, O_PIPELINE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
+enum { O_PIPELINE = 256, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
        O_NOSECCOMP, O_STATS, O_JSON, O_DSTMAC };
 
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"spec", required_argument, NULL, O_SPEC},
-        {"nf", required_argument, NULL, O_NF},
         {"pipeline", required_argument, NULL, O_PIPELINE},
         {"name", required_argument, NULL, O_NAME},
         {"in", required_argument, NULL, O_IN},
@@ -252,7 +244,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     scc_log_set_prog("scc-nf");
-    const char *spec = NULL, *nfname = NULL, *pipeline_arg = NULL, *name = NULL;
+    const char *pipeline = NULL, *name = NULL;
     const char *in_s = NULL, *out_s = NULL, *stats = NULL;
     long batch = -1, vni = -1;
     int idle = -1;
@@ -262,9 +254,7 @@ int main(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
         switch (c) {
-        case O_SPEC: spec = optarg; break;
-        case O_NF: nfname = optarg; break;
-        case O_PIPELINE: pipeline_arg = optarg; break;
+        case O_PIPELINE: pipeline = optarg; break;
         case O_NAME: name = optarg; break;
         case O_IN: in_s = optarg; break;
         case O_OUT: out_s = optarg; break;
@@ -310,7 +300,7 @@ int main(int argc, char **argv)
         default:
             /* getopt_long sets optopt to the option's value when its
              * argument is missing, and to 0 for an unknown long option */
-            if (optopt >= O_SPEC)
+            if (optopt >= O_PIPELINE)
                 fprintf(stderr, "scc-nf: option '%s' needs a value\n", argv[optind - 1]);
             else if (optopt == 0)
                 fprintf(stderr, "scc-nf: unknown option '%s'\n", argv[optind - 1]);
@@ -326,8 +316,8 @@ int main(int argc, char **argv)
     }
     if (stats)
         return print_stats(stats, json);
-    if (!!spec + !!pipeline_arg != 1 || (spec && !nfname) || (!spec && nfname)) {
-        fprintf(stderr, "scc-nf: give either --pipeline STR, or --spec FILE with --nf NAME\n");
+    if (!pipeline) {
+        fprintf(stderr, "scc-nf: --pipeline is required\n");
         usage(stderr);
         return 2;
     }
@@ -337,14 +327,10 @@ int main(int argc, char **argv)
     }
 
     int status = 1;
-    struct scc_chain *chain = NULL;
     struct nf_pipeline *pipe = NULL;
     struct nf_io *in = NULL, *out = NULL;
     struct nf_stats_writer *w = NULL;
     struct nf_pkt **slots = NULL;
-    const char *pipeline = pipeline_arg;
-    unsigned dport = NF_VXLAN_PORT;
-    uint32_t chain_vni = 1;
     char err[512] = "", defname[32];
     struct ep ein, eout;
 
@@ -352,47 +338,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "scc-nf: %s\n", err);
         return 2;
     }
-    if (spec) {
-        struct scc_diags *d = scc_diags_new();
-        struct scc_spec_opts so = {.sz = sizeof(so), .skip_file_checks = true};
-        if (!d) {
-            scc_err("out of memory");
-            return 1;
-        }
-        chain = scc_spec_load_file(spec, &so, d);
-        if (!chain) {
-            scc_err("%s: the chain spec is not valid:", spec);
-            scc_diags_print(d, stderr);
-            scc_diags_free(d);
-            return 2;
-        }
-        scc_diags_free(d);
-        const struct scc_nf_spec *nf = scc_chain_find_nf(chain, nfname);
-        if (!nf) {
-            scc_err("%s: no NF named '%s'", spec, nfname);
-            scc_chain_free(chain);
-            return 2;
-        }
-        pipeline = nf->pipeline;
-        if (batch < 0)
-            batch = chain->io.batch;
-        if (idle < 0)
-            idle = chain->io.idle == SCC_IDLE_BUSY ? NF_IO_BUSY : NF_IO_BLOCK;
-        dport = chain->io.udp_port;
-        chain_vni = chain->io.vni;
-        enum nf_io_transport t = chain->io.transport == SCC_TRANSPORT_UDP ? NF_IO_UDP : NF_IO_RAW;
-        if (ein.transport != t || eout.transport != t)
-            scc_warn("%s: io.transport is %s, but the endpoints are %s and %s", spec,
-                     scc_transport_names[chain->io.transport], in_s, out_s);
-        if (!name)
-            name = nfname;
-    }
     if (batch < 0)
         batch = 32;
     if (idle < 0)
         idle = NF_IO_BLOCK;
     if (vni < 0)
-        vni = chain_vni;
+        vni = 1;
     if (!name) {
         snprintf(defname, sizeof(defname), "nf%d", (int)getpid());
         name = defname;
@@ -410,7 +361,7 @@ int main(int argc, char **argv)
         scc_err("out of memory");
         goto out;
     }
-    in = open_ep(&ein, true, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni, dport, in_s);
+    in = open_ep(&ein, true, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni, in_s);
     if (!in)
         goto out;
     /* one raw socket serves both directions when both name one interface */
@@ -418,7 +369,7 @@ int main(int argc, char **argv)
                   strcmp(ein.ifname, eout.ifname) == 0;
     if (!shared) {
         out = open_ep(&eout, false, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni,
-                      dport, out_s);
+                      out_s);
         if (!out)
             goto out;
     }
@@ -502,6 +453,5 @@ out:
     nf_io_close(in);
     nf_pipeline_destroy(pipe);
     free(slots);
-    scc_chain_free(chain);
     return status;
 }

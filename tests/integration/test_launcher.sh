@@ -133,7 +133,7 @@ sed -i 's/"duration_s": 1/"duration_s": 4/' "$T/kill3.json"
 snapshot "$T/before"
 "$SCC" run "$T/kill3.json" >"$T/out" 2>"$T/err" &
 lp=$!
-for i in $(seq 50); do pid=$(pgrep -f -- "$SCC_STATE_DIR/kill3.json --nf rt" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
+for i in $(seq 50); do pid=$(pgrep -f -- "scc-nf --name kill3\.rt " | head -1); [ -n "$pid" ] && break; sleep 0.1; done
 sleep 1
 [ -n "${pid:-}" ] && kill -9 "$pid"
 wait $lp; rc=$?
@@ -149,7 +149,7 @@ snapshot "$T/before"
 "$SCC" run "$T/restart3.json" >"$T/out" 2>"$T/err" &
 lp=$!
 pid=
-for i in $(seq 50); do pid=$(pgrep -f -- "$SCC_STATE_DIR/restart3.json --nf rt" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
+for i in $(seq 50); do pid=$(pgrep -f -- "scc-nf --name restart3\.rt " | head -1); [ -n "$pid" ] && break; sleep 0.1; done
 sleep 1
 [ -n "$pid" ] && kill -9 "$pid"
 wait $lp; rc=$?
@@ -173,14 +173,14 @@ echo "ok: SIGINT (exit $rc)"
 snapshot "$T/before"
 "$SCC" run "$T/kill3.json" --no-traffic >"$T/out" 2>"$T/err" &
 lp=$!
-for i in $(seq 50); do [ -n "$(pgrep -f -- "$SCC_STATE_DIR/kill3.json --nf l2")" ] && break; sleep 0.1; done
+for i in $(seq 50); do [ -n "$(pgrep -f -- "scc-nf --name kill3\.l2 ")" ] && break; sleep 0.1; done
 sleep 0.5
 kill -9 $lp; wait $lp 2>/dev/null
 if "$SCC" run "$T/kill3.json" >"$T/out2" 2>"$T/err2"; then echo "FAIL: ran over a stale state"; fail=1; fi
 grep -q "scc cleanup kill3" "$T/err2" || { echo "FAIL: stale-state message"; cat "$T/err2"; fail=1; }
 "$SCC" cleanup kill3 >"$T/out" 2>&1 || { echo "FAIL: cleanup"; cat "$T/out"; fail=1; }
 sleep 0.2
-[ -z "$(pgrep -f -- "--spec $SCC_STATE_DIR/kill3.json")" ] || { echo "FAIL: NFs survive cleanup"; fail=1; }
+[ -z "$(pgrep -f -- "scc-nf --name kill3\.")" ] || { echo "FAIL: NFs survive cleanup"; fail=1; }
 same_as_before "kill -9 + scc cleanup"
 echo "ok: kill -9 of the launcher + scc cleanup"
 

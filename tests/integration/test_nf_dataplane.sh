@@ -150,7 +150,9 @@ start_nf nat$tag "" --pipeline "$NAT" --in udp:127.0.0.1:$((base + 4)) --out udp
     stop_nf nat$tag $natpid
 }
 
-# the same router from a chain spec (type router), --spec/--nf
+# the same router from a chain spec (type router): scc-nf reads no spec; the
+# launcher passes the expanded pipeline and the io block as flags. Take them
+# from `scc run --dry-run`'s scc-nf command line and run that NF here.
 cat >"$tmp/chain.json" <<JSON
 { "name": "dp$tag", "io": { "transport": "udp", "batch": 16 }, "interconnect": "udp",
   "nfs": [ { "name": "r1", "type": "router", "env": "native",
@@ -158,7 +160,20 @@ cat >"$tmp/chain.json" <<JSON
                          "routes": [ { "prefix": "10.0.0.0/8", "port": 0 },
                                      { "prefix": "10.2.0.0/16", "port": 1, "mac": "02:00:00:00:00:09" } ] } } ] }
 JSON
-start_nf spec$tag "" --spec "$tmp/chain.json" --nf r1 --in udp:127.0.0.1:$((base + 6)) --out udp:127.0.0.1:$((base + 7)) && {
+"$SCC" run "$tmp/chain.json" --no-traffic --dry-run >"$tmp/dry.out" 2>&1 || bad "spec router: dry-run"
+mapfile -t nfargs < <(python3 - "$tmp/dry.out" <<'PY'
+import shlex, sys
+for line in open(sys.argv[1]):
+    w = shlex.split(line)
+    if w and w[0].endswith("scc-nf"):
+        for k in ("--pipeline", "--batch", "--idle", "--vni"):
+            print(k); print(w[w.index(k) + 1])
+        break
+PY
+)
+check "spec router: the launcher passes pipeline, batch, idle, vni as flags" [ "${#nfargs[@]}" -eq 8 ]
+check "spec router: no --spec on the NF's command line" bash -c "! grep -q -- '--spec' '$tmp/dry.out'"
+start_nf spec$tag "" "${nfargs[@]}" --in udp:127.0.0.1:$((base + 6)) --out udp:127.0.0.1:$((base + 7)) && {
     specpid=$nfpid
     check "spec router: batch from the chain's io block" \
         bash -c "'$SCC' stats --json spec$tag | grep -q '\"batch\": 16'"
