@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "launcher/scc_cmds.h"
+#include "common/scc_cmds.h"
 #include "launcher/scc_spec.h"
 
 static void validate_usage(FILE *f)

@@ -29,7 +29,7 @@
 #include "launcher/ln_nfctl.h"
 #include "launcher/ln_state.h"
 #include "launcher/ln_topo.h"
-#include "launcher/scc_cmds.h"
+#include "common/scc_cmds.h"
 #include "launcher/scc_spec.h"
 
 struct child {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/scc_log.h"
-#include "launcher/scc_cmds.h"
+#include "common/scc_cmds.h"
 
 struct scc_cmd {
     const char *name;

@@ -7,10 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/scc_cmds.h"
 #include "common/scc_log.h"
 #include "nfs/nf_stats.h"
-
-int cmd_stats(int argc, char **argv);
 
 int cmd_stats(int argc, char **argv)
 {

@@ -15,7 +15,7 @@
 #include "bench/micro/mb_bench.h"
 #include "common/scc_log.h"
 #include "common/scc_util.h"
-#include "launcher/scc_cmds.h"
+#include "common/scc_cmds.h"
 
 int mb_calibrate(const struct mb_opts *o, struct mb_calib *c)
 {

@@ -23,7 +23,7 @@
 #include "bench/traffic/tr_sys.h"
 #include "common/scc_log.h"
 #include "common/scc_util.h"
-#include "launcher/scc_cmds.h"
+#include "common/scc_cmds.h"
 #include "nfs/nf_io.h"
 
 static void usage(FILE *f)

@@ -3,6 +3,9 @@
  * with argv[0] = the subcommand name; it returns the process exit status
  * (0 ok, 1 runtime failure, 2 usage or invalid input). Modules that add a
  * subcommand declare it here and add one row to the table in scc_main.c.
+ * It lives in common/ (not launcher/, which owns the table) because the
+ * modules that implement commands (nfs, bench) sit below the launcher and
+ * must not include its headers (scripts/check_layering.sh).
  */
 #ifndef SCC_CMDS_H
 #define SCC_CMDS_H
