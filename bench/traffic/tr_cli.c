@@ -88,15 +88,19 @@ const char *const tr_pct_names[TR_NPCTS] = {"p1", "p5", "p25", "p50", "p75", "p9
 
 json_object *tr_hist_json(const struct tr_hist *h)
 {
+    /* An empty histogram measured nothing: null, never 0 (docs/traffic.md). */
+    const bool any = tr_hist_count(h) > 0;
+#define V(x) (any ? json_object_new_int64((int64_t)(x)) : NULL)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "count", json_object_new_int64((int64_t)tr_hist_count(h)));
-    json_object_object_add(o, "min", json_object_new_int64((int64_t)tr_hist_min(h)));
+    json_object_object_add(o, "min", V(tr_hist_min(h)));
     for (int i = 0; tr_pct_names[i]; i++)
-        json_object_object_add(o, tr_pct_names[i],
-                               json_object_new_int64((int64_t)tr_hist_percentile(h, tr_pcts[i])));
-    json_object_object_add(o, "max", json_object_new_int64((int64_t)tr_hist_max(h)));
-    json_object_object_add(o, "mean", json_object_new_double(tr_hist_mean(h)));
-    json_object_object_add(o, "stddev", json_object_new_double(tr_hist_stddev(h)));
+        json_object_object_add(o, tr_pct_names[i], V(tr_hist_percentile(h, tr_pcts[i])));
+    json_object_object_add(o, "max", V(tr_hist_max(h)));
+    json_object_object_add(o, "iqr", V(tr_hist_percentile(h, 75) - tr_hist_percentile(h, 25)));
+#undef V
+    json_object_object_add(o, "mean", any ? json_object_new_double(tr_hist_mean(h)) : NULL);
+    json_object_object_add(o, "stddev", any ? json_object_new_double(tr_hist_stddev(h)) : NULL);
     return o;
 }
 

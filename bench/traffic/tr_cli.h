@@ -31,7 +31,8 @@ extern const double tr_pcts[];
 extern const char *const tr_pct_names[];
 #define TR_NPCTS 9
 
-/* {"count","min","p1",...,"p99.9","max","mean","stddev"} in ns. */
+/* {"count","min","p1",...,"p99.9","max","iqr","mean","stddev"} in ns;
+ * everything but count is null when the histogram is empty. */
 json_object *tr_hist_json(const struct tr_hist *h);
 /* One line: the percentile set in µs, right-aligned under tr_hist_header(). */
 void tr_hist_print(FILE *f, const char *label, const struct tr_hist *h);

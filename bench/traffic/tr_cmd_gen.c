@@ -626,10 +626,12 @@ static int do_search(struct gen *g, json_object *jo, FILE *out)
         fprintf(stderr, "scc gen: out of memory\n");
         return 1;
     }
-    fprintf(out, "scc gen --search: up to %.0f pps, trials of %.3g s, loss tolerance %.3g %%, "
+    if (out)
+        fprintf(out, "scc gen --search: up to %.0f pps, trials of %.3g s, loss tolerance %.3g %%, "
                  "resolution %.3g %%\n",
             c->rate, c->trial_s, c->loss_tol_pct, c->resolution_pct);
-    fprintf(out, "  %5s %12s %12s %12s %10s %9s %9s  %s\n", "trial", "target pps", "sent pps",
+    if (out)
+        fprintf(out, "  %5s %12s %12s %12s %10s %9s %9s  %s\n", "trial", "target pps", "sent pps",
             "received", "loss %", "p50 us", "p99 us", "result");
     json_object *arr = json_object_new_array();
     double lo = 0, hi = c->rate, best = 0, rate = c->rate;
@@ -642,7 +644,8 @@ static int do_search(struct gen *g, json_object *jo, FILE *out)
         }
         const char *why = tr.pass ? "pass" : !tr.g.kept_up ? "fail (generator could not keep up)"
                                                             : "fail (loss)";
-        fprintf(out, "  %5u %12.0f %12.0f %12" PRIu64 " %10.4f %9.1f %9.1f  %s\n", k + 1, rate,
+        if (out)
+            fprintf(out, "  %5u %12.0f %12.0f %12" PRIu64 " %10.4f %9.1f %9.1f  %s\n", k + 1, rate,
                 tr.g.achieved_pps, tr.received, tr.loss_pct, (double)tr.p50_ns / 1e3,
                 (double)tr.p99_ns / 1e3, why);
         json_object *e = result_json(&tr.g);
@@ -667,7 +670,8 @@ static int do_search(struct gen *g, json_object *jo, FILE *out)
         if (rate < 1)
             break;
     }
-    fprintf(out, "  throughput   %.0f pps%s\n", best,
+    if (out)
+        fprintf(out, "  throughput   %.0f pps%s\n", best,
             best == 0 ? " (no trial passed)" : best >= c->rate ? " (the upper bound passed; raise --rate)" : "");
     json_object *s = json_object_new_object();
     json_object_object_add(s, "loss_tolerance_pct", json_object_new_double(c->loss_tol_pct));
@@ -770,7 +774,9 @@ int cmd_gen(int argc, char **argv)
         g.ptrs[i] = &g.pkts[i];
     }
     tr_install_signals();
-    FILE *out = c.json && !strcmp(c.json, "-") ? stderr : stdout;
+    /* -q: errors only, so no summary, no table, no progress line. */
+    const bool quiet = scc_log_get_level() < SCC_LOG_WARN;
+    FILE *out = quiet ? NULL : c.json && !strcmp(c.json, "-") ? stderr : stdout;
     json_object *jo = json_object_new_object();
     add_cfg_json(jo, &c);
     if (c.search) {
@@ -780,25 +786,26 @@ int cmd_gen(int argc, char **argv)
         bool have_txd = c.io.transport == NF_IO_RAW &&
                         tr_sys_if_stat(c.io.ifname, "tx_dropped", &txd0) == 0;
         struct gen_result res;
-        gen_run(&g, c.rate, c.duration_s, c.count, isatty(STDOUT_FILENO) && out == stdout, &res);
+        gen_run(&g, c.rate, c.duration_s, c.count, out == stdout && isatty(STDOUT_FILENO), &res);
         have_txd = have_txd && tr_sys_if_stat(c.io.ifname, "tx_dropped", &txd1) == 0;
         char where[64];
         if (c.io.transport == NF_IO_UDP)
             tr_format_endpoint(&c.io.remote, where, sizeof(where));
         else
             scc_strlcpy(where, c.io.ifname, sizeof(where));
-        fprintf(out, "scc gen: %s %s, batch %u, size %s, %u flow%s%s\n",
-                c.io.transport == NF_IO_UDP ? "udp" : "raw", where, c.io.batch, c.dist.name,
-                c.flows, c.flows == 1 ? "" : "s", tr_stop ? ", stopped by signal" : "");
-        print_result(out, &c, &res, c.rate, g.lag);
-        if (have_txd)
-            fprintf(out, "  %s tx_dropped +%" PRIu64 "\n", c.io.ifname, txd1 - txd0);
+        if (out) {
+            fprintf(out, "scc gen: %s %s, batch %u, size %s, %u flow%s%s\n",
+                    c.io.transport == NF_IO_UDP ? "udp" : "raw", where, c.io.batch, c.dist.name,
+                    c.flows, c.flows == 1 ? "" : "s", tr_stop ? ", stopped by signal" : "");
+            print_result(out, &c, &res, c.rate, g.lag);
+            if (have_txd)
+                fprintf(out, "  %s tx_dropped +%" PRIu64 "\n", c.io.ifname, txd1 - txd0);
+        }
         if (!res.kept_up)
-            fprintf(stderr,
-                    "scc gen: could not keep up: %.0f pps of %.0f asked (%.1f %%); schedule lag "
-                    "p99 %.1f us. Try a larger --batch/--burst, or a lower --rate.\n",
-                    res.achieved_pps, c.rate, 100.0 * res.achieved_pps / c.rate,
-                    (double)tr_hist_percentile(g.lag, 99) / 1e3);
+            scc_warn("gen: could not keep up: %.0f pps of %.0f asked (%.1f %%); schedule lag "
+                     "p99 %.1f us. Try a larger --batch/--burst, or a lower --rate.",
+                     res.achieved_pps, c.rate, 100.0 * res.achieved_pps / c.rate,
+                     (double)tr_hist_percentile(g.lag, 99) / 1e3);
         json_object *rj = result_json(&res);
         json_object_object_foreach(rj, key, val)
             json_object_object_add(jo, key, json_object_get(val));

@@ -7,10 +7,17 @@
  * --duration seconds, after --idle-timeout seconds of silence once traffic
  * has been seen, or after --timeout seconds with no traffic at all (exit 1,
  * "no traffic"). Kernel loss counters are read before and after so the
- * report can say where frames were lost. Docs: docs/traffic.md.
+ * report can say where frames were lost.
+ *
+ * The measurement window is the post-warm-up stretch in which frames are
+ * counted: it opens when the first frame after the warm-up is counted and
+ * closes when the loop stops. Every figure of the report covers it, and
+ * --notify tells another process (the launcher) when it opens and closes,
+ * so that process can measure over the same window. Docs: docs/traffic.md.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,9 +54,13 @@ static void usage(FILE *f)
             "measuring:\n"
             "  --warmup SEC          discard frames in the first SEC after the first (default 0)\n"
             "  --series              keep a per-second time series (JSON and text)\n"
+            "  --no-latency REASON   the sender's clock is not comparable with ours (another\n"
+            "                        host, no PTP): report no one-way latency, say REASON\n"
             "output:\n"
             "  --json FILE           write the scc-sink/1 JSON report (- = stdout)\n"
             "  --ready FILE          create FILE once the socket is open\n"
+            "  --notify PATH         write \"window-open\" / \"window-close\" lines to PATH (a FIFO\n"
+            "                        or a file) when the measurement window opens and closes\n"
             "  -h, --help            this text\n\n"
             "exit status: 0 traffic received, 1 no traffic or a runtime error, 2 usage.\n"
             "docs: docs/traffic.md\n");
@@ -60,7 +71,13 @@ struct sink_cfg {
     uint64_t count;
     double duration_s, idle_s, timeout_s, warmup_s;
     bool series;
-    const char *json, *ready;
+    const char *json, *ready, *notify;
+    const char *no_latency;     /* reason, or NULL: latency measured */
+};
+
+/* When the window opened and closed (CLOCK_MONOTONIC ns; 0 = never). */
+struct window {
+    uint64_t open_ns, close_ns;
 };
 
 struct kern {
@@ -85,9 +102,65 @@ static const char *const exit_names[] = {"count", "duration", "idle", "signal", 
                                          "error"};
 enum sink_exit { EX_COUNT, EX_DURATION, EX_IDLE, EX_SIGNAL, EX_NOTRAFFIC, EX_ERROR };
 
+static json_object *ns_or_null(uint64_t v, bool have)
+{
+    return have ? u64j(v) : NULL;
+}
+
+static void print_summary(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s,
+                          const struct tr_sink_counts *n, const struct kern *k0,
+                          const struct kern *k1, uint64_t sock, const char *where, double dur,
+                          double pps, double gbps, enum sink_exit ex, FILE *out)
+{
+    const struct nf_io_stats *st = nf_io_get_stats(io);
+    fprintf(out, "scc sink: %s %s, batch %u, stopped by %s\n",
+            c->io.transport == NF_IO_UDP ? "udp" : "raw", where, c->io.batch, exit_names[ex]);
+    fprintf(out, "  received     %" PRIu64 " frames, %" PRIu64 " bytes in %.3f s: %.0f pps, %.4f Gb/s\n",
+            n->rx, n->rx_bytes, dur, pps, gbps);
+    fprintf(out, "  lost         %" PRIu64 " (sequence gaps)  duplicates %" PRIu64
+                 "  reordered %" PRIu64 "  flows %" PRIu64 "\n",
+            n->lost, n->duplicates, n->reordered, n->flows);
+    fprintf(out, "  not ours     %" PRIu64 "  warm-up discarded %" PRIu64
+                 "  bad encapsulation %" PRIu64 "  truncated %" PRIu64 "  bad checksum %" PRIu64 "\n",
+            n->foreign, n->warmup, st->rx_bad_encap, st->rx_truncated, n->bad_checksum);
+    fprintf(out, "  kernel drops socket queue %s%" PRIu64, k1->have_sock ? "" : "n/a ", sock);
+    if (k0->have_udp && k1->have_udp)
+        fprintf(out, "  Udp RcvbufErrors +%" PRIu64 " InErrors +%" PRIu64,
+                k1->rcvbuf - k0->rcvbuf, k1->inerr - k0->inerr);
+    if (k0->have_if && k1->have_if)
+        fprintf(out, "  %s rx_dropped +%" PRIu64, c->io.ifname,
+                k1->if_rx_dropped - k0->if_rx_dropped);
+    fprintf(out, "\n");
+    if (n->lost && sock)
+        fprintf(out, "  (the socket queue overflowed: raise --rcvbuf or the receiver's CPU share)\n");
+    if (c->no_latency) {
+        fprintf(out, "  latency      not measured: %s\n", c->no_latency);
+    } else if (n->rx) {
+        tr_hist_header(out, "latency (us)");
+        tr_hist_print(out, "from send", tr_sink_lat_send(s));
+        tr_hist_print(out, "from schedule", tr_sink_lat_sched(s));
+    }
+    if (n->latency_negative)
+        fprintf(out, "  clock        %" PRIu64 " frames received before their send time "
+                     "(excluded from latency: are the clocks comparable?)\n",
+                n->latency_negative);
+    unsigned ns;
+    const struct tr_sink_second *ser = tr_sink_series(s, &ns);
+    if (c->series && ns) {
+        fprintf(out, "  %6s %12s %12s %10s %10s %14s\n", "second", "frames", "Gb/s", "p50 us",
+                "p99 us", "p99 sched us");
+        for (unsigned i = 0; i < ns; i++)
+            fprintf(out, "  %6u %12" PRIu64 " %12.4f %10.1f %10.1f %14.1f\n", ser[i].t, ser[i].rx,
+                    (double)ser[i].rx_bytes * 8 / 1e9, (double)ser[i].p50_ns / 1e3,
+                    (double)ser[i].p99_ns / 1e3, (double)ser[i].p99_sched_ns / 1e3);
+    }
+}
+
+/* The summary goes to out (NULL: none, for -q); the JSON, when json is
+ * not NULL, to *json. */
 static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s,
-                   const struct kern *k0, const struct kern *k1, enum sink_exit ex, FILE *out,
-                   json_object **json)
+                   const struct kern *k0, const struct kern *k1, const struct window *w,
+                   enum sink_exit ex, FILE *out, json_object **json)
 {
     struct tr_sink_counts n;
     tr_sink_counts(s, &n);
@@ -100,43 +173,9 @@ static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s
         tr_format_endpoint(&c->io.local, where, sizeof(where));
     else
         scc_strlcpy(where, c->io.ifname, sizeof(where));
-
     uint64_t sock = k1->have_sock ? k1->sock_drops - (k0->have_sock ? k0->sock_drops : 0) : 0;
-    fprintf(out, "scc sink: %s %s, batch %u, stopped by %s\n",
-            c->io.transport == NF_IO_UDP ? "udp" : "raw", where, c->io.batch, exit_names[ex]);
-    fprintf(out, "  received     %" PRIu64 " frames, %" PRIu64 " bytes in %.3f s: %.0f pps, %.4f Gb/s\n",
-            n.rx, n.rx_bytes, dur, pps, gbps);
-    fprintf(out, "  lost         %" PRIu64 " (sequence gaps)  duplicates %" PRIu64
-                 "  reordered %" PRIu64 "  flows %" PRIu64 "\n",
-            n.lost, n.duplicates, n.reordered, n.flows);
-    fprintf(out, "  not ours     %" PRIu64 "  warm-up discarded %" PRIu64
-                 "  bad encapsulation %" PRIu64 "  truncated %" PRIu64 "  bad checksum %" PRIu64 "\n",
-            n.foreign, n.warmup, st->rx_bad_encap, st->rx_truncated, n.bad_checksum);
-    fprintf(out, "  kernel drops socket queue %s%" PRIu64, k1->have_sock ? "" : "n/a ", sock);
-    if (k0->have_udp && k1->have_udp)
-        fprintf(out, "  Udp RcvbufErrors +%" PRIu64 " InErrors +%" PRIu64,
-                k1->rcvbuf - k0->rcvbuf, k1->inerr - k0->inerr);
-    if (k0->have_if && k1->have_if)
-        fprintf(out, "  %s rx_dropped +%" PRIu64, c->io.ifname,
-                k1->if_rx_dropped - k0->if_rx_dropped);
-    fprintf(out, "\n");
-    if (n.lost && sock)
-        fprintf(out, "  (the socket queue overflowed: raise --rcvbuf or the receiver's CPU share)\n");
-    if (n.rx) {
-        tr_hist_header(out, "latency (us)");
-        tr_hist_print(out, "from send", tr_sink_lat_send(s));
-        tr_hist_print(out, "from schedule", tr_sink_lat_sched(s));
-    }
-    unsigned ns;
-    const struct tr_sink_second *ser = tr_sink_series(s, &ns);
-    if (c->series && ns) {
-        fprintf(out, "  %6s %12s %12s %10s %10s %14s\n", "second", "frames", "Gb/s", "p50 us",
-                "p99 us", "p99 sched us");
-        for (unsigned i = 0; i < ns; i++)
-            fprintf(out, "  %6u %12" PRIu64 " %12.4f %10.1f %10.1f %14.1f\n", ser[i].t, ser[i].rx,
-                    (double)ser[i].rx_bytes * 8 / 1e9, (double)ser[i].p50_ns / 1e3,
-                    (double)ser[i].p99_ns / 1e3, (double)ser[i].p99_sched_ns / 1e3);
-    }
+    if (out)
+        print_summary(c, io, s, &n, k0, k1, sock, where, dur, pps, gbps, ex, out);
     if (!json)
         return;
 
@@ -159,8 +198,16 @@ static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s
     json_object_object_add(o, "flows", u64j(n.flows));
     json_object_object_add(o, "foreign", u64j(n.foreign));
     json_object_object_add(o, "warmup_discarded", u64j(n.warmup));
-    json_object_object_add(o, "clock_anomalies", u64j(n.clock_anomalies));
+    json_object_object_add(o, "latency_negative", u64j(n.latency_negative));
     json_object_object_add(o, "bad_checksum", u64j(n.bad_checksum));
+    /* The window every figure above covers (CLOCK_MONOTONIC ns). */
+    const bool opened = w->open_ns && n.rx;
+    json_object *wj = json_object_new_object();
+    json_object_object_add(wj, "open_ns", ns_or_null(w->open_ns, opened));
+    json_object_object_add(wj, "close_ns", ns_or_null(w->close_ns, opened));
+    json_object_object_add(wj, "first_rx_ns", ns_or_null(n.first_ns, opened));
+    json_object_object_add(wj, "last_rx_ns", ns_or_null(n.last_ns, opened));
+    json_object_object_add(o, "window", wj);
     json_object *io_o = json_object_new_object();
     json_object_object_add(io_o, "rx_calls", u64j(st->rx_calls));
     json_object_object_add(io_o, "rx_frames", u64j(st->rx_pkts));
@@ -178,29 +225,64 @@ static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s
                                ? u64j(k1->if_rx_dropped - k0->if_rx_dropped)
                                : NULL);
     json_object_object_add(o, "kernel", kj);
-    json_object *lat = json_object_new_object();
-    json_object_object_add(lat, "from_send", tr_hist_json(tr_sink_lat_send(s)));
-    json_object_object_add(lat, "from_schedule", tr_hist_json(tr_sink_lat_sched(s)));
+    json_object_object_add(o, "latency_off",
+                           c->no_latency ? json_object_new_string(c->no_latency) : NULL);
+    json_object *lat = NULL;
+    if (!c->no_latency) {
+        lat = json_object_new_object();
+        json_object_object_add(lat, "from_send", tr_hist_json(tr_sink_lat_send(s)));
+        json_object_object_add(lat, "from_schedule", tr_hist_json(tr_sink_lat_sched(s)));
+    }
     json_object_object_add(o, "latency_ns", lat);
+    unsigned ns;
+    const struct tr_sink_second *ser = tr_sink_series(s, &ns);
     json_object *arr = json_object_new_array();
     for (unsigned i = 0; i < ns; i++) {
+        const bool l = !c->no_latency;
         json_object *e = json_object_new_object();
         json_object_object_add(e, "t", u64j(ser[i].t));
         json_object_object_add(e, "rx_pkts", u64j(ser[i].rx));
         json_object_object_add(e, "rx_bytes", u64j(ser[i].rx_bytes));
-        json_object_object_add(e, "p50_ns", u64j(ser[i].p50_ns));
-        json_object_object_add(e, "p99_ns", u64j(ser[i].p99_ns));
-        json_object_object_add(e, "p99_sched_ns", u64j(ser[i].p99_sched_ns));
+        json_object_object_add(e, "p50_ns", ns_or_null(ser[i].p50_ns, l));
+        json_object_object_add(e, "p99_ns", ns_or_null(ser[i].p99_ns, l));
+        json_object_object_add(e, "p99_sched_ns", ns_or_null(ser[i].p99_sched_ns, l));
         json_object_array_add(arr, e);
     }
     json_object_object_add(o, "series", arr);
     *json = o;
 }
 
+/* --notify: open once, without blocking. PATH may be a FIFO the launcher
+ * holds open for reading (ENXIO: nobody reads, so nobody is told), or a
+ * file, created if missing. -1 when there is nothing to write to. */
+static int notify_open(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_CREAT | O_APPEND, 0600);
+    if (fd < 0) {
+        if (errno != ENXIO)
+            scc_warn("open: %s: %s (--notify)", strerror(errno), path);
+        return -1;
+    }
+    /* A reader that goes away must not kill the sink with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    return fd;
+}
+
+/* One line, never blocking the receive path: a full pipe or a vanished
+ * reader loses the line, nothing else. */
+static void notify(int fd, const char *line)
+{
+    if (fd < 0)
+        return;
+    ssize_t r = write(fd, line, strlen(line));
+    (void)r;
+}
+
 static int parse_args(int argc, char **argv, struct sink_cfg *c)
 {
     enum { O_LISTEN, O_RCVBUF, O_COUNT,
-           O_DURATION, O_IDLE_TO, O_TIMEOUT, O_WARMUP, O_SERIES, O_JSON, O_READY };
+           O_DURATION, O_IDLE_TO, O_TIMEOUT, O_WARMUP, O_SERIES, O_JSON, O_READY,
+           O_NOTIFY, O_NO_LATENCY };
     static const struct option opts[] = {
         TR_IO_LONGOPTS,
         {"listen", required_argument, NULL, O_LISTEN},
@@ -213,6 +295,8 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
         {"series", no_argument, NULL, O_SERIES},
         {"json", required_argument, NULL, O_JSON},
         {"ready", required_argument, NULL, O_READY},
+        {"notify", required_argument, NULL, O_NOTIFY},
+        {"no-latency", required_argument, NULL, O_NO_LATENCY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -274,6 +358,15 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
         case O_READY:
             c->ready = a;
             break;
+        case O_NOTIFY:
+            c->notify = a;
+            break;
+        case O_NO_LATENCY:
+            if (!*a || strlen(a) > 100)
+                bad = "a reason of 1..100 characters, e.g. \"gen on another host\"";
+            else
+                c->no_latency = a;
+            break;
         default:
             tr_bad_option("sink", argc, argv, opt);
             return -1;
@@ -308,7 +401,8 @@ int cmd_sink(int argc, char **argv)
         fprintf(stderr, "scc sink: %s\n", err);
         return 1;
     }
-    struct tr_sink_opts so = {.warmup_ns = (uint64_t)(c.warmup_s * 1e9), .series = c.series};
+    struct tr_sink_opts so = {.warmup_ns = (uint64_t)(c.warmup_s * 1e9), .series = c.series,
+                              .no_latency = c.no_latency != NULL};
     struct tr_sink *s = tr_sink_create(&so);
     struct nf_pkt **pk = calloc(c.io.batch, sizeof(*pk));
     if (!s || !pk) {
@@ -321,13 +415,17 @@ int cmd_sink(int argc, char **argv)
     struct kern k0, k1;
     read_kern(io, &c, &k0);
     tr_install_signals();
+    int nfd = c.notify ? notify_open(c.notify) : -1;
     if (c.ready) {
         FILE *f = fopen(c.ready, "we");
         if (!f || fclose(f) != 0)
             scc_warn("fopen: %s: %s (--ready)", strerror(errno), c.ready);
     }
 
-    const bool tty = isatty(STDOUT_FILENO);
+    /* -q: errors only, so no summary and no progress line. */
+    const bool quiet = scc_log_get_level() < SCC_LOG_WARN;
+    const bool tty = !quiet && isatty(STDOUT_FILENO);
+    struct window w = {0};
     const uint64_t start = scc_now_ns();
     const uint64_t idle_ns = (uint64_t)(c.idle_s * 1e9), timeout_ns = (uint64_t)(c.timeout_s * 1e9);
     const uint64_t end = c.duration_s > 0 ? start + (uint64_t)(c.duration_s * 1e9) : UINT64_MAX;
@@ -351,6 +449,10 @@ int cmd_sink(int argc, char **argv)
         uint64_t now = scc_now_ns();
         if (n > 0)
             last_rx = now;
+        if (!w.open_ns && n > 0 && tr_sink_counting(s)) {
+            w.open_ns = now;
+            notify(nfd, "window-open\n");
+        }
         if (c.count && ours >= c.count) {
             ex = EX_COUNT;
             break;
@@ -387,14 +489,24 @@ int cmd_sink(int argc, char **argv)
                 if (tr_sink_account(s, pk[i]->data, pk[i]->len, pk[i]->ts_ns))
                     ours++;
     }
+    if (!w.open_ns && tr_sink_counting(s)) { /* the first counted frames were in the drain */
+        w.open_ns = scc_now_ns();
+        notify(nfd, "window-open\n");
+    }
+    /* Counting stops here: the window closes. */
+    w.close_ns = scc_now_ns();
+    if (w.open_ns)
+        notify(nfd, "window-close\n");
+    if (nfd >= 0)
+        close(nfd);
     if (tty && next_progress > start + 1000000000u)
         fprintf(stdout, "\n");
     tr_sink_finish(s);
     read_kern(io, &c, &k1);
     json_object *j = NULL;
     /* With --json - the JSON owns stdout; the summary moves to stderr. */
-    FILE *out = c.json && !strcmp(c.json, "-") ? stderr : stdout;
-    report(&c, io, s, &k0, &k1, ex, out, c.json ? &j : NULL);
+    FILE *out = quiet ? NULL : c.json && !strcmp(c.json, "-") ? stderr : stdout;
+    report(&c, io, s, &k0, &k1, &w, ex, out, c.json ? &j : NULL);
     int rc = ex == EX_ERROR ? 1 : 0;
     if (ex == EX_NOTRAFFIC || ours == 0) {
         fprintf(stderr, "scc sink: no traffic of ours arrived within %.3g s\n", c.timeout_s);

@@ -207,18 +207,21 @@ bool tr_sink_account(struct tr_sink *s, const uint8_t *frame, uint32_t len, uint
     if (tr_pkt_verify(frame, len) != 0)
         s->c.bad_checksum++;
     s->c.last_ns = rx_ns;
-    uint64_t l1 = 0, l2 = 0;
-    if (rx_ns >= in.tx_ns) {
-        l1 = rx_ns - in.tx_ns;
-        l2 = rx_ns - in.sched_ns;
+    if (s->o.no_latency) {
+        /* nothing: the clocks of sender and receiver are not comparable */
+    } else if (rx_ns >= in.tx_ns) {
+        uint64_t l1 = rx_ns - in.tx_ns;
+        uint64_t l2 = rx_ns >= in.sched_ns ? rx_ns - in.sched_ns : 0;
+        tr_hist_record(s->lat, l1);
+        tr_hist_record(s->lat_sched, l2);
+        if (s->o.series) {
+            tr_hist_record(s->sec_lat, l1);
+            tr_hist_record(s->sec_sched, l2);
+        }
     } else {
-        s->c.clock_anomalies++;
-    }
-    tr_hist_record(s->lat, l1);
-    tr_hist_record(s->lat_sched, l2);
-    if (s->o.series) {
-        tr_hist_record(s->sec_lat, l1);
-        tr_hist_record(s->sec_sched, l2);
+        /* Received before it was sent: the clocks disagree. Recording 0
+         * would pull every percentile down; count it instead. */
+        s->c.latency_negative++;
     }
     track_seq(s, in.flow, in.seq);
     return true;
@@ -236,6 +239,11 @@ void tr_sink_counts(const struct tr_sink *s, struct tr_sink_counts *out)
     }
     out->lost = lost;
     out->flows = s->nused;
+}
+
+bool tr_sink_counting(const struct tr_sink *s)
+{
+    return s->started;
 }
 
 const struct tr_hist *tr_sink_lat_send(const struct tr_sink *s)

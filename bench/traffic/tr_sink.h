@@ -12,7 +12,10 @@
  *     a flow's last received packet is invisible to a receiver alone: the
  *     generator's sent count closes that gap (see docs/traffic.md).
  *   - two latency histograms: receive time minus send time, and receive
- *     time minus scheduled send time (free of coordinated omission).
+ *     time minus scheduled send time (free of coordinated omission). A
+ *     receive time before the send time (two hosts' clocks, or a clock
+ *     step) is no latency at all: it is counted, not recorded. With
+ *     opts.no_latency nothing is recorded (clocks known not comparable).
  *   - optionally one entry per second of the run (packets, bytes,
  *     latency p50/p99 in that second).
  * Sequences further than 1,024 behind a flow's highest are counted as
@@ -31,6 +34,7 @@ struct tr_sink;
 struct tr_sink_opts {
     uint64_t warmup_ns;   /* discard what arrives this long after the first frame */
     bool series;          /* keep the per-second series */
+    bool no_latency;      /* the clocks are not comparable: record no latency */
 };
 
 struct tr_sink_counts {
@@ -42,7 +46,7 @@ struct tr_sink_counts {
     uint64_t duplicates;
     uint64_t reordered;     /* arrived after a higher sequence of its flow */
     uint64_t flows;         /* flows seen after warm-up */
-    uint64_t clock_anomalies; /* receive time before send time (recorded as 0) */
+    uint64_t latency_negative; /* receive time before send time: not in the histograms */
     uint64_t bad_checksum;  /* ours, counted, but an IPv4 or UDP checksum is wrong */
     uint64_t first_ns, last_ns; /* receive times of the first and last counted frame */
 };
@@ -63,6 +67,10 @@ void tr_sink_reset(struct tr_sink *s);
 /* Account one received frame; rx_ns is its CLOCK_MONOTONIC receive time.
  * Returns true when it was one of ours (warm-up included). */
 bool tr_sink_account(struct tr_sink *s, const uint8_t *frame, uint32_t len, uint64_t rx_ns);
+
+/* True once the warm-up is over and frames are being counted: the
+ * measurement window is open. */
+bool tr_sink_counting(const struct tr_sink *s);
 
 /* Totals so far (lost is computed on each call, O(flows seen)). */
 void tr_sink_counts(const struct tr_sink *s, struct tr_sink_counts *out);

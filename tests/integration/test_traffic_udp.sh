@@ -2,7 +2,10 @@
 # `scc gen` -> `scc sink` over loopback UDP (VXLAN): zero loss at a modest
 # rate with the numbers in the JSON reports agreeing; a squeezed sink
 # socket buffer loses frames and the report attributes every one of them
-# to the socket queue; usage errors exit 2; a sink without traffic exits 1.
+# to the socket queue; usage errors exit 2; a sink without traffic exits 1;
+# `scc -q` silences both summaries; `--no-latency` reports no latency and
+# says why; `--notify` tells a FIFO's reader when the window opens and
+# closes, and a FIFO nobody reads costs the sink nothing.
 # Needs no root: everything stays on 127.0.0.1 with ports chosen per run.
 set -u
 SCC="$SCC_BIN/scc"
@@ -101,4 +104,47 @@ done
 [ "$rc" -eq 1 ] || bad "idle sink exit $rc, expected 1"
 grep -q "no traffic" "$T/err" || bad "idle sink message"
 [ $fail -eq 0 ] && ok "usage errors exit 2, silent sink exits 1"
+
+# 5. -q, --no-latency, --notify (a FIFO held open for reading, as the
+#    launcher does; and one that nobody reads: ENXIO, ignored)
+mkfifo "$T/fifo" "$T/fifo-noreader"
+exec 3<>"$T/fifo"
+"$SCC" -q sink --listen 127.0.0.1:$((PORT + 5)) --count 2000 --timeout 10 --warmup 0.05 \
+    --no-latency "gen on another host" --notify "$T/fifo" --json "$T/s5.json" \
+    --ready "$T/ready5" >"$T/s5.out" 2>"$T/s5.err" &
+spid=$!; pids+=("$spid")
+for _ in $(seq 50); do [ -e "$T/ready5" ] && break; sleep 0.05; done
+"$SCC" -q gen --dst 127.0.0.1:$((PORT + 5)) --rate 20000 --count 2000 --json "$T/g5.json" \
+    >"$T/g5.out" 2>"$T/g5.err" || bad "-q gen exit $?"
+wait "$spid" || bad "-q sink exit $?"
+[ -s "$T/s5.out" ] && { bad "scc -q sink printed:"; cat "$T/s5.out"; }
+[ -s "$T/g5.out" ] && { bad "scc -q gen printed:"; cat "$T/g5.out"; }
+[ -s "$T/s5.err" ] && { bad "scc -q sink wrote to stderr:"; cat "$T/s5.err"; }
+l1=""; l2=""
+read -r -t 2 -u 3 l1; read -r -t 2 -u 3 l2
+exec 3<&-
+[ "$l1" = window-open ] && [ "$l2" = window-close ] || bad "--notify FIFO got '$l1' '$l2'"
+grep -q '"latency_ns":null' "$T/s5.json" || bad "--no-latency: latency_ns not null"
+grep -q '"latency_off":"gen on another host"' "$T/s5.json" || bad "--no-latency: no reason in JSON"
+for k in open_ns close_ns first_rx_ns last_rx_ns; do
+    v=$(jget "$T/s5.json" $k)
+    [[ "$v" =~ ^[0-9]+$ ]] || bad "window.$k is '$v'"
+done
+[ "$(jget "$T/s5.json" rx_pkts)" -gt 0 ] || bad "-q sink counted nothing"
+# the same, not quiet, with a FIFO nobody reads: the summary says why there
+# is no latency, and the sink neither blocks nor complains
+"$SCC" sink --listen 127.0.0.1:$((PORT + 6)) --count 500 --timeout 10 \
+    --no-latency "clocks not synchronised" --notify "$T/fifo-noreader" \
+    --ready "$T/ready6" >"$T/s6.out" 2>"$T/s6.err" &
+spid=$!; pids+=("$spid")
+for _ in $(seq 50); do [ -e "$T/ready6" ] && break; sleep 0.05; done
+"$SCC" gen --dst 127.0.0.1:$((PORT + 6)) --rate 20000 --count 500 >"$T/g6.out" 2>&1 \
+    || bad "gen exit $?"
+wait "$spid" || bad "sink (FIFO without reader) exit $?"
+grep -q "latency      not measured: clocks not synchronised" "$T/s6.out" \
+    || { bad "summary does not say latency was not measured"; cat "$T/s6.out"; }
+grep -q "received     500 frames" "$T/s6.out" || bad "summary missing without -q"
+grep -q "scc gen: udp" "$T/g6.out" || bad "gen summary missing without -q"
+[ -s "$T/s6.err" ] && { bad "sink complained about a FIFO without reader:"; cat "$T/s6.err"; }
+[ $fail -eq 0 ] && ok "-q is silent; --no-latency says why; --notify marks the window"
 exit $fail

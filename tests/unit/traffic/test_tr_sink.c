@@ -1,7 +1,10 @@
 /*
  * test_tr_sink — receive bookkeeping on crafted frame sequences: loss from
  * gaps, duplicates, reordering (per flow), warm-up, foreign frames,
- * latency from send and from schedule, the per-second series, reset.
+ * latency from send and from schedule, the per-second series, reset;
+ * frames received "before" they were sent (clocks that disagree) are
+ * counted and kept out of the histograms; no latency when told the clocks
+ * are not comparable; the counting (window-open) flag.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -128,6 +131,58 @@ START_TEST(warmup_and_series)
 }
 END_TEST
 
+START_TEST(negative_latency_excluded)
+{
+    tr_pkt_cfg_default(&cfg);
+    struct tr_sink_opts o = {0};
+    struct tr_sink *s = tr_sink_create(&o);
+    uint64_t t = 2000000000ull;
+    /* 10 frames 40 us after they were sent, 5 "received" 1 ms before */
+    for (uint32_t i = 0; i < 10; i++)
+        feed(s, 0, i, t, t, t + 40000);
+    for (uint32_t i = 10; i < 15; i++)
+        feed(s, 0, i, t + 1000000, t + 1000000, t);
+    struct tr_sink_counts n;
+    tr_sink_counts(s, &n);
+    ck_assert_uint_eq(n.rx, 15);      /* still received and sequence-tracked */
+    ck_assert_uint_eq(n.lost, 0);
+    ck_assert_uint_eq(n.latency_negative, 5);
+    /* not recorded as 0: min and p1 stay at the real 40 us */
+    ck_assert_uint_eq(tr_hist_count(tr_sink_lat_send(s)), 10);
+    ck_assert_uint_eq(tr_hist_count(tr_sink_lat_sched(s)), 10);
+    ck_assert_uint_eq(tr_hist_min(tr_sink_lat_send(s)), 40000);
+    ck_assert_uint_eq(tr_hist_percentile(tr_sink_lat_send(s), 1), 40000);
+    tr_sink_destroy(s);
+}
+END_TEST
+
+START_TEST(no_latency_and_counting)
+{
+    tr_pkt_cfg_default(&cfg);
+    struct tr_sink_opts o = {.warmup_ns = 1000, .no_latency = true};
+    struct tr_sink *s = tr_sink_create(&o);
+    uint64_t t = 3000000000ull;
+    ck_assert(!tr_sink_counting(s));
+    feed(s, 0, 0, t - 500, t - 500, t);            /* warm-up */
+    ck_assert(!tr_sink_counting(s));
+    feed(s, 0, 1, t - 500, t - 500, t + 2000);     /* counted: the window opens */
+    ck_assert(tr_sink_counting(s));
+    feed(s, 0, 2, t + 9000, t + 9000, t + 3000);   /* "negative", but not measured */
+    struct tr_sink_counts n;
+    tr_sink_counts(s, &n);
+    ck_assert_uint_eq(n.rx, 2);
+    ck_assert_uint_eq(n.warmup, 1);
+    ck_assert_uint_eq(n.first_ns, t + 2000);
+    ck_assert_uint_eq(n.last_ns, t + 3000);
+    ck_assert_uint_eq(n.latency_negative, 0);
+    ck_assert_uint_eq(tr_hist_count(tr_sink_lat_send(s)), 0);
+    ck_assert_uint_eq(tr_hist_count(tr_sink_lat_sched(s)), 0);
+    tr_sink_reset(s);
+    ck_assert(!tr_sink_counting(s));
+    tr_sink_destroy(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tr_sink");
@@ -135,6 +190,8 @@ int main(void)
     tcase_add_test(tc, loss_dup_reorder);
     tcase_add_test(tc, reorder_beyond_window_and_gap_jump);
     tcase_add_test(tc, warmup_and_series);
+    tcase_add_test(tc, negative_latency_excluded);
+    tcase_add_test(tc, no_latency_and_counting);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
