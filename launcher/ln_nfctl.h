@@ -1,9 +1,11 @@
 /*
- * ln_nfctl — what the launcher knows about running NFs and traffic tools:
- * the stats-page name of an NF, whether it is ready, a sample of its
- * counters (its stats page plus the kernel's view from /proc), the
- * command-line arguments for `scc gen` / `scc sink` at a stage, and the
- * end-of-run report (text on stdout, JSON schema scc-run/1 on request).
+ * ln_nfctl — what the launcher knows about one running NF: the name of its
+ * stats page, whether it is ready, and a sample of its counters (its stats
+ * page plus the kernel's view from /proc, profiler/prof_proc.h). Samples
+ * taken at the edges of a window give the NF's figures over that window;
+ * an NF restarted inside the window contributes one share per process
+ * (incarnation), summed, so counters of two processes are never
+ * subtracted from each other.
  */
 #ifndef LN_NFCTL_H
 #define LN_NFCTL_H
@@ -13,41 +15,50 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "launcher/ln_topo.h"
-#include "launcher/scc_spec.h"
+#include "profiler/prof_proc.h"
 
 #define LN_MAX_ELEM_DROPS 32
+#define LN_DROP_NAME 112   /* "element: reason": 48 + 2 + 48, never cut */
+#define LN_STATS_NAME 40
 
-struct ln_nf_sample {
-    bool have_proc;           /* /proc figures below are valid */
-    uint64_t run_ns, wait_ns, slices;   /* /proc/PID/schedstat */
-    uint64_t vol_cs, invol_cs;          /* /proc/PID/status */
-    bool have_stats;          /* the NF's stats page was readable */
+struct ln_nf_counters {
     uint64_t rx, tx, rx_bytes, tx_bytes, batches, rx_calls, tx_calls;
     uint64_t drops;           /* every drop the NF counted (elements + I/O) */
     uint64_t kernel_drops;    /* dropped by the kernel on the NF's receive queue */
     int ndrops;
-    char drop_name[LN_MAX_ELEM_DROPS][64];   /* "element: reason" */
+    char drop_name[LN_MAX_ELEM_DROPS][LN_DROP_NAME];
     uint64_t drop_count[LN_MAX_ELEM_DROPS];
 };
 
-/* Stats-page name for an NF of a run (unique per chain/host and NF). */
-const char *ln_nf_stats_name(const char *state_name, const char *nf_name);
+struct ln_nf_sample {
+    struct prof_proc_sample proc;   /* proc.valid: /proc was readable */
+    bool have_stats;                /* the NF's stats page was readable */
+    struct ln_nf_counters c;
+};
+
+/* An NF's figures over a window, summed over the processes that ran in it. */
+struct ln_nf_figures {
+    int shares;               /* process shares summed (1 + restarts in the window) */
+    bool proc_ok;             /* every share had /proc figures at both edges */
+    struct prof_proc_sample proc;
+    bool stats_ok;            /* every share had stats-page figures at both edges */
+    struct ln_nf_counters c;
+};
+
+/* Stats-page name for an NF of a run (unique per chain/host and NF),
+ * written into buf (LN_STATS_NAME bytes). Returns buf. */
+const char *ln_nf_stats_name(const char *state_name, const char *nf_name, char *buf);
 /* Has the NF published its ready flag? */
 bool ln_nf_ready(const char *stats_name);
-/* Read the stats page and /proc for pid (0 = stats only). */
+/* Read the stats page and /proc for pid (0 = stats only). Never fails:
+ * what could not be read is marked as missing in the sample. */
 void ln_nf_sample(const char *stats_name, pid_t pid, struct ln_nf_sample *out);
-
-/* Append `scc gen`/`scc sink` options for a stage to argv (at *argc, at
- * most max entries); strings are formatted into store. */
-void ln_traffic_args(const struct scc_chain *ch, const struct ln_stage *st, bool gen,
-                     const char *json_path, const char **argv, int *argc, int max, char *store,
-                     size_t storelen);
-
-/* Print the run's results and write json_out (NULL: don't). gen/sink JSON
- * paths may be NULL (no traffic). Returns 0 or -1. */
-int ln_report(const struct scc_chain *ch, const struct ln_plan *plan, const char *gen_json,
-              const char *sink_json, const struct ln_nf_sample *before,
-              const struct ln_nf_sample *after, const char *json_out);
+/* The sample of a process that has just started: every counter 0, known. */
+void ln_nf_sample_zero(struct ln_nf_sample *out);
+/* Add one process's share (end - start) to fig. A figure whose edges are
+ * missing, or that went backwards (not one process), marks fig as lacking
+ * it rather than adding garbage. */
+void ln_nf_figures_add(struct ln_nf_figures *fig, const struct ln_nf_sample *start,
+                       const struct ln_nf_sample *end);
 
 #endif

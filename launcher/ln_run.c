@@ -12,6 +12,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -19,17 +21,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/scc_log.h"
+#include "bench/traffic/tr_result.h"
 #include "launcher/ln_exec.h"
+#include "launcher/ln_hooks.h"
 #include "launcher/ln_nfctl.h"
+#include "launcher/ln_report.h"
+#include "launcher/ln_sampler.h"
 #include "launcher/ln_state.h"
 #include "launcher/ln_topo.h"
 #include "common/scc_cmds.h"
+#include "launcher/ln_traffic.h"
 #include "launcher/scc_spec.h"
 
 struct child {
@@ -39,6 +47,8 @@ struct child {
     int status;
     int restarts;
 };
+
+#define LN_MAX_HOOKS 4
 
 struct run {
     struct scc_chain *chain;
@@ -54,8 +64,44 @@ struct run {
     bool traffic;
     bool stop;             /* SIGINT/SIGTERM seen */
     int failed_nf;         /* stage of an NF that died, or -1 */
-    struct ln_nf_sample before[SCC_MAX_NFS], after[SCC_MAX_NFS];
+    char stats_name[SCC_MAX_NFS][LN_STATS_NAME];
+    struct ln_hooks hooks[LN_MAX_HOOKS];
+    int nhooks;
+    struct ln_sampler *sampler;
+    struct ln_placement placement;
+    int sigfd;             /* signalfd for SIGINT/SIGTERM/SIGCHLD, -1 before */
+    int notify_fd;         /* read end of the sink's window FIFO, -1 when none */
+    char notify_path[600];
+    bool sink_window_open, sink_window_closed;
+    const char *latency_off; /* why one-way latency is not measured, or NULL */
 };
+
+/* ---- run hooks (ln_hooks.h) --------------------------------------------- */
+
+static int hooks_nf_started(struct run *r, int nf, pid_t pid, int incarnation)
+{
+    for (int i = 0; i < r->nhooks; i++)
+        if (r->hooks[i].nf_started && r->hooks[i].nf_started(r->hooks[i].ctx, nf, pid, incarnation))
+            return -1;
+    return 0;
+}
+
+static void hooks_nf_exited(struct run *r, int nf, pid_t pid, int status)
+{
+    for (int i = 0; i < r->nhooks; i++)
+        if (r->hooks[i].nf_exited)
+            r->hooks[i].nf_exited(r->hooks[i].ctx, nf, pid, status);
+}
+
+static void hooks_window(struct run *r, enum ln_window w, bool open)
+{
+    for (int i = 0; i < r->nhooks; i++) {
+        if (open && r->hooks[i].window_open)
+            r->hooks[i].window_open(r->hooks[i].ctx, w);
+        if (!open && r->hooks[i].window_close)
+            r->hooks[i].window_close(r->hooks[i].ctx, w);
+    }
+}
 
 static void run_usage(FILE *f)
 {
@@ -71,7 +117,7 @@ static void run_usage(FILE *f)
             "  --rate PPS              traffic rate (packets per second)\n"
             "  --size B                frame size 64..1518\n"
             "  --no-traffic            deploy only; stay up until Ctrl-C or --duration\n"
-            "  --json FILE             write the run's results (schema scc-run/1) to FILE\n"
+            "  --json FILE             write the run's results (schema scc-run/2) to FILE\n"
             "  --host NAME             start only this host's part of a multi-host chain\n"
             "  --dry-run               print the plan and every command; change nothing\n"
             "  -h, --help              this text\n\n"
@@ -137,7 +183,7 @@ static void nf_argv(struct run *r, int s, struct argvbuf *b)
     ab_netns(b, st);
     ab_add(b, r->nf_exe ? r->nf_exe : "scc-nf");
     ab_add(b, "--name");
-    ab_add(b, ab_str(b, "%s", ln_nf_stats_name(r->plan.state_name, st->name)));
+    ab_add(b, r->stats_name[st->nf]);
     ab_add(b, "--pipeline");
     ab_add(b, ch->nfs[st->nf].pipeline);
     ab_add(b, "--batch");
@@ -168,8 +214,10 @@ static void traffic_argv(struct run *r, bool gen, struct argvbuf *b)
     ab_add(b, r->self);
     ab_add(b, "-q");
     ab_add(b, gen ? "gen" : "sink");
-    ln_traffic_args(ch, st, gen, gen ? r->gen_json : r->sink_json, b->argv, &b->n, 63,
-                    b->store + b->used, sizeof(b->store) - b->used);
+    struct ln_traffic_argv ta = {b->argv, &b->n, 63, b->store + b->used,
+                                 sizeof(b->store) - b->used};
+    ln_traffic_args(ch, st, &r->placement, gen, gen ? r->gen_json : r->sink_json,
+                    gen || !r->notify_path[0] ? NULL : r->notify_path, r->latency_off, &ta);
     b->argv[b->n] = NULL;
 }
 
@@ -185,6 +233,8 @@ static int spawn_stage(struct run *r, int s, struct argvbuf *b)
     struct ln_spawn_opts o = {.new_pgrp = true};
     if (st->nf >= 0)
         o.cpus = &r->chain->nfs[st->nf].cpus;
+    else
+        o.cpus = s == 0 ? &r->placement.gen : &r->placement.sink;
     char errpath[600];
     snprintf(errpath, sizeof(errpath), "%s/%s.%s.log", ln_state_dir(), r->plan.state_name,
              st->name);
@@ -192,8 +242,7 @@ static int spawn_stage(struct run *r, int s, struct argvbuf *b)
         return -1;
     if (st->nf >= 0) { /* an NF killed by a signal cannot remove its stats page */
         char shm[160];
-        snprintf(shm, sizeof(shm), "/dev/shm/scc-nf-%s",
-                 ln_nf_stats_name(r->plan.state_name, st->name));
+        snprintf(shm, sizeof(shm), "/dev/shm/scc-nf-%s", r->stats_name[st->nf]);
         if (ln_state_add(r->state, "file %s", shm) < 0)
             return -1;
     }
@@ -215,7 +264,13 @@ static int spawn_stage(struct run *r, int s, struct argvbuf *b)
     unsigned long long start = 0;
     for (int i = 0; i < 50 && !(start = ln_proc_starttime(pid)); i++)
         sleep_ms(1);
-    ln_state_add(r->state, "pid %d %llu %s", (int)pid, start, st->name);
+    if (ln_state_add(r->state, "pid %d %llu %s", (int)pid, start, st->name) < 0) {
+        /* unjournaled, `scc cleanup` could not find it: don't run it */
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        scc_err("cannot journal %s (pid %d); stopped it", st->name, (int)pid);
+        return -1;
+    }
     struct child *k = NULL;
     for (int i = 0; i < r->nkids; i++)
         if (r->kids[i].stage == s)
@@ -225,6 +280,8 @@ static int spawn_stage(struct run *r, int s, struct argvbuf *b)
     int restarts = k->restarts;
     *k = (struct child){.pid = pid, .stage = s, .restarts = restarts};
     scc_dbg("started %s: pid %d: %s", st->name, (int)pid, line);
+    if (st->nf >= 0 && hooks_nf_started(r, st->nf, pid, restarts) < 0)
+        return -1;
     return 0;
 }
 
@@ -248,13 +305,33 @@ static struct child *child_by_pid(struct run *r, pid_t pid)
     return NULL;
 }
 
+/* Take the next exited child without reaping it (so hooks can still read
+ * its /proc figures), call the exit hooks, then reap it. Returns its pid
+ * (0: none) and its wait status in *status. */
+static pid_t reap_one(struct run *r, int *status)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+        return 0;
+    pid_t pid = si.si_pid;
+    struct child *k = child_by_pid(r, pid);
+    if (k && r->plan.stages[k->stage].nf >= 0) {
+        int ws = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+        hooks_nf_exited(r, r->plan.stages[k->stage].nf, pid, ws);
+    }
+    if (waitpid(pid, status, 0) < 0)
+        *status = 0;
+    return pid;
+}
+
 /* Reap children; returns true when an NF died and the run must stop. */
 static bool reap(struct run *r)
 {
     int st;
     pid_t pid;
     bool fatal = false;
-    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+    while ((pid = reap_one(r, &st)) > 0) {
         struct child *k = child_by_pid(r, pid);
         if (!k)
             continue;
@@ -288,21 +365,48 @@ static bool reap(struct run *r)
     return fatal;
 }
 
-/* Wait for signals/children up to ms; returns after any event. */
+/* The sink's window notifications: "window-open" / "window-close" lines. */
+static void read_notify(struct run *r)
+{
+    char buf[256];
+    ssize_t n;
+    while ((n = read(r->notify_fd, buf, sizeof(buf) - 1)) > 0) {
+        buf[n] = '\0';
+        if (strstr(buf, "window-open") && !r->sink_window_open) {
+            r->sink_window_open = true;
+            hooks_window(r, LN_WIN_MEASURE, true);
+            scc_dbg("measurement window opened (the sink's warm-up is over)");
+        }
+        if (strstr(buf, "window-close"))
+            r->sink_window_closed = true;
+    }
+    if (n == 0) { /* the sink closed its end; a FIFO then polls as HUP forever */
+        close(r->notify_fd);
+        r->notify_fd = -1;
+    }
+}
+
+/* Wait up to ms for a signal, a child's exit or a window notification. */
 static void wait_event(struct run *r, int ms)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGCHLD);
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    int sig = sigtimedwait(&set, NULL, &ts);
-    if (sig == SIGINT || sig == SIGTERM) {
-        if (!r->stop)
-            scc_info("%s: stopping the chain", sig == SIGINT ? "interrupted" : "terminated");
-        r->stop = true;
+    struct pollfd p[2] = {{.fd = r->sigfd, .events = POLLIN}, {.fd = r->notify_fd, .events = POLLIN}};
+    int n = poll(p, r->notify_fd >= 0 ? 2 : 1, ms);
+    if (n <= 0)
+        return;
+    if (p[0].revents & POLLIN) {
+        struct signalfd_siginfo si;
+        while (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+            int sig = (int)si.ssi_signo;
+            if (sig == SIGINT || sig == SIGTERM) {
+                if (!r->stop)
+                    scc_info("%s: stopping the chain",
+                             sig == SIGINT ? "interrupted" : "terminated");
+                r->stop = true;
+            }
+        }
     }
+    if (r->notify_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
+        read_notify(r);
 }
 
 static bool alive(struct run *r, int stage)
@@ -322,7 +426,7 @@ static void stop_children(struct run *r)
         bool any = false;
         int st;
         pid_t pid;
-        while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        while ((pid = reap_one(r, &st)) > 0) {
             struct child *k = child_by_pid(r, pid);
             if (k) {
                 k->exited = true;
@@ -381,7 +485,7 @@ static int start_nfs(struct run *r)
     for (int s = 1; s < r->plan.nstages - 1; s++) {
         if (!r->plan.stages[s].local)
             continue;
-        const char *name = ln_nf_stats_name(r->plan.state_name, r->plan.stages[s].name);
+        const char *name = r->stats_name[r->plan.stages[s].nf];
         for (;;) {
             if (reap(r))
                 return -1;
@@ -400,16 +504,39 @@ static int start_nfs(struct run *r)
     return 0;
 }
 
-static void sample_nfs(struct run *r, struct ln_nf_sample *out)
+/* After the generator stopped: wait until the NFs' receive counters stand
+ * still (frames in flight have reached the sink or a counter), at most 1 s. */
+static void drain(struct run *r)
 {
-    for (int s = 1; s < r->plan.nstages - 1; s++) {
-        const struct ln_stage *st = &r->plan.stages[s];
-        pid_t pid = 0;
-        for (int i = 0; i < r->nkids; i++)
-            if (r->kids[i].stage == s && !r->kids[i].exited)
-                pid = r->kids[i].pid;
-        ln_nf_sample(ln_nf_stats_name(r->plan.state_name, st->name), pid, &out[st->nf]);
+    uint64_t last = ln_sampler_rx_now(r->sampler), until = scc_now_ns() + 1000000000ull;
+    int still = 0;
+    while (still < 3 && scc_now_ns() < until && !r->stop) {
+        wait_event(r, 10);
+        uint64_t now = ln_sampler_rx_now(r->sampler);
+        still = now == last ? still + 1 : 0;
+        last = now;
     }
+}
+
+/* The FIFO on which the sink says when its measurement window opens. */
+static int make_notify(struct run *r)
+{
+    snprintf(r->notify_path, sizeof(r->notify_path), "%s/%s.window", ln_state_dir(),
+             r->plan.state_name);
+    if (ln_state_add(r->state, "file %s", r->notify_path) < 0)
+        return -1;
+    unlink(r->notify_path);
+    if (mkfifo(r->notify_path, 0600) < 0 ||
+        (r->notify_fd = open(r->notify_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        scc_err("cannot make the window FIFO %s: %s", r->notify_path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static double traffic_seconds(const struct scc_traffic_spec *t)
+{
+    return t->count ? (double)t->count / (double)t->rate_pps : t->duration_s;
 }
 
 static int drive(struct run *r)
@@ -424,6 +551,11 @@ static int drive(struct run *r)
         return -1;
     struct argvbuf b;
     if (have_sink) {
+        if (ln_dry_run)
+            snprintf(r->notify_path, sizeof(r->notify_path), "%s/%s.window", ln_state_dir(),
+                     p->state_name);
+        else if (make_notify(r) < 0)
+            return -1;
         traffic_argv(r, false, &b);
         if (spawn_stage(r, p->nstages - 1, &b) < 0)
             return -1;
@@ -443,6 +575,8 @@ static int drive(struct run *r)
             }
         }
     }
+    if (!ln_dry_run)
+        hooks_window(r, LN_WIN_RUN, true);
     if (have_gen) {
         traffic_argv(r, true, &b);
         if (spawn_stage(r, 0, &b) < 0)
@@ -450,22 +584,34 @@ static int drive(struct run *r)
     }
     if (ln_dry_run)
         return 0;
-    sample_nfs(r, r->before);
     if (!have_gen && !have_sink) {
         scc_info("this host runs only NFs of the chain; Ctrl-C to stop");
         while (!r->stop && !reap(r))
             wait_event(r, 200);
+        hooks_window(r, LN_WIN_RUN, false);
         return r->failed_nf >= 0 ? -1 : 0;
     }
-    double limit = r->chain->traffic.duration_s + 30;
+    /* count-based runs last count/rate seconds, not duration_s */
+    double secs = traffic_seconds(&r->chain->traffic);
+    double limit = secs + 30;
     uint64_t deadline = scc_now_ns() + (uint64_t)(limit * 1e9);
     bool tty = isatty(STDERR_FILENO);
     uint64_t t0 = scc_now_ns();
+    bool gen_done = false;
     while (!r->stop) {
         if (reap(r))
             return -1;
         bool gen_running = have_gen && alive(r, 0);
         bool sink_running = have_sink && alive(r, p->nstages - 1);
+        if (have_gen && !gen_running && !gen_done) {
+            /* the generator sent its last frame: the window ends once the
+             * chain has drained, not when the sink's idle timeout fires */
+            gen_done = true;
+            drain(r);
+            hooks_window(r, LN_WIN_MEASURE, false);
+        }
+        if (!have_gen && r->sink_window_closed)
+            hooks_window(r, LN_WIN_MEASURE, false);
         if (!gen_running && !sink_running)
             break;
         if (!gen_running && !have_sink)
@@ -475,13 +621,15 @@ static int drive(struct run *r)
             return -1;
         }
         if (tty)
-            fprintf(stderr, "\r  traffic: %.1f / %.1f s ", (scc_now_ns() - t0) / 1e9,
-                    r->chain->traffic.duration_s);
+            fprintf(stderr, "\r  traffic: %.1f / %.1f s ", (scc_now_ns() - t0) / 1e9, secs);
         wait_event(r, 100);
     }
     if (tty)
         fprintf(stderr, "\r%40s\r", "");
-    sample_nfs(r, r->after);
+    if (r->notify_fd >= 0)
+        read_notify(r);
+    hooks_window(r, LN_WIN_MEASURE, false);
+    hooks_window(r, LN_WIN_RUN, false);
     return r->stop ? -1 : 0;
 }
 
@@ -490,16 +638,22 @@ static int stay_up(struct run *r)
     uint64_t end = r->duration > 0 ? scc_now_ns() + (uint64_t)(r->duration * 1e9) : 0;
     scc_info("chain %s is up (%d NFs)%s", r->chain->name, r->chain->nnfs,
              end ? "" : "; Ctrl-C to stop");
-    sample_nfs(r, r->before);
+    /* without traffic the whole stay is the window */
+    hooks_window(r, LN_WIN_RUN, true);
+    hooks_window(r, LN_WIN_MEASURE, true);
+    int rc = 0;
     while (!r->stop) {
-        if (reap(r))
-            return -1;
+        if (reap(r)) {
+            rc = -1;
+            break;
+        }
         if (end && scc_now_ns() >= end)
             break;
         wait_event(r, 200);
     }
-    sample_nfs(r, r->after);
-    return 0;
+    hooks_window(r, LN_WIN_MEASURE, false);
+    hooks_window(r, LN_WIN_RUN, false);
+    return rc;
 }
 
 /* The scheduler (policies, priorities, slices, reservation, chain order)
@@ -519,6 +673,74 @@ static void warn_unapplied_sched(const struct scc_chain *ch)
                  "NFs run under SCHED_OTHER, pinned as their \"cpu\" says");
 }
 
+/* Likewise for the profiler: the spec's profiler block and profile mode are
+ * validated, but no hardware or tracepoint counters are collected yet. */
+static void warn_unapplied_profiler(const struct scc_chain *ch)
+{
+    bool block = ch->profiler.nevents != 1 || strcmp(ch->profiler.events[0], "default") ||
+                 ch->profiler.interval_ms || ch->profiler.calibration;
+    if (ch->mode == SCC_MODE_PROFILE || block)
+        scc_warn("profile mode and the \"profiler\" block (events, interval, calibration) are "
+                 "validated but not collected yet: the report has the NFs' own counters and "
+                 "/proc scheduler figures only");
+}
+
+/* Which stages a time-stamp crosses, and whether their clocks compare. */
+static const char *latency_off_reason(const struct scc_chain *ch, const struct ln_plan *p)
+{
+    const char *gh = ch->nnfs ? ch->nfs[0].host : "", *sh = ch->nnfs ? ch->nfs[ch->nnfs - 1].host : "";
+    if (!strcmp(gh, sh) || ch->traffic.clocks_synced)
+        return NULL;
+    (void)p;
+    /* the sink takes at most 100 characters */
+    return "generator and sink on different hosts, clocks not known to be synchronised";
+}
+
+/* Load what the traffic tools wrote and print the report. */
+static int report(struct run *r)
+{
+    const struct ln_plan *p = &r->plan;
+    struct tr_gen_result gen;
+    struct tr_sink_result sink;
+    char gerr[300] = "", serr[300] = "", err[300];
+    bool have_gen = false, have_sink = false;
+    if (r->traffic && p->stages[0].local)
+        have_gen = tr_result_load_gen(r->gen_json, &gen, gerr, sizeof(gerr)) == 0;
+    else
+        snprintf(gerr, sizeof(gerr), "the generator runs on another host");
+    if (r->traffic && p->stages[p->nstages - 1].local)
+        have_sink = tr_result_load_sink(r->sink_json, &sink, serr, sizeof(serr)) == 0;
+    else
+        snprintf(serr, sizeof(serr), "the sink runs on another host");
+    if (r->traffic && p->stages[0].local && !have_gen)
+        scc_err("generator results: %s", gerr);
+    if (r->traffic && p->stages[p->nstages - 1].local && !have_sink)
+        scc_err("sink results: %s", serr);
+    bool measured = ln_sampler_opened(r->sampler, LN_WIN_MEASURE);
+    enum ln_window w = measured ? LN_WIN_MEASURE : LN_WIN_RUN;
+    struct ln_report_in in = {
+        .chain = r->chain,
+        .plan = p,
+        .placement = r->traffic ? &r->placement : NULL,
+        .traffic = r->traffic,
+        .gen = have_gen ? &gen : NULL,
+        .sink = have_sink ? &sink : NULL,
+        .gen_err = gerr,
+        .sink_err = serr,
+        .latency_off = r->latency_off,
+        .window = ln_sampler_figures(r->sampler, w),
+        .run = ln_sampler_figures(r->sampler, LN_WIN_RUN),
+        .window_kind = measured ? (r->traffic ? "sink" : "the whole time the chain was up")
+                                : "the whole run (the sink counted no frame after warm-up)",
+        .window_s = ln_sampler_seconds(r->sampler, w),
+    };
+    if (ln_report(&in, stdout, r->json_out, err, sizeof(err)) < 0) {
+        scc_err("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -529,7 +751,7 @@ int cmd_run(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0},
     };
     const char *mode = NULL, *host = NULL, *dur = NULL, *rate = NULL, *size = NULL;
-    struct run r = {.failed_nf = -1};
+    struct run r = {.failed_nf = -1, .sigfd = -1, .notify_fd = -1};
     bool no_traffic = false;
     int c;
     optind = 1;
@@ -609,12 +831,25 @@ int cmd_run(int argc, char **argv)
     if (ch->mode == SCC_MODE_PROFILE)
         ch->traffic.present = true;
     warn_unapplied_sched(ch);
+    warn_unapplied_profiler(ch);
     r.traffic = ch->traffic.present && !no_traffic;
 
     char err[256];
     if (ln_plan_build(ch, host, &r.plan, err, sizeof(err)) < 0) {
         fprintf(stderr, "scc run: %s\n", err);
         goto out;
+    }
+    for (int s = 1; s < r.plan.nstages - 1; s++)
+        ln_nf_stats_name(r.plan.state_name, r.plan.stages[s].name,
+                         r.stats_name[r.plan.stages[s].nf]);
+    if (r.traffic) {
+        struct scc_cpuset online;
+        if (scc_cpuset_online(&online) < 0 ||
+            ln_place_traffic(ch, &r.plan, &online, &r.placement, err, sizeof(err)) < 0) {
+            fprintf(stderr, "scc run: traffic placement: %s\n", err);
+            goto out;
+        }
+        r.latency_off = latency_off_reason(ch, &r.plan);
     }
     ssize_t n = readlink("/proc/self/exe", r.self, sizeof(r.self) - 1);
     if (n > 0)
@@ -630,6 +865,11 @@ int cmd_run(int argc, char **argv)
 
     if (ln_dry_run) {
         ln_plan_print(&r.plan, stdout);
+        if (r.traffic) {
+            char line[1024];
+            ln_placement_format(ch, &r.plan, &r.placement, line, sizeof(line));
+            printf("placement: %s\n", line);
+        }
         printf("\nwould run, in order:\n");
         ln_topo_create(&r.plan, NULL);
         start_nfs(&r);
@@ -651,6 +891,24 @@ int cmd_run(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);
+    r.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (r.sigfd < 0) {
+        fprintf(stderr, "scc run: signalfd: %s\n", strerror(errno));
+        rc = 1;
+        goto out;
+    }
+    {
+        const char *names[SCC_MAX_NFS] = {0};
+        for (int s = 1; s < r.plan.nstages - 1; s++)
+            if (r.plan.stages[s].local)
+                names[r.plan.stages[s].nf] = r.stats_name[r.plan.stages[s].nf];
+        if (!(r.sampler = ln_sampler_new(ch->nnfs, names))) {
+            fprintf(stderr, "scc run: out of memory\n");
+            rc = 1;
+            goto out;
+        }
+        r.hooks[r.nhooks++] = ln_sampler_hooks(r.sampler);
+    }
 
     int src = ln_state_create(r.plan.state_name, &r.state);
     if (src == -ESTALE) {
@@ -676,19 +934,32 @@ int cmd_run(int argc, char **argv)
     scc_info("deploying chain %s (%d NF%s, %s, %s, batch %u)", ch->name, ch->nnfs,
              ch->nnfs == 1 ? "" : "s", scc_link_names[ch->interconnect],
              scc_transport_names[ch->io.transport], ch->io.batch);
+    if (r.traffic) {
+        char line[1024];
+        ln_placement_format(ch, &r.plan, &r.placement, line, sizeof(line));
+        scc_info("placement: %s", line);
+        if (r.placement.gen_spin_us && r.placement.gen_shares)
+            scc_warn("the generator spins (traffic.gen_spin_us) on a core it shares: it takes "
+                     "CPU time from what runs there, and latency measures that");
+    }
     if (ln_topo_create(&r.plan, r.state) < 0 || start_nfs(&r) < 0)
         goto teardown;
     int drc = r.traffic ? drive(&r) : stay_up(&r);
     if (drc == 0 || (r.stop && r.failed_nf < 0)) {
-        ln_report(r.chain, &r.plan, r.traffic ? r.gen_json : NULL,
-                  r.traffic ? r.sink_json : NULL, r.before, r.after, r.json_out);
         rc = drc == 0 ? 0 : 130;
+        if (report(&r) < 0 && rc == 0)
+            rc = 1;
     }
 
 teardown:
     if (teardown(&r) < 0 && rc == 0)
         rc = 1;
 out:
+    if (r.notify_fd >= 0)
+        close(r.notify_fd);
+    if (r.sigfd >= 0)
+        close(r.sigfd);
+    ln_sampler_free(r.sampler);
     free(r.nf_exe);
     scc_chain_free(r.chain);
     return rc;
