@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/scc_util.h"
@@ -161,6 +162,49 @@ void nf_stats_destroy(struct nf_stats_writer *w)
     free(w);
 }
 
+/* One consistent copy of the mapped page into out, or -EAGAIN, -EPROTO.
+ *
+ * Only the used part is copied: the header, then nelems elements (the page
+ * holds NF_STATS_MAX_ELEMS, ~50 KiB; an NF uses a handful). A short copy fits
+ * between two updates of a busy writer; copying the whole page did not, and
+ * against an NF that published on every spin every try failed.
+ *
+ * Retries: a few at once (the writer's update takes well under a
+ * microsecond), then with a 20 us sleep between tries, so a writer that
+ * shares our core, or was preempted mid-update, gets to finish; about
+ * READ_TRIES_SLEEP sleeps (~0.1-0.2 s) in all before -EAGAIN. */
+#define READ_TRIES_SPIN 64
+#define READ_TRIES_SLEEP 2000
+
+static int read_snapshot(const struct nf_stats_page *p, struct nf_stats_page *out)
+{
+    const size_t hdr = offsetof(struct nf_stats_page, elems);
+    for (int tries = 0; tries < READ_TRIES_SPIN + READ_TRIES_SLEEP; tries++) {
+        if (tries >= READ_TRIES_SPIN) {
+            struct timespec ts = {0, 20000};
+            nanosleep(&ts, NULL);
+        }
+        uint32_t s1 = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
+        if (s1 & 1)
+            continue;
+        memcpy(out, (const void *)p, hdr);
+        /* nelems may be torn mid-update; clamp it so the copy stays in the
+         * page, and the seq check below throws a torn copy away */
+        uint32_t n = out->nelems <= NF_STATS_MAX_ELEMS ? out->nelems : NF_STATS_MAX_ELEMS;
+        memcpy(out->elems, (const void *)p->elems, n * sizeof(p->elems[0]));
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&p->seq, __ATOMIC_RELAXED) != s1)
+            continue;
+        if (out->magic != NF_STATS_MAGIC || out->version != NF_STATS_VERSION)
+            return -EPROTO;
+        out->nelems = n;
+        /* the slots not in use read as zeros, never as stale memory */
+        memset(&out->elems[n], 0, (NF_STATS_MAX_ELEMS - n) * sizeof(out->elems[0]));
+        return 0;
+    }
+    return -EAGAIN;
+}
+
 int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t errlen)
 {
     char path[96];
@@ -195,20 +239,9 @@ int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t
         set_err(err, errlen, "mmap", e, path);
         return -e;
     }
-    int rc = -EAGAIN;
-    for (int tries = 0; tries < 100000; tries++) {
-        uint32_t s1 = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
-        if (s1 & 1)
-            continue;
-        memcpy(out, (const void *)p, sizeof(*out));
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (__atomic_load_n(&p->seq, __ATOMIC_RELAXED) == s1) {
-            rc = 0;
-            break;
-        }
-    }
+    int rc = read_snapshot(p, out);
     munmap((void *)p, sizeof(*p));
-    if (rc == 0 && (out->magic != NF_STATS_MAGIC || out->version != NF_STATS_VERSION)) {
+    if (rc == -EPROTO) {
         if (err && errlen)
             snprintf(err, errlen, "%s: magic %#x version %u, expected %#x version %u", path,
                      out->magic, out->version, NF_STATS_MAGIC, NF_STATS_VERSION);
