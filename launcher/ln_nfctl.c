@@ -94,6 +94,7 @@ void ln_nf_sample_zero(struct ln_nf_sample *o)
 {
     memset(o, 0, sizeof(*o));
     o->proc.valid = true;
+    o->have_task_clock = true;
     o->have_stats = true;
 }
 
@@ -146,8 +147,14 @@ void ln_nf_figures_add(struct ln_nf_figures *fig, const struct ln_nf_sample *s,
 {
     if (fig->shares++ == 0) {
         fig->proc_ok = true;
+        fig->task_clock_ok = true;
         fig->stats_ok = true;
     }
+    if (fig->task_clock_ok && s->have_task_clock && e->have_task_clock &&
+        e->task_clock_ns >= s->task_clock_ns)
+        fig->task_clock_ns += e->task_clock_ns - s->task_clock_ns;
+    else
+        fig->task_clock_ok = false;
     if (fig->proc_ok && prof_proc_accumulate(&fig->proc, &s->proc, &e->proc) < 0)
         fig->proc_ok = false;
     if (fig->stats_ok && !(s->have_stats && e->have_stats && counters_add(&fig->c, &s->c, &e->c)))

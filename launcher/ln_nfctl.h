@@ -32,6 +32,8 @@ struct ln_nf_counters {
 
 struct ln_nf_sample {
     struct prof_proc_sample proc;   /* proc.valid: /proc was readable */
+    bool have_task_clock;           /* perf's task-clock of the process (ns) */
+    uint64_t task_clock_ns;
     bool have_stats;                /* the NF's stats page was readable */
     struct ln_nf_counters c;
 };
@@ -41,6 +43,8 @@ struct ln_nf_figures {
     int shares;               /* process shares summed (1 + restarts in the window) */
     bool proc_ok;             /* every share had /proc figures at both edges */
     struct prof_proc_sample proc;
+    bool task_clock_ok;       /* every share had perf task-clock figures */
+    uint64_t task_clock_ns;
     bool stats_ok;            /* every share had stats-page figures at both edges */
     struct ln_nf_counters c;
 };

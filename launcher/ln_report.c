@@ -167,6 +167,10 @@ static struct json_object *nf_json(const struct ln_report_in *in, const struct l
         put(sc, "involuntary_switches", ju64(w->proc.invol_cs));
         put(sc, "cpu_ns", ju64(w->proc.run_ns));
         put(sc, "cpu_ns_per_packet", *cpu_ok ? json_object_new_double(*cpu_pp_out) : NULL);
+        bool tok = w->task_clock_ok && sok && w->c.rx > 0;
+        put(sc, "task_clock_ns", w->task_clock_ok ? ju64(w->task_clock_ns) : NULL);
+        put(sc, "task_clock_ns_per_packet",
+            tok ? json_object_new_double((double)w->task_clock_ns / (double)w->c.rx) : NULL);
         put(sc, "wait_per_run", w->proc.run_ns
                                     ? json_object_new_double((double)w->proc.wait_ns /
                                                              (double)w->proc.run_ns)
@@ -249,8 +253,9 @@ int ln_report(const struct ln_report_in *in, FILE *o, const char *json_out, char
     if (in->window_kind && strcmp(in->window_kind, "sink"))
         fprintf(o, "  NF figures below cover %s (%.2f s)\n", in->window_kind, in->window_s);
 
-    fprintf(o, "\n  %-10s %10s %10s %9s %8s %8s %8s %10s %9s %9s\n", "nf", "rx", "tx", "drops",
-            "batches", "rx-calls", "tx-calls", "cpu-ns/pkt", "vol-cs", "invol-cs");
+    fprintf(o, "\n  %-10s %10s %10s %9s %8s %8s %8s %10s %10s %9s %9s\n", "nf", "rx", "tx",
+            "drops", "batches", "rx-calls", "tx-calls", "cpu-ns/pkt", "task-ns/pkt", "vol-cs",
+            "invol-cs");
     struct json_object *nfs = json_object_new_array();
     uint64_t nf_drops = 0, nf_kdrops = 0;
     char missing[512] = "";
@@ -281,15 +286,19 @@ int ln_report(const struct ln_report_in *in, FILE *o, const char *json_out, char
 
         bool sok = w->shares && w->stats_ok, pok = w->shares && w->proc_ok;
         char b[10][32];
-        char cpu[32];
+        char cpu[32], tc[32];
         if (cpu_ok)
             snprintf(cpu, sizeof(cpu), "%10.0f", cpu_pp);
         else
             snprintf(cpu, sizeof(cpu), "%10s", "-");
-        fprintf(o, "  %-10s %s %s %s %s %s %s %s %s %s%s%s\n", st->name,
+        if (w->task_clock_ok && sok && w->c.rx)
+            snprintf(tc, sizeof(tc), "%11.0f", (double)w->task_clock_ns / (double)w->c.rx);
+        else
+            snprintf(tc, sizeof(tc), "%11s", "-");
+        fprintf(o, "  %-10s %s %s %s %s %s %s %s %s %s %s%s%s\n", st->name,
                 num(b[0], 32, 10, sok, w->c.rx), num(b[1], 32, 10, sok, w->c.tx),
                 num(b[2], 32, 9, sok, w->c.drops), num(b[3], 32, 8, sok, w->c.batches),
-                num(b[4], 32, 8, sok, w->c.rx_calls), num(b[5], 32, 8, sok, w->c.tx_calls), cpu,
+                num(b[4], 32, 8, sok, w->c.rx_calls), num(b[5], 32, 8, sok, w->c.tx_calls), cpu, tc,
                 num(b[6], 32, 9, pok, w->proc.vol_cs), num(b[7], 32, 9, pok, w->proc.invol_cs),
                 sok ? "" : "  (stats page unreadable)",
                 w->shares > 1 ? "  (summed over restarts)" : "");

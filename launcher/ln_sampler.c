@@ -7,10 +7,14 @@
 #include <string.h>
 
 #include "common/scc_util.h"
+#include "profiler/prof_counter.h"
+
+#include <linux/perf_event.h>
 
 struct nf_slot {
     const char *stats;       /* NULL: not on this host */
     pid_t pid;               /* 0: no live process */
+    struct prof_counter *tc; /* perf task-clock of pid, NULL when unavailable */
     bool have_start[LN_NWINDOWS];
     struct ln_nf_sample start[LN_NWINDOWS];
 };
@@ -42,10 +46,23 @@ struct ln_sampler *ln_sampler_new(int nnf, const char *const *names)
     return s;
 }
 
+/* ln_nf_sample plus the NF's task-clock counter. */
+static void sample(struct nf_slot *n, pid_t pid, struct ln_nf_sample *out)
+{
+    ln_nf_sample(n->stats, pid, out);
+    struct prof_count c;
+    if (n->tc && prof_counter_read(n->tc, &c) == 0 && c.counted) {
+        out->have_task_clock = true;
+        out->task_clock_ns = (uint64_t)c.value;
+    }
+}
+
 void ln_sampler_free(struct ln_sampler *s)
 {
     if (!s)
         return;
+    for (int i = 0; s->nf && i < s->nnf; i++)
+        prof_counter_close(s->nf[i].tc);
     free(s->nf);
     for (int w = 0; w < LN_NWINDOWS; w++)
         free(s->fig[w]);
@@ -68,7 +85,11 @@ static int on_started(void *ctx, int i, pid_t pid, int incarnation)
     if (i < 0 || i >= s->nnf)
         return 0;
     s->nf[i].pid = pid;
-    /* a process that starts inside a window starts from zero in it */
+    /* task-clock as perf counts it, next to schedstat's run time
+     * (docs/launcher.md "Which CPU time"); counting from now, so a
+     * process started inside a window starts from zero in it */
+    prof_counter_close(s->nf[i].tc);
+    s->nf[i].tc = prof_counter_open(pid, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK);
     for (int w = 0; w < LN_NWINDOWS; w++)
         if (s->open[w]) {
             ln_nf_sample_zero(&s->nf[i].start[w]);
@@ -86,9 +107,11 @@ static void on_exited(void *ctx, int i, pid_t pid, int status)
         return;
     /* not reaped yet: /proc/PID still holds its final figures, and its
      * stats page its last published counters */
-    ln_nf_sample(s->nf[i].stats, pid, &s->scratch);
+    sample(&s->nf[i], pid, &s->scratch);
     end_share(s, i, &s->scratch);
     s->nf[i].pid = 0;
+    prof_counter_close(s->nf[i].tc);
+    s->nf[i].tc = NULL;
 }
 
 static void on_open(void *ctx, enum ln_window w)
@@ -101,7 +124,7 @@ static void on_open(void *ctx, enum ln_window w)
     for (int i = 0; i < s->nnf; i++) {
         if (!s->nf[i].stats || !s->nf[i].pid)
             continue;
-        ln_nf_sample(s->nf[i].stats, s->nf[i].pid, &s->nf[i].start[w]);
+        sample(&s->nf[i], s->nf[i].pid, &s->nf[i].start[w]);
         s->nf[i].have_start[w] = true;
     }
 }
@@ -114,7 +137,7 @@ static void on_close(void *ctx, enum ln_window w)
     for (int i = 0; i < s->nnf; i++) {
         if (!s->nf[i].have_start[w])
             continue;
-        ln_nf_sample(s->nf[i].stats, s->nf[i].pid, &s->scratch);
+        sample(&s->nf[i], s->nf[i].pid, &s->scratch);
         ln_nf_figures_add(&s->fig[w][i], &s->nf[i].start[w], &s->scratch);
         s->nf[i].have_start[w] = false;
     }
