@@ -22,6 +22,7 @@
 
 #include "common/scc_json.h"
 #include "nfs/nf_check.h"
+#include "nfs/nf_types.h"
 
 const char *const scc_mode_names[] = {"profile", "runtime", NULL};
 const char *const scc_transport_names[] = {"raw", "udp", NULL};
@@ -628,42 +629,6 @@ static void parse_traffic(struct ctx *c, struct json_object *root, struct scc_ch
 
 /* ---- NF types --------------------------------------------------------- */
 
-struct strbuf {
-    char *s;
-    size_t n, cap;
-    bool nomem;
-};
-
-static void sb_add(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct strbuf *b, const char *fmt, ...)
-{
-    if (b->nomem)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->nomem = true;
-            return;
-        }
-        if (b->s && b->n + (size_t)n < b->cap) {
-            b->n += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap : 128) * 2 + (size_t)n;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->nomem = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-}
-
 static void parse_mac(struct ctx *c, const char *path, struct json_object *o, const char *key,
                       bool *has, uint8_t mac[6])
 {
@@ -772,7 +737,9 @@ static void parse_rules(struct ctx *c, const char *path, struct json_object *cfg
             diag(c->d, p, "a rule cannot contain ',' (give each rule as its own string)");
             continue;
         }
-        nf->rules[nf->nrules++] = xstrdup(c, s);
+        char *copy = xstrdup(c, s);
+        if (copy)
+            nf->rules[nf->nrules++] = copy;
     }
 }
 
@@ -847,88 +814,54 @@ static void parse_nat(struct ctx *c, const char *path, struct json_object *cfg,
     nf->nat_timeout_s = (unsigned)to;
 }
 
-static void mac_arg(struct strbuf *b, const char *what, const uint8_t mac[6])
+/* The pipeline a typed NF stands for: nfs/nf_types.c writes it from plain
+ * settings (element knowledge stays with the elements). */
+static char *expand_type(struct ctx *c, const struct scc_nf_spec *nf)
 {
-    char m[32];
-    scc_mac_format(mac, m, sizeof(m));
-    sb_add(b, "%s %s", what, m);
-}
-
-/* Build the pipeline string a typed NF stands for (docs/elements.md). */
-static char *expand_type(struct ctx *c, struct scc_nf_spec *nf)
-{
-    struct strbuf b = {0};
-    bool rewrite = nf->has_src_mac || nf->has_dst_mac;
+    enum nf_type t;
     switch (nf->type) {
-    case SCC_NF_ROUTER: {
-        int maxport = 0;
-        sb_add(&b, "rt :: StaticIPLookup(");
+    case SCC_NF_ROUTER: t = NF_TYPE_ROUTER; break;
+    case SCC_NF_FIREWALL: t = NF_TYPE_FIREWALL; break;
+    case SCC_NF_L2FWD: t = NF_TYPE_L2FWD; break;
+    case SCC_NF_NAT: t = NF_TYPE_NAT; break;
+    case SCC_NF_COUNTER: t = NF_TYPE_COUNTER; break;
+    default: return NULL;
+    }
+    struct nf_route *routes = NULL;
+    if (nf->nroutes > 0) {
+        routes = calloc((size_t)nf->nroutes, sizeof(*routes));
+        if (!routes) {
+            c->nomem = true;
+            return NULL;
+        }
         for (int i = 0; i < nf->nroutes; i++) {
-            char a[20], m[24];
-            scc_ipv4_format(nf->routes[i].prefix, a, sizeof(a));
-            sb_add(&b, "%s%s/%d %d", i ? ", " : "", a, nf->routes[i].len, nf->routes[i].port);
-            if (nf->routes[i].has_mac) {
-                scc_mac_format(nf->routes[i].mac, m, sizeof(m));
-                sb_add(&b, " %s", m);
-            }
-            if (nf->routes[i].port > maxport)
-                maxport = nf->routes[i].port;
+            routes[i] = (struct nf_route){.prefix = nf->routes[i].prefix,
+                                          .len = nf->routes[i].len,
+                                          .port = nf->routes[i].port,
+                                          .has_mac = nf->routes[i].has_mac};
+            memcpy(routes[i].mac, nf->routes[i].mac, 6);
         }
-        sb_add(&b, "); FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL");
-        if (nf->has_src_mac) {
-            sb_add(&b, " -> EtherRewrite(");
-            mac_arg(&b, "SRC", nf->src_mac);
-            sb_add(&b, ")");
-        }
-        sb_add(&b, " -> ToIO");
-        for (int p = 1; p <= maxport; p++)
-            sb_add(&b, "; rt[%d] -> Discard", p);
-        break;
     }
-    case SCC_NF_FIREWALL:
-        sb_add(&b, "FromIO -> CheckIPHeader -> IPFilter(");
-        for (int i = 0; i < nf->nrules; i++)
-            sb_add(&b, "%s%s", i ? ", " : "", nf->rules[i]);
-        sb_add(&b, ") -> ToIO");
-        break;
-    case SCC_NF_L2FWD:
-        sb_add(&b, "FromIO");
-        if (rewrite) {
-            sb_add(&b, " -> EtherRewrite(");
-            if (nf->has_src_mac)
-                mac_arg(&b, "SRC", nf->src_mac);
-            if (nf->has_dst_mac) {
-                if (nf->has_src_mac)
-                    sb_add(&b, ", ");
-                mac_arg(&b, "DST", nf->dst_mac);
-            }
-            sb_add(&b, ")");
-        }
-        sb_add(&b, " -> ToIO");
-        break;
-    case SCC_NF_NAT: {
-        char lo[20], hi[20];
-        scc_ipv4_format(nf->nat_addr_lo, lo, sizeof(lo));
-        scc_ipv4_format(nf->nat_addr_hi, hi, sizeof(hi));
-        sb_add(&b, "FromIO -> CheckIPHeader -> NAT(ADDR %s", lo);
-        if (nf->nat_addr_hi != nf->nat_addr_lo)
-            sb_add(&b, "-%s", hi);
-        sb_add(&b, ", PORTS %u-%u, TIMEOUT %u) -> ToIO", nf->nat_port_lo, nf->nat_port_hi,
-               nf->nat_timeout_s);
-        break;
-    }
-    case SCC_NF_COUNTER:
-        sb_add(&b, "FromIO -> Counter -> ToIO");
-        break;
-    case SCC_NF_PIPELINE:
-        break;
-    }
-    if (b.nomem) {
-        free(b.s);
+    struct nf_type_args a = {
+        .routes = routes,
+        .nroutes = nf->nroutes,
+        .rules = (const char *const *)nf->rules,
+        .nrules = nf->nrules,
+        .has_src_mac = nf->has_src_mac,
+        .has_dst_mac = nf->has_dst_mac,
+        .nat_addr_lo = nf->nat_addr_lo,
+        .nat_addr_hi = nf->nat_addr_hi,
+        .nat_port_lo = nf->nat_port_lo,
+        .nat_port_hi = nf->nat_port_hi,
+        .nat_timeout_s = nf->nat_timeout_s,
+    };
+    memcpy(a.src_mac, nf->src_mac, 6);
+    memcpy(a.dst_mac, nf->dst_mac, 6);
+    char *p = nf_type_expand(t, &a);
+    free(routes);
+    if (!p)
         c->nomem = true;
-        return NULL;
-    }
-    return b.s;
+    return p;
 }
 
 static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct scc_chain *ch)
