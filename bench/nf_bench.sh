@@ -4,37 +4,68 @@
 # pairs between two namespaces, each next to the same kernel path with no NF
 # (the generator's frames straight back to its own receiver), in the same run.
 #
-# Method: `scc gen --search` (RFC 2544 style): the highest offered rate whose
-# loss stays within 1 %, found by binary search over short trials, with the
-# receiver inside the generator process. The generator is pinned to CPU 0 and
-# the NF to CPU 1 (on 2+ CPUs), the same placement in both runs, so the ratio
-# says whether the NF keeps up with what the kernel path carries.
+# usage: bench/nf_bench.sh [--quick] [BUILD_DIR]
+#   BUILD_DIR  the build directory (default: $SCC_BIN or build); its bin/
+#              directory is accepted too (build and build/bin both work)
+#   --quick    batch 32 only, short trials, 5 % resolution (about 15 s)
+#   -h, --help this text
+# Needs root for the raw rows (namespaces); without it they are skipped.
+# Environment: BATCHES (default "1 8 32 64"), TRIAL (seconds per search
+# trial, default 0.4), RESOLUTION (percent, default 2), MAX_TRIALS (default
+# 16), PIPELINE (default 'FromIO -> ToIO'). Output: a table on stdout.
+#
+# Method: `scc gen --search --rate max` (RFC 2544 style): an unpaced probe
+# trial, then trials stepping from the rate that came back until the
+# highest rate whose loss stays within 1 % is bracketed to RESOLUTION. The
+# generator's sender runs on CPU 0; its receiver thread (--rx-cpu) and the
+# NF on CPU 1 (on 2+ CPUs). The no-NF path thus has the receiver on the
+# other core as well, so it is a real upper bound for the NF path.
 #   no-NF pps   zero-loss (<=1 %) rate gen -> kernel -> gen
 #   NF pps      the same through gen -> kernel -> scc-nf -> kernel -> gen
 #   ratio       NF pps / no-NF pps
+#   res %       the wider of the two searches' final brackets (hi-lo)/hi;
+#               '*' when a search stopped at MAX_TRIALS before RESOLUTION
 #   NF ns/pkt   the NF's utime+stime (/proc/PID/stat) over the whole search /
 #               frames it received
-#
-# usage: bench/nf_bench.sh [BUILD_BIN_DIR]   (default build/bin; root, for the
-# namespaces). Environment: BATCHES (default "1 8 32 64"), TRIAL (seconds per
-# search trial, default 0.4), TRIALS (trials per search, default 7), PIPELINE
-# (default 'FromIO -> ToIO'). Output: a table on stdout.
 set -u
-BIN=${1:-build/bin}
+usage() { sed -n '2,/^set -u/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+QUICK=0
+BUILD=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) QUICK=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    -*) echo "nf_bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) [ -z "$BUILD" ] || { echo "nf_bench: one build directory only (see --help)" >&2; exit 2; }
+       BUILD=$1; shift ;;
+    esac
+done
+BUILD=${BUILD:-${SCC_BIN:-build}}
+if [ -x "$BUILD/scc" ]; then BIN=$BUILD
+elif [ -x "$BUILD/bin/scc" ]; then BIN=$BUILD/bin
+else echo "nf_bench: no scc in $BUILD or $BUILD/bin; build first (make build)" >&2; exit 2; fi
 SCC=$BIN/scc
 NF=$BIN/scc-nf
+[ -x "$NF" ] || { echo "nf_bench: $NF not built" >&2; exit 2; }
+if [ $QUICK = 1 ]; then
+    BATCHES=${BATCHES:-32}; TRIAL=${TRIAL:-0.2}; RESOLUTION=${RESOLUTION:-5}
+    MAX_TRIALS=${MAX_TRIALS:-8}
+fi
 BATCHES=${BATCHES:-"1 8 32 64"}
 TRIAL=${TRIAL:-0.4}
-TRIALS=${TRIALS:-7}
+RESOLUTION=${RESOLUTION:-2}
+MAX_TRIALS=${MAX_TRIALS:-16}
 PIPE=${PIPELINE:-'FromIO -> ToIO'}
 tag=$$
 nsa=sccbA$tag
 nsb=sccbB$tag
 tmp=$(mktemp -d)
 tck=$(getconf CLK_TCK)
-for x in "$SCC" "$NF"; do [ -x "$x" ] || { echo "nf_bench: $x not built" >&2; exit 2; }; done
-if [ "$(nproc)" -ge 2 ]; then G="taskset -c 0"; N="taskset -c 1"; else G=""; N=""; fi
+if [ "$(nproc)" -ge 2 ]; then G="taskset -c 0"; N="taskset -c 1"; RX="--rx-cpu 1"
+else G=""; N=""; RX=""; fi
+npid=""
 cleanup() {
+    [ -n "$npid" ] && kill "$npid" 2>/dev/null
     ip netns del "$nsa" 2>/dev/null
     ip netns del "$nsb" 2>/dev/null
     rm -rf "$tmp"
@@ -42,10 +73,12 @@ cleanup() {
 trap cleanup EXIT
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+jnum() { grep -o "\"$2\":[-0-9.e+]*" "$1" | head -1 | cut -d: -f2; }
 
-# search GEN_NS GEN_ARGS NF_NS NF_ARGS|none BATCH -> "pps ns_per_pkt"
+# search GEN_NS GEN_ARGS NF_NS NF_ARGS|none BATCH -> "pps ns_per_pkt res_pct resolved"
 search() {
-    local gns=$1 ga=$2 nns=$3 na=$4 b=$5 npid="" t0=0 cpu="-"
+    local gns=$1 ga=$2 nns=$3 na=$4 b=$5 t0=0 cpu="-"
+    npid=""
     if [ "$na" != none ]; then
         $nns $N "$NF" --name bench$tag -q --batch "$b" --pipeline "$PIPE" $na 2>"$tmp/nf.err" &
         npid=$!
@@ -55,33 +88,48 @@ search() {
         done
         t0=$(cpu_ticks "$npid")
     fi
-    $gns $G "$SCC" gen $ga --batch "$b" --search --rate 2000000 --trial "$TRIAL" \
-        --max-trials "$TRIALS" --loss-tolerance 1 --resolution 5 --json "$tmp/gen.json" \
-        >/dev/null 2>"$tmp/gen.err"
+    rm -f "$tmp/gen.json"
+    $gns $G "$SCC" -q gen $ga --batch "$b" --search --rate max $RX --trial "$TRIAL" \
+        --max-trials "$MAX_TRIALS" --loss-tolerance 1 --resolution "$RESOLUTION" \
+        --json "$tmp/gen.json" >/dev/null 2>"$tmp/gen.err"
     if [ -n "$npid" ]; then
         local t1 rx
         t1=$(cpu_ticks "$npid")
         rx=$("$SCC" stats --json bench$tag | grep -o '"rx_pkts": [0-9]*' | awk '{print $2}')
         kill -TERM "$npid"; wait "$npid" 2>/dev/null
+        npid=""
         [ "${rx:-0}" -gt 0 ] && cpu=$(awk -v t=$((t1 - t0)) -v k="$tck" -v n="$rx" \
             'BEGIN{printf "%.0f", t * 1e9 / k / n}')
     fi
-    local pps
-    pps=$(grep -o '"throughput_pps":[0-9.e+]*' "$tmp/gen.json" | head -1 | cut -d: -f2)
-    echo "${pps:-0} $cpu"
+    if [ ! -s "$tmp/gen.json" ]; then
+        echo "nf_bench: scc gen --search failed:" >&2; cat "$tmp/gen.err" >&2
+        echo "0 - 100 false"; return
+    fi
+    local pps lo hi res ok
+    pps=$(jnum "$tmp/gen.json" throughput_pps); lo=$(jnum "$tmp/gen.json" lower_pps)
+    hi=$(jnum "$tmp/gen.json" upper_pps)
+    ok=$(grep -o '"resolved":[a-z]*' "$tmp/gen.json" | cut -d: -f2)
+    res=$(awk -v l="$lo" -v h="$hi" 'BEGIN { printf "%.1f", (h > 0 ? (h - l) * 100 / h : 100) }')
+    echo "${pps:-0} $cpu $res ${ok:-false}"
 }
 
-row() { # row TRANSPORT BATCH "base -" "nf cpu"
-    local br nr cpu
-    read -r br _ <<<"$3"
-    read -r nr cpu <<<"$4"
-    awk -v t="$1" -v b="$2" -v br="$br" -v nr="$nr" -v c="$cpu" 'BEGIN{
-        printf "%-9s %5d %11.0f %11.0f %6.2f %10s\n", t, b, br, nr, br ? nr / br : 0, c }'
+row() { # row TRANSPORT BATCH "base - res ok" "nf cpu res ok"
+    local br nr cpu r1 r2 o1 o2
+    read -r br _ r1 o1 <<<"$3"
+    read -r nr cpu r2 o2 <<<"$4"
+    local mark=""
+    [ "$o1" = true ] && [ "$o2" = true ] || mark="*"
+    awk -v t="$1" -v b="$2" -v br="$br" -v nr="$nr" -v c="$cpu" -v r1="$r1" -v r2="$r2" \
+        -v m="$mark" 'BEGIN{
+        printf "%-9s %5d %11.0f %11.0f %6.2f %5.1f%-1s %10s\n", t, b, br, nr, br ? nr / br : 0,
+               (r1 > r2 ? r1 : r2), m, c }'
 }
 
-echo "scc-nf forwarding 64 B frames, pipeline '$PIPE'; <=1% loss throughput search," \
-     "$TRIALS x ${TRIAL}s trials; gen on CPU 0, NF on CPU 1 ($(nproc) CPUs)"
-printf "%-9s %5s %11s %11s %6s %10s\n" transport batch "no-NF pps" "NF pps" ratio "NF ns/pkt"
+echo "scc-nf forwarding 64 B frames, pipeline '$PIPE'; <=1% loss throughput search" \
+     "(probe, then to ${RESOLUTION}%, ${TRIAL}s trials, at most $MAX_TRIALS);" \
+     "gen sender CPU 0, gen receiver + NF CPU 1 ($(nproc) CPUs)"
+printf "%-9s %5s %11s %11s %6s %6s %10s\n" transport batch "no-NF pps" "NF pps" ratio "res %" \
+    "NF ns/pkt"
 
 p=$((30000 + (tag % 1000) * 10))
 for b in $BATCHES; do
@@ -91,7 +139,11 @@ for b in $BATCHES; do
     row udp "$b" "$base" "$nf"
 done
 
-ip netns add "$nsa" && ip netns add "$nsb" || { echo "nf_bench: cannot create namespaces (root?)"; exit 1; }
+if [ "$(id -u)" -ne 0 ]; then
+    echo "(raw rows skipped: they need root for network namespaces)"
+    exit 0
+fi
+ip netns add "$nsa" && ip netns add "$nsb" || { echo "nf_bench: cannot create namespaces" >&2; exit 1; }
 # no-NF path: one veth pair inside A; NF path: A -> B (NF) -> A over two pairs
 ip link add x0$tag netns "$nsa" type veth peer name x1$tag netns "$nsa"
 ip link add a0$tag netns "$nsa" type veth peer name b0$tag netns "$nsb"
@@ -107,3 +159,4 @@ for b in $BATCHES; do
         "--in raw:b0$tag --out raw:b1$tag" "$b")
     row raw "$b" "$base" "$nf"
 done
+exit 0

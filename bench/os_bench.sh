@@ -10,32 +10,45 @@
 # halve both round trips: perf usecs/op / 2 vs our roundtrip_ns / 2. Our
 # overhead-free per-switch cost is printed alongside. See docs/bench.md.
 #
-# usage: bench/os_bench.sh [--cpu N] [--reps N] [--loops N]
-#   SCC_BIN: directory holding `scc` (default: ./build/bin)
+# usage: bench/os_bench.sh [--quick] [--cpu N] [--reps N] [--loops N] [BUILD_DIR]
+#   BUILD_DIR  the build directory (default: $SCC_BIN or build); its bin/
+#              directory is accepted too (build and build/bin both work)
+#   --quick    1 repetition, 5000 loops, perf once per row (a few seconds;
+#              ratios are printed but not judged)
+#   -h, --help this text
 # Needs perf (linux-perf), jq, taskset, chrt. Exit 0 when all ratios are
-# within 25 %, 1 when one is not (the figures are printed either way),
-# 2 on usage errors or a missing tool.
+# within 25 % (or with --quick), 1 when one is not (the figures are printed
+# either way), 2 on usage errors or a missing tool.
 set -euo pipefail
 
 cpu=0
 reps=5
 loops=40000
+runs=3
+syscall_loops=2000000
+quick=0
+build=""
+need() { [ $# -ge 2 ] || { echo "os_bench.sh: $1 needs a value (see --help)" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case "$1" in
-    --cpu) cpu="$2"; shift 2 ;;
-    --reps) reps="$2"; shift 2 ;;
-    --loops) loops="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "os_bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    --cpu) need "$@"; cpu="$2"; shift 2 ;;
+    --reps) need "$@"; reps="$2"; shift 2 ;;
+    --loops) need "$@"; loops="$2"; shift 2 ;;
+    --quick) quick=1; reps=1; loops=5000; runs=1; syscall_loops=200000; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "os_bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) [ -z "$build" ] || { echo "os_bench.sh: one build directory only (see --help)" >&2; exit 2; }
+       build=$1; shift ;;
     esac
 done
 for v in "$cpu" "$reps" "$loops"; do
     [[ "$v" =~ ^[0-9]+$ ]] || { echo "os_bench.sh: '$v' is not a number" >&2; exit 2; }
 done
 
-bin="${SCC_BIN:-$(dirname "$0")/../build/bin}"
-scc="$bin/scc"
-[ -x "$scc" ] || { echo "os_bench.sh: $scc not found (build first, or set SCC_BIN)" >&2; exit 2; }
+build=${build:-${SCC_BIN:-build}}
+if [ -x "$build/scc" ]; then scc=$build/scc
+elif [ -x "$build/bin/scc" ]; then scc=$build/bin/scc
+else echo "os_bench.sh: no scc in $build or $build/bin; build first (make build)" >&2; exit 2; fi
 for t in perf jq taskset chrt; do
     command -v "$t" >/dev/null || { echo "os_bench.sh: '$t' not found (apt-get install linux-perf jq util-linux)" >&2; exit 2; }
 done
@@ -54,14 +67,14 @@ track() {
     return 0
 }
 
-# perf usecs/op for one policy, median of 3 runs
+# perf usecs/op for one policy, median of $runs runs
 perf_pipe() { # prefix-args...
     local v=()
-    for _ in 1 2 3; do
+    for _ in $(seq "$runs"); do
         v+=("$("$@" taskset -c "$cpu" perf bench sched pipe -l "$loops" 2>/dev/null |
                 awk '/usecs\/op/ { print $1 }')")
     done
-    printf '%s\n' "${v[@]}" | sort -g | sed -n 2p
+    printf '%s\n' "${v[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p"
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r), $(nproc) cpus; pinned to cpu $cpu"
@@ -97,10 +110,10 @@ echo
 printf 'system call (ns per call)\n'
 ours=$(jq -r '.syscall.getppid.ns' "$tmp/sc.json")
 v=()
-for _ in 1 2 3; do
-    v+=("$(taskset -c "$cpu" perf bench syscall basic -l 2000000 2>/dev/null | awk '/usecs\/op/ { print $1 }')")
+for _ in $(seq "$runs"); do
+    v+=("$(taskset -c "$cpu" perf bench syscall basic -l "$syscall_loops" 2>/dev/null | awk '/usecs\/op/ { print $1 }')")
 done
-us=$(printf '%s\n' "${v[@]}" | sort -g | sed -n 2p)
+us=$(printf '%s\n' "${v[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")
 if [ -n "$us" ]; then
     theirs=$(awk -v u="$us" 'BEGIN { printf "%.1f", u * 1000 }')
     r=$(ratio "$ours" "$theirs")
@@ -112,6 +125,10 @@ fi
 printf '  %-16s %10.1f %10s\n' "recvmmsg empty" "$(jq -r '.syscall.recvmmsg_empty.ns // "nan"' "$tmp/sc.json")" "-"
 printf '  %-16s %10.1f %10s\n' "sendmmsg 64B lo" "$(jq -r '.syscall.sendmmsg_64B.ns // "nan"' "$tmp/sc.json")" "-"
 echo
+if [ "$quick" = 1 ]; then
+    echo "quick run (worst deviation ${worst}%): ratios printed, not judged; run without --quick to judge"
+    exit 0
+fi
 if [ "$worst" -le 25 ]; then
     echo "all ratios within 25% (worst deviation ${worst}%)"
     exit 0

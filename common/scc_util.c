@@ -1,12 +1,13 @@
 /*
  * scc_util — see scc_util.h. Everything here is pure or reads one sysfs
- * file; nothing allocates except scc_edit_distance's small row buffer.
+ * file; nothing allocates.
  */
 #include "scc_util.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,17 +16,43 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * Base 10, or base 16 after an explicit "0x". strtol's base 0 would read a
+ * leading zero as octal ("010" -> 8), which no user of a CLI or a spec
+ * means. Only a leading '-' is taken as a sign; strtol's own leniency
+ * (whitespace, '+', a sign after "0x") is refused before it gets the text.
+ */
+static int digits_base(const char **p)
+{
+    const char *s = *p;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        *p = s + 2;
+        return isxdigit((unsigned char)s[2]) ? 16 : -1;
+    }
+    return isdigit((unsigned char)s[0]) ? 10 : -1;
+}
+
 int scc_parse_long(const char *s, long min, long max, long *out)
 {
-    if (!s || !*s || isspace((unsigned char)*s))
+    if (!s)
+        return -EINVAL;
+    bool neg = s[0] == '-';
+    const char *p = s + neg;
+    int base = digits_base(&p);
+    if (base < 0)
         return -EINVAL;
     char *end;
     errno = 0;
-    long v = strtol(s, &end, 0);
-    if (errno == ERANGE)
-        return -ERANGE;
-    if (*end != '\0' || end == s)
+    unsigned long long mag = strtoull(p, &end, base);
+    if (*end != '\0')
         return -EINVAL;
+    long v;
+    if (errno == ERANGE || mag > (unsigned long long)LONG_MAX + neg)
+        return -ERANGE;
+    if (neg)
+        v = mag == (unsigned long long)LONG_MAX + 1 ? LONG_MIN : -(long)mag;
+    else
+        v = (long)mag;
     if (v < min || v > max)
         return -ERANGE;
     *out = v;
@@ -34,15 +61,19 @@ int scc_parse_long(const char *s, long min, long max, long *out)
 
 int scc_parse_u64(const char *s, uint64_t *out)
 {
-    if (!s || !*s || !isdigit((unsigned char)*s))
+    if (!s)
+        return -EINVAL;
+    const char *p = s;
+    int base = digits_base(&p);
+    if (base < 0)
         return -EINVAL;
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno == ERANGE)
-        return -ERANGE;
+    unsigned long long v = strtoull(p, &end, base);
     if (*end != '\0')
         return -EINVAL;
+    if (errno == ERANGE)
+        return -ERANGE;
     *out = v;
     return 0;
 }
@@ -206,17 +237,32 @@ int scc_cpuset_online(struct scc_cpuset *out)
     return 0;
 }
 
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Exactly "xx:xx:xx:xx:xx:xx". A strict loop rather than sscanf("%2x"),
+ * which skips spaces and takes signs (" 1: 2: ..." was a MAC). */
 int scc_mac_parse(const char *s, uint8_t mac[6])
 {
-    unsigned v[6];
-    char tail;
-    if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
-                     &v[5], &tail) != 6)
+    if (!s || strlen(s) != 17)
         return -EINVAL;
-    if (strlen(s) != 17)
-        return -EINVAL;
-    for (int i = 0; i < 6; i++)
-        mac[i] = (uint8_t)v[i];
+    uint8_t v[6];
+    for (int i = 0; i < 6; i++) {
+        const char *p = s + 3 * i;
+        int hi = hexval(p[0]), lo = hexval(p[1]);
+        if (hi < 0 || lo < 0 || (i < 5 && p[2] != ':'))
+            return -EINVAL;
+        v[i] = (uint8_t)(hi << 4 | lo);
+    }
+    memcpy(mac, v, 6);
     return 0;
 }
 

@@ -15,8 +15,11 @@
 #define SCC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define SCC_MAX_CPUS 1024
 
-/* Parse a whole decimal (or 0x hex) integer within [min, max]. */
+/* Parse a whole integer within [min, max]: decimal ("010" is ten, never
+ * octal), or hexadecimal after an explicit "0x". An optional leading '-';
+ * no '+', no whitespace. -EINVAL for malformed text, -ERANGE out of range. */
 int scc_parse_long(const char *s, long min, long max, long *out);
+/* The same for an unsigned 64-bit value (no sign at all). */
 int scc_parse_u64(const char *s, uint64_t *out);
 /* Parse a non-negative decimal number with optional fraction ("2.5"). */
 int scc_parse_double(const char *s, double min, double max, double *out);
@@ -42,7 +45,8 @@ void scc_cpuset_format(const struct scc_cpuset *s, char *buf, size_t len);
 /* Online CPUs from /sys/devices/system/cpu/online (or sysconf fallback). */
 int scc_cpuset_online(struct scc_cpuset *out);
 
-/* "02:00:00:00:00:01" <-> 6 bytes. */
+/* "02:00:00:00:00:01" <-> 6 bytes: exactly six pairs of hex digits joined
+ * by ':' (either case), nothing else. */
 int scc_mac_parse(const char *s, uint8_t mac[6]);
 void scc_mac_format(const uint8_t mac[6], char *buf, size_t len);
 

@@ -20,7 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/scc_json.h"
 #include "nfs/nf_check.h"
+#include "nfs/nf_types.h"
 
 const char *const scc_mode_names[] = {"profile", "runtime", NULL};
 const char *const scc_transport_names[] = {"raw", "udp", NULL};
@@ -491,17 +493,23 @@ static void parse_sched_params(struct ctx *c, const char *path, struct json_obje
         diag(c->d, p, "%g is below the kernel's minimum slice of 0.1 ms (0 = default)",
              sp->slice_ms);
     }
+    /* Checked against the policy in force here, given in this object or
+     * inherited (the chain's default, else "other"): docs/chain-spec.md
+     * promises an error, and a silently dropped priority is a wrong run. */
     bool rt = pol == SCC_POLICY_RR || pol == SCC_POLICY_FIFO;
+    bool own = get(o, "policy") != NULL;
     char p[PATH_MAX_LEN];
-    if (prio_given && !rt && get(o, "policy")) {
+    if (prio_given && !rt) {
         subpath(p, path, "rt_priority");
-        diag(c->d, p, "only meaningful with policy rr or fifo (policy is '%s')",
-             scc_policy_names[pol]);
+        diag(c->d, p, "only meaningful with policy rr or fifo (policy is '%s'%s; add "
+                      "\"policy\": \"fifo\" or \"rr\" %s)", scc_policy_names[pol],
+             own ? "" : ", inherited", own ? "instead" : "to this object");
     }
-    if (nice_given && rt && get(o, "policy")) {
+    if (nice_given && rt) {
         subpath(p, path, "nice");
-        diag(c->d, p, "has no effect with policy '%s' (use rt_priority 1..99)",
-             scc_policy_names[pol]);
+        diag(c->d, p, "has no effect with policy '%s'%s (use rt_priority 1..99, or give a "
+                      "non-real-time \"policy\" here)", scc_policy_names[pol],
+             own ? "" : " (inherited)");
     }
     sp->policy = (enum scc_policy)pol;
     sp->nice = (int)nice;
@@ -621,42 +629,6 @@ static void parse_traffic(struct ctx *c, struct json_object *root, struct scc_ch
 
 /* ---- NF types --------------------------------------------------------- */
 
-struct strbuf {
-    char *s;
-    size_t n, cap;
-    bool nomem;
-};
-
-static void sb_add(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct strbuf *b, const char *fmt, ...)
-{
-    if (b->nomem)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->nomem = true;
-            return;
-        }
-        if (b->s && b->n + (size_t)n < b->cap) {
-            b->n += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap : 128) * 2 + (size_t)n;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->nomem = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-}
-
 static void parse_mac(struct ctx *c, const char *path, struct json_object *o, const char *key,
                       bool *has, uint8_t mac[6])
 {
@@ -765,8 +737,35 @@ static void parse_rules(struct ctx *c, const char *path, struct json_object *cfg
             diag(c->d, p, "a rule cannot contain ',' (give each rule as its own string)");
             continue;
         }
-        nf->rules[nf->nrules++] = xstrdup(c, s);
+        char *copy = xstrdup(c, s);
+        if (copy)
+            nf->rules[nf->nrules++] = copy;
     }
+}
+
+/* "5000" or "1024-65535", as the NAT element's PORTS takes it: decimal
+ * digits only (no sign, no spaces, no overflow), 1 <= lo <= hi <= 65535. */
+static int parse_port_range(const char *s, long *lo, long *hi)
+{
+    char buf[16];
+    if (scc_strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+        return -EINVAL;
+    char *dash = strchr(buf, '-');
+    if (dash)
+        *dash = '\0';
+    for (const char *q = buf; *q; q++)
+        if (!isdigit((unsigned char)*q))
+            return -EINVAL;
+    if (dash)
+        for (const char *q = dash + 1; *q; q++)
+            if (!isdigit((unsigned char)*q))
+                return -EINVAL;
+    if (scc_parse_long(buf, 1, 65535, lo) < 0)
+        return -EINVAL;
+    *hi = *lo;
+    if (dash && (scc_parse_long(dash + 1, 1, 65535, hi) < 0 || *hi < *lo))
+        return -EINVAL;
+    return 0;
 }
 
 static void parse_nat(struct ctx *c, const char *path, struct json_object *cfg,
@@ -801,14 +800,13 @@ static void parse_nat(struct ctx *c, const char *path, struct json_object *cfg,
     const char *ports = get_str(c, path, cfg, "ports");
     if (ports) {
         subpath(p, path, "ports");
-        unsigned lo, hi;
-        char tail;
-        if (sscanf(ports, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1 || hi > 65535 || lo > hi)
-            diag(c->d, p, "'%s' is not a port range within 1-65535 (write \"1024-65535\")",
-                 ports);
+        long lo, hi;
+        if (parse_port_range(ports, &lo, &hi) < 0)
+            diag(c->d, p, "'%s' is not a port range within 1-65535 (write \"1024-65535\", "
+                          "or one port: \"5000\")", ports);
         else {
-            nf->nat_port_lo = lo;
-            nf->nat_port_hi = hi;
+            nf->nat_port_lo = (unsigned)lo;
+            nf->nat_port_hi = (unsigned)hi;
         }
     }
     long to = nf->nat_timeout_s;
@@ -816,88 +814,54 @@ static void parse_nat(struct ctx *c, const char *path, struct json_object *cfg,
     nf->nat_timeout_s = (unsigned)to;
 }
 
-static void mac_arg(struct strbuf *b, const char *what, const uint8_t mac[6])
+/* The pipeline a typed NF stands for: nfs/nf_types.c writes it from plain
+ * settings (element knowledge stays with the elements). */
+static char *expand_type(struct ctx *c, const struct scc_nf_spec *nf)
 {
-    char m[32];
-    scc_mac_format(mac, m, sizeof(m));
-    sb_add(b, "%s %s", what, m);
-}
-
-/* Build the pipeline string a typed NF stands for (docs/elements.md). */
-static char *expand_type(struct ctx *c, struct scc_nf_spec *nf)
-{
-    struct strbuf b = {0};
-    bool rewrite = nf->has_src_mac || nf->has_dst_mac;
+    enum nf_type t;
     switch (nf->type) {
-    case SCC_NF_ROUTER: {
-        int maxport = 0;
-        sb_add(&b, "rt :: StaticIPLookup(");
+    case SCC_NF_ROUTER: t = NF_TYPE_ROUTER; break;
+    case SCC_NF_FIREWALL: t = NF_TYPE_FIREWALL; break;
+    case SCC_NF_L2FWD: t = NF_TYPE_L2FWD; break;
+    case SCC_NF_NAT: t = NF_TYPE_NAT; break;
+    case SCC_NF_COUNTER: t = NF_TYPE_COUNTER; break;
+    default: return NULL;
+    }
+    struct nf_route *routes = NULL;
+    if (nf->nroutes > 0) {
+        routes = calloc((size_t)nf->nroutes, sizeof(*routes));
+        if (!routes) {
+            c->nomem = true;
+            return NULL;
+        }
         for (int i = 0; i < nf->nroutes; i++) {
-            char a[20], m[24];
-            scc_ipv4_format(nf->routes[i].prefix, a, sizeof(a));
-            sb_add(&b, "%s%s/%d %d", i ? ", " : "", a, nf->routes[i].len, nf->routes[i].port);
-            if (nf->routes[i].has_mac) {
-                scc_mac_format(nf->routes[i].mac, m, sizeof(m));
-                sb_add(&b, " %s", m);
-            }
-            if (nf->routes[i].port > maxport)
-                maxport = nf->routes[i].port;
+            routes[i] = (struct nf_route){.prefix = nf->routes[i].prefix,
+                                          .len = nf->routes[i].len,
+                                          .port = nf->routes[i].port,
+                                          .has_mac = nf->routes[i].has_mac};
+            memcpy(routes[i].mac, nf->routes[i].mac, 6);
         }
-        sb_add(&b, "); FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL");
-        if (nf->has_src_mac) {
-            sb_add(&b, " -> EtherRewrite(");
-            mac_arg(&b, "SRC", nf->src_mac);
-            sb_add(&b, ")");
-        }
-        sb_add(&b, " -> ToIO");
-        for (int p = 1; p <= maxport; p++)
-            sb_add(&b, "; rt[%d] -> Discard", p);
-        break;
     }
-    case SCC_NF_FIREWALL:
-        sb_add(&b, "FromIO -> CheckIPHeader -> IPFilter(");
-        for (int i = 0; i < nf->nrules; i++)
-            sb_add(&b, "%s%s", i ? ", " : "", nf->rules[i]);
-        sb_add(&b, ") -> ToIO");
-        break;
-    case SCC_NF_L2FWD:
-        sb_add(&b, "FromIO");
-        if (rewrite) {
-            sb_add(&b, " -> EtherRewrite(");
-            if (nf->has_src_mac)
-                mac_arg(&b, "SRC", nf->src_mac);
-            if (nf->has_dst_mac) {
-                if (nf->has_src_mac)
-                    sb_add(&b, ", ");
-                mac_arg(&b, "DST", nf->dst_mac);
-            }
-            sb_add(&b, ")");
-        }
-        sb_add(&b, " -> ToIO");
-        break;
-    case SCC_NF_NAT: {
-        char lo[20], hi[20];
-        scc_ipv4_format(nf->nat_addr_lo, lo, sizeof(lo));
-        scc_ipv4_format(nf->nat_addr_hi, hi, sizeof(hi));
-        sb_add(&b, "FromIO -> CheckIPHeader -> NAT(ADDR %s", lo);
-        if (nf->nat_addr_hi != nf->nat_addr_lo)
-            sb_add(&b, "-%s", hi);
-        sb_add(&b, ", PORTS %u-%u, TIMEOUT %u) -> ToIO", nf->nat_port_lo, nf->nat_port_hi,
-               nf->nat_timeout_s);
-        break;
-    }
-    case SCC_NF_COUNTER:
-        sb_add(&b, "FromIO -> Counter -> ToIO");
-        break;
-    case SCC_NF_PIPELINE:
-        break;
-    }
-    if (b.nomem) {
-        free(b.s);
+    struct nf_type_args a = {
+        .routes = routes,
+        .nroutes = nf->nroutes,
+        .rules = (const char *const *)nf->rules,
+        .nrules = nf->nrules,
+        .has_src_mac = nf->has_src_mac,
+        .has_dst_mac = nf->has_dst_mac,
+        .nat_addr_lo = nf->nat_addr_lo,
+        .nat_addr_hi = nf->nat_addr_hi,
+        .nat_port_lo = nf->nat_port_lo,
+        .nat_port_hi = nf->nat_port_hi,
+        .nat_timeout_s = nf->nat_timeout_s,
+    };
+    memcpy(a.src_mac, nf->src_mac, 6);
+    memcpy(a.dst_mac, nf->dst_mac, 6);
+    char *p = nf_type_expand(t, &a);
+    free(routes);
+    if (!p)
         c->nomem = true;
-        return NULL;
-    }
-    return b.s;
+    return p;
 }
 
 static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct scc_chain *ch)
@@ -923,6 +887,16 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
     }
     check_keys(c, path, o, keys);
     get_name(c, path, o, "name", true, nf->name, SCC_NAME_MAX - 1);
+    /* the launcher names its own stages gen, sink and sw (namespaces
+     * scc-CHAIN-gen, ...); an NF of that name would share them */
+    static const char *const reserved[] = {"gen", "sink", "sw"};
+    for (size_t i = 0; i < SCC_ARRAY_SIZE(reserved); i++)
+        if (strcmp(nf->name, reserved[i]) == 0) {
+            subpath(p, path, "name");
+            diag(c->d, p, "'%s' is reserved for the launcher's own stages (gen, sink, sw); "
+                          "choose another name, e.g. '%s1'", nf->name, nf->name);
+            nf->name[0] = '\0';
+        }
     for (int i = 0; i < ch->nnfs - 1; i++)
         if (nf->name[0] && strcmp(ch->nfs[i].name, nf->name) == 0) {
             subpath(p, path, "name");
@@ -1015,6 +989,7 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
     struct json_object *cfg = get_obj(c, path, o, "config");
     char cp[PATH_MAX_LEN];
     subpath(cp, path, "config");
+    size_t config_diags = c->d->n;
     if (cfg)
         check_keys(c, cp, cfg, cfg_keys[nf->type]);
     struct json_object *empty = NULL;
@@ -1042,7 +1017,9 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
     }
     json_object_put(empty);
     nf->pipeline = expand_type(c, nf);
-    if (nf->pipeline) {
+    /* A config with problems is already reported field by field; the
+     * pipeline built from it would only repeat them in element terms. */
+    if (nf->pipeline && c->d->n == config_diags) {
         char err[256];
         if (nf_pipeline_validate(nf->pipeline, err, sizeof(err)) < 0)
             diag(c->d, cp, "%s", err);
@@ -1137,6 +1114,12 @@ static void parse_root(struct ctx *c, struct json_object *root, struct scc_chain
                                    "io.transport to \"udp\" as well");
     if (ch->io.transport == SCC_TRANSPORT_UDP && ch->interconnect != SCC_LINK_UDP)
         diag(c->d, "interconnect", "io.transport 'udp' needs interconnect \"udp\" (VXLAN hops)");
+    /* Over UDP the launcher gives stage s (0 = gen .. nnfs+1 = sink) port
+     * udp_port + s (ln_topo.c), so the last one must still be a port. */
+    if (ch->interconnect == SCC_LINK_UDP && ch->io.udp_port + (unsigned)ch->nnfs + 1 > 65535)
+        diag(c->d, "io.udp_port", "%u + %d stages runs past 65535 (the launcher uses one port "
+                                  "per stage from udp_port up); use at most %d",
+             ch->io.udp_port, ch->nnfs + 1, 65535 - ch->nnfs - 1);
     if (ch->nhosts > 1 && ch->interconnect != SCC_LINK_UDP)
         diag(c->d, "interconnect", "a chain across %d hosts needs interconnect \"udp\"",
              ch->nhosts);
@@ -1152,21 +1135,6 @@ static void parse_root(struct ctx *c, struct json_object *root, struct scc_chain
             }
 }
 
-/* offset -> "line L, column C" */
-static void line_col(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
 struct scc_chain *scc_spec_load_string(const char *json, const struct scc_spec_opts *opts,
                                        struct scc_diags *diags)
 {
@@ -1178,42 +1146,14 @@ struct scc_chain *scc_spec_load_string(const char *json, const struct scc_spec_o
     c.skip_files = opts && opts->skip_file_checks;
 
     size_t start = diags->n;
-    struct json_tokener *tok = json_tokener_new();
-    if (!tok) {
-        errno = ENOMEM;
-        diag(diags, "", "out of memory");
+    struct scc_json_err jerr;
+    struct json_object *root = scc_json_parse(json, strlen(json), &jerr);
+    if (!root) {
+        int e = errno;
+        diag(diags, jerr.path, "%s", jerr.msg);
+        errno = e;
         return NULL;
     }
-    size_t len = strlen(json);
-    struct json_object *root = json_tokener_parse_ex(tok, json, (int)len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    if (!root || jerr != json_tokener_success) {
-        int line, col;
-        line_col(json, end, &line, &col);
-        if (jerr == json_tokener_continue || jerr == json_tokener_success)
-            diag(diags, "", "line %d, column %d: JSON ends too early (unclosed object, array "
-                            "or string?)", line, col);
-        else
-            diag(diags, "", "line %d, column %d: JSON syntax error: %s", line, col,
-                 json_tokener_error_desc(jerr));
-        json_object_put(root);
-        json_tokener_free(tok);
-        return NULL;
-    }
-    /* trailing garbage after the top-level value */
-    while (end < len && isspace((unsigned char)json[end]))
-        end++;
-    if (end < len) {
-        int line, col;
-        line_col(json, end, &line, &col);
-        diag(diags, "", "line %d, column %d: unexpected text after the end of the JSON value",
-             line, col);
-        json_object_put(root);
-        json_tokener_free(tok);
-        return NULL;
-    }
-    json_tokener_free(tok);
 
     struct scc_chain *ch = malloc(sizeof(*ch));
     if (!ch) {
@@ -1241,42 +1181,17 @@ struct scc_chain *scc_spec_load_string(const char *json, const struct scc_spec_o
 struct scc_chain *scc_spec_load_file(const char *path, const struct scc_spec_opts *opts,
                                      struct scc_diags *diags)
 {
-    FILE *f = fopen(path, "re");
-    if (!f) {
-        int e = errno;
-        diag(diags, "", "cannot open '%s': %s", path, strerror(e));
-        errno = e;
+    char *text;
+    size_t len;
+    struct scc_json_err jerr;
+    int rc = scc_json_read_file(path, SCC_JSON_MAX_FILE, &text, &len, &jerr);
+    if (rc < 0) {
+        diag(diags, jerr.path, "%s", jerr.msg);
+        errno = -rc;
         return NULL;
     }
-    struct strbuf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (b.n + n + 1 > 16 * 1024 * 1024) {
-            fclose(f);
-            free(b.s);
-            diag(diags, "", "'%s' is larger than 16 MiB; is it really a chain spec?", path);
-            errno = EFBIG;
-            return NULL;
-        }
-        sb_add(&b, "%.*s", (int)n, chunk);
-    }
-    bool rerr = ferror(f);
-    fclose(f);
-    if (rerr || b.nomem) {
-        free(b.s);
-        diag(diags, "", "cannot read '%s'", path);
-        errno = EIO;
-        return NULL;
-    }
-    if (memchr(b.s ? b.s : "", '\0', b.n)) {
-        free(b.s);
-        diag(diags, "", "'%s' contains NUL bytes; it is not a JSON text file", path);
-        errno = EINVAL;
-        return NULL;
-    }
-    struct scc_chain *ch = scc_spec_load_string(b.s ? b.s : "", opts, diags);
-    free(b.s);
+    struct scc_chain *ch = scc_spec_load_string(text, opts, diags);
+    free(text);
     return ch;
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bench/micro/mb_calib.h"
+#include "common/scc_json.h"
 #include "common/scc_util.h"
 
 const char *const mb_level_names[MB_NLEVELS] = {"L1", "L2", "L3", "DRAM"};
@@ -211,7 +212,7 @@ int mb_calib_write(const struct mb_calib *c, const char *path, char *err, size_t
         return -ENOMEM;
     }
     bool std = !strcmp(path, "-");
-    FILE *f = std ? stdout : fopen(path, "w");
+    FILE *f = std ? stdout : fopen(path, "we");
     int r = 0;
     if (!f) {
         r = -errno;
@@ -230,80 +231,105 @@ int mb_calib_write(const struct mb_calib *c, const char *path, char *err, size_t
 
 /* ---- reader ------------------------------------------------------------ */
 
+/*
+ * Every value goes through common/scc_json's typed getters: integers are
+ * range-checked before they become C integers (a cast of an out-of-range
+ * double is undefined behaviour), and the first problem is kept as
+ * "json.path: what".
+ */
 struct rd {
     char *err;
     size_t errlen;
     int bad;
+    struct scc_json_sink sink;
 };
 
-static void rd_fail(struct rd *r, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void rd_fail(struct rd *r, const char *path, const char *fmt, ...)
+static void rd_report(void *arg, const char *path, const char *msg)
 {
+    struct rd *r = arg;
     if (r->bad++)
         return; /* keep the first problem */
-    char what[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    snprintf(r->err, r->errlen, "%s: %s", path, what);
+    snprintf(r->err, r->errlen, "%s: %s", path[0] ? path : "(root)", msg);
 }
 
-static json_object *get(struct rd *r, json_object *o, const char *base, const char *key,
-                        json_type t, bool required)
-{
-    json_object *v = NULL;
-    char path[160];
-    snprintf(path, sizeof(path), "%s%s%s", base, base[0] ? "." : "", key);
-    if (!json_object_object_get_ex(o, key, &v) || !v) {
-        if (required)
-            rd_fail(r, path, "missing");
-        return NULL;
-    }
-    bool ok = json_object_is_type(v, t) ||
-              (t == json_type_double && json_object_is_type(v, json_type_int));
-    if (!ok) {
-        rd_fail(r, path, "expected %s, found %s", json_type_to_name(t),
-                json_type_to_name(json_object_get_type(v)));
-        return NULL;
-    }
-    return v;
-}
+#define NUM_ANY (-1e300), 1e300 /* any finite number; JSON has no NaN or Infinity */
 
 static void get_str(struct rd *r, json_object *o, const char *base, const char *key, char *dst,
                     size_t len, bool required)
 {
-    json_object *v = get(r, o, base, key, json_type_string, required);
-    if (v)
-        scc_strlcpy(dst, json_object_get_string(v), len);
+    const char *v;
+    if (scc_json_get_str(&r->sink, base, o, key, required, &v) > 0)
+        scc_strlcpy(dst, v, len);
 }
 
 static double get_num(struct rd *r, json_object *o, const char *base, const char *key,
                       bool required, double dflt)
 {
-    json_object *v = get(r, o, base, key, json_type_double, required);
-    return v ? json_object_get_double(v) : dflt;
+    double v = dflt;
+    scc_json_get_num(&r->sink, base, o, key, required, NUM_ANY, &v);
+    return v;
+}
+
+static int64_t get_int(struct rd *r, json_object *o, const char *base, const char *key,
+                       bool required, int64_t min, int64_t max, int64_t dflt)
+{
+    int64_t v = dflt;
+    scc_json_get_int(&r->sink, base, o, key, required, min, max, &v);
+    return v;
+}
+
+static json_object *get_obj(struct rd *r, json_object *o, const char *base, const char *key,
+                            bool required)
+{
+    return scc_json_get_obj(&r->sink, base, o, key, required);
+}
+
+static json_object *get_arr(struct rd *r, json_object *o, const char *base, const char *key)
+{
+    return scc_json_get_arr(&r->sink, base, o, key, false);
+}
+
+static bool get_bool(struct rd *r, json_object *o, const char *base, const char *key,
+                     bool required, bool *found)
+{
+    bool v = false;
+    int rc = scc_json_get_bool(&r->sink, base, o, key, required, &v);
+    if (found)
+        *found = rc > 0;
+    return v;
+}
+
+/* An array element that must be an object. */
+static json_object *elem_obj(struct rd *r, json_object *arr, size_t i, const char *path)
+{
+    json_object *e = json_object_array_get_idx(arr, i);
+    if (!json_object_is_type(e, json_type_object)) {
+        char m[96];
+        snprintf(m, sizeof(m), "expected an object, got %s", scc_json_type_word(e));
+        rd_report(r, path, m);
+        return NULL;
+    }
+    return e;
 }
 
 static void read_stat(struct rd *r, json_object *o, const char *path, struct mb_stat *s)
 {
     memset(s, 0, sizeof(*s));
     if (!json_object_is_type(o, json_type_object)) {
-        rd_fail(r, path, "expected an object");
+        rd_report(r, path, "expected an object");
         return;
     }
-    json_object *a = get(r, o, path, "available", json_type_boolean, true);
-    if (!a)
+    bool found;
+    s->available = get_bool(r, o, path, "available", true, &found);
+    if (!found)
         return;
-    s->available = json_object_get_boolean(a);
     if (s->available) {
         s->ns = get_num(r, o, path, "ns", true, NAN);
         s->min_ns = get_num(r, o, path, "min_ns", false, s->ns);
         s->max_ns = get_num(r, o, path, "max_ns", false, s->ns);
-        s->reps = (unsigned)get_num(r, o, path, "reps", false, 0);
-        if (!isfinite(s->ns))
-            rd_fail(r, path, "available but ns is not a number");
+        s->reps = (unsigned)get_int(r, o, path, "reps", false, 0, UINT32_MAX, 0);
+        if (!isfinite(s->ns) && !r->bad)
+            rd_report(r, path, "available but ns is not a number");
     } else {
         get_str(r, o, path, "reason", s->reason, sizeof(s->reason), true);
     }
@@ -318,24 +344,23 @@ static void read_machine(struct rd *r, json_object *m, struct mb_calib *c)
     get_str(r, m, p, "online_cpus", c->online_cpus, sizeof(c->online_cpus), false);
     get_str(r, m, p, "governor", c->governor, sizeof(c->governor), false);
     get_str(r, m, p, "cache_source", c->cache_source, sizeof(c->cache_source), false);
-    json_object *mhz;
-    if (json_object_object_get_ex(m, "cpu_mhz", &mhz) && mhz)
-        c->cpu_mhz = get_num(r, m, p, "cpu_mhz", false, 0);
-    json_object *caches = get(r, m, p, "caches", json_type_array, false);
+    c->cpu_mhz = get_num(r, m, p, "cpu_mhz", false, 0);
+    json_object *caches = get_arr(r, m, p, "caches");
     for (size_t i = 0; caches && i < json_object_array_length(caches) && i < MB_MAX_CACHES;
          i++) {
         char path[64];
         snprintf(path, sizeof(path), "machine.caches[%zu]", i);
-        json_object *e = json_object_array_get_idx(caches, i);
-        c->caches[i].level = (int)get_num(r, e, path, "level", true, 0);
+        json_object *e = elem_obj(r, caches, i, path);
+        if (!e)
+            break;
+        c->caches[i].level = (int)get_int(r, e, path, "level", true, 0, 16, 0);
         get_str(r, e, path, "type", c->caches[i].type, sizeof(c->caches[i].type), false);
-        c->caches[i].size = (uint64_t)get_num(r, e, path, "size", true, 0);
+        c->caches[i].size = (uint64_t)get_int(r, e, path, "size", true, 0, INT64_MAX, 0);
         c->ncaches = i + 1;
     }
-    json_object *cy = get(r, m, p, "cycles", json_type_object, false);
+    json_object *cy = get_obj(r, m, p, "cycles", false);
     if (cy) {
-        json_object *a = get(r, cy, "machine.cycles", "available", json_type_boolean, true);
-        c->cycles_available = a && json_object_get_boolean(a);
+        c->cycles_available = get_bool(r, cy, "machine.cycles", "available", true, NULL);
         if (c->cycles_available)
             c->cycles_per_ns = get_num(r, cy, "machine.cycles", "per_ns", true, 0);
         else
@@ -347,19 +372,20 @@ static void read_machine(struct rd *r, json_object *m, struct mb_calib *c)
 static void read_memory(struct rd *r, json_object *mem, struct mb_calib *c)
 {
     c->have |= MB_HAVE_MEMORY;
-    json_object *hp = get(r, mem, "memory", "huge_pages", json_type_object, false);
+    json_object *hp = get_obj(r, mem, "memory", "huge_pages", false);
     if (hp) {
-        json_object *u = get(r, hp, "memory.huge_pages", "used", json_type_boolean, false);
-        c->huge_pages = u && json_object_get_boolean(u);
+        c->huge_pages = get_bool(r, hp, "memory.huge_pages", "used", false, NULL);
         get_str(r, hp, "memory.huge_pages", "note", c->huge_pages_note,
                 sizeof(c->huge_pages_note), false);
     }
-    json_object *lv = get(r, mem, "memory", "levels", json_type_array, true);
+    json_object *lv = scc_json_get_arr(&r->sink, "memory", mem, "levels", true);
     if (!lv)
         return;
     if (json_object_array_length(lv) != MB_NLEVELS) {
-        rd_fail(r, "memory.levels", "expected %d entries (L1, L2, L3, DRAM), found %zu",
-                MB_NLEVELS, json_object_array_length(lv));
+        char m[96];
+        snprintf(m, sizeof(m), "expected %d entries (L1, L2, L3, DRAM), found %zu", MB_NLEVELS,
+                 json_object_array_length(lv));
+        rd_report(r, "memory.levels", m);
         return;
     }
     for (int k = 0; k < MB_NLEVELS; k++) {
@@ -368,50 +394,53 @@ static void read_memory(struct rd *r, json_object *mem, struct mb_calib *c)
         json_object *e = json_object_array_get_idx(lv, (size_t)k);
         struct mb_level_lat *L = &c->levels[k];
         read_stat(r, e, path, &L->stat);
+        if (!json_object_is_type(e, json_type_object))
+            continue;
         char name[16] = "";
         get_str(r, e, path, "level", name, sizeof(name), true);
-        if (name[0] && strcmp(name, mb_level_names[k]))
-            rd_fail(r, path, "level is \"%s\", expected \"%s\" at this index", name,
-                    mb_level_names[k]);
-        L->cache_bytes = (uint64_t)get_num(r, e, path, "cache_bytes", false, 0);
-        L->working_set = (uint64_t)get_num(r, e, path, "working_set", false, 0);
-        json_object *cyc;
-        L->cycles = NAN;
-        if (json_object_object_get_ex(e, "cycles", &cyc) && cyc)
-            L->cycles = get_num(r, e, path, "cycles", false, NAN);
+        if (name[0] && strcmp(name, mb_level_names[k])) {
+            char m[96];
+            snprintf(m, sizeof(m), "level is \"%s\", expected \"%s\" at this index", name,
+                     mb_level_names[k]);
+            rd_report(r, path, m);
+        }
+        L->cache_bytes = (uint64_t)get_int(r, e, path, "cache_bytes", false, 0, INT64_MAX, 0);
+        L->working_set = (uint64_t)get_int(r, e, path, "working_set", false, 0, INT64_MAX, 0);
+        L->cycles = get_num(r, e, path, "cycles", false, NAN);
         get_str(r, e, path, "note", L->note, sizeof(L->note), false);
-        json_object *ps = get(r, e, path, "per_stride", json_type_array, false);
+        char pp[96];
+        snprintf(pp, sizeof(pp), "%s", path);
+        json_object *ps = get_arr(r, e, path, "per_stride");
         for (size_t s = 0; ps && s < json_object_array_length(ps) && s < MB_MAX_STRIDES; s++) {
-            char pp[96];
             snprintf(pp, sizeof(pp), "%s.per_stride[%zu]", path, s);
-            json_object *pe = json_object_array_get_idx(ps, s), *nsv;
-            L->per_stride[s].stride = (uint32_t)get_num(r, pe, pp, "stride", true, 0);
-            L->per_stride[s].ns = -1;
-            if (json_object_object_get_ex(pe, "ns", &nsv) && nsv)
-                L->per_stride[s].ns = get_num(r, pe, pp, "ns", false, -1);
+            json_object *pe = elem_obj(r, ps, s, pp);
+            if (!pe)
+                break;
+            L->per_stride[s].stride = (uint32_t)get_int(r, pe, pp, "stride", true, 0,
+                                                        UINT32_MAX, 0);
+            L->per_stride[s].ns = get_num(r, pe, pp, "ns", false, -1);
             L->nstrides = s + 1;
         }
     }
-    json_object *cu = get(r, mem, "memory", "curve", json_type_array, false);
+    json_object *cu = get_arr(r, mem, "memory", "curve");
     size_t n = cu ? json_object_array_length(cu) : 0;
     if (n) {
         c->curve = calloc(n, sizeof(*c->curve));
         if (!c->curve) {
-            rd_fail(r, "memory.curve", "out of memory");
+            rd_report(r, "memory.curve", "out of memory");
             return;
         }
         for (size_t i = 0; i < n; i++) {
             char path[64];
             snprintf(path, sizeof(path), "memory.curve[%zu]", i);
-            json_object *e = json_object_array_get_idx(cu, i), *v;
+            json_object *e = elem_obj(r, cu, i, path);
+            if (!e)
+                break;
             struct mb_curve_point *p = &c->curve[i];
-            p->working_set = (uint64_t)get_num(r, e, path, "working_set", true, 0);
-            p->stride = (uint32_t)get_num(r, e, path, "stride", true, 0);
-            p->random_ns = p->sequential_ns = -1;
-            if (json_object_object_get_ex(e, "random_ns", &v) && v)
-                p->random_ns = get_num(r, e, path, "random_ns", false, -1);
-            if (json_object_object_get_ex(e, "sequential_ns", &v) && v)
-                p->sequential_ns = get_num(r, e, path, "sequential_ns", false, -1);
+            p->working_set = (uint64_t)get_int(r, e, path, "working_set", true, 0, INT64_MAX, 0);
+            p->stride = (uint32_t)get_int(r, e, path, "stride", true, 0, UINT32_MAX, 0);
+            p->random_ns = get_num(r, e, path, "random_ns", false, -1);
+            p->sequential_ns = get_num(r, e, path, "sequential_ns", false, -1);
         }
         c->ncurve = n;
     }
@@ -420,72 +449,79 @@ static void read_memory(struct rd *r, json_object *mem, struct mb_calib *c)
 static int parse_root(json_object *root, struct mb_calib *c, struct rd *r)
 {
     if (!json_object_is_type(root, json_type_object)) {
-        rd_fail(r, "(root)", "expected a JSON object");
+        rd_report(r, "", "expected a JSON object");
         return -EINVAL;
     }
     get_str(r, root, "", "schema", c->schema, sizeof(c->schema), true);
     if (!r->bad && strcmp(c->schema, MB_CALIB_SCHEMA)) {
-        rd_fail(r, "schema", "\"%s\" is not \"%s\" (a newer or foreign file?)", c->schema,
-                MB_CALIB_SCHEMA);
+        char m[160];
+        snprintf(m, sizeof(m), "\"%.64s\" is not \"%s\" (a newer or foreign file?)", c->schema,
+                 MB_CALIB_SCHEMA);
+        rd_report(r, "schema", m);
         return -EINVAL;
     }
     get_str(r, root, "", "created", c->created, sizeof(c->created), true);
-    json_object *q = get(r, root, "", "quick", json_type_boolean, false);
-    c->quick = q && json_object_get_boolean(q);
-    c->cpu = (int)get_num(r, root, "", "cpu", false, 0);
-    json_object *m = get(r, root, "", "machine", json_type_object, true);
+    c->quick = get_bool(r, root, "", "quick", false, NULL);
+    c->cpu = (int)get_int(r, root, "", "cpu", false, 0, SCC_MAX_CPUS - 1, 0);
+    json_object *m = get_obj(r, root, "", "machine", true);
     if (m)
         read_machine(r, m, c);
     json_object *sec;
-    if ((sec = get(r, root, "", "memory", json_type_object, false)))
+    if ((sec = get_obj(r, root, "", "memory", false)))
         read_memory(r, sec, c);
-    if ((sec = get(r, root, "", "dtlb", json_type_object, false))) {
+    if ((sec = get_obj(r, root, "", "dtlb", false))) {
         c->have |= MB_HAVE_DTLB;
-        c->dtlb_pages = (uint32_t)get_num(r, sec, "dtlb", "pages", false, 0);
-        json_object *h = get(r, sec, "dtlb", "hit", json_type_object, true);
-        json_object *mi = get(r, sec, "dtlb", "miss", json_type_object, true);
+        c->dtlb_pages = (uint32_t)get_int(r, sec, "dtlb", "pages", false, 0, UINT32_MAX, 0);
+        json_object *h = get_obj(r, sec, "dtlb", "hit", true);
+        json_object *mi = get_obj(r, sec, "dtlb", "miss", true);
         if (h)
             read_stat(r, h, "dtlb.hit", &c->dtlb_hit);
         if (mi)
             read_stat(r, mi, "dtlb.miss", &c->dtlb_miss);
     }
-    if ((sec = get(r, root, "", "ctxsw", json_type_object, false))) {
+    if ((sec = get_obj(r, root, "", "ctxsw", false))) {
         c->have |= MB_HAVE_CTXSW;
         for (int i = 0; i < MB_NPOLICIES; i++) {
             char path[64];
             snprintf(path, sizeof(path), "ctxsw.%s", row_keys[i]);
-            json_object *e = get(r, sec, "ctxsw", row_keys[i], json_type_object, true);
+            json_object *e = get_obj(r, sec, "ctxsw", row_keys[i], true);
             if (!e)
                 continue;
             struct mb_ctxsw_row *row = &c->ctxsw[i];
             read_stat(r, e, path, &row->sw);
             get_str(r, e, path, "policy", row->policy, sizeof(row->policy), true);
-            row->nice = (int)get_num(r, e, path, "nice", false, 0);
-            row->rt_priority = (int)get_num(r, e, path, "rt_priority", false, 0);
+            row->nice = (int)get_int(r, e, path, "nice", false, -20, 19, 0);
+            row->rt_priority = (int)get_int(r, e, path, "rt_priority", false, 0, 99, 0);
             row->roundtrip_ns = get_num(r, e, path, "roundtrip_ns", false, NAN);
             row->overhead_ns = get_num(r, e, path, "overhead_ns", false, NAN);
         }
     }
-    if ((sec = get(r, root, "", "wakeup", json_type_object, false))) {
+    if ((sec = get_obj(r, root, "", "wakeup", false))) {
         c->have |= MB_HAVE_WAKEUP;
-        json_object *cpus = get(r, sec, "wakeup", "cpus", json_type_array, false);
-        for (size_t i = 0; cpus && i < 2 && i < json_object_array_length(cpus); i++)
-            c->wakeup_cpus[i] = json_object_get_int(json_object_array_get_idx(cpus, i));
-        json_object *b = get(r, sec, "wakeup", "block", json_type_object, true);
-        json_object *s = get(r, sec, "wakeup", "spin", json_type_object, true);
+        json_object *cpus = get_arr(r, sec, "wakeup", "cpus");
+        for (size_t i = 0; cpus && i < 2 && i < json_object_array_length(cpus); i++) {
+            char path[64];
+            int64_t v = -1;
+            snprintf(path, sizeof(path), "wakeup.cpus[%zu]", i);
+            scc_json_val_int(&r->sink, path, json_object_array_get_idx(cpus, i), -1,
+                             SCC_MAX_CPUS - 1, &v);
+            c->wakeup_cpus[i] = (int)v;
+        }
+        json_object *b = get_obj(r, sec, "wakeup", "block", true);
+        json_object *s = get_obj(r, sec, "wakeup", "spin", true);
         if (b)
             read_stat(r, b, "wakeup.block", &c->wakeup_block);
         if (s)
             read_stat(r, s, "wakeup.spin", &c->wakeup_spin);
     }
-    if ((sec = get(r, root, "", "syscall", json_type_object, false))) {
+    if ((sec = get_obj(r, root, "", "syscall", false))) {
         c->have |= MB_HAVE_SYSCALL;
         static const char *const keys[] = {"getppid", "recvmmsg_empty", "sendmmsg_64B"};
         struct mb_stat *dst[] = {&c->sc_getppid, &c->sc_recvmmsg, &c->sc_sendmmsg};
         for (int i = 0; i < 3; i++) {
             char path[64];
             snprintf(path, sizeof(path), "syscall.%s", keys[i]);
-            json_object *e = get(r, sec, "syscall", keys[i], json_type_object, true);
+            json_object *e = get_obj(r, sec, "syscall", keys[i], true);
             if (e)
                 read_stat(r, e, path, dst[i]);
         }
@@ -496,11 +532,13 @@ static int parse_root(json_object *root, struct mb_calib *c, struct rd *r)
 int mb_calib_load_string(const char *json, struct mb_calib *c, char *err, size_t errlen)
 {
     mb_calib_init(c);
-    struct rd r = {err, errlen, 0};
-    enum json_tokener_error jerr;
-    json_object *root = json_tokener_parse_verbose(json, &jerr);
+    struct rd r = {err, errlen, 0, {rd_report, NULL}};
+    r.sink.arg = &r;
+    struct scc_json_err jerr;
+    json_object *root = scc_json_parse(json, strlen(json), &jerr);
     if (!root) {
-        snprintf(err, errlen, "(root): not JSON: %s", json_tokener_error_desc(jerr));
+        snprintf(err, errlen, "%s: not JSON: %s", jerr.path[0] ? jerr.path : "(root)",
+                 jerr.msg);
         return -EINVAL;
     }
     int rc = parse_root(root, c, &r);
@@ -515,39 +553,16 @@ int mb_calib_load_string(const char *json, struct mb_calib *c, char *err, size_t
 int mb_calib_load(const char *path, struct mb_calib *c, char *err, size_t errlen)
 {
     mb_calib_init(c);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        int e = errno;
-        snprintf(err, errlen, "fopen: %s: %s", strerror(e), path);
-        return -e;
+    char *buf;
+    size_t len;
+    struct scc_json_err jerr;
+    int rc = scc_json_read_file(path, SCC_JSON_MAX_FILE, &buf, &len, &jerr);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s", jerr.msg);
+        return rc;
     }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (len + 1 == cap) {
-            char *nb = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (!buf || rerr) {
-        free(buf);
-        snprintf(err, errlen, "read: %s: %s", buf ? strerror(EIO) : "file too large or out of memory",
-                 path);
-        return buf ? -EIO : -ENOMEM;
-    }
-    buf[len] = '\0';
     char inner[MB_REASON_MAX * 2];
-    int rc = mb_calib_load_string(buf, c, inner, sizeof(inner));
+    rc = mb_calib_load_string(buf, c, inner, sizeof(inner));
     free(buf);
     if (rc < 0)
         snprintf(err, errlen, "%s: %s", path, inner);

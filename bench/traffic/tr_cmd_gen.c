@@ -75,12 +75,14 @@ static void usage(FILE *f)
             "                        (default 50; 0 = sleep only)\n"
             "throughput search (RFC 2544 style, receiver in this process):\n"
             "  --search              binary-search the highest rate <= --rate within tolerance\n"
+            "                        (--rate max: probe the generator's own limit first)\n"
             "  --rx-listen [ADDR:]PORT  udp: where the traffic comes back\n"
             "  --rx-if IFNAME        raw: the interface it comes back on\n"
             "  --trial SEC           length of one trial (default 2)\n"
             "  --loss-tolerance PCT  accepted loss per trial (default 0)\n"
             "  --resolution PCT      stop when the bracket is this narrow (default 1)\n"
             "  --max-trials N        at most N trials (default 12)\n"
+            "  --rx-cpu N            pin the receiver thread to CPU N (default: as the process)\n"
             "output:\n"
             "  --json FILE           write the scc-gen/1 JSON report (- = stdout)\n"
             "  -h, --help            this text\n\n"
@@ -107,6 +109,7 @@ struct gen_cfg {
     bool rx_given;
     double trial_s, loss_tol_pct, resolution_pct;
     unsigned max_trials;
+    int rx_cpu;                 /* pin the search receiver here; -1 = not */
 };
 
 struct gen_result {
@@ -284,7 +287,18 @@ static int run_trial(struct gen *g, struct rx_thread *t, double rate, struct tri
     tr_sink_reset(t->sink);
     atomic_store(&t->run, 1);
     atomic_store(&t->last_rx_ns, scc_now_ns());
-    int e = pthread_create(&t->tid, NULL, rx_main, t);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (c->rx_cpu >= 0) {
+        /* The receiver on a core of its own: sharing the sender's core
+         * would make the path look slower than it is. */
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(c->rx_cpu, &set);
+        pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+    }
+    int e = pthread_create(&t->tid, &attr, rx_main, t);
+    pthread_attr_destroy(&attr);
     if (e) {
         fprintf(stderr, "scc gen: pthread_create: %s: search receiver\n", strerror(e));
         return -e;
@@ -371,7 +385,8 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
     enum { O_DST, O_BIND, O_SNDBUF, O_RATE,
            O_PACING, O_BURST, O_SIZE, O_FLOWS, O_DURATION, O_COUNT, O_SRC_IP, O_DST_IP,
            O_SRC_PORT, O_DST_PORT, O_SRC_MAC, O_DST_MAC, O_TTL, O_SEED, O_SPIN, O_SEARCH,
-           O_RX_LISTEN, O_RX_IF, O_TRIAL, O_LOSS_TOL, O_RESOLUTION, O_MAX_TRIALS, O_JSON };
+           O_RX_LISTEN, O_RX_IF, O_TRIAL, O_LOSS_TOL, O_RESOLUTION, O_MAX_TRIALS, O_JSON,
+           O_RX_CPU };
     static const struct option opts[] = {
         TR_IO_LONGOPTS,
         {"dst", required_argument, NULL, O_DST},
@@ -400,6 +415,7 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
         {"loss-tolerance", required_argument, NULL, O_LOSS_TOL},
         {"resolution", required_argument, NULL, O_RESOLUTION},
         {"max-trials", required_argument, NULL, O_MAX_TRIALS},
+        {"rx-cpu", required_argument, NULL, O_RX_CPU},
         {"json", required_argument, NULL, O_JSON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -558,6 +574,12 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
         case O_JSON:
             c->json = a;
             break;
+        case O_RX_CPU:
+            if (scc_parse_long(a, 0, SCC_MAX_CPUS - 1, &v) < 0)
+                bad = "a CPU number";
+            else
+                c->rx_cpu = (int)v;
+            break;
         default:
             tr_bad_option("gen", argc, argv, opt);
             return -1;
@@ -596,10 +618,6 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
             fprintf(stderr, "scc gen: --search needs the receive side: --rx-listen or --rx-if\n");
             return -1;
         }
-        if (c->rate <= 0) {
-            fprintf(stderr, "scc gen: --search needs --rate PPS as the upper bound\n");
-            return -1;
-        }
     }
     return 0;
 }
@@ -626,58 +644,115 @@ static int do_search(struct gen *g, json_object *jo, FILE *out)
         fprintf(stderr, "scc gen: out of memory\n");
         return 1;
     }
-    if (out)
-        fprintf(out, "scc gen --search: up to %.0f pps, trials of %.3g s, loss tolerance %.3g %%, "
-                 "resolution %.3g %%\n",
-            c->rate, c->trial_s, c->loss_tol_pct, c->resolution_pct);
-    if (out)
-        fprintf(out, "  %5s %12s %12s %12s %10s %9s %9s  %s\n", "trial", "target pps", "sent pps",
-            "received", "loss %", "p50 us", "p99 us", "result");
+    const bool probe = c->rate <= 0;
+    if (out) {
+        if (probe)
+            fprintf(out, "scc gen --search: first an unpaced probe");
+        else
+            fprintf(out, "scc gen --search: up to %.0f pps", c->rate);
+        fprintf(out, ", trials of %.3g s, loss tolerance %.3g %%, resolution %.3g %%\n",
+                c->trial_s, c->loss_tol_pct, c->resolution_pct);
+        fprintf(out, "  %5s %12s %12s %12s %10s %9s %9s  %s\n", "trial", "target pps",
+                "sent pps", "received", "loss %", "p50 us", "p99 us", "result");
+    }
     json_object *arr = json_object_new_array();
+    /* The bracket: lo passed (0: nothing yet), hi failed or cannot be
+     * held. Without --rate the first trial is unpaced: the rate it sent is
+     * the most any paced trial can hold (hi), and the rate that came back
+     * is a first guess at the answer. From a guess, steps grow (doubling
+     * from twice the resolution) until the answer is bracketed, so the
+     * search reaches its resolution in a few trials wherever the guess
+     * lands; then it halves the bracket. */
     double lo = 0, hi = c->rate, best = 0, rate = c->rate;
+    bool hi_failed = !probe, resolved = false;
+    double step = 2 * c->resolution_pct / 100;
     int rc = 0;
-    for (unsigned k = 0; k < c->max_trials && !tr_stop; k++) {
+    unsigned k = 0;
+    for (; k < c->max_trials && !tr_stop; k++) {
         struct trial tr;
         if (run_trial(g, &t, rate, &tr) < 0) {
             rc = 1;
             break;
         }
+        const bool is_probe = probe && k == 0;
         const char *why = tr.pass ? "pass" : !tr.g.kept_up ? "fail (generator could not keep up)"
                                                             : "fail (loss)";
-        if (out)
-            fprintf(out, "  %5u %12.0f %12.0f %12" PRIu64 " %10.4f %9.1f %9.1f  %s\n", k + 1, rate,
-                tr.g.achieved_pps, tr.received, tr.loss_pct, (double)tr.p50_ns / 1e3,
-                (double)tr.p99_ns / 1e3, why);
+        if (out) {
+            char target[32] = "max";
+            if (!is_probe)
+                snprintf(target, sizeof(target), "%.0f", rate);
+            fprintf(out, "  %5u %12s %12.0f %12" PRIu64 " %10.4f %9.1f %9.1f  %s%s\n", k + 1,
+                    target, tr.g.achieved_pps, tr.received, tr.loss_pct,
+                    (double)tr.p50_ns / 1e3, (double)tr.p99_ns / 1e3, why,
+                    is_probe ? " (probe)" : "");
+        }
         json_object *e = result_json(&tr.g);
-        json_object_object_add(e, "target_pps", json_object_new_double(rate));
+        json_object_object_add(e, "target_pps", is_probe ? NULL : json_object_new_double(rate));
         json_object_object_add(e, "received", u64j(tr.received));
         json_object_object_add(e, "loss_pct", json_object_new_double(tr.loss_pct));
         json_object_object_add(e, "p50_ns", u64j(tr.p50_ns));
         json_object_object_add(e, "p99_ns", u64j(tr.p99_ns));
         json_object_object_add(e, "pass", json_object_new_boolean(tr.pass));
         json_object_array_add(arr, e);
+        if (is_probe) {
+            hi = tr.g.achieved_pps;
+            if (tr.pass || hi < 1) {
+                best = lo = hi; /* the generator's own limit passes */
+                resolved = tr.pass;
+                break;
+            }
+            double back = tr.g.elapsed_s > 0 ? (double)tr.received / tr.g.elapsed_s : 0;
+            rate = back >= 1 && back < hi ? back : hi / 2;
+            continue;
+        }
         if (tr.pass) {
-            best = rate;
-            lo = rate;
+            best = lo = rate;
         } else {
             hi = rate;
+            hi_failed = true;
         }
-        if (tr.pass && rate >= c->rate)
+        if (tr.pass && !probe && rate >= c->rate)
             break; /* the upper bound itself passes */
-        if (hi - lo <= c->resolution_pct / 100.0 * hi)
+        if (hi - lo <= c->resolution_pct / 100.0 * hi) {
+            resolved = true;
             break;
-        rate = (lo + hi) / 2;
+        }
+        if (probe && tr.pass && !hi_failed && lo * (1 + step) < hi) {
+            rate = lo * (1 + step); /* climb from the guess */
+            step *= 2;
+        } else if (probe && !tr.pass && lo == 0) {
+            rate = hi / (1 + step); /* descend from the guess */
+            step *= 2;
+        } else {
+            rate = (lo + hi) / 2;
+        }
         if (rate < 1)
             break;
     }
-    if (out)
-        fprintf(out, "  throughput   %.0f pps%s\n", best,
-            best == 0 ? " (no trial passed)" : best >= c->rate ? " (the upper bound passed; raise --rate)" : "");
+    if (out) {
+        fprintf(out, "  throughput   %.0f pps", best);
+        if (best == 0)
+            fprintf(out, " (no trial passed)");
+        else if (!probe && best >= c->rate)
+            fprintf(out, " (the upper bound passed; raise --rate)");
+        else if (probe && best >= hi)
+            fprintf(out, " (the generator's own limit passed)");
+        else if (resolved)
+            fprintf(out, " (within %.3g %%: the next %.0f pps failed)", c->resolution_pct, hi);
+        else
+            fprintf(out, " (NOT resolved after %u trials: between %.0f and %.0f; raise "
+                         "--max-trials)", k < c->max_trials ? k + 1 : k, lo, hi);
+        fprintf(out, "\n");
+    }
     json_object *s = json_object_new_object();
     json_object_object_add(s, "loss_tolerance_pct", json_object_new_double(c->loss_tol_pct));
     json_object_object_add(s, "resolution_pct", json_object_new_double(c->resolution_pct));
     json_object_object_add(s, "trial_s", json_object_new_double(c->trial_s));
     json_object_object_add(s, "throughput_pps", json_object_new_double(best));
+    json_object_object_add(s, "probe", json_object_new_boolean(probe));
+    json_object_object_add(s, "resolved", json_object_new_boolean(resolved));
+    json_object_object_add(s, "lower_pps", json_object_new_double(lo));
+    json_object_object_add(s, "upper_pps", json_object_new_double(hi));
     json_object_object_add(s, "trials", arr);
     json_object_object_add(jo, "search", s);
     tr_sink_destroy(t.sink);
@@ -738,6 +813,7 @@ int cmd_gen(int argc, char **argv)
         .trial_s = 2,
         .resolution_pct = 1,
         .max_trials = 12,
+        .rx_cpu = -1,
     };
     c.io.local.sin_family = AF_INET;
     c.io.remote.sin_family = AF_INET;

@@ -87,6 +87,25 @@ n=$(grep -c '"target_pps"' "$T/sr2.json")
 [ "$n" -eq 4 ] || bad "search from 50 Mpps ran $n trials, expected 4"
 grep -q '"pass":false' "$T/sr2.json" || bad "50 Mpps trial passed?"
 [ $fail -eq 0 ] && ok "search: 5000 pps passes at once; 50 Mpps is bisected ($n trials)"
+# --rate max: an unpaced probe first; the search then reaches its
+# resolution (or says it did not), and --rx-cpu pins the receiver
+"$SCC" gen --search --dst 127.0.0.1:$((PORT + 7)) --rx-listen 127.0.0.1:$((PORT + 7)) \
+    --rate max --rx-cpu 0 --trial 0.2 --max-trials 10 --resolution 5 --loss-tolerance 1 \
+    --json "$T/sr3.json" >"$T/sr3.txt" 2>&1 || bad "search (probe) exit $?"
+grep -q '"probe":true' "$T/sr3.json" || bad "probe search: no probe flag"
+grep -q '"target_pps":null' "$T/sr3.json" || bad "probe trial has a target rate"
+lo=$(jget "$T/sr3.json" lower_pps); hi=$(jget "$T/sr3.json" upper_pps)
+tp=$(jget "$T/sr3.json" throughput_pps); n=$(grep -c '"target_pps"' "$T/sr3.json")
+if grep -q '"resolved":true' "$T/sr3.json"; then
+    awk -v l="$lo" -v h="$hi" -v t="$tp" 'BEGIN { exit !(t > 0 && t == l && h >= l && (h - l) <= 0.05 * h) }' \
+        || { bad "probe search resolved, but bracket $lo..$hi, throughput $tp"; cat "$T/sr3.txt"; }
+else
+    [ "$n" -eq 10 ] || { bad "probe search stopped unresolved after $n of 10 trials"; cat "$T/sr3.txt"; }
+fi
+grep -q "(probe)" "$T/sr3.txt" || bad "probe search: table does not mark the probe"
+"$SCC" gen --search --rx-listen 127.0.0.1:1 --rate max --rx-cpu 100000 >/dev/null 2>&1
+[ $? -eq 2 ] || bad "--rx-cpu 100000 accepted"
+[ $fail -eq 0 ] && ok "search --rate max: probe, then $lo..$hi pps in $n trials"
 
 # 4. usage errors and no traffic
 for args in "--rate 0" "--rate -5" "--size 63" "--size 1519" "--duration 0" "--flows 0" \

@@ -33,6 +33,9 @@ check "bad cpu" 2 "$SCC" validate "$SRC/tests/specs/bad/19-cpu-missing-core.json
 grep -q '^nfs\[1\].cpu: core 7 does not exist' /tmp/scc-val-err.$$ || { echo "FAIL: message"; cat /tmp/scc-val-err.$$; fail=1; }
 check "missing file" 2 "$SCC" validate /nonexistent.json
 grep -q "No such file" /tmp/scc-val-err.$$ || { echo "FAIL: missing-file message"; fail=1; }
+# an endless file of NULs used to spin at 100% CPU forever
+check "validate /dev/zero" 2 timeout 10 "$SCC" validate /dev/zero
+grep -q "NUL byte at line 1, column 1" /tmp/scc-val-err.$$ || { echo "FAIL: /dev/zero message"; cat /tmp/scc-val-err.$$; fail=1; }
 # the normalised output is itself a valid spec
 "$SCC" validate --default >/tmp/scc-val-out.$$ 2>/dev/null
 cp /tmp/scc-val-out.$$ /tmp/scc-val-norm.$$.json

@@ -26,6 +26,43 @@ START_TEST(parse_long_checks_range_and_form)
 }
 END_TEST
 
+/* Leading zeros are decimal, not octal: "010" is ten (REVIEW 3.2). 0x is the
+ * one documented prefix; signs other than a leading '-' are refused. */
+START_TEST(parse_is_decimal_not_octal)
+{
+    long v;
+    uint64_t u;
+    ck_assert_int_eq(scc_parse_long("010", 0, 100, &v), 0);
+    ck_assert_int_eq(v, 10);
+    ck_assert_int_eq(scc_parse_long("-010", -100, 100, &v), 0);
+    ck_assert_int_eq(v, -10);
+    ck_assert_int_eq(scc_parse_long("08", 0, 100, &v), 0);
+    ck_assert_int_eq(v, 8);
+    ck_assert_int_eq(scc_parse_long("0", 0, 100, &v), 0);
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(scc_parse_long("0X1f", 0, 100, &v), 0);
+    ck_assert_int_eq(v, 31);
+    ck_assert_int_eq(scc_parse_long("+5", 0, 100, &v), -EINVAL);
+    ck_assert_int_eq(scc_parse_long("0x", 0, 100, &v), -EINVAL);
+    ck_assert_int_eq(scc_parse_long("0x-1", -100, 100, &v), -EINVAL);
+    ck_assert_int_eq(scc_parse_long("0x 1", 0, 100, &v), -EINVAL);
+    ck_assert_int_eq(scc_parse_long("-", -100, 100, &v), -EINVAL);
+    ck_assert_int_eq(scc_parse_u64("010", &u), 0);
+    ck_assert_uint_eq(u, 10);
+    ck_assert_int_eq(scc_parse_u64("0x10", &u), 0);
+    ck_assert_uint_eq(u, 16);
+    ck_assert_int_eq(scc_parse_u64("18446744073709551615", &u), 0);
+    ck_assert_uint_eq(u, UINT64_MAX);
+    ck_assert_int_eq(scc_parse_u64("18446744073709551616", &u), -ERANGE);
+    ck_assert_int_eq(scc_parse_u64("-1", &u), -EINVAL);
+    ck_assert_int_eq(scc_parse_u64("0x", &u), -EINVAL);
+    uint32_t a;
+    int len;
+    ck_assert_int_eq(scc_prefix_parse("10.0.0.0/010", &a, &len), 0);
+    ck_assert_int_eq(len, 10);
+}
+END_TEST
+
 START_TEST(cpuset_parse_and_format)
 {
     struct scc_cpuset s;
@@ -71,6 +108,26 @@ START_TEST(mac_and_ipv4)
 }
 END_TEST
 
+/* Exactly six pairs of hex digits separated by ':' (REVIEW 3.2: sscanf's %2x
+ * took " 1: 2: 3: 4: 5: 6" and signs). */
+START_TEST(mac_is_strict)
+{
+    uint8_t m[6];
+    ck_assert_int_eq(scc_mac_parse("02:aB:00:ff:10:01", m), 0);
+    ck_assert_uint_eq(m[1], 0xab);
+    ck_assert_uint_eq(m[3], 0xff);
+    ck_assert_int_eq(scc_mac_parse(" 1: 2: 3: 4: 5: 6", m), -EINVAL);
+    ck_assert_int_eq(scc_mac_parse("+1:+2:+3:+4:+5:+6", m), -EINVAL);
+    ck_assert_int_eq(scc_mac_parse("-1:-2:-3:-4:-5:-6", m), -EINVAL);
+    ck_assert_int_eq(scc_mac_parse("02:00:00:00:00:0g", m), -EINVAL);
+    ck_assert_int_eq(scc_mac_parse("02-00-00-00-00-01", m), -EINVAL);
+    ck_assert_int_eq(scc_mac_parse("02:00:00:00:00:01 ", m), -EINVAL);
+    ck_assert_int_eq(scc_mac_parse("02:00:00:00:00", m), -EINVAL);
+    ck_assert_int_eq(scc_mac_parse("", m), -EINVAL);
+    ck_assert_int_eq(scc_mac_parse(NULL, m), -EINVAL);
+}
+END_TEST
+
 START_TEST(suggestions)
 {
     const char *const names[] = {"IPFilter", "DecIPTTL", "Counter"};
@@ -86,7 +143,9 @@ int main(void)
     Suite *s = suite_create("util");
     TCase *tc = tcase_create("util");
     tcase_add_test(tc, parse_long_checks_range_and_form);
+    tcase_add_test(tc, parse_is_decimal_not_octal);
     tcase_add_test(tc, cpuset_parse_and_format);
+    tcase_add_test(tc, mac_is_strict);
     tcase_add_test(tc, mac_and_ipv4);
     tcase_add_test(tc, suggestions);
     suite_add_tcase(s, tc);

@@ -252,6 +252,72 @@ START_TEST(missing_file_is_a_clear_error)
 }
 END_TEST
 
+/* /dev/zero used to spin forever: NULs appended nothing, so the size cap
+ * was never reached (REVIEW 3.2). Now it stops at the first NUL. */
+START_TEST(endless_nul_file_is_refused)
+{
+    struct scc_diags *d = scc_diags_new();
+    ck_assert_ptr_null(scc_spec_load_file("/dev/zero", NULL, d));
+    ck_assert_int_eq(scc_diags_count(d), 1);
+    ck_assert_msg(strstr(scc_diags_msg(d, 0), "NUL byte at line 1, column 1"), "%s",
+                  scc_diags_msg(d, 0));
+    scc_diags_free(d);
+}
+END_TEST
+
+/* One problem, one message: a firewall without rules used to be reported
+ * for the field and again for the pipeline built from it. */
+START_TEST(one_problem_one_message)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    ck_assert_ptr_null(scc_spec_load_string(
+        "{\"name\": \"f\", \"nfs\": [{\"name\": \"fw\", \"type\": \"firewall\"}]}", &o, d));
+    if (scc_diags_count(d) != 1)
+        scc_diags_print(d, stderr);
+    ck_assert_int_eq(scc_diags_count(d), 1);
+    ck_assert_str_eq(scc_diags_path(d, 0), "nfs[0].config.rules");
+    scc_diags_free(d);
+}
+END_TEST
+
+/* The NAT element takes a single port; the spec used to refuse it. */
+START_TEST(nat_single_port)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    struct scc_chain *ch = scc_spec_load_string(
+        "{\"name\": \"n\", \"nfs\": [{\"name\": \"nat\", \"type\": \"nat\", \"config\": "
+        "{\"pool\": \"203.0.113.1\", \"ports\": \"5000\"}}]}", &o, d);
+    if (!ch)
+        scc_diags_print(d, stderr);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_uint_eq(ch->nfs[0].nat_port_lo, 5000);
+    ck_assert_uint_eq(ch->nfs[0].nat_port_hi, 5000);
+    scc_chain_free(ch);
+    scc_diags_free(d);
+}
+END_TEST
+
+/* rt_priority without a policy in the same object applies to the policy it
+ * inherits (docs/chain-spec.md), and is an error only where that is not rr/fifo. */
+START_TEST(rt_priority_inherits_policy)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    struct scc_chain *ch = scc_spec_load_string(
+        "{\"name\": \"s\", \"scheduler\": {\"policy\": \"rr\"}, \"nfs\": [{\"name\": \"a\", "
+        "\"type\": \"counter\", \"sched\": {\"rt_priority\": 20}}]}", &o, d);
+    if (!ch)
+        scc_diags_print(d, stderr);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_int_eq(ch->nfs[0].sched.policy, SCC_POLICY_RR);
+    ck_assert_int_eq(ch->nfs[0].sched.rt_priority, 20);
+    scc_chain_free(ch);
+    scc_diags_free(d);
+}
+END_TEST
+
 int main(void)
 {
     scc_cpuset_parse("0-1", &online);
@@ -265,7 +331,14 @@ int main(void)
     tcase_add_test(tc, typed_nfs_expand_to_pipelines);
     tcase_add_test(tc, normalised_json_round_trips);
     tcase_add_test(tc, missing_file_is_a_clear_error);
+    tcase_add_test(tc, one_problem_one_message);
+    tcase_add_test(tc, nat_single_port);
+    tcase_add_test(tc, rt_priority_inherits_policy);
     suite_add_tcase(s, tc);
+    TCase *tz = tcase_create("endless");
+    tcase_set_timeout(tz, 10);
+    tcase_add_test(tz, endless_nul_file_is_refused);
+    suite_add_tcase(s, tz);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -148,6 +148,45 @@ START_TEST(reader_errors_name_the_path)
 }
 END_TEST
 
+/* Integers in the file are range-checked before they become C integers
+ * (REVIEW 3.2: a cast of a negative or huge double is undefined). */
+START_TEST(reader_checks_integer_ranges)
+{
+    struct mb_calib c;
+    char err[256];
+    const char *head = "{\"schema\":\"scc-calibration/1\",\"created\":\"x\","
+                       "\"machine\":{\"cpu_model\":\"m\",\"kernel\":\"k\"";
+    static const struct {
+        const char *tail, *path;
+    } cases[] = {
+        {"},\"cpu\":-1}", "cpu"},
+        {"},\"cpu\":1e300}", "cpu"},
+        {"},\"cpu\":1.5}", "cpu"},
+        {",\"caches\":[{\"level\":1,\"size\":-4096}]}}", "machine.caches[0].size"},
+        {",\"caches\":[{\"level\":1e30,\"size\":4096}]}}", "machine.caches[0].level"},
+        {"},\"dtlb\":{\"pages\":-1,\"hit\":{\"available\":false,\"reason\":\"r\"},"
+         "\"miss\":{\"available\":false,\"reason\":\"r\"}}}", "dtlb.pages"},
+        {"},\"syscall\":{\"getppid\":{\"available\":true,\"ns\":1,\"reps\":-3},"
+         "\"recvmmsg_empty\":{\"available\":false,\"reason\":\"r\"},"
+         "\"sendmmsg_64B\":{\"available\":false,\"reason\":\"r\"}}}", "syscall.getppid.reps"},
+        {"},\"wakeup\":{\"cpus\":[\"zero\",1],\"block\":{\"available\":false,\"reason\":\"r\"},"
+         "\"spin\":{\"available\":false,\"reason\":\"r\"}}}", "wakeup.cpus[0]"},
+        {"},\"wakeup\":{\"cpus\":[0,99999999999],\"block\":{\"available\":false,\"reason\":\"r\"},"
+         "\"spin\":{\"available\":false,\"reason\":\"r\"}}}", "wakeup.cpus[1]"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char json[1024];
+        snprintf(json, sizeof(json), "%s%s", head, cases[i].tail);
+        err[0] = '\0';
+        ck_assert_msg(mb_calib_load_string(json, &c, err, sizeof(err)) == -EINVAL,
+                      "case %zu (%s) loaded", i, cases[i].path);
+        ck_assert_msg(strncmp(err, cases[i].path, strlen(cases[i].path)) == 0 &&
+                          err[strlen(cases[i].path)] == ':',
+                      "case %zu: '%s' does not start with %s:", i, err, cases[i].path);
+    }
+}
+END_TEST
+
 /* The real thing: a short calibration on this machine, written and read back. */
 START_TEST(quick_calibrate_loads)
 {
@@ -223,6 +262,7 @@ int main(void)
     Suite *s = suite_create("mb_calib");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, reader_checks_integer_ranges);
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, reader_errors_name_the_path);
     tcase_add_test(tc, quick_calibrate_loads);

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The benchmark scripts run as their docs say: bench/nf_bench.sh,
+# traffic_bench.sh and os_bench.sh each take the build directory (BUILD or
+# BUILD/bin), --quick and --help. Each runs once with --quick (one after the
+# other: they pin to CPUs 0 and 1), prints its figures and exits 0; both
+# spellings of the build directory work; a directory without scc exits 2.
+# Root is needed for nf_bench's raw rows (namespaces); as root they run.
+set -u
+SRC=${SCC_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=${SCC_BIN:-$SRC/build/bin}
+BUILD=$(dirname "$BIN")
+T=$(mktemp -d /tmp/scc-benchsh.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+ok() { echo "ok: $*"; }
+[ -x "$BIN/scc" ] || { echo "FAIL: $BIN/scc not built"; exit 1; }
+
+# run NAME ARGS...: exit 0 expected, output in $T/NAME.out
+run() {
+    local name=$1; shift
+    local t0=$SECONDS
+    bash "$@" >"$T/$name.out" 2>&1; local rc=$?
+    echo "  $name: exit $rc in $((SECONDS - t0)) s"
+    [ "$rc" -eq 0 ] || { bad "$name exited $rc:"; cat "$T/$name.out"; return 1; }
+}
+# has NAME REGEX WHAT: a line of NAME's output matches REGEX
+has() { grep -Eq "$2" "$T/$1.out" || { bad "$1: no $3 in:"; cat "$T/$1.out"; }; }
+
+for s in nf_bench traffic_bench os_bench; do
+    bash "$SRC/bench/$s.sh" --help >"$T/help" 2>&1 || bad "$s --help exit $?"
+    grep -q "BUILD_DIR" "$T/help" && grep -q -- "--quick" "$T/help" \
+        || bad "$s --help does not describe BUILD_DIR and --quick"
+    bash "$SRC/bench/$s.sh" --quick "$T/nowhere" >/dev/null 2>"$T/err"; rc=$?
+    [ "$rc" -eq 2 ] && grep -q "no scc in" "$T/err" || bad "$s with a bad build dir: exit $rc"
+done
+[ $fail -eq 0 ] && ok "--help describes BUILD_DIR and --quick; a build dir without scc exits 2"
+
+# nf_bench: the form docs/elements.md shows (build/bin)
+if run nf "$SRC/bench/nf_bench.sh" --quick "$BIN"; then
+    has nf '^udp +32 +[0-9]*[1-9][0-9]* +[0-9]*[1-9][0-9]* +[0-9.]+ ' "udp row with figures"
+    if [ "$(id -u)" -eq 0 ]; then
+        has nf '^raw +32 +[0-9]*[1-9][0-9]* +[0-9]*[1-9][0-9]* +[0-9.]+ ' "raw row with figures"
+    fi
+fi
+# traffic_bench and os_bench: both spellings of the build directory
+for form in "$BUILD" "$BIN"; do
+    if run traffic "$SRC/bench/traffic_bench.sh" --quick "$form"; then
+        has traffic '^scc gen --batch 32 -> scc sink +[0-9]*[1-9][0-9]* ' "batch-32 throughput"
+        has traffic '^scc gen -> sink \(one way\) +[0-9.]+ +[0-9.]+ ' "latency row"
+    fi
+    if command -v perf >/dev/null && command -v jq >/dev/null; then
+        if run os "$SRC/bench/os_bench.sh" --quick "$form"; then
+            has os '^  getppid +[0-9.]+ ' "getppid row"
+            has os '^  other +[0-9]+ ' "context-switch row"
+        fi
+    else
+        echo "  os_bench not run: perf and jq are needed (apt-get install linux-perf jq)"
+    fi
+done
+[ $fail -eq 0 ] && ok "each script's --quick run prints its figures and exits 0 ($SECONDS s)"
+exit $fail
