@@ -639,6 +639,7 @@ int cmd_run(int argc, char **argv)
     }
 
     if (ln_dry_run) {
+        ln_set_dry_run_output(ln_dry_run_to_file, stdout);
         ln_plan_print(&r.plan, stdout);
         printf("\nwould run, in order:\n");
         snprintf(r.spec_path, sizeof(r.spec_path), "%s/%s.json", ln_state_dir(),
