@@ -580,6 +580,44 @@ START_TEST(journal_restores_sysctls)
 }
 END_TEST
 
+static void collect_line(const char *line, void *ctx)
+{
+    char *buf = ctx;
+    snprintf(buf + strlen(buf), 256 - strlen(buf), "[%s]", line);
+}
+
+START_TEST(exec_dry_run_output_and_queries)
+{
+    /* dry run: the line goes to the caller's callback, nothing runs */
+    char lines[256] = "";
+    ln_set_dry_run_output(collect_line, lines);
+    ln_dry_run = true;
+    const char *fail[] = {"false", NULL};
+    ck_assert_int_eq(ln_run_tool(fail, true), 0);
+    /* a query runs even then, and hands back its stdout */
+    char out[64];
+    const char *echo[] = {"echo", "hello world", NULL};
+    ck_assert_int_eq(ln_query_tool(echo, out, sizeof(out)), 0);
+    ln_dry_run = false;
+    ln_set_dry_run_output(NULL, NULL);
+    ck_assert_str_eq(lines, "[false]");
+    ck_assert_str_eq(out, "hello world\n");
+    ck_assert_int_eq(ln_run_tool(fail, true), 1);
+    char small[4];
+    ck_assert_int_eq(ln_query_tool(echo, small, sizeof(small)), 0); /* cut, not overflowed */
+    ck_assert_str_eq(small, "hel");
+    const char *none[] = {"/nonexistent/scc-tool", NULL};
+    ck_assert_int_eq(ln_query_tool(none, out, sizeof(out)), 127);
+
+    char state = 0;
+    unsigned long long start = 0;
+    ck_assert_int_eq(ln_proc_stat(getpid(), &state, &start), 0);
+    ck_assert_int_eq(state, 'R');
+    ck_assert_uint_eq(start, ln_proc_starttime(getpid()));
+    ck_assert_int_eq(ln_proc_stat(0x3fffffff, NULL, NULL), -ENOENT);
+}
+END_TEST
+
 int main(void)
 {
     scc_cpuset_parse("0-1", &online);
@@ -597,6 +635,7 @@ int main(void)
     tcase_add_test(tc, created_topology_is_undone);
     tcase_add_test(tc, journal_undoes_confirmed_records_only);
     tcase_add_test(tc, journal_restores_sysctls);
+    tcase_add_test(tc, exec_dry_run_output_and_queries);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
