@@ -331,8 +331,7 @@ static int in_private_net(int (*body)(void))
     if (pid == 0) {
         if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0 ||
             mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-            mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 || mkdir("/run/netns", 0755) < 0 ||
-            access("/usr/sbin/ip", X_OK) != 0) {
+            mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 || mkdir("/run/netns", 0755) < 0) {
             fprintf(stderr, "skip: cannot make a private network namespace: %s\n",
                     strerror(errno));
             _exit(77);
