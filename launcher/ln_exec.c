@@ -7,12 +7,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/scc_log.h"
@@ -33,53 +35,127 @@ void ln_argv_format(const char *const argv[], char *buf, size_t len)
     }
 }
 
-int ln_run_tool(const char *const argv[], bool quiet_fail)
+static ln_line_fn dry_run_fn;
+static void *dry_run_ctx;
+
+void ln_set_dry_run_output(ln_line_fn fn, void *ctx)
 {
-    char line[1024];
-    ln_argv_format(argv, line, sizeof(line));
-    if (ln_dry_run) {
-        printf("  %s\n", line);
-        return 0;
+    dry_run_fn = fn;
+    dry_run_ctx = ctx;
+}
+
+void ln_dry_run_to_file(const char *line, void *stdio_file)
+{
+    fprintf(stdio_file, "  %s\n", line);
+}
+
+/* A bounded capture of one pipe: the first len-1 bytes are kept, the rest
+ * is read and dropped so the tool never blocks on a full pipe. */
+struct capture {
+    int fd;
+    char *buf;
+    size_t len, got;
+};
+
+static bool capture_read(struct capture *c)
+{
+    char scratch[256];
+    bool room = c->buf && c->got + 1 < c->len;
+    ssize_t r = read(c->fd, room ? c->buf + c->got : scratch,
+                     room ? c->len - 1 - c->got : sizeof(scratch));
+    if (r < 0 && errno == EINTR)
+        return true;
+    if (r <= 0)
+        return false;
+    if (room)
+        c->got += (size_t)r;
+    return true;
+}
+
+/* In the child: fd -> target, or exit with a word on what failed (stderr
+ * may itself be the pipe; if that dup2 failed, the word goes to ours). */
+static void child_dup2(int fd, int target, const char *what)
+{
+    if (dup2(fd, target) < 0) {
+        dprintf(STDERR_FILENO, "dup2(%s): %s", what, strerror(errno));
+        _exit(126);
     }
-    scc_dbg("run: %s", line);
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0)
+}
+
+/* fork + exec argv with stdin from /dev/null, stderr into a pipe (its
+ * first line ends up in the log), and stdout into out (or /dev/null). */
+static int run_capture(const char *const argv[], const char *line, bool quiet_fail, char *out,
+                       size_t outlen)
+{
+    int errp[2], outp[2] = {-1, -1};
+    if (pipe2(errp, O_CLOEXEC) < 0)
         return -errno;
+    if (out && pipe2(outp, O_CLOEXEC) < 0) {
+        int e = errno;
+        close(errp[0]);
+        close(errp[1]);
+        return -e;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
+        close(errp[0]);
+        close(errp[1]);
+        if (out) {
+            close(outp[0]);
+            close(outp[1]);
+        }
         return -e;
     }
     if (pid == 0) {
-        dup2(pipefd[1], STDERR_FILENO);
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDOUT_FILENO);
+        child_dup2(errp[1], STDERR_FILENO, "stderr");
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull < 0) {
+            dprintf(STDERR_FILENO, "open(/dev/null): %s", strerror(errno));
+            _exit(126);
         }
+        child_dup2(devnull, STDIN_FILENO, "stdin");
+        child_dup2(out ? outp[1] : devnull, STDOUT_FILENO, "stdout");
         execvp(argv[0], (char *const *)argv);
         dprintf(STDERR_FILENO, "execvp(%s): %s", argv[0], strerror(errno));
         _exit(127);
     }
-    close(pipefd[1]);
-    char err[1024], scratch[256];
-    size_t got = 0;
-    for (;;) { /* keep the first KiB of stderr, drain the rest so the tool never blocks */
-        bool room = got < sizeof(err) - 1;
-        ssize_t r = read(pipefd[0], room ? err + got : scratch,
-                         room ? sizeof(err) - 1 - got : sizeof(scratch));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
+    close(errp[1]);
+    if (out)
+        close(outp[1]);
+    char err[1024];
+    struct capture cap[2] = {{.fd = errp[0], .buf = err, .len = sizeof(err)},
+                             {.fd = out ? outp[0] : -1, .buf = out, .len = outlen}};
+    int open_fds = out ? 2 : 1;
+    while (open_fds > 0) {
+        struct pollfd pf[2];
+        int k = 0;
+        for (int i = 0; i < 2; i++)
+            if (cap[i].fd >= 0)
+                pf[k++] = (struct pollfd){.fd = cap[i].fd, .events = POLLIN};
+        if (poll(pf, (nfds_t)k, -1) < 0) {
+            if (errno == EINTR)
+                continue;
             break;
-        if (room)
-            got += (size_t)r;
+        }
+        for (int j = 0; j < k; j++) {
+            if (!(pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            struct capture *c = cap[0].fd == pf[j].fd ? &cap[0] : &cap[1];
+            if (!capture_read(c)) {
+                close(c->fd);
+                c->fd = -1;
+                open_fds--;
+            }
+        }
     }
-    close(pipefd[0]);
-    err[got] = '\0';
+    for (int i = 0; i < 2; i++)
+        if (cap[i].fd >= 0)
+            close(cap[i].fd);
+    err[cap[0].got] = '\0';
     err[strcspn(err, "\n")] = '\0';
+    if (out && outlen)
+        out[cap[1].got] = '\0';
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
@@ -92,6 +168,29 @@ int ln_run_tool(const char *const argv[], bool quiet_fail)
             scc_err("`%s` failed (exit %d): %s", line, rc, err);
     }
     return rc;
+}
+
+int ln_run_tool(const char *const argv[], bool quiet_fail)
+{
+    char line[1024];
+    ln_argv_format(argv, line, sizeof(line));
+    if (ln_dry_run) {
+        if (dry_run_fn)
+            dry_run_fn(line, dry_run_ctx);
+        return 0;
+    }
+    scc_dbg("run: %s", line);
+    return run_capture(argv, line, quiet_fail, NULL, 0);
+}
+
+int ln_query_tool(const char *const argv[], char *out, size_t outlen)
+{
+    char line[1024];
+    ln_argv_format(argv, line, sizeof(line));
+    scc_dbg("query: %s", line);
+    if (out && outlen)
+        out[0] = '\0';
+    return run_capture(argv, line, true, out && outlen ? out : NULL, outlen);
 }
 
 static int redirect(const char *path, int fd)
@@ -143,9 +242,11 @@ pid_t ln_spawn(const char *const argv[], const struct ln_spawn_opts *o)
             dprintf(STDERR_FILENO, "scc: open(%s): %s\n", o->stderr_path, strerror(errno));
             _exit(126);
         }
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDIN_FILENO);
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0) {
+            dprintf(STDERR_FILENO, "scc: stdin from /dev/null: %s\n", strerror(errno));
+            _exit(126);
+        }
         execvp(argv[0], (char *const *)argv);
         dprintf(STDERR_FILENO, "scc: execvp(%s): %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -155,27 +256,45 @@ pid_t ln_spawn(const char *const argv[], const struct ln_spawn_opts *o)
     return pid;
 }
 
-unsigned long long ln_proc_starttime(pid_t pid)
+int ln_proc_stat(pid_t pid, char *state, unsigned long long *starttime)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "re");
     if (!f)
-        return 0;
+        return -errno;
     size_t n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
     /* comm may contain spaces and ')': fields start after the last ')' */
     char *p = strrchr(buf, ')');
-    if (!p)
-        return 0;
+    if (!p || p[1] != ' ' || !p[2])
+        return -EPROTO;
     p += 2; /* now at field 3 (state) */
+    if (state)
+        *state = *p;
     for (int field = 3; field < 22 && p; field++) {
         p = strchr(p, ' ');
         if (p)
             p++;
     }
-    return p ? strtoull(p, NULL, 10) : 0;
+    if (!p)
+        return -EPROTO;
+    if (starttime)
+        *starttime = strtoull(p, NULL, 10);
+    return 0;
+}
+
+unsigned long long ln_proc_starttime(pid_t pid)
+{
+    unsigned long long start = 0;
+    return ln_proc_stat(pid, NULL, &start) == 0 ? start : 0;
+}
+
+void ln_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 char *ln_sibling_exe(const char *name)

@@ -12,14 +12,29 @@
 
 #include "common/scc_util.h"
 
-/* When set, ln_run_tool only prints the command line it would run. */
+/* When set, ln_run_tool runs nothing: it hands each command line to the
+ * dry-run output (below) and returns 0. */
 extern bool ln_dry_run;
+
+/* Where ln_run_tool sends the command lines it would run under ln_dry_run:
+ * fn(line, ctx) once per command. Library code does not print; the caller
+ * decides (ln_dry_run_to_file with a FILE * as ctx prints "  LINE\n").
+ * fn NULL (the default) drops the lines. */
+typedef void (*ln_line_fn)(const char *line, void *ctx);
+void ln_set_dry_run_output(ln_line_fn fn, void *ctx);
+void ln_dry_run_to_file(const char *line, void *stdio_file);
 
 /* Run argv (argv[0] searched in PATH) to completion. Returns its exit
  * status (0..255), or -errno when it could not be started; stderr of the
  * tool goes to the log at debug level unless quiet_fail is false and it
  * fails, in which case it is logged as an error. */
 int ln_run_tool(const char *const argv[], bool quiet_fail);
+
+/* Run a tool that only reads (`ip link show ...`), even under ln_dry_run,
+ * and keep the start of its stdout in out (NUL-terminated; out may be
+ * NULL). Returns its exit status or -errno; failures are logged at debug
+ * level only (a query's "no" is an answer, not an error). */
+int ln_query_tool(const char *const argv[], char *out, size_t outlen);
 
 struct ln_spawn_opts {
     const struct scc_cpuset *cpus; /* pin before exec (NULL: don't) */
@@ -34,10 +49,18 @@ pid_t ln_spawn(const char *const argv[], const struct ln_spawn_opts *o);
 /* Format argv as one printable line (for --dry-run and logs). */
 void ln_argv_format(const char *const argv[], char *buf, size_t len);
 
-/* Start time of a process (field 22 of /proc/PID/stat, clock ticks since
- * boot): with the pid it names a process uniquely, so cleanup never
- * signals a recycled pid. Returns 0 when the process does not exist. */
+/* State (field 3 of /proc/PID/stat: R, S, D, Z, ...) and start time
+ * (field 22, clock ticks since boot) of a process; either pointer may be
+ * NULL. The pid and the start time name a process uniquely, so cleanup
+ * never signals a recycled pid. Returns 0, or -errno (-ENOENT: no such
+ * process; -EPROTO: a line this parser does not understand). */
+int ln_proc_stat(pid_t pid, char *state, unsigned long long *starttime);
+
+/* The start time alone (see ln_proc_stat); 0 when the process does not exist. */
 unsigned long long ln_proc_starttime(pid_t pid);
+
+/* Sleep ms milliseconds (a signal may cut it short). Cannot fail. */
+void ln_sleep_ms(int ms);
 
 /* Absolute path of a sibling executable of the running one (bin/scc-nf
  * next to bin/scc), or NULL when it does not exist. Caller frees. */

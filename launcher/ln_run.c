@@ -864,6 +864,7 @@ int cmd_run(int argc, char **argv)
     }
 
     if (ln_dry_run) {
+        ln_set_dry_run_output(ln_dry_run_to_file, stdout);
         ln_plan_print(&r.plan, stdout);
         if (r.traffic) {
             char line[1024];

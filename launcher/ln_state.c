@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/scc_log.h"
@@ -22,7 +22,13 @@
 struct ln_state {
     int fd;
     char path[512];
+    char pending[1024]; /* the record of the last intent, until confirmed */
 };
+
+/* Written after the launcher record. Journals without it come from
+ * launchers that wrote records before creating their objects; their
+ * netns/link/sysctl records are treated as unconfirmed intents. */
+#define JOURNAL_VERSION "journal 2"
 
 const char *ln_state_dir(void)
 {
@@ -36,18 +42,10 @@ const char *ln_state_path(const struct ln_state *st) { return st->path; }
  * zombie is dead; only its parent's wait() is missing). */
 static bool still_runs(int pid, unsigned long long start)
 {
-    if (ln_proc_starttime(pid) != start)
-        return false;
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return false;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+    char state;
+    unsigned long long now;
+    return ln_proc_stat(pid, &state, &now) == 0 && now == start && state != 'Z' &&
+           state != 'X';
 }
 
 bool ln_state_owner_alive(const char *path)
@@ -95,6 +93,8 @@ int ln_state_create(const char *name, struct ln_state **out)
     }
     int rc = ln_state_add(st, "launcher %d %llu", (int)getpid(),
                           ln_proc_starttime(getpid()));
+    if (rc == 0)
+        rc = ln_state_add(st, JOURNAL_VERSION);
     if (rc < 0) {
         close(st->fd);
         unlink(st->path);
@@ -113,32 +113,117 @@ void ln_state_close(struct ln_state *st)
     free(st);
 }
 
-int ln_state_add(struct ln_state *st, const char *fmt, ...)
+static int append(struct ln_state *st, const char *prefix, const char *rec)
 {
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(line) - 1)
+    char line[1100];
+    int n = snprintf(line, sizeof(line), "%s%s\n", prefix, rec);
+    if (n < 0 || (size_t)n >= sizeof(line))
         return -EOVERFLOW;
-    line[n++] = '\n';
-    if (write(st->fd, line, (size_t)n) != n)
-        return -errno;
+    ssize_t w = write(st->fd, line, (size_t)n);
+    if (w != n)
+        return w < 0 ? -errno : -EIO;
     if (fsync(st->fd) < 0)
         return -errno;
     return 0;
 }
 
+static int vformat(char *buf, size_t len, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(buf, len, fmt, ap);
+    if (n < 0 || (size_t)n >= len || strchr(buf, '\n'))
+        return -EOVERFLOW;
+    return 0;
+}
+
+int ln_state_add(struct ln_state *st, const char *fmt, ...)
+{
+    char rec[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vformat(rec, sizeof(rec), fmt, ap);
+    va_end(ap);
+    return rc < 0 ? rc : append(st, "", rec);
+}
+
+int ln_state_intent(struct ln_state *st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vformat(st->pending, sizeof(st->pending), fmt, ap);
+    va_end(ap);
+    if (rc == 0)
+        rc = append(st, "intent ", st->pending);
+    if (rc < 0)
+        st->pending[0] = '\0';
+    return rc;
+}
+
+int ln_state_confirm(struct ln_state *st)
+{
+    if (!st->pending[0])
+        return -EINVAL;
+    int rc = append(st, "", st->pending);
+    st->pending[0] = '\0';
+    return rc;
+}
+
+/* The first line of a sysctl's value, or -errno. */
+static int read_sysctl(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, len - 1);
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return -e;
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return 0;
+}
+
+static bool sysctl_path_ok(const char *path)
+{
+    return strncmp(path, "/proc/sys/", 10) == 0 && !strstr(path, "..") &&
+           !strpbrk(path, " \t\n");
+}
+
+int ln_state_set_sysctl(struct ln_state *st, const char *path, const char *value)
+{
+    if (!sysctl_path_ok(path)) {
+        scc_err("set sysctl %s: not a sysctl path", path);
+        return -EINVAL;
+    }
+    char old[512];
+    int rc = read_sysctl(path, old, sizeof(old));
+    if (rc < 0) {
+        scc_err("read %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    rc = ln_state_intent(st, "sysctl %s %s", path, old);
+    if (rc < 0) {
+        scc_err("cannot write the state file %s: %s", st->path, strerror(-rc));
+        return rc;
+    }
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, value, strlen(value)) < 0) {
+        rc = -errno;
+        scc_err("set sysctl %s = %s: %s", path, value, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    close(fd);
+    rc = ln_state_confirm(st);
+    if (rc < 0)
+        scc_err("cannot write the state file %s: %s", st->path, strerror(-rc));
+    return rc;
+}
+
 /* teardown after a normal run is quiet; `scc cleanup` says what it does */
 static bool undo_verbose;
 #define say(...) scc_log(undo_verbose ? SCC_LOG_INFO : SCC_LOG_DEBUG, __VA_ARGS__)
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* Stop a recorded child: TERM, up to 2 s, then KILL. */
 static int undo_pid(int pid, unsigned long long start, const char *name)
@@ -150,13 +235,13 @@ static int undo_pid(int pid, unsigned long long start, const char *name)
     for (int i = 0; i < 200; i++) {
         if (!still_runs(pid, start))
             return 0;
-        sleep_ms(10);
+        ln_sleep_ms(10);
     }
     kill(pid, SIGKILL);
     for (int i = 0; i < 100; i++) {
         if (!still_runs(pid, start))
             return 0;
-        sleep_ms(10);
+        ln_sleep_ms(10);
     }
     scc_err("cleanup: pid %d (%s) does not exit", pid, name);
     return -1;
@@ -169,30 +254,45 @@ static bool netns_exists(const char *name)
     return access(p, F_OK) == 0;
 }
 
-static bool link_exists(const char *name, const char *ns)
+/* The interface's MAC ("" when it has none) into mac; false when the
+ * interface (or its namespace) does not exist. */
+static bool link_mac(const char *name, const char *ns, char mac[20])
 {
-    if (strcmp(ns, "-") != 0 && !netns_exists(ns))
+    mac[0] = '\0';
+    bool root = strcmp(ns, "-") == 0;
+    if (!root && !netns_exists(ns))
         return false; /* the namespace (and every link in it) is gone */
-    const char *argv_root[] = {"ip", "link", "show", "dev", name, NULL};
-    const char *argv_ns[] = {"ip", "-n", ns, "link", "show", "dev", name, NULL};
-    bool was = ln_dry_run;
-    ln_dry_run = false;
-    int rc = ln_run_tool(strcmp(ns, "-") ? argv_ns : argv_root, true);
-    ln_dry_run = was;
-    return rc == 0;
+    const char *argv_root[] = {"ip", "-o", "link", "show", "dev", name, NULL};
+    const char *argv_ns[] = {"ip", "-n", ns, "-o", "link", "show", "dev", name, NULL};
+    char out[1024];
+    if (ln_query_tool(root ? argv_root : argv_ns, out, sizeof(out)) != 0)
+        return false;
+    const char *m = strstr(out, "link/ether ");
+    if (m)
+        sscanf(m + 11, "%19s", mac);
+    return true;
 }
 
-static int undo_link(const char *name, const char *ns)
+static const char *where(const char *ns) { return strcmp(ns, "-") ? ns : "the root namespace"; }
+
+/* mac: the address the launcher gave the link in the request that created
+ * it, or NULL (older journals). A link of that name with another address
+ * is not the one we made. */
+static int undo_link(const char *name, const char *ns, const char *mac)
 {
-    if (!link_exists(name, ns))
+    char now[20];
+    if (!link_mac(name, ns, now))
+        return 0; /* gone; deleting one end of a veth pair takes the peer with it */
+    if (mac && strcasecmp(mac, now) != 0) {
+        scc_warn("cleanup: interface %s in %s has address %s, not %s as created; it was "
+                 "replaced by someone else and is left in place", name, where(ns), now, mac);
         return 0;
-    say("cleanup: deleting link %s%s%s", name, strcmp(ns, "-") ? " in " : "",
-             strcmp(ns, "-") ? ns : "");
+    }
+    say("cleanup: deleting link %s in %s", name, where(ns));
     const char *argv_root[] = {"ip", "link", "del", "dev", name, NULL};
     const char *argv_ns[] = {"ip", "-n", ns, "link", "del", "dev", name, NULL};
     int rc = ln_run_tool(strcmp(ns, "-") ? argv_ns : argv_root, false);
-    /* deleting one end of a veth pair takes the peer with it */
-    return rc == 0 || !link_exists(name, ns) ? 0 : -1;
+    return rc == 0 || !link_mac(name, ns, now) ? 0 : -1;
 }
 
 static int undo_netns(const char *name)
@@ -206,7 +306,7 @@ static int undo_netns(const char *name)
 
 static int undo_sysctl(const char *path, const char *old)
 {
-    if (strncmp(path, "/proc/sys/", 10) != 0 || strstr(path, "..")) {
+    if (!sysctl_path_ok(path)) {
         scc_err("cleanup: refusing to write '%s': not a sysctl path", path);
         return -1;
     }
@@ -226,6 +326,39 @@ static int undo_sysctl(const char *path, const char *old)
     return 0;
 }
 
+/* A record whose creation was never confirmed: the launcher stopped
+ * between intent and confirmation, or the object's name was taken (the
+ * create command failed) — in which case it belongs to someone else.
+ * Only proof undoes it: a link that carries the address the launcher
+ * gave it in the creating request. Everything else is left and reported. */
+static void resolve_unconfirmed(const char *rec, int *failures)
+{
+    char a[512], b[512], c[64] = "";
+    if (sscanf(rec, "link %511s %511s %63s", a, b, c) >= 2) {
+        char now[20];
+        if (!link_mac(a, b, now))
+            return;
+        if (c[0] && strcasecmp(c, now) == 0) {
+            *failures += undo_link(a, b, c) < 0;
+            return;
+        }
+        scc_warn("cleanup: interface %s in %s exists but this run never confirmed creating "
+                 "it; left in place (if it is a leftover of this chain: ip %s%slink del %s)",
+                 a, where(b), strcmp(b, "-") ? "-n " : "", strcmp(b, "-") ? b : "", a);
+    } else if (sscanf(rec, "netns %511s", a) == 1) {
+        if (netns_exists(a))
+            scc_warn("cleanup: network namespace %s exists but this run never confirmed "
+                     "creating it; left in place (if it is a leftover of this chain: "
+                     "ip netns del %s)", a, a);
+    } else if (sscanf(rec, "sysctl %511s %511[^\n]", a, b) == 2) {
+        char now[512];
+        if (read_sysctl(a, now, sizeof(now)) == 0 && strcmp(now, b) != 0)
+            scc_warn("cleanup: %s is %s; it was %s before the run, which stopped before "
+                     "confirming its change; left as it is (restore it if the run changed "
+                     "it)", a, now, b);
+    }
+}
+
 static int undo_file(const char *path)
 {
     if (unlink(path) < 0 && errno != ENOENT) {
@@ -243,27 +376,38 @@ int ln_state_undo(const char *path, bool verbose)
         return -errno;
     char **lines = NULL;
     size_t n = 0, cap = 0;
-    char buf[1024];
-    while (fgets(buf, sizeof(buf), f)) {
+    char buf[1200]; /* longer than any record ln_state_add/intent writes */
+    bool oom = false;
+    while (!oom && fgets(buf, sizeof(buf), f)) {
         buf[strcspn(buf, "\n")] = '\0';
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
             char **nl = realloc(lines, cap * sizeof(char *));
-            if (!nl)
+            oom = !nl;
+            if (oom)
                 break;
             lines = nl;
         }
         lines[n] = strdup(buf);
-        if (lines[n])
-            n++;
+        oom = !lines[n];
+        n += !oom;
     }
     fclose(f);
+    if (oom) { /* undoing part of a journal could undo a confirmation's intent wrongly */
+        for (size_t i = 0; i < n; i++)
+            free(lines[i]);
+        free(lines);
+        return -ENOMEM;
+    }
+    bool v2 = false;
+    for (size_t i = 0; i < n; i++)
+        v2 |= strcmp(lines[i], JOURNAL_VERSION) == 0;
     int failures = 0;
     /* processes first (they hold namespaces and sockets), then the rest in reverse */
     for (size_t pass = 0; pass < 2; pass++) {
         for (size_t i = n; i-- > 0;) {
             char *l = lines[i];
-            char a[512], b[512];
+            char a[512], b[512], c[64];
             int pid;
             unsigned long long start;
             if (pass == 0) {
@@ -271,8 +415,23 @@ int ln_state_undo(const char *path, bool verbose)
                     failures += undo_pid(pid, start, a) < 0;
                 continue;
             }
-            if (sscanf(l, "link %511s %511s", a, b) == 2)
-                failures += undo_link(a, b) < 0;
+            if (strncmp(l, "intent ", 7) == 0) {
+                bool confirmed = false;
+                for (size_t j = i + 1; j < n && !confirmed; j++)
+                    confirmed = strcmp(lines[j], l + 7) == 0;
+                if (!confirmed) /* a confirmed one is undone at its confirmation */
+                    resolve_unconfirmed(l + 7, &failures);
+                continue;
+            }
+            bool object = !strncmp(l, "link ", 5) || !strncmp(l, "netns ", 6) ||
+                          !strncmp(l, "sysctl ", 7);
+            if (object && !v2) {
+                resolve_unconfirmed(l, &failures);
+                continue;
+            }
+            int k;
+            if ((k = sscanf(l, "link %511s %511s %63s", a, b, c)) >= 2)
+                failures += undo_link(a, b, k == 3 ? c : NULL) < 0;
             else if (sscanf(l, "netns %511s", a) == 1)
                 failures += undo_netns(a) < 0;
             else if (sscanf(l, "sysctl %511s %511[^\n]", a, b) == 2)

@@ -1,17 +1,29 @@
 /*
  * ln_state — the launcher's journal of what it created on this machine.
  *
- * Every resource is written to /run/scc/<chain>.state (0600, directory
- * 0700) *before* it is created and the file is fsync'd, so after any exit
- * — normal, signal, crash, kill -9 — `scc cleanup` can undo exactly what
- * was done, in reverse order, and nothing else. Records:
+ * Every change is written to /run/scc/<chain>.state (0600, directory
+ * 0700) and the file is fsync'd, so after any exit — normal, signal, crash,
+ * kill -9 — `scc cleanup` can undo exactly what was done, in reverse order,
+ * and nothing else. Records:
  *
  *     launcher PID STARTTIME          who owns this state
+ *     journal 2                       the format: objects are confirmed
  *     netns NAME                      a network namespace we added
- *     link NAME NETNS|-               an interface we added (veth end, bridge)
+ *     link NAME NETNS|- MAC           an interface we added (veth end, bridge),
+ *                                     with the address it was created with
  *     sysctl PATH OLDVALUE            a sysctl we changed (restored on cleanup)
  *     pid PID STARTTIME NAME          a child process (NF, generator, sink)
  *     file PATH                       a file we created (stats page, results)
+ *     intent RECORD                   about to create RECORD's object
+ *
+ * Objects that may exist already under the same name (netns, link, sysctl)
+ * are journaled twice: `intent RECORD` before the command that creates
+ * them, RECORD itself once the command succeeded. Undo acts on confirmed
+ * records only: a failed `ip ... add` (the name was taken) leaves just the
+ * intent, and someone else's object is never deleted. An intent without
+ * confirmation (the launcher died in between) is undone only when the
+ * object proves it is ours (a link still carrying the address it was
+ * created with); otherwise it is left and reported.
  *
  * A state whose launcher is no longer alive is stale; `scc run` refuses to
  * start over it and names `scc cleanup`.
@@ -33,9 +45,21 @@ const char *ln_state_dir(void);
  * (its owner is alive: -EBUSY; dead: -ESTALE). */
 int ln_state_create(const char *name, struct ln_state **out);
 void ln_state_close(struct ln_state *st); /* keeps the file; accepts NULL */
-/* Append one record and fsync it. Returns 0 or -errno. */
+/* Append one record and fsync it: for objects whose name cannot be taken
+ * by someone else (pid with start time, files in the state directory).
+ * Returns 0 or -errno (-EOVERFLOW: the record is too long or has a newline). */
 int ln_state_add(struct ln_state *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Journal `intent RECORD` before creating an object whose name may be
+ * taken; after the creating command succeeded, ln_state_confirm writes
+ * RECORD. Until then undo does not touch the object. Returns 0 or -errno. */
+int ln_state_intent(struct ln_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Confirm the last intent. Returns 0, -EINVAL without one, or -errno. */
+int ln_state_confirm(struct ln_state *st);
+/* Change a sysctl (/proc/sys/...) to value, journaled with its old value
+ * (intent, write, confirm) so undo restores it. Returns 0 or -errno (logged). */
+int ln_state_set_sysctl(struct ln_state *st, const char *path, const char *value);
 /* The state's path. */
 const char *ln_state_path(const struct ln_state *st);
 

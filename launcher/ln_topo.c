@@ -1,14 +1,22 @@
 /*
  * ln_topo — see ln_topo.h. Netlink work goes through iproute2's `ip` and
- * `bridge`, run with argv arrays (ln_exec); every object is journaled in
- * the state file before the command that creates it runs, so a crash
- * between the two leaves at worst a record cleanup finds nothing for.
+ * `bridge`, run with argv arrays (ln_exec). Before anything is created,
+ * every name the plan needs (namespaces, root-namespace interfaces,
+ * loopback UDP ports) is checked and a taken one refuses the run; then each
+ * object is journaled as an intent, created, and confirmed (ln_state.h), so
+ * undo never deletes an object this run did not create.
  */
 #include "launcher/ln_topo.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/scc_log.h"
 #include "launcher/ln_exec.h"
@@ -44,14 +52,29 @@ static const char *stage_host(const struct scc_chain *ch, int s)
     return ch->nfs[s - 1].host;
 }
 
-static void add_ns(struct ln_plan *p, const char *ns)
+/* A namespace name: "scc-" CHAIN "." WHAT. Chain, NF and host names are
+ * [A-Za-z0-9][A-Za-z0-9_-]* (scc_spec.c), so '.' cannot occur in them and
+ * the name splits back into chain and stage one way only: chain "x" with
+ * NF "y-z" is scc-x.y-z, chain "x-y" with NF "z" is scc-x-y.z. */
+static void ns_name(char out[LN_NS_MAX], const char *chain, const char *what)
+{
+    snprintf(out, LN_NS_MAX, "scc-%s.%s", chain, what);
+}
+
+/* Each stage that owns a namespace owns it alone: an NF called "gen",
+ * "sink" or "sw" would land in the launcher's own namespace. */
+static int add_ns(struct ln_plan *p, const char *ns, const char *who, char *err, size_t errlen)
 {
     if (!ns[0])
-        return;
+        return 0;
     for (int i = 0; i < p->nns; i++)
-        if (strcmp(p->netns[i], ns) == 0)
-            return;
+        if (strcmp(p->netns[i], ns) == 0) {
+            snprintf(err, errlen, "NF name '%s' is taken by the launcher's own stage of that "
+                                  "name (namespace %s); rename the NF", who, ns);
+            return -EINVAL;
+        }
     snprintf(p->netns[p->nns++], LN_NS_MAX, "%s", ns);
+    return 0;
 }
 
 int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *p, char *err,
@@ -74,8 +97,11 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
             return -EINVAL;
         }
     }
-    uint32_t tag = fnv1a(ch->name, multi ? host : NULL) & 0xffff;
-    snprintf(p->tag, sizeof(p->tag), "%04x", tag);
+    /* 32 bits of tag in interface names (IFNAMSIZ leaves room for 8 hex
+     * digits): only root-namespace interfaces of native stages can meet
+     * another chain's, and a chance collision is refused at creation */
+    uint32_t tag = fnv1a(ch->name, multi ? host : NULL);
+    snprintf(p->tag, sizeof(p->tag), "%08x", tag);
     if (multi)
         snprintf(p->state_name, sizeof(p->state_name), "%s-%s", ch->name, host);
     else
@@ -98,18 +124,18 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
         st->local = !multi || strcmp(stage_host(ch, s), host) == 0;
         bool own_ns = st->nf < 0 ? !loopback : (!multi && ch->nfs[st->nf].env == SCC_ENV_NETNS);
         if (own_ns)
-            snprintf(st->netns, sizeof(st->netns), "scc-%s-%s", ch->name, st->name);
+            ns_name(st->netns, ch->name, st->name);
         make_mac(st->mac, tag, s, 1);
-        if (st->local)
-            add_ns(p, st->netns);
+        if (st->local && add_ns(p, st->netns, st->name, err, errlen) < 0)
+            return -EINVAL;
     }
 
     if (!udp && ch->interconnect == SCC_LINK_B2B) {
         for (int h = 0; h + 1 < n; h++) {
             struct ln_link *l = &p->links[p->nlinks++];
             struct ln_stage *a = &p->stages[h], *b = &p->stages[h + 1];
-            snprintf(l->a, sizeof(l->a), "s%04xh%ua", (unsigned)tag, (unsigned)h & 0xff);
-            snprintf(l->b, sizeof(l->b), "s%04xh%ub", (unsigned)tag, (unsigned)h & 0xff);
+            snprintf(l->a, sizeof(l->a), "s%08xh%ua", (unsigned)tag, (unsigned)h & 0xff);
+            snprintf(l->b, sizeof(l->b), "s%08xh%ub", (unsigned)tag, (unsigned)h & 0xff);
             scc_strlcpy(l->a_ns, a->netns, sizeof(l->a_ns));
             scc_strlcpy(l->b_ns, b->netns, sizeof(l->b_ns));
             make_mac(l->a_mac, tag, h, 2);
@@ -120,13 +146,14 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
     } else if (!loopback) {
         /* bridge (raw) or udp over a bridge: one port per stage */
         p->has_switch = true;
-        snprintf(p->sw_ns, sizeof(p->sw_ns), "scc-%s-sw", ch->name);
-        add_ns(p, p->sw_ns);
+        ns_name(p->sw_ns, ch->name, "sw");
+        if (add_ns(p, p->sw_ns, "sw", err, errlen) < 0)
+            return -EINVAL;
         for (int s = 0; s < n; s++) {
             struct ln_link *l = &p->links[p->nlinks++];
             struct ln_stage *st = &p->stages[s];
-            snprintf(l->a, sizeof(l->a), "s%04xp%u", (unsigned)tag, (unsigned)s & 0xff);
-            snprintf(l->b, sizeof(l->b), "s%04xq%u", (unsigned)tag, (unsigned)s & 0xff);
+            snprintf(l->a, sizeof(l->a), "s%08xp%u", (unsigned)tag, (unsigned)s & 0xff);
+            snprintf(l->b, sizeof(l->b), "s%08xq%u", (unsigned)tag, (unsigned)s & 0xff);
             scc_strlcpy(l->a_ns, st->netns, sizeof(l->a_ns));
             scc_strlcpy(l->b_ns, p->sw_ns, sizeof(l->b_ns));
             memcpy(l->a_mac, st->mac, 6);
@@ -217,12 +244,25 @@ void ln_plan_print(const struct ln_plan *p, void *stdio_file)
             return -1;                                                                          \
     } while (0)
 
-#define JOURNAL(st, ...)                                                                        \
+static int journal_fail(int rc)
+{
+    scc_err("cannot write the state file: %s", strerror(-rc));
+    return -1;
+}
+
+/* intent before the creating command, confirmation after it succeeded */
+#define INTENT(st, ...)                                                                         \
     do {                                                                                        \
-        if ((st) && ln_state_add((st), __VA_ARGS__) < 0) {                                     \
-            scc_err("cannot write the state file: %s", strerror(errno));                        \
-            return -1;                                                                          \
-        }                                                                                       \
+        int rc_;                                                                                \
+        if ((st) && (rc_ = ln_state_intent((st), __VA_ARGS__)) < 0)                             \
+            return journal_fail(rc_);                                                           \
+    } while (0)
+
+#define CONFIRM(st)                                                                             \
+    do {                                                                                        \
+        int rc_;                                                                                \
+        if ((st) && (rc_ = ln_state_confirm(st)) < 0)                                           \
+            return journal_fail(rc_);                                                           \
     } while (0)
 
 /* `ip [-n NS] ARGS...` */
@@ -248,46 +288,121 @@ static int ip_in(const char *ns, const char *const *args)
             return -1;                                                                          \
     } while (0)
 
-static int link_up(const char *ns, const char *ifname, const uint8_t mac[6])
+static int link_up(const char *ns, const char *ifname)
 {
-    char m[20];
-    scc_mac_format(mac, m, sizeof(m));
     /* no IPv6 link-local address and no multicast: no router/neighbour
      * solicitations or IGMP/MLD reports mixed into the measured traffic */
-    IP(ns, "link", "set", "dev", ifname, "address", m, "addrgenmode", "none", "multicast", "off");
+    IP(ns, "link", "set", "dev", ifname, "addrgenmode", "none", "multicast", "off");
     IP(ns, "link", "set", "dev", ifname, "up");
     return 0;
 }
 
+/* Is this end of the link created on this host? (a hop to another host
+ * has its other end there) */
+static bool end_local(const struct ln_plan *p, const char *ifname)
+{
+    for (int s = 0; s < p->nstages; s++)
+        if (!p->stages[s].local &&
+            (!strcmp(p->stages[s].in_if, ifname) || !strcmp(p->stages[s].out_if, ifname)))
+            return false;
+    return true;
+}
+
+static bool netns_taken(const char *name)
+{
+    char path[LN_NS_MAX + 16];
+    snprintf(path, sizeof(path), "/run/netns/%s", name);
+    return access(path, F_OK) == 0;
+}
+
+/* A UDP port this run's NFs will bind in the launcher's namespace is free
+ * now (two chains with the same io.udp_port over loopback would share
+ * ports: the second's NFs could not bind). */
+static bool udp_port_taken(const char *ep)
+{
+    char addr[64];
+    unsigned port;
+    if (sscanf(ep, "udp:%63[^:]:%u", addr, &port) != 2 || port == 0 || port > 65535)
+        return false;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+        return false;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool taken = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno == EADDRINUSE;
+    close(fd);
+    return taken;
+}
+
+/* Every name the plan needs must be free; all conflicts are reported, and
+ * nothing has been created when this fails. */
+static int check_names_free(const struct ln_plan *p)
+{
+    int taken = 0;
+    for (int i = 0; i < p->nns; i++)
+        if (netns_taken(p->netns[i])) {
+            scc_err("network namespace %s exists and was not created by this run; remove it "
+                    "(ip netns del %s) or rename the chain", p->netns[i], p->netns[i]);
+            taken++;
+        }
+    for (int i = 0; i < p->nlinks; i++) {
+        const struct ln_link *l = &p->links[i];
+        const char *ends[2][2] = {{l->a, l->a_ns}, {l->b, l->b_ns}};
+        for (int e = 0; e < 2; e++)
+            if (!ends[e][1][0] && end_local(p, ends[e][0]) && if_nametoindex(ends[e][0])) {
+                scc_err("interface %s exists in the root namespace and was not created by "
+                        "this run; remove it (ip link del %s) or rename the chain",
+                        ends[e][0], ends[e][0]);
+                taken++;
+            }
+    }
+    for (int s = 1; s < p->nstages; s++) {
+        const struct ln_stage *st = &p->stages[s];
+        if (st->local && !st->netns[0] && udp_port_taken(st->in_ep)) {
+            scc_err("%s: UDP port %s is in use (another chain with the same io.udp_port "
+                    "running?); give this chain another io.udp_port", st->name,
+                    strrchr(st->in_ep, ':') + 1);
+            taken++;
+        }
+    }
+    return taken ? -1 : 0;
+}
+
 int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
 {
+    if (!ln_dry_run && check_names_free(p) < 0)
+        return -1;
     for (int i = 0; i < p->nns; i++) {
-        JOURNAL(st, "netns %s", p->netns[i]);
+        INTENT(st, "netns %s", p->netns[i]);
         RUN("ip", "netns", "add", p->netns[i]);
+        CONFIRM(st);
         IP(p->netns[i], "link", "set", "dev", "lo", "up");
     }
     if (p->has_switch) {
-        JOURNAL(st, "link br0 %s", p->sw_ns);
-        IP(p->sw_ns, "link", "add", "br0", "type", "bridge", "stp_state", "0",
+        uint8_t mac[6];
+        char m[20];
+        make_mac(mac, (uint32_t)strtoul(p->tag, NULL, 16), 0, 4);
+        scc_mac_format(mac, m, sizeof(m));
+        INTENT(st, "link br0 %s %s", p->sw_ns, m);
+        IP(p->sw_ns, "link", "add", "br0", "address", m, "type", "bridge", "stp_state", "0",
            "forward_delay", "0", "mcast_snooping", "0");
+        CONFIRM(st);
         IP(p->sw_ns, "link", "set", "dev", "br0", "addrgenmode", "none", "multicast", "off");
         IP(p->sw_ns, "link", "set", "dev", "br0", "up");
     }
     for (int i = 0; i < p->nlinks; i++) {
         const struct ln_link *l = &p->links[i];
-        bool a_local = true, b_local = true;
-        for (int s = 0; s < p->nstages; s++) {
-            if (!p->stages[s].local && (!strcmp(p->stages[s].in_if, l->a) ||
-                                        !strcmp(p->stages[s].out_if, l->a)))
-                a_local = false;
-            if (!p->stages[s].local && (!strcmp(p->stages[s].in_if, l->b) ||
-                                        !strcmp(p->stages[s].out_if, l->b)))
-                b_local = false;
-        }
-        if (!a_local || !b_local)
+        if (!end_local(p, l->a) || !end_local(p, l->b))
             continue;
-        JOURNAL(st, "link %s %s", l->a, l->a_ns[0] ? l->a_ns : "-");
-        const char *argv[20];
+        /* the addresses go into the creating request: a link of this name
+         * with this address is the one we made (cleanup's proof after a
+         * crash between creation and confirmation) */
+        char ma[20], mb[20];
+        scc_mac_format(l->a_mac, ma, sizeof(ma));
+        scc_mac_format(l->b_mac, mb, sizeof(mb));
+        INTENT(st, "link %s %s %s", l->a, l->a_ns[0] ? l->a_ns : "-", ma);
+        const char *argv[24];
         int k = 0;
         argv[k++] = "ip";
         argv[k++] = "link";
@@ -297,6 +412,8 @@ int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
             argv[k++] = "netns";
             argv[k++] = l->a_ns;
         }
+        argv[k++] = "address";
+        argv[k++] = ma;
         argv[k++] = "type";
         argv[k++] = "veth";
         argv[k++] = "peer";
@@ -306,10 +423,13 @@ int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
             argv[k++] = "netns";
             argv[k++] = l->b_ns;
         }
+        argv[k++] = "address";
+        argv[k++] = mb;
         argv[k] = NULL;
         if (ln_run_tool(argv, false) != 0)
             return -1;
-        if (link_up(l->a_ns, l->a, l->a_mac) < 0 || link_up(l->b_ns, l->b, l->b_mac) < 0)
+        CONFIRM(st);
+        if (link_up(l->a_ns, l->a) < 0 || link_up(l->b_ns, l->b) < 0)
             return -1;
         if (l->a_addr) {
             char a[32], cidr[40];
@@ -325,9 +445,7 @@ int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
                                 "learning", "off", NULL};
             if (ln_run_tool(bl, false) != 0)
                 return -1;
-            char m[20];
-            scc_mac_format(l->a_mac, m, sizeof(m));
-            const char *fdb[] = {"bridge", "-n", l->b_ns, "fdb", "add", m, "dev", l->b,
+            const char *fdb[] = {"bridge", "-n", l->b_ns, "fdb", "add", ma, "dev", l->b,
                                  "master", "static", NULL};
             if (ln_run_tool(fdb, false) != 0)
                 return -1;

@@ -6,13 +6,16 @@
  * Interconnects:
  *   b2b     a veth pair per hop (stage s out <-> stage s+1 in);
  *   bridge  every stage has one port on one Linux bridge (br0, in its own
- *           namespace scc-<chain>-sw); static FDB entries and each stage's
+ *           namespace scc-<chain>.sw); static FDB entries and each stage's
  *           output destination MAC make packets follow the chain;
  *   udp     VXLAN-in-UDP hops: over loopback when every stage runs in the
  *           root namespace, else over a bridge with addresses 198.18.0.S+1/24
  *           (RFC 2544's benchmarking range, inside our own namespaces).
  * Names, MACs and addresses are derived deterministically from the chain
  * (and host) name, so `scc run --dry-run` shows exactly what a run creates.
+ * Namespaces are scc-<chain>.<stage> ('.' cannot occur in chain or NF
+ * names, so two chains never map to one name); interfaces are s<tag>...,
+ * tag = 32 bits of FNV-1a over the chain (and host) name.
  */
 #ifndef LN_TOPO_H
 #define LN_TOPO_H
@@ -53,7 +56,7 @@ struct ln_link {
 
 struct ln_plan {
     const struct scc_chain *chain;
-    char tag[8];                         /* 4 hex digits from the chain (+host) name */
+    char tag[12];                        /* 8 hex digits from the chain (+host) name */
     char state_name[2 * SCC_NAME_MAX + 2]; /* chain[-host]: state file name */
     int nstages;
     struct ln_stage stages[LN_MAX_STAGES];
@@ -73,9 +76,14 @@ int ln_plan_build(const struct scc_chain *chain, const char *host, struct ln_pla
 /* Print the plan (stages, interfaces, MACs, addresses) for a person. */
 void ln_plan_print(const struct ln_plan *plan, void *stdio_file);
 
-/* Create namespaces, links, bridge and addresses, journaling each in st
- * before creating it. With ln_dry_run set, prints the commands instead
- * (st may be NULL then). Returns 0 or -1 (the error was logged). */
+/* Create namespaces, links, bridge and addresses. First every name the
+ * plan needs is checked: a namespace or root-namespace interface that
+ * exists already, or a loopback UDP port in use, refuses the run (each is
+ * logged, naming the object and what to do) before anything is created.
+ * Then each object is journaled in st as an intent, created, and
+ * confirmed (ln_state.h). With ln_dry_run set, nothing is checked and the
+ * commands go to the dry-run output (st may be NULL then). Returns 0 or
+ * -1 (the error was logged). */
 int ln_topo_create(const struct ln_plan *plan, struct ln_state *st);
 
 #endif

@@ -5,11 +5,15 @@
  * process this test started and files it created.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,7 +58,7 @@ START_TEST(b2b_plan_links_consecutive_stages)
         ck_assert_str_eq(p.links[h].a_ns, p.stages[h].netns);
         ck_assert_str_eq(p.links[h].b_ns, p.stages[h + 1].netns);
     }
-    ck_assert_str_eq(p.stages[1].netns, "scc-p-a");
+    ck_assert_str_eq(p.stages[1].netns, "scc-p.a");
     ck_assert_str_eq(p.stages[2].netns, ""); /* native */
     ck_assert_int_eq(p.nns, 4);              /* gen, a, c, sink */
     ck_assert_ptr_nonnull(strstr(p.stages[1].in_ep, "raw:"));
@@ -75,7 +79,7 @@ START_TEST(bridge_plan_sets_next_hop_macs)
     char err[128];
     ck_assert_int_eq(ln_plan_build(ch, NULL, &p, err, sizeof(err)), 0);
     ck_assert(p.has_switch);
-    ck_assert_str_eq(p.sw_ns, "scc-br-sw");
+    ck_assert_str_eq(p.sw_ns, "scc-br.sw");
     ck_assert_int_eq(p.nlinks, 5);
     for (int s = 0; s + 1 < p.nstages; s++) {
         ck_assert(p.stages[s].set_dst_mac);
@@ -199,6 +203,420 @@ START_TEST(state_undo_stops_recorded_process_and_removes_files)
 }
 END_TEST
 
+
+/* ---- names: two chains must never share a namespace or an interface ---- */
+
+static bool plans_share_a_name(const struct ln_plan *p, const struct ln_plan *q)
+{
+    for (int i = 0; i < p->nns; i++)
+        for (int j = 0; j < q->nns; j++)
+            if (!strcmp(p->netns[i], q->netns[j]))
+                return true;
+    for (int i = 0; i < p->nlinks; i++)
+        for (int j = 0; j < q->nlinks; j++) {
+            /* only root-namespace ends can meet: each chain's own namespaces differ */
+            const char *pa[2] = {p->links[i].a_ns[0] ? NULL : p->links[i].a,
+                                 p->links[i].b_ns[0] ? NULL : p->links[i].b};
+            const char *qa[2] = {q->links[j].a_ns[0] ? NULL : q->links[j].a,
+                                 q->links[j].b_ns[0] ? NULL : q->links[j].b};
+            for (int x = 0; x < 2; x++)
+                for (int y = 0; y < 2; y++)
+                    if (pa[x] && qa[y] && !strcmp(pa[x], qa[y]))
+                        return true;
+        }
+    return false;
+}
+
+START_TEST(names_of_different_chains_never_meet)
+{
+    /* chain x with NF y-z and chain x-y with NF z: "scc-x-y-z" both, once */
+    struct scc_chain *a = load("{\"name\": \"x\", \"nfs\": [{\"name\": \"y-z\", \"type\": "
+                               "\"counter\"}, {\"name\": \"n\", \"type\": \"counter\", "
+                               "\"env\": \"native\"}]}");
+    struct scc_chain *b = load("{\"name\": \"x-y\", \"nfs\": [{\"name\": \"z\", \"type\": "
+                               "\"counter\"}, {\"name\": \"n\", \"type\": \"counter\", "
+                               "\"env\": \"native\"}]}");
+    static struct ln_plan p, q;
+    char err[128];
+    ck_assert_int_eq(ln_plan_build(a, NULL, &p, err, sizeof(err)), 0);
+    ck_assert_int_eq(ln_plan_build(b, NULL, &q, err, sizeof(err)), 0);
+    ck_assert_msg(!plans_share_a_name(&p, &q), "chains x and x-y share a name");
+    for (int i = 0; i < p.nlinks; i++) /* IFNAMSIZ */
+        ck_assert_int_le(strlen(p.links[i].a), IFNAMSIZ - 1);
+    /* the bridge namespace of one chain is not an NF namespace of another */
+    struct scc_chain *c = load("{\"name\": \"x\", \"interconnect\": \"bridge\", \"nfs\": "
+                               "[{\"name\": \"q\", \"type\": \"counter\"}]}");
+    struct scc_chain *d = load("{\"name\": \"x-q\", \"interconnect\": \"bridge\", \"nfs\": "
+                               "[{\"name\": \"sw\", \"type\": \"counter\"}]}");
+    ck_assert_int_eq(ln_plan_build(c, NULL, &p, err, sizeof(err)), 0);
+    if (ln_plan_build(d, NULL, &q, err, sizeof(err)) == 0)
+        ck_assert_msg(!plans_share_a_name(&p, &q), "chains x and x-q share a name");
+    scc_chain_free(a);
+    scc_chain_free(b);
+    scc_chain_free(c);
+    scc_chain_free(d);
+}
+END_TEST
+
+START_TEST(nf_named_like_a_launcher_stage_gets_no_shared_namespace)
+{
+    /* an NF called "gen" must not end up in the generator's namespace (the
+     * spec refuses such names; the plan must not depend on that alone) */
+    struct scc_chain *ch = load("{\"name\": \"g\", \"nfs\": [{\"name\": \"a\", \"type\": "
+                                "\"counter\"}]}");
+    snprintf(ch->nfs[0].name, sizeof(ch->nfs[0].name), "gen");
+    static struct ln_plan p;
+    char err[128] = "";
+    int rc = ln_plan_build(ch, NULL, &p, err, sizeof(err));
+    if (rc == 0)
+        ck_assert_str_ne(p.stages[0].netns, p.stages[1].netns);
+    else
+        ck_assert_ptr_nonnull(strstr(err, "gen"));
+    scc_chain_free(ch);
+}
+END_TEST
+
+/* ---- the topology against a machine: in a private network and mount
+ * namespace of a child process (a tmpfs on /run), so nothing the test does
+ * is visible outside it and nothing outside can be touched ---- */
+
+static char tdir[64];
+
+static bool netns_there(const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof(p), "/run/netns/%s", name);
+    return access(p, F_OK) == 0;
+}
+
+static int sh(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+#define CHILD_CHECK(cond, ...)                                                                  \
+    do {                                                                                        \
+        if (!(cond)) {                                                                          \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                     \
+            fprintf(stderr, __VA_ARGS__);                                                       \
+            fprintf(stderr, "\n");                                                              \
+            return 1;                                                                           \
+        }                                                                                       \
+    } while (0)
+
+static int count_netns(void)
+{
+    int n = 0;
+    DIR *d = opendir("/run/netns");
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Runs body in a child with its own network and mount namespaces. Returns
+ * the child's verdict: 0 passed, 77 cannot isolate (skip), else failed. */
+static int in_private_net(int (*body)(void))
+{
+    snprintf(tdir, sizeof(tdir), "/tmp/scc-plan-net.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tdir));
+    setenv("SCC_STATE_DIR", tdir, 1);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0 ||
+            mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 || mkdir("/run/netns", 0755) < 0) {
+            fprintf(stderr, "skip: cannot make a private network namespace: %s\n",
+                    strerror(errno));
+            _exit(77);
+        }
+        _exit(body());
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
+    sh(cmd);
+    ck_assert(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77 && geteuid() != 0)
+        fprintf(stderr, "(skipped: not root and no user namespaces)\n");
+    else
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
+    return WEXITSTATUS(status);
+}
+
+/* create the topology over st, which is expected to fail, then undo it */
+static int create_then_undo(const struct ln_plan *p, int want)
+{
+    struct ln_state *st;
+    CHILD_CHECK(ln_state_create(p->state_name, &st) == 0, "state create");
+    int rc = ln_topo_create(p, st);
+    char path[512];
+    snprintf(path, sizeof(path), "%s", ln_state_path(st));
+    ln_state_close(st);
+    CHILD_CHECK(want == 0 ? rc == 0 : rc < 0, "ln_topo_create returned %d", rc);
+    int left = ln_state_undo(path, false);
+    CHILD_CHECK(left == 0, "undo left %d", left);
+    CHILD_CHECK(access(path, F_OK) != 0, "state file %s stays", path);
+    return 0;
+}
+
+static int body_existing_netns_is_refused_and_kept(void)
+{
+    struct scc_chain *ch = load("{\"name\": \"t\", \"nfs\": [{\"name\": \"a\", \"type\": "
+                                "\"counter\"}]}");
+    static struct ln_plan p;
+    char err[128], cmd[256];
+    CHILD_CHECK(ln_plan_build(ch, NULL, &p, err, sizeof(err)) == 0, "%s", err);
+    /* someone else's namespace with the name the NF's would have */
+    const char *decoy = p.stages[1].netns;
+    snprintf(cmd, sizeof(cmd), "ip netns add %s", decoy);
+    CHILD_CHECK(sh(cmd) == 0, "%s", cmd);
+    if (create_then_undo(&p, -1))
+        return 1;
+    CHILD_CHECK(netns_there(decoy), "the run's undo deleted namespace %s it did not create",
+                decoy);
+    CHILD_CHECK(count_netns() == 1, "%d namespaces left, want only the decoy", count_netns());
+    scc_chain_free(ch);
+    return 0;
+}
+
+START_TEST(existing_netns_is_refused_and_kept)
+{
+    in_private_net(body_existing_netns_is_refused_and_kept);
+}
+END_TEST
+
+static int body_existing_root_link_is_refused_and_kept(void)
+{
+    struct scc_chain *ch = load("{\"name\": \"t\", " NFS3 "}"); /* b is native */
+    static struct ln_plan p;
+    char err[128], cmd[256];
+    CHILD_CHECK(ln_plan_build(ch, NULL, &p, err, sizeof(err)) == 0, "%s", err);
+    for (int end = 0; end < 2; end++) { /* a decoy with the sending, then the receiving name */
+        const char *decoy = NULL;
+        for (int i = 0; i < p.nlinks && !decoy; i++)
+            if (end == 0 && !p.links[i].a_ns[0])
+                decoy = p.links[i].a;
+            else if (end == 1 && !p.links[i].b_ns[0])
+                decoy = p.links[i].b;
+        CHILD_CHECK(decoy, "no root-namespace link end in the plan");
+        snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name decoypeer", decoy);
+        CHILD_CHECK(sh(cmd) == 0, "%s", cmd);
+        if (create_then_undo(&p, -1))
+            return 1;
+        CHILD_CHECK(if_nametoindex(decoy) != 0, "the run's undo deleted interface %s", decoy);
+        CHILD_CHECK(if_nametoindex("decoypeer") != 0, "the decoy's peer is gone");
+        CHILD_CHECK(count_netns() == 0, "%d namespaces left", count_netns());
+        snprintf(cmd, sizeof(cmd), "ip link del %s", decoy);
+        CHILD_CHECK(sh(cmd) == 0, "%s", cmd);
+    }
+    scc_chain_free(ch);
+    return 0;
+}
+
+START_TEST(existing_root_link_is_refused_and_kept)
+{
+    in_private_net(body_existing_root_link_is_refused_and_kept);
+}
+END_TEST
+
+static int body_created_topology_is_undone(void)
+{
+    const char *specs[] = {"{\"name\": \"t\", " NFS3 "}",
+                           "{\"name\": \"u\", \"interconnect\": \"bridge\", " NFS3 "}"};
+    for (size_t i = 0; i < 2; i++) {
+        struct scc_chain *ch = load(specs[i]);
+        static struct ln_plan p;
+        char err[128];
+        CHILD_CHECK(ln_plan_build(ch, NULL, &p, err, sizeof(err)) == 0, "%s", err);
+        if (create_then_undo(&p, 0))
+            return 1;
+        CHILD_CHECK(count_netns() == 0, "%d namespaces left", count_netns());
+        for (int l = 0; l < p.nlinks; l++)
+            CHILD_CHECK(if_nametoindex(p.links[l].a) == 0 && if_nametoindex(p.links[l].b) == 0,
+                        "link %s/%s left", p.links[l].a, p.links[l].b);
+        scc_chain_free(ch);
+    }
+    return 0;
+}
+
+START_TEST(created_topology_is_undone)
+{
+    in_private_net(body_created_topology_is_undone);
+}
+END_TEST
+
+static int read_first_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    if (!fgets(buf, (int)len, f))
+        buf[0] = '\0';
+    fclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+    return 0;
+}
+
+static int body_journal_undoes_confirmed_records_only(void)
+{
+    struct ln_state *st;
+    CHILD_CHECK(ln_state_create("j", &st) == 0, "state create");
+    char path[512];
+    snprintf(path, sizeof(path), "%s", ln_state_path(st));
+    /* someone else's namespace: the intent was journaled, `ip netns add` failed */
+    CHILD_CHECK(sh("ip netns add jdecoy") == 0, "decoy netns");
+    CHILD_CHECK(ln_state_intent(st, "netns jdecoy") == 0, "intent");
+    /* ours: created and confirmed */
+    CHILD_CHECK(ln_state_intent(st, "netns jours") == 0, "intent");
+    CHILD_CHECK(sh("ip netns add jours") == 0, "netns jours");
+    CHILD_CHECK(ln_state_confirm(st) == 0, "confirm");
+    CHILD_CHECK(ln_state_confirm(st) == -EINVAL, "a second confirm of one intent");
+    /* someone else's link with the name; not confirmed, another address */
+    CHILD_CHECK(sh("ip link add ldecoy address 02:00:00:00:00:01 type veth peer name ldecoyp")
+                == 0, "decoy link");
+    CHILD_CHECK(ln_state_intent(st, "link ldecoy - 02:5c:00:00:00:01") == 0, "intent");
+    /* ours, but the launcher died before confirming: its address proves it */
+    CHILD_CHECK(ln_state_intent(st, "link lcrash - 02:5c:00:00:00:02") == 0, "intent");
+    CHILD_CHECK(sh("ip link add lcrash address 02:5c:00:00:00:02 type veth peer name lcrashp")
+                == 0, "lcrash");
+    /* ours and confirmed, in a namespace of ours */
+    CHILD_CHECK(ln_state_intent(st, "link lours jours 02:5c:00:00:00:03") == 0, "intent");
+    CHILD_CHECK(sh("ip -n jours link add lours address 02:5c:00:00:00:03 type veth peer "
+                   "name loursp") == 0, "lours");
+    CHILD_CHECK(ln_state_confirm(st) == 0, "confirm");
+    /* confirmed, but since replaced by someone else's link of the same name */
+    CHILD_CHECK(ln_state_intent(st, "link lrepl - 02:5c:00:00:00:04") == 0, "intent");
+    CHILD_CHECK(ln_state_confirm(st) == 0, "confirm");
+    CHILD_CHECK(sh("ip link add lrepl address 02:00:00:00:00:04 type veth peer name lreplp")
+                == 0, "lrepl");
+    ln_state_close(st);
+
+    CHILD_CHECK(ln_state_undo(path, true) == 0, "undo failed");
+    CHILD_CHECK(netns_there("jdecoy"), "unconfirmed netns deleted");
+    CHILD_CHECK(!netns_there("jours"), "confirmed netns left");
+    CHILD_CHECK(if_nametoindex("ldecoy") && if_nametoindex("ldecoyp"), "decoy link deleted");
+    CHILD_CHECK(!if_nametoindex("lcrash") && !if_nametoindex("lcrashp"),
+                "an unconfirmed link with our address is left");
+    CHILD_CHECK(if_nametoindex("lrepl"), "a replaced link was deleted");
+    CHILD_CHECK(access(path, F_OK) != 0, "state file left");
+
+    /* a journal from before confirmations (no "journal 2"): its records were
+     * written before creating, so they prove nothing and are left */
+    FILE *f = fopen(path, "we");
+    CHILD_CHECK(f, "write old journal");
+    fprintf(f, "launcher 1 1\nnetns jdecoy\nlink ldecoy -\n");
+    fclose(f);
+    CHILD_CHECK(ln_state_undo(path, true) == 0, "undo of an old journal");
+    CHILD_CHECK(netns_there("jdecoy") && if_nametoindex("ldecoy"),
+                "an old journal's record deleted an object");
+    return 0;
+}
+
+START_TEST(journal_undoes_confirmed_records_only)
+{
+    in_private_net(body_journal_undoes_confirmed_records_only);
+}
+END_TEST
+
+/* net.ipv4 sysctls belong to the network namespace: these are the child's own */
+#define TTL "/proc/sys/net/ipv4/ip_default_ttl"
+#define FWD "/proc/sys/net/ipv4/ip_forward"
+
+static int body_journal_restores_sysctls(void)
+{
+    char v[64], ttl0[64], fwd0[64];
+    CHILD_CHECK(read_first_line(TTL, ttl0, sizeof(ttl0)) == 0, TTL);
+    CHILD_CHECK(read_first_line(FWD, fwd0, sizeof(fwd0)) == 0, FWD);
+    struct ln_state *st;
+    CHILD_CHECK(ln_state_create("s", &st) == 0, "state create");
+    char path[512];
+    snprintf(path, sizeof(path), "%s", ln_state_path(st));
+    CHILD_CHECK(ln_state_set_sysctl(st, TTL, "77") == 0, "set");
+    CHILD_CHECK(read_first_line(TTL, v, sizeof(v)) == 0 && !strcmp(v, "77"), "ttl is %s", v);
+    /* an unconfirmed change (the launcher died before confirming) is not
+     * "restored" to a value the journal cannot prove was ever changed */
+    CHILD_CHECK(ln_state_intent(st, "sysctl %s %s", FWD, strcmp(fwd0, "1") ? "1" : "0") == 0,
+                "intent");
+    ln_state_close(st);
+    CHILD_CHECK(ln_state_undo(path, false) == 0, "undo");
+    CHILD_CHECK(read_first_line(TTL, v, sizeof(v)) == 0 && !strcmp(v, ttl0),
+                "ttl %s, want %s", v, ttl0);
+    CHILD_CHECK(read_first_line(FWD, v, sizeof(v)) == 0 && !strcmp(v, fwd0),
+                "ip_forward %s, want %s", v, fwd0);
+
+    /* undo writes only under /proc/sys: a decoy file named in a record stays */
+    char decoy[128];
+    snprintf(decoy, sizeof(decoy), "%s/decoy", tdir);
+    FILE *f = fopen(decoy, "we");
+    CHILD_CHECK(f, "decoy");
+    fputs("5\n", f);
+    fclose(f);
+    CHILD_CHECK(ln_state_create("s", &st) == 0, "state create");
+    CHILD_CHECK(ln_state_set_sysctl(st, decoy, "6") == -EINVAL, "set outside /proc/sys");
+    CHILD_CHECK(ln_state_intent(st, "sysctl %s 7", decoy) == 0 && ln_state_confirm(st) == 0,
+                "record");
+    CHILD_CHECK(ln_state_intent(st, "sysctl /proc/sys/../../%s 7", decoy) == 0 &&
+                ln_state_confirm(st) == 0, "record");
+    ln_state_close(st);
+    CHILD_CHECK(ln_state_undo(path, false) == 2, "undo must refuse both records");
+    CHILD_CHECK(read_first_line(decoy, v, sizeof(v)) == 0 && !strcmp(v, "5"), "decoy is %s", v);
+    CHILD_CHECK(access(path, F_OK) == 0, "a journal with failures must stay");
+    unlink(path);
+    return 0;
+}
+
+START_TEST(journal_restores_sysctls)
+{
+    in_private_net(body_journal_restores_sysctls);
+}
+END_TEST
+
+static void collect_line(const char *line, void *ctx)
+{
+    char *buf = ctx;
+    snprintf(buf + strlen(buf), 256 - strlen(buf), "[%s]", line);
+}
+
+START_TEST(exec_dry_run_output_and_queries)
+{
+    /* dry run: the line goes to the caller's callback, nothing runs */
+    char lines[256] = "";
+    ln_set_dry_run_output(collect_line, lines);
+    ln_dry_run = true;
+    const char *fail[] = {"false", NULL};
+    ck_assert_int_eq(ln_run_tool(fail, true), 0);
+    /* a query runs even then, and hands back its stdout */
+    char out[64];
+    const char *echo[] = {"echo", "hello world", NULL};
+    ck_assert_int_eq(ln_query_tool(echo, out, sizeof(out)), 0);
+    ln_dry_run = false;
+    ln_set_dry_run_output(NULL, NULL);
+    ck_assert_str_eq(lines, "[false]");
+    ck_assert_str_eq(out, "hello world\n");
+    ck_assert_int_eq(ln_run_tool(fail, true), 1);
+    char small[4];
+    ck_assert_int_eq(ln_query_tool(echo, small, sizeof(small)), 0); /* cut, not overflowed */
+    ck_assert_str_eq(small, "hel");
+    const char *none[] = {"/nonexistent/scc-tool", NULL};
+    ck_assert_int_eq(ln_query_tool(none, out, sizeof(out)), 127);
+
+    char state = 0;
+    unsigned long long start = 0;
+    ck_assert_int_eq(ln_proc_stat(getpid(), &state, &start), 0);
+    ck_assert_int_eq(state, 'R');
+    ck_assert_uint_eq(start, ln_proc_starttime(getpid()));
+    ck_assert_int_eq(ln_proc_stat(0x3fffffff, NULL, NULL), -ENOENT);
+}
+END_TEST
+
 int main(void)
 {
     scc_cpuset_parse("0-1", &online);
@@ -209,6 +627,14 @@ int main(void)
     tcase_add_test(tc, udp_plans_loopback_or_bridge);
     tcase_add_test(tc, multi_host_plan_splits_stages);
     tcase_add_test(tc, state_undo_stops_recorded_process_and_removes_files);
+    tcase_add_test(tc, names_of_different_chains_never_meet);
+    tcase_add_test(tc, nf_named_like_a_launcher_stage_gets_no_shared_namespace);
+    tcase_add_test(tc, existing_netns_is_refused_and_kept);
+    tcase_add_test(tc, existing_root_link_is_refused_and_kept);
+    tcase_add_test(tc, created_topology_is_undone);
+    tcase_add_test(tc, journal_undoes_confirmed_records_only);
+    tcase_add_test(tc, journal_restores_sysctls);
+    tcase_add_test(tc, exec_dry_run_output_and_queries);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
