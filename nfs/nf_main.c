@@ -178,6 +178,7 @@ static void publish(struct nf_stats_writer *w, struct nf_pipeline *p, struct nf_
     pg->rx_pkts = si->rx_pkts;
     pg->rx_bytes = si->rx_bytes;
     pg->rx_calls = si->rx_calls;
+    pg->rx_empty_calls = si->rx_empty_calls;
     pg->rx_bad_encap = si->rx_bad_encap;
     pg->rx_truncated = si->rx_truncated;
     pg->tx_pkts = so->tx_pkts;
@@ -389,10 +390,17 @@ int main(int argc, char **argv)
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR at once */
+    sa.sa_handler = on_signal; /* no SA_RESTART: a waiting recvmmsg returns EINTR at once */
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0) {
         scc_err("sigaction: %s", strerror(errno));
+        goto out;
+    }
+    /* block idle waits in recvmmsg bounded by SO_RCVTIMEO: set it now, the
+     * seccomp filter does not allow setsockopt */
+    rc = nf_io_set_rx_timeout(in, idle == NF_IO_BUSY ? 0 : IDLE_POLL_MS);
+    if (rc < 0) {
+        scc_err("setsockopt(SO_RCVTIMEO): %s: %s", strerror(-rc), in_s);
         goto out;
     }
     if (nf_sandbox_drop_caps(err, sizeof(err)) < 0) {
