@@ -21,6 +21,7 @@
 
 #include "common/scc_log.h"
 #include "common/scc_util.h"
+#include "nfs/nf_element.h"
 #include "nfs/nf_io.h"
 #include "nfs/nf_pipeline.h"
 #include "nfs/nf_sandbox.h"
@@ -34,6 +35,10 @@
 #define PUBLISH_NS 50000000ull
 #define BUSY_CLOCK_SPINS 64
 #define IDLE_POLL_MS 100
+
+/* Every reason an element can count has a slot on the stats page. */
+_Static_assert(NF_STATS_MAX_REASONS >= NF_MAX_DROP_REASONS,
+               "the stats page has fewer drop-reason slots than an element has counters");
 
 static volatile sig_atomic_t stop_flag;
 
@@ -221,8 +226,12 @@ static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned 
         struct nf_stats_elem *se = &pg->elems[i];
         scc_strlcpy(se->name, e->name, sizeof(se->name));
         scc_strlcpy(se->cls, e->ops->cls, sizeof(se->cls));
-        se->nreasons = (uint32_t)e->ops->ndrop_reasons;
-        for (int r = 0; r < e->ops->ndrop_reasons && r < NF_STATS_MAX_REASONS; r++)
+        /* publish() indexes drops[] by nreasons: clamp it to both limits */
+        int nr = e->ops->ndrop_reasons;
+        nr = nr < 0 ? 0 : nr > NF_STATS_MAX_REASONS ? NF_STATS_MAX_REASONS : nr;
+        nr = nr > NF_MAX_DROP_REASONS ? NF_MAX_DROP_REASONS : nr;
+        se->nreasons = (uint32_t)nr;
+        for (int r = 0; r < nr; r++)
             scc_strlcpy(se->reason[r], e->ops->drop_reasons[r], sizeof(se->reason[r]));
     }
     nf_stats_end(w);
