@@ -182,6 +182,17 @@ struct json_object *scc_chain_to_json(const struct scc_chain *ch)
         add_int(t, "count", (int64_t)ch->traffic.count);
         add_int(t, "flows", ch->traffic.flows);
         json_object_object_add(t, "warmup_s", json_object_new_double(ch->traffic.warmup_s));
+        const struct scc_traffic_spec *tr = &ch->traffic;
+        if (scc_cpuset_count(&tr->gen_cpus))
+            add_cpus(t, "gen_cpu", &tr->gen_cpus);
+        if (scc_cpuset_count(&tr->sink_cpus))
+            add_cpus(t, "sink_cpu", &tr->sink_cpus);
+        add_int(t, "gen_spin_us", tr->gen_spin_us); /* -1 = auto: the launcher decides */
+        /* 0 means "as io.batch": written as the value it stands for */
+        add_int(t, "gen_batch", tr->gen_batch ? tr->gen_batch : ch->io.batch);
+        add_int(t, "sink_batch", tr->sink_batch ? tr->sink_batch : ch->io.batch);
+        add_str(t, "sink_idle", scc_idle_names[tr->sink_idle]);
+        json_object_object_add(t, "clocks_synced", json_object_new_boolean(tr->clocks_synced));
         json_object_object_add(root, "traffic", t);
     }
     return root;
