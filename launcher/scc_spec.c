@@ -156,52 +156,36 @@ static void warn(struct scc_diags *d, const char *path, const char *fmt, ...)
     push(&d->warn, path, msg);
 }
 
-/* ---- typed getters ---------------------------------------------------- */
+/* ---- typed getters ----------------------------------------------------
+ *
+ * Thin adapters over common/scc_json's getters (shared with the calibration
+ * reader): every type or range problem becomes a diag with its JSON path;
+ * a field with a problem keeps its default.
+ */
 
 struct ctx {
     struct scc_diags *d;
+    struct scc_json_sink sink; /* reports into d */
     struct scc_cpuset online;
     bool skip_files;
     bool nomem;
 };
 
-#define PATH_MAX_LEN 160
+#define PATH_MAX_LEN SCC_JSON_PATH_MAX
 
-/* Paths are built in a scratch buffer so base may alias out; a path longer
- * than PATH_MAX_LEN is cut (it is only ever shown to a person). */
+static void sink_report(void *arg, const char *path, const char *msg)
+{
+    diag(arg, path, "%s", msg);
+}
+
 static void subpath(char *out, const char *base, const char *key)
 {
-    char tmp[PATH_MAX_LEN * 2];
-    int n = base[0] ? snprintf(tmp, sizeof(tmp), "%s.%s", base, key)
-                    : snprintf(tmp, sizeof(tmp), "%s", key);
-    if (n < 0)
-        n = 0;
-    tmp[PATH_MAX_LEN - 1] = '\0';
-    memcpy(out, tmp, strlen(tmp) + 1);
+    scc_json_path_key(out, base, key);
 }
 
 static void idxpath(char *out, const char *base, size_t i)
 {
-    char tmp[PATH_MAX_LEN * 2];
-    int n = snprintf(tmp, sizeof(tmp), "%s[%zu]", base, i);
-    if (n < 0)
-        n = 0;
-    tmp[PATH_MAX_LEN - 1] = '\0';
-    memcpy(out, tmp, strlen(tmp) + 1);
-}
-
-static const char *json_type_word(struct json_object *o)
-{
-    switch (json_object_get_type(o)) {
-    case json_type_null: return "null";
-    case json_type_boolean: return "a boolean";
-    case json_type_double: return "a number with a fraction";
-    case json_type_int: return "an integer";
-    case json_type_object: return "an object";
-    case json_type_array: return "an array";
-    case json_type_string: return "a string";
-    }
-    return "a value";
+    scc_json_path_idx(out, base, i);
 }
 
 /* Report every key of obj not in allowed[] (NULL-terminated). */
@@ -236,142 +220,55 @@ static void check_keys(struct ctx *c, const char *path, struct json_object *obj,
     }
 }
 
-static struct json_object *get(struct json_object *obj, const char *key)
-{
-    struct json_object *v = NULL;
-    if (!obj || !json_object_object_get_ex(obj, key, &v))
-        return NULL;
-    return v;
-}
-
 /* String field; returns NULL when absent or wrong type (reported). */
 static const char *get_str(struct ctx *c, const char *path, struct json_object *obj,
                            const char *key)
 {
-    struct json_object *v = get(obj, key);
-    if (!v)
-        return NULL;
-    if (!json_object_is_type(v, json_type_string)) {
-        char p[PATH_MAX_LEN];
-        subpath(p, path, key);
-        diag(c->d, p, "expected a string, got %s", json_type_word(v));
-        return NULL;
-    }
-    return json_object_get_string(v);
+    const char *v = NULL;
+    scc_json_get_str(&c->sink, path, obj, key, false, &v);
+    return v;
 }
 
 /* Integer field within [min,max]; keeps *out when absent or bad. */
 static void get_int(struct ctx *c, const char *path, struct json_object *obj, const char *key,
                     long min, long max, long *out)
 {
-    struct json_object *v = get(obj, key);
-    if (!v)
-        return;
-    char p[PATH_MAX_LEN];
-    subpath(p, path, key);
-    if (!json_object_is_type(v, json_type_int)) {
-        diag(c->d, p, "expected an integer, got %s", json_type_word(v));
-        return;
-    }
-    errno = 0;
-    int64_t x = json_object_get_int64(v);
-    if (errno == ERANGE || x < min || x > max) {
-        diag(c->d, p, "%s is out of range %ld..%ld", json_object_to_json_string(v), min, max);
-        return;
-    }
-    *out = (long)x;
+    int64_t v;
+    if (scc_json_get_int(&c->sink, path, obj, key, false, min, max, &v) > 0)
+        *out = (long)v;
 }
 
 /* Number field (integer or fraction) within [min,max]. */
 static void get_num(struct ctx *c, const char *path, struct json_object *obj, const char *key,
                     double min, double max, double *out)
 {
-    struct json_object *v = get(obj, key);
-    if (!v)
-        return;
-    char p[PATH_MAX_LEN];
-    subpath(p, path, key);
-    if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
-        diag(c->d, p, "expected a number, got %s", json_type_word(v));
-        return;
-    }
-    double x = json_object_get_double(v);
-    if (!(x >= min && x <= max)) {
-        diag(c->d, p, "%s is out of range %g..%g", json_object_to_json_string(v), min, max);
-        return;
-    }
-    *out = x;
+    scc_json_get_num(&c->sink, path, obj, key, false, min, max, out);
 }
 
 /* Boolean field; keeps *out when absent or bad. */
 static void get_bool(struct ctx *c, const char *path, struct json_object *obj, const char *key,
                      bool *out)
 {
-    struct json_object *v = get(obj, key);
-    if (!v)
-        return;
-    if (!json_object_is_type(v, json_type_boolean)) {
-        char p[PATH_MAX_LEN];
-        subpath(p, path, key);
-        diag(c->d, p, "expected true or false, got %s", json_type_word(v));
-        return;
-    }
-    *out = json_object_get_boolean(v);
+    scc_json_get_bool(&c->sink, path, obj, key, false, out);
 }
 
 /* Enumerated string field; keeps *out when absent or bad. */
 static void get_enum(struct ctx *c, const char *path, struct json_object *obj, const char *key,
                      const char *const *names, int *out)
 {
-    const char *s = get_str(c, path, obj, key);
-    if (!s)
-        return;
-    size_t n = 0;
-    for (; names[n]; n++)
-        if (strcmp(s, names[n]) == 0) {
-            *out = (int)n;
-            return;
-        }
-    char p[PATH_MAX_LEN], list[256] = "";
-    size_t off = 0;
-    subpath(p, path, key);
-    for (size_t i = 0; i < n && off < sizeof(list); i++)
-        off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", names[i]);
-    const char *sug = scc_suggest(s, names, n);
-    if (sug)
-        diag(c->d, p, "'%s' is not one of %s (did you mean '%s'?)", s, list, sug);
-    else
-        diag(c->d, p, "'%s' is not one of %s", s, list);
+    scc_json_get_enum(&c->sink, path, obj, key, false, names, out);
 }
 
 static struct json_object *get_obj(struct ctx *c, const char *path, struct json_object *obj,
                                    const char *key)
 {
-    struct json_object *v = get(obj, key);
-    if (!v)
-        return NULL;
-    if (!json_object_is_type(v, json_type_object)) {
-        char p[PATH_MAX_LEN];
-        subpath(p, path, key);
-        diag(c->d, p, "expected an object, got %s", json_type_word(v));
-        return NULL;
-    }
-    return v;
+    return scc_json_get_obj(&c->sink, path, obj, key, false);
 }
 
 static struct json_object *get_arr(struct ctx *c, const char *path, struct json_object *obj,
                                    const char *key)
 {
-    struct json_object *v = get(obj, key);
-    if (!v)
-        return NULL;
-    if (!json_object_is_type(v, json_type_array)) {
-        char p[PATH_MAX_LEN];
-        subpath(p, path, key);
-        diag(c->d, p, "expected an array, got %s", json_type_word(v));
-        return NULL;
-    }
-    return v;
+    return scc_json_get_arr(&c->sink, path, obj, key, false);
 }
 
 static bool valid_name(const char *s, size_t max)
@@ -393,7 +290,7 @@ static void get_name(struct ctx *c, const char *path, struct json_object *obj, c
 {
     char p[PATH_MAX_LEN];
     subpath(p, path, key);
-    if (!get(obj, key)) {
+    if (!scc_json_member(obj, key)) {
         if (required)
             diag(c->d, p, "missing (give a name of 1..%zu letters, digits, '-' or '_')", max);
         return;
@@ -418,7 +315,7 @@ static void online_text(const struct ctx *c, char *buf, size_t len)
 static void get_cpus(struct ctx *c, const char *path, struct json_object *obj, const char *key,
                      struct scc_cpuset *out)
 {
-    struct json_object *v = get(obj, key);
+    struct json_object *v = scc_json_member(obj, key);
     if (!v)
         return;
     char p[PATH_MAX_LEN], on[128];
@@ -444,7 +341,7 @@ static void get_cpus(struct ctx *c, const char *path, struct json_object *obj, c
             char ep[PATH_MAX_LEN];
             idxpath(ep, p, i);
             if (!json_object_is_type(e, json_type_int)) {
-                diag(c->d, ep, "expected a core number, got %s", json_type_word(e));
+                diag(c->d, ep, "expected a core number, got %s", scc_json_type_word(e));
                 return;
             }
             int64_t x = json_object_get_int64(e);
@@ -462,7 +359,7 @@ static void get_cpus(struct ctx *c, const char *path, struct json_object *obj, c
         }
     } else {
         diag(c->d, p, "expected a core number, list or \"0-3\" string, got %s",
-             json_type_word(v));
+             scc_json_type_word(v));
         return;
     }
     for (int cpu = 0; cpu < SCC_MAX_CPUS; cpu++) {
@@ -526,7 +423,7 @@ static void parse_hosts(struct ctx *c, struct json_object *root, struct scc_chai
         }
         if (!json_object_is_type(val, json_type_object)) {
             diag(c->d, p, "expected an object like {\"address\": \"10.0.0.1\"}, got %s",
-                 json_type_word(val));
+                 scc_json_type_word(val));
             continue;
         }
         check_keys(c, p, val, keys);
@@ -535,7 +432,7 @@ static void parse_hosts(struct ctx *c, struct json_object *root, struct scc_chai
         const char *a = get_str(c, p, val, "address");
         char ap[PATH_MAX_LEN];
         subpath(ap, p, "address");
-        if (!get(val, "address"))
+        if (!scc_json_member(val, "address"))
             diag(c->d, ap, "missing (the IPv4 address other hosts reach this one at)");
         else if (a && scc_ipv4_parse(a, &h->address) < 0)
             diag(c->d, ap, "'%s' is not an IPv4 address", a);
@@ -547,8 +444,8 @@ static void parse_sched_params(struct ctx *c, const char *path, struct json_obje
 {
     int pol = (int)sp->policy;
     long nice = sp->nice, prio = sp->rt_priority;
-    bool prio_given = get(o, "rt_priority") != NULL;
-    bool nice_given = get(o, "nice") != NULL;
+    bool prio_given = scc_json_member(o, "rt_priority") != NULL;
+    bool nice_given = scc_json_member(o, "nice") != NULL;
     get_enum(c, path, o, "policy", scc_policy_names, &pol);
     get_int(c, path, o, "nice", -20, 19, &nice);
     get_int(c, path, o, "rt_priority", 1, 99, &prio);
@@ -563,7 +460,7 @@ static void parse_sched_params(struct ctx *c, const char *path, struct json_obje
      * inherited (the chain's default, else "other"): docs/chain-spec.md
      * promises an error, and a silently dropped priority is a wrong run. */
     bool rt = pol == SCC_POLICY_RR || pol == SCC_POLICY_FIFO;
-    bool own = get(o, "policy") != NULL;
+    bool own = scc_json_member(o, "policy") != NULL;
     char p[PATH_MAX_LEN];
     if (prio_given && !rt) {
         subpath(p, path, "rt_priority");
@@ -637,7 +534,7 @@ static void parse_profiler(struct ctx *c, struct json_object *root, struct scc_c
                 if (!json_object_is_type(e, json_type_string) ||
                     !json_object_get_string_len(e)) {
                     diag(c->d, p, "expected an event or group name, got %s",
-                         json_type_word(e));
+                         scc_json_type_word(e));
                     continue;
                 }
                 if (ch->profiler.nevents == SCC_MAX_EVENTS) {
@@ -682,10 +579,10 @@ static void parse_traffic(struct ctx *c, struct json_object *root, struct scc_ch
     get_enum(c, "traffic", tr, "distribution", scc_size_dist_names, &dist);
     get_num(c, "traffic", tr, "duration_s", 0.001, 86400, &t->duration_s);
     get_num(c, "traffic", tr, "warmup_s", 0, 3600, &t->warmup_s);
-    if (get(tr, "size") && dist != SCC_DIST_FIXED)
+    if (scc_json_member(tr, "size") && dist != SCC_DIST_FIXED)
         diag(c->d, "traffic.size", "conflicts with distribution '%s' (give one or the other)",
              scc_size_dist_names[dist]);
-    if (t->warmup_s >= t->duration_s && !get(tr, "count"))
+    if (t->warmup_s >= t->duration_s && !scc_json_member(tr, "count"))
         diag(c->d, "traffic.warmup_s", "%g s warm-up leaves nothing of the %g s run to measure",
              t->warmup_s, t->duration_s);
     /* where and how the measuring instruments run (issue 10) */
@@ -734,7 +631,7 @@ static void parse_routes(struct ctx *c, const char *path, struct json_object *cf
     subpath(rp, path, "routes");
     struct json_object *routes = get_arr(c, path, cfg, "routes");
     if (!routes) {
-        if (!get(cfg, "routes"))
+        if (!scc_json_member(cfg, "routes"))
             diag(c->d, rp, "missing (a router needs at least one route, e.g. "
                            "{\"prefix\": \"0.0.0.0/0\"})");
         return;
@@ -765,7 +662,7 @@ static void parse_routes(struct ctx *c, const char *path, struct json_object *cf
         struct scc_route *rt = &nf->routes[nf->nroutes++];
         const char *pre = get_str(c, p, r, "prefix");
         subpath(fp, p, "prefix");
-        if (!get(r, "prefix"))
+        if (!scc_json_member(r, "prefix"))
             diag(c->d, fp, "missing (write e.g. \"10.1.0.0/16\")");
         else if (pre && scc_prefix_parse(pre, &rt->prefix, &rt->len) < 0)
             diag(c->d, fp, "'%s' is not an IPv4 prefix (write e.g. \"10.1.0.0/16\")", pre);
@@ -792,7 +689,7 @@ static void parse_rules(struct ctx *c, const char *path, struct json_object *cfg
     subpath(rp, path, "rules");
     struct json_object *rules = get_arr(c, path, cfg, "rules");
     if (!rules) {
-        if (!get(cfg, "rules"))
+        if (!scc_json_member(cfg, "rules"))
             diag(c->d, rp, "missing (a firewall needs rules, e.g. [\"allow udp\", \"deny all\"])");
         return;
     }
@@ -859,7 +756,7 @@ static void parse_nat(struct ctx *c, const char *path, struct json_object *cfg,
     char p[PATH_MAX_LEN];
     subpath(p, path, "pool");
     const char *pool = get_str(c, path, cfg, "pool");
-    if (!get(cfg, "pool")) {
+    if (!scc_json_member(cfg, "pool")) {
         diag(c->d, p, "missing (the public source address or range, e.g. \"203.0.113.1\" or "
                       "\"203.0.113.1-203.0.113.4\")");
     } else if (pool) {
@@ -1026,7 +923,7 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
         subpath(p, path, "sched");
         check_keys(c, p, so, sched_keys);
         /* overriding the policy resets the priority fields the default set */
-        if (get(so, "policy")) {
+        if (scc_json_member(so, "policy")) {
             nf->sched.rt_priority = 0;
             nf->sched.nice = 0;
         }
@@ -1038,7 +935,7 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
     if (nf->sched.policy != SCC_POLICY_RR && nf->sched.policy != SCC_POLICY_FIFO)
         nf->sched.rt_priority = 0;
 
-    struct json_object *tv = get(o, "type"), *pv = get(o, "pipeline");
+    struct json_object *tv = scc_json_member(o, "type"), *pv = scc_json_member(o, "pipeline");
     if (tv && pv) {
         diag(c->d, path, "give either \"type\" or \"pipeline\", not both");
         return;
@@ -1052,7 +949,7 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
         nf->type = SCC_NF_PIPELINE;
         subpath(p, path, "pipeline");
         const char *s = get_str(c, path, o, "pipeline");
-        if (get(o, "config"))
+        if (scc_json_member(o, "config"))
             diag(c->d, path, "\"config\" goes with \"type\"; a pipeline carries its arguments "
                              "inside the string");
         if (!s)
@@ -1110,14 +1007,14 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
 
 static void parse_nfs(struct ctx *c, struct json_object *root, struct scc_chain *ch)
 {
-    struct json_object *nfs = get(root, "nfs");
+    struct json_object *nfs = scc_json_member(root, "nfs");
     if (!nfs) {
         diag(c->d, "nfs", "missing (a chain needs at least one NF, e.g. "
                           "[{\"name\": \"fw\", \"type\": \"firewall\", ...}])");
         return;
     }
     if (!json_object_is_type(nfs, json_type_array)) {
-        diag(c->d, "nfs", "expected an array of NFs, got %s", json_type_word(nfs));
+        diag(c->d, "nfs", "expected an array of NFs, got %s", scc_json_type_word(nfs));
         return;
     }
     size_t n = json_object_array_length(nfs);
@@ -1133,12 +1030,14 @@ static void parse_nfs(struct ctx *c, struct json_object *root, struct scc_chain 
         parse_nf(c, json_object_array_get_idx(nfs, i), i, ch);
     /* a chain split across hosts: every NF must name its host */
     int named = 0;
-    for (int i = 0; i < ch->nnfs; i++)
-        if (ch->nfs[i].host[0] || get(json_object_array_get_idx(nfs, (size_t)i), "host"))
+    for (int i = 0; i < ch->nnfs; i++) {
+        struct json_object *o = json_object_array_get_idx(nfs, (size_t)i);
+        if (ch->nfs[i].host[0] || scc_json_member(o, "host"))
             named++;
+    }
     if (named && named != ch->nnfs)
         for (int i = 0; i < ch->nnfs; i++)
-            if (!get(json_object_array_get_idx(nfs, (size_t)i), "host")) {
+            if (!scc_json_member(json_object_array_get_idx(nfs, (size_t)i), "host")) {
                 char p[PATH_MAX_LEN];
                 idxpath(p, "nfs", (size_t)i);
                 subpath(p, p, "host");
@@ -1234,7 +1133,7 @@ static void parse_root(struct ctx *c, struct json_object *root, struct scc_chain
     static const char *const keys[] = {"name", "mode", "io", "interconnect", "hosts", "nfs",
                                        "scheduler", "profiler", "traffic", NULL};
     if (!json_object_is_type(root, json_type_object)) {
-        diag(c->d, "", "the chain must be a JSON object, got %s", json_type_word(root));
+        diag(c->d, "", "the chain must be a JSON object, got %s", scc_json_type_word(root));
         return;
     }
     check_keys(c, "", root, keys);
@@ -1280,7 +1179,7 @@ static void parse_root(struct ctx *c, struct json_object *root, struct scc_chain
 struct scc_chain *scc_spec_load_string(const char *json, const struct scc_spec_opts *opts,
                                        struct scc_diags *diags)
 {
-    struct ctx c = {.d = diags};
+    struct ctx c = {.d = diags, .sink = {sink_report, diags}};
     if (opts && opts->online)
         c.online = *opts->online;
     else if (scc_cpuset_online(&c.online) < 0)
