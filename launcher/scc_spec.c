@@ -10,11 +10,13 @@
  * optional key would otherwise silently fall back to its default.
  */
 #include "launcher/scc_spec.h"
+#include "launcher/scc_spec_fields.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,13 +247,6 @@ static void get_num(struct ctx *c, const char *path, struct json_object *obj, co
     scc_json_get_num(&c->sink, path, obj, key, false, min, max, out);
 }
 
-/* Boolean field; keeps *out when absent or bad. */
-static void get_bool(struct ctx *c, const char *path, struct json_object *obj, const char *key,
-                     bool *out)
-{
-    scc_json_get_bool(&c->sink, path, obj, key, false, out);
-}
-
 /* Enumerated string field; keeps *out when absent or bad. */
 static void get_enum(struct ctx *c, const char *path, struct json_object *obj, const char *key,
                      const char *const *names, int *out)
@@ -379,27 +374,133 @@ static char *xstrdup(struct ctx *c, const char *s)
     return r;
 }
 
+/* ---- the field table (launcher/scc_spec_fields.h) ------------------------ */
+
+#define FIELD(sec, member, k, t, fl, lo, hi, def, nm)                                         \
+    {.key = k, .type = t, .off = offsetof(sec, member), .size = sizeof(((sec *)0)->member),  \
+     .flags = fl, .min = lo, .max = hi, .dflt = def, .names = nm}
+#define IO(member, ...) FIELD(struct scc_io_spec, member, __VA_ARGS__)
+#define TR(member, ...) FIELD(struct scc_traffic_spec, member, __VA_ARGS__)
+
+static const struct scc_field io_fields[] = {
+    IO(transport, "transport", SCC_FIELD_ENUM, 0, 0, 0, SCC_TRANSPORT_RAW, scc_transport_names),
+    IO(batch, "batch", SCC_FIELD_INT, 0, 1, 1024, 32, NULL),
+    IO(idle, "idle", SCC_FIELD_ENUM, 0, 0, 0, SCC_IDLE_BLOCK, scc_idle_names),
+    IO(udp_port, "udp_port", SCC_FIELD_INT, 0, 1, 65535, 4789, NULL),
+    IO(vni, "vni", SCC_FIELD_INT, 0, 0, 16777215, 1, NULL),
+};
+
+static const struct scc_field traffic_fields[] = {
+    TR(rate_pps, "rate_pps", SCC_FIELD_INT, 0, 1, 100000000, 10000, NULL),
+    TR(dist, "distribution", SCC_FIELD_ENUM, 0, 0, 0, SCC_DIST_FIXED, scc_size_dist_names),
+    TR(size, "size", SCC_FIELD_INT, SCC_FIELD_IF_FIXED, 64, 1518, 64, NULL),
+    TR(duration_s, "duration_s", SCC_FIELD_NUM, 0, 0.001, 86400, 5, NULL),
+    TR(count, "count", SCC_FIELD_INT, 0, 0, 1000000000000.0, 0, NULL),
+    TR(flows, "flows", SCC_FIELD_INT, 0, 1, 65536, 1, NULL),
+    TR(warmup_s, "warmup_s", SCC_FIELD_NUM, 0, 0, 3600, 0.5, NULL),
+    /* where and how the measuring instruments run (issue 10) */
+    TR(gen_cpus, "gen_cpu", SCC_FIELD_CPUS, SCC_FIELD_IF_SET, 0, 0, 0, NULL),
+    TR(sink_cpus, "sink_cpu", SCC_FIELD_CPUS, SCC_FIELD_IF_SET, 0, 0, 0, NULL),
+    TR(gen_spin_us, "gen_spin_us", SCC_FIELD_INT, SCC_FIELD_SIGNED, -1, 1000000, -1, NULL),
+    TR(gen_batch, "gen_batch", SCC_FIELD_INT, SCC_FIELD_BATCH_0, 1, 1024, 0, NULL),
+    TR(sink_batch, "sink_batch", SCC_FIELD_INT, SCC_FIELD_BATCH_0, 1, 1024, 0, NULL),
+    TR(sink_idle, "sink_idle", SCC_FIELD_ENUM, 0, 0, 0, SCC_IDLE_BLOCK, scc_idle_names),
+    TR(clocks_synced, "clocks_synced", SCC_FIELD_BOOL, 0, 0, 0, 0, NULL),
+};
+
+const struct scc_field_section scc_spec_sections[] = {
+    {"io", offsetof(struct scc_chain, io), io_fields, SCC_ARRAY_SIZE(io_fields)},
+    {"traffic", offsetof(struct scc_chain, traffic), traffic_fields,
+     SCC_ARRAY_SIZE(traffic_fields)},
+};
+const size_t scc_spec_nsections = SCC_ARRAY_SIZE(scc_spec_sections);
+
+enum { SEC_IO, SEC_TRAFFIC };
+
+int64_t scc_field_get_int(const void *section, const struct scc_field *f)
+{
+    const char *p = (const char *)section + f->off;
+    bool sgn = f->flags & SCC_FIELD_SIGNED;
+    switch (f->size) {
+    case 1: return sgn ? (int64_t) * (const int8_t *)p : (int64_t) * (const uint8_t *)p;
+    case 2: return sgn ? (int64_t) * (const int16_t *)p : (int64_t) * (const uint16_t *)p;
+    case 4: return sgn ? (int64_t) * (const int32_t *)p : (int64_t) * (const uint32_t *)p;
+    default: return sgn ? *(const int64_t *)p : (int64_t) * (const uint64_t *)p;
+    }
+}
+
+void scc_field_set_int(void *section, const struct scc_field *f, int64_t v)
+{
+    char *p = (char *)section + f->off;
+    switch (f->size) {
+    case 1: *(uint8_t *)p = (uint8_t)v; break;
+    case 2: *(uint16_t *)p = (uint16_t)v; break;
+    case 4: *(uint32_t *)p = (uint32_t)v; break;
+    default: *(uint64_t *)p = (uint64_t)v; break;
+    }
+}
+
+static void fields_defaults(const struct scc_field_section *sec, struct scc_chain *ch)
+{
+    char *base = (char *)ch + sec->off;
+    for (size_t i = 0; i < sec->nfields; i++) {
+        const struct scc_field *f = &sec->fields[i];
+        switch (f->type) {
+        case SCC_FIELD_INT:
+        case SCC_FIELD_ENUM: scc_field_set_int(base, f, (int64_t)f->dflt); break;
+        case SCC_FIELD_NUM: *(double *)(base + f->off) = f->dflt; break;
+        case SCC_FIELD_BOOL: *(bool *)(base + f->off) = f->dflt != 0; break;
+        case SCC_FIELD_CPUS: scc_cpuset_zero((struct scc_cpuset *)(base + f->off)); break;
+        }
+    }
+}
+
+/* Unknown keys, then every field of the section's object at path. */
+static void parse_fields(struct ctx *c, const struct scc_field_section *sec,
+                         struct json_object *obj, struct scc_chain *ch)
+{
+    const char *keys[32];
+    size_t n = 0;
+    for (; n < sec->nfields && n + 1 < SCC_ARRAY_SIZE(keys); n++)
+        keys[n] = sec->fields[n].key;
+    keys[n] = NULL;
+    check_keys(c, sec->key, obj, keys);
+    char *base = (char *)ch + sec->off;
+    for (size_t i = 0; i < sec->nfields; i++) {
+        const struct scc_field *f = &sec->fields[i];
+        void *m = base + f->off;
+        int64_t v;
+        int e;
+        switch (f->type) {
+        case SCC_FIELD_INT:
+            if (scc_json_get_int(&c->sink, sec->key, obj, f->key, false, (int64_t)f->min,
+                                 (int64_t)f->max, &v) > 0)
+                scc_field_set_int(base, f, v);
+            break;
+        case SCC_FIELD_ENUM:
+            if (scc_json_get_enum(&c->sink, sec->key, obj, f->key, false, f->names, &e) > 0)
+                scc_field_set_int(base, f, e);
+            break;
+        case SCC_FIELD_NUM:
+            scc_json_get_num(&c->sink, sec->key, obj, f->key, false, f->min, f->max, m);
+            break;
+        case SCC_FIELD_BOOL:
+            scc_json_get_bool(&c->sink, sec->key, obj, f->key, false, m);
+            break;
+        case SCC_FIELD_CPUS:
+            get_cpus(c, sec->key, obj, f->key, m);
+            break;
+        }
+    }
+}
+
 /* ---- sections --------------------------------------------------------- */
 
 static void parse_io(struct ctx *c, struct json_object *root, struct scc_chain *ch)
 {
-    static const char *const keys[] = {"transport", "batch", "idle", "udp_port", "vni", NULL};
     struct json_object *io = get_obj(c, "", root, "io");
-    if (!io)
-        return;
-    check_keys(c, "io", io, keys);
-    int t = (int)ch->io.transport, idle = (int)ch->io.idle;
-    get_enum(c, "io", io, "transport", scc_transport_names, &t);
-    get_enum(c, "io", io, "idle", scc_idle_names, &idle);
-    long batch = ch->io.batch, port = ch->io.udp_port, vni = ch->io.vni;
-    get_int(c, "io", io, "batch", 1, 1024, &batch);
-    get_int(c, "io", io, "udp_port", 1, 65535, &port);
-    get_int(c, "io", io, "vni", 0, 16777215, &vni);
-    ch->io.transport = (enum scc_transport)t;
-    ch->io.idle = (enum scc_idle)idle;
-    ch->io.batch = (unsigned)batch;
-    ch->io.udp_port = (unsigned)port;
-    ch->io.vni = (uint32_t)vni;
+    if (io)
+        parse_fields(c, &scc_spec_sections[SEC_IO], io, ch);
 }
 
 static void parse_hosts(struct ctx *c, struct json_object *root, struct scc_chain *ch)
@@ -560,50 +661,18 @@ static void parse_profiler(struct ctx *c, struct json_object *root, struct scc_c
 
 static void parse_traffic(struct ctx *c, struct json_object *root, struct scc_chain *ch)
 {
-    static const char *const keys[] = {"rate_pps", "size", "distribution", "duration_s",
-                                       "count", "flows", "warmup_s", "gen_cpu", "sink_cpu",
-                                       "gen_spin_us", "gen_batch", "sink_batch", "sink_idle",
-                                       "clocks_synced", NULL};
     struct scc_traffic_spec *t = &ch->traffic;
     struct json_object *tr = get_obj(c, "", root, "traffic");
     if (!tr)
         return;
     t->present = true;
-    check_keys(c, "traffic", tr, keys);
-    long rate = (long)t->rate_pps, size = t->size, flows = t->flows, count = (long)t->count;
-    get_int(c, "traffic", tr, "rate_pps", 1, 100000000, &rate);
-    get_int(c, "traffic", tr, "size", 64, 1518, &size);
-    get_int(c, "traffic", tr, "flows", 1, 65536, &flows);
-    get_int(c, "traffic", tr, "count", 0, 1000000000000L, &count);
-    int dist = (int)t->dist;
-    get_enum(c, "traffic", tr, "distribution", scc_size_dist_names, &dist);
-    get_num(c, "traffic", tr, "duration_s", 0.001, 86400, &t->duration_s);
-    get_num(c, "traffic", tr, "warmup_s", 0, 3600, &t->warmup_s);
-    if (scc_json_member(tr, "size") && dist != SCC_DIST_FIXED)
+    parse_fields(c, &scc_spec_sections[SEC_TRAFFIC], tr, ch);
+    if (scc_json_member(tr, "size") && t->dist != SCC_DIST_FIXED)
         diag(c->d, "traffic.size", "conflicts with distribution '%s' (give one or the other)",
-             scc_size_dist_names[dist]);
+             scc_size_dist_names[t->dist]);
     if (t->warmup_s >= t->duration_s && !scc_json_member(tr, "count"))
         diag(c->d, "traffic.warmup_s", "%g s warm-up leaves nothing of the %g s run to measure",
              t->warmup_s, t->duration_s);
-    /* where and how the measuring instruments run (issue 10) */
-    get_cpus(c, "traffic", tr, "gen_cpu", &t->gen_cpus);
-    get_cpus(c, "traffic", tr, "sink_cpu", &t->sink_cpus);
-    long spin = t->gen_spin_us, gb = t->gen_batch, sb = t->sink_batch;
-    get_int(c, "traffic", tr, "gen_spin_us", -1, 1000000, &spin);
-    get_int(c, "traffic", tr, "gen_batch", 1, 1024, &gb);
-    get_int(c, "traffic", tr, "sink_batch", 1, 1024, &sb);
-    t->gen_spin_us = (int)spin;
-    t->gen_batch = (unsigned)gb;
-    t->sink_batch = (unsigned)sb;
-    int sidle = (int)t->sink_idle;
-    get_enum(c, "traffic", tr, "sink_idle", scc_idle_names, &sidle);
-    t->sink_idle = (enum scc_idle)sidle;
-    get_bool(c, "traffic", tr, "clocks_synced", &t->clocks_synced);
-    t->rate_pps = (uint64_t)rate;
-    t->size = (unsigned)size;
-    t->flows = (unsigned)flows;
-    t->count = (uint64_t)count;
-    t->dist = (enum scc_size_dist)dist;
 }
 
 /* ---- NF types --------------------------------------------------------- */
@@ -1051,24 +1120,13 @@ static void parse_nfs(struct ctx *c, struct json_object *root, struct scc_chain 
 static void set_defaults(struct scc_chain *ch)
 {
     memset(ch, 0, sizeof(*ch));
+    for (size_t i = 0; i < scc_spec_nsections; i++)
+        fields_defaults(&scc_spec_sections[i], ch);
     ch->mode = SCC_MODE_RUNTIME;
-    ch->io.transport = SCC_TRANSPORT_RAW;
-    ch->io.batch = 32;
-    ch->io.idle = SCC_IDLE_BLOCK;
-    ch->io.udp_port = 4789;
-    ch->io.vni = 1;
     ch->interconnect = SCC_LINK_B2B;
     ch->sched.defaults.policy = SCC_POLICY_OTHER;
     ch->sched.reserve_scope = SCC_RESERVE_PIDS;
     ch->sched.mode = SCC_SCHED_PINNED;
-    ch->traffic.rate_pps = 10000;
-    ch->traffic.size = 64;
-    ch->traffic.dist = SCC_DIST_FIXED;
-    ch->traffic.duration_s = 5;
-    ch->traffic.flows = 1;
-    ch->traffic.warmup_s = 0.5;
-    ch->traffic.gen_spin_us = -1; /* auto */
-    ch->traffic.sink_idle = SCC_IDLE_BLOCK;
 }
 
 static bool cpus_overlap(const struct scc_cpuset *a, const struct scc_cpuset *b)

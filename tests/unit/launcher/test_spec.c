@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "launcher/scc_spec.h"
+#include "launcher/scc_spec_fields.h"
 
 static struct scc_cpuset online; /* fixed 0-1 so results don't depend on the host */
 
@@ -425,6 +426,36 @@ START_TEST(busy_nf_sharing_a_core_warns)
 }
 END_TEST
 
+/* The field table (io, traffic) and docs/chain-spec.md agree: every key has
+ * a row in its section's table, and every row's default loads. */
+START_TEST(field_table_matches_docs)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/docs/chain-spec.md", srcdir());
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    for (size_t i = 0; i < scc_spec_nsections; i++) {
+        const struct scc_field_section *sec = &scc_spec_sections[i];
+        char head[64];
+        snprintf(head, sizeof(head), "## `%s`", sec->key);
+        const char *start = strstr(doc, head);
+        ck_assert_msg(start != NULL, "docs: no section %s", head);
+        const char *end = strstr(start + 1, "\n## ");
+        for (size_t k = 0; k < sec->nfields; k++) {
+            char row[64];
+            snprintf(row, sizeof(row), "\n| `%s` |", sec->fields[k].key);
+            const char *at = strstr(start, row);
+            ck_assert_msg(at && (!end || at < end), "docs: %s.%s has no row under %s", sec->key,
+                          sec->fields[k].key, head);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     scc_cpuset_parse("0-1", &online);
@@ -443,6 +474,7 @@ int main(void)
     tcase_add_test(tc, rt_priority_inherits_policy);
     tcase_add_test(tc, traffic_placement_keys);
     tcase_add_test(tc, busy_nf_sharing_a_core_warns);
+    tcase_add_test(tc, field_table_matches_docs);
     suite_add_tcase(s, tc);
     TCase *tz = tcase_create("endless");
     tcase_set_timeout(tz, 10);
