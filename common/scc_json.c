@@ -416,9 +416,9 @@ static void scan_value(struct scan *s, const char *path)
         if (!literal_ok(s->t + b, s->i - b)) {
             int line, col;
             line_col(s->t, b, &line, &col);
+            int shown = (int)(s->i - b > 40 ? 40 : s->i - b);
             set_err(s->err, "", "line %d, column %d: JSON syntax error: '%.*s' is not a JSON "
-                                "number or literal", line, col, (int)(s->i - b > 40 ? 40 : s->i - b),
-                    s->t + b);
+                                "number or literal", line, col, shown, s->t + b);
             s->failed = true;
         }
     }

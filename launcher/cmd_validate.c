@@ -19,7 +19,8 @@ static void validate_usage(FILE *f)
             "Check a chain spec against docs/chain-spec.md and this machine (online\n"
             "cores, files it names). Valid: prints the chain with every default\n"
             "filled in, exit 0. Invalid: prints each problem as `json.path: what and\n"
-            "how to fix it`, exit 2.\n\n"
+            "how to fix it`, exit 2. Warnings (`warning: json.path: ...`, on stderr,\n"
+            "also with -q) do not change the exit status.\n\n"
             "  --default    validate the built-in default chain (configs/default.json)\n"
             "  -q, --quiet  print nothing when valid\n"
             "  -h, --help   this text\n");
@@ -60,11 +61,20 @@ int cmd_validate(int argc, char **argv)
         fprintf(stderr, "%s: %zu problem%s:\n", what, scc_diags_count(d),
                 scc_diags_count(d) == 1 ? "" : "s");
         scc_diags_print(d, stderr);
+        scc_diags_print_warnings(d, stderr);
         scc_diags_free(d);
         return 2;
     }
+    /* warnings even with -q: they are about the measurement, not the text */
+    scc_diags_print_warnings(d, stderr);
     if (!quiet) {
         struct json_object *j = scc_chain_to_json(ch);
+        if (!j) {
+            fprintf(stderr, "scc validate: out of memory\n");
+            scc_chain_free(ch);
+            scc_diags_free(d);
+            return 1;
+        }
         printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
                                                              JSON_C_TO_STRING_SPACED |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));

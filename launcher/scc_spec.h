@@ -128,9 +128,10 @@ struct scc_traffic_spec {
      * cpusets mean automatic placement by the launcher (docs/launcher.md). */
     struct scc_cpuset gen_cpus;   /* traffic.gen_cpu */
     struct scc_cpuset sink_cpus;  /* traffic.sink_cpu */
-    int gen_spin_us;              /* traffic.gen_spin_us: -1 = auto (spin only on a core of its own) */
-    unsigned gen_batch;           /* traffic.gen_batch: 0 = io.batch */
-    unsigned sink_batch;          /* traffic.sink_batch: 0 = io.batch */
+    int gen_spin_us;              /* traffic.gen_spin_us: 0..1000000, or -1 = auto (spin
+                                   * only on a core of its own) */
+    unsigned gen_batch;           /* traffic.gen_batch: 1..1024; 0 (absent) = io.batch */
+    unsigned sink_batch;          /* traffic.sink_batch: 1..1024; 0 (absent) = io.batch */
     enum scc_idle sink_idle;      /* traffic.sink_idle: default block */
     bool clocks_synced;           /* traffic.clocks_synced: hosts' clocks are synchronised (PTP) */
 };
@@ -149,15 +150,31 @@ struct scc_chain {
     struct scc_traffic_spec traffic;
 };
 
-/* Problems found while loading: each has a JSON path and a message. */
+/*
+ * Problems found while loading, each with a JSON path ("" = the document)
+ * and a message. Two severities:
+ *   errors    the chain is refused (the loaders return NULL);
+ *   warnings  the chain loads, but something in it will mislead or hurt a
+ *             measurement (e.g. an idle "busy" NF sharing a core). The
+ *             loaders record them and never print; callers show them
+ *             (`scc validate` prints "warning: path: msg" to stderr).
+ * scc_diags_count/path/msg see the errors only (index i < count), so a load
+ * fails exactly when scc_diags_count() grew; the _warning_ functions see
+ * the warnings (i < scc_diags_nwarnings()). Both keep the order found.
+ */
 struct scc_diags;
 struct scc_diags *scc_diags_new(void);
 void scc_diags_free(struct scc_diags *d); /* accepts NULL */
-size_t scc_diags_count(const struct scc_diags *d);
+size_t scc_diags_count(const struct scc_diags *d); /* errors */
 const char *scc_diags_path(const struct scc_diags *d, size_t i);
 const char *scc_diags_msg(const struct scc_diags *d, size_t i);
-/* "path: msg" per line, to a stdio stream. */
+size_t scc_diags_nwarnings(const struct scc_diags *d);
+const char *scc_diags_warning_path(const struct scc_diags *d, size_t i);
+const char *scc_diags_warning_msg(const struct scc_diags *d, size_t i);
+/* Errors as "path: msg" per line, to a stdio stream (FILE *). */
 void scc_diags_print(const struct scc_diags *d, void *stdio_file);
+/* Warnings as "warning: path: msg" per line. */
+void scc_diags_print_warnings(const struct scc_diags *d, void *stdio_file);
 
 struct scc_spec_opts {
     size_t sz;
@@ -166,9 +183,10 @@ struct scc_spec_opts {
 };
 
 /*
- * Load and validate. Returns a chain when there were no problems; NULL when
- * there was at least one (all of them are in diags) or on allocation
- * failure (errno = ENOMEM, a diag says so). diags must not be NULL.
+ * Load and validate. Returns a chain when there were no errors (warnings
+ * may have been added to diags); NULL when there was at least one error
+ * (all of them are in diags) or on allocation failure (errno = ENOMEM, a
+ * diag says so). diags must not be NULL.
  */
 struct scc_chain *scc_spec_load_file(const char *path, const struct scc_spec_opts *opts,
                                      struct scc_diags *diags);

@@ -6,8 +6,10 @@
  */
 #include <json-c/json.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "launcher/scc_spec.h"
+#include "launcher/scc_spec_fields.h"
 
 static void add_str(struct json_object *o, const char *k, const char *v)
 {
@@ -31,6 +33,51 @@ static void add_mac(struct json_object *o, const char *k, const uint8_t mac[6])
     char buf[32];
     scc_mac_format(mac, buf, sizeof(buf));
     add_str(o, k, buf);
+}
+
+/* A table section (scc_spec_fields.h) as a JSON object, in table order. */
+static struct json_object *fields_json(const struct scc_chain *ch,
+                                       const struct scc_field_section *sec)
+{
+    struct json_object *o = json_object_new_object();
+    const char *base = (const char *)ch + sec->off;
+    for (size_t i = 0; o && i < sec->nfields; i++) {
+        const struct scc_field *f = &sec->fields[i];
+        const void *m = base + f->off;
+        int64_t v;
+        switch (f->type) {
+        case SCC_FIELD_INT:
+            v = scc_field_get_int(base, f);
+            if ((f->flags & SCC_FIELD_BATCH_0) && v == 0)
+                v = ch->io.batch;
+            if ((f->flags & SCC_FIELD_IF_FIXED) && ch->traffic.dist != SCC_DIST_FIXED)
+                break;
+            add_int(o, f->key, v);
+            break;
+        case SCC_FIELD_ENUM:
+            add_str(o, f->key, f->names[scc_field_get_int(base, f)]);
+            break;
+        case SCC_FIELD_NUM:
+            json_object_object_add(o, f->key, json_object_new_double(*(const double *)m));
+            break;
+        case SCC_FIELD_BOOL:
+            json_object_object_add(o, f->key, json_object_new_boolean(*(const bool *)m));
+            break;
+        case SCC_FIELD_CPUS:
+            if (scc_cpuset_count(m) || !(f->flags & SCC_FIELD_IF_SET))
+                add_cpus(o, f->key, m);
+            break;
+        }
+    }
+    return o;
+}
+
+static const struct scc_field_section *section(const char *key)
+{
+    for (size_t i = 0; i < scc_spec_nsections; i++)
+        if (strcmp(scc_spec_sections[i].key, key) == 0)
+            return &scc_spec_sections[i];
+    return NULL;
 }
 
 static struct json_object *sched_json(const struct scc_sched_params *sp)
@@ -110,13 +157,7 @@ struct json_object *scc_chain_to_json(const struct scc_chain *ch)
     add_str(root, "name", ch->name);
     add_str(root, "mode", scc_mode_names[ch->mode]);
 
-    struct json_object *io = json_object_new_object();
-    add_str(io, "transport", scc_transport_names[ch->io.transport]);
-    add_int(io, "batch", ch->io.batch);
-    add_str(io, "idle", scc_idle_names[ch->io.idle]);
-    add_int(io, "udp_port", ch->io.udp_port);
-    add_int(io, "vni", ch->io.vni);
-    json_object_object_add(root, "io", io);
+    json_object_object_add(root, "io", fields_json(ch, section("io")));
     add_str(root, "interconnect", scc_link_names[ch->interconnect]);
 
     if (ch->nhosts) {
@@ -172,17 +213,7 @@ struct json_object *scc_chain_to_json(const struct scc_chain *ch)
         add_str(p, "calibration", ch->profiler.calibration);
     json_object_object_add(root, "profiler", p);
 
-    if (ch->traffic.present) {
-        struct json_object *t = json_object_new_object();
-        add_int(t, "rate_pps", (int64_t)ch->traffic.rate_pps);
-        add_str(t, "distribution", scc_size_dist_names[ch->traffic.dist]);
-        if (ch->traffic.dist == SCC_DIST_FIXED)
-            add_int(t, "size", ch->traffic.size);
-        json_object_object_add(t, "duration_s", json_object_new_double(ch->traffic.duration_s));
-        add_int(t, "count", (int64_t)ch->traffic.count);
-        add_int(t, "flows", ch->traffic.flows);
-        json_object_object_add(t, "warmup_s", json_object_new_double(ch->traffic.warmup_s));
-        json_object_object_add(root, "traffic", t);
-    }
+    if (ch->traffic.present)
+        json_object_object_add(root, "traffic", fields_json(ch, section("traffic")));
     return root;
 }

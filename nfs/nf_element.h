@@ -29,11 +29,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/scc_util.h"
 #include "nfs/nf_parse.h"
 #include "nfs/nf_pkt.h"
 
 #define NF_MAX_PORTS 64       /* outputs (and inputs) per element */
 #define NF_MAX_DROP_REASONS 12
+
+/* Drop bookkeeping as data: an element names its reasons in one array and
+ * its ops take the count from the array, checked at compile time against
+ * the per-element counters (NF_MAX_DROP_REASONS):
+ *     static const char *const x_reasons[] = {"...", "..."};
+ *     NF_DROP_REASONS_FIT(x_reasons);
+ *     ... .drop_reasons = x_reasons, .ndrop_reasons = NF_NREASONS(x_reasons), ...
+ * (The stats page's room, NF_STATS_MAX_REASONS, is checked against
+ * NF_MAX_DROP_REASONS where both meet, in nf_main.c.) */
+#define NF_NREASONS(arr) ((int)SCC_ARRAY_SIZE(arr))
+#define NF_DROP_REASONS_FIT(arr)                                                           \
+    _Static_assert(SCC_ARRAY_SIZE(arr) <= NF_MAX_DROP_REASONS,                             \
+                   #arr ": more drop reasons than NF_MAX_DROP_REASONS")
 
 enum nf_stage { NF_STAGE_NEW = 0, NF_STAGE_CONFIGURED = 1, NF_STAGE_INITIALIZED = 2 };
 

@@ -19,9 +19,11 @@
  *        iovecs, header then frame, on both send and receive, so a frame is
  *        never copied to add or strip the header.
  *
- * Receiving never waits to fill a batch: recvmmsg runs with MSG_DONTWAIT and
- * returns whatever is queued; in block idle mode an empty socket is waited on
- * with poll(), in busy mode the call is simply repeated.
+ * Receiving never waits to fill a batch. In block idle mode the socket is
+ * blocking and one recvmmsg with MSG_WAITFORONE sleeps until the first
+ * datagram (SO_RCVTIMEO bounds the wait) and takes what else is queued: one
+ * system call per wake-up (it was recvmmsg(MSG_DONTWAIT) -> poll -> recvmmsg,
+ * three). In busy mode a non-blocking recvmmsg is simply repeated.
  */
 #include "nfs/nf_io.h"
 
@@ -79,6 +81,7 @@ struct nf_io {
     struct nf_pkt *rx_pkts;
     struct mmsghdr *rx_msgs, *tx_msgs;
     struct iovec *rx_iov, *tx_iov;
+    int rcvtimeo_ms;              /* block: SO_RCVTIMEO now set; -1 = none (waits forever) */
     struct nf_io_stats st;
 };
 
@@ -92,6 +95,14 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+/* Block idle opens a blocking socket: its receive is one recvmmsg that
+ * sleeps in the kernel (MSG_WAITFORONE), not recvmmsg + poll + recvmmsg.
+ * Every send passes MSG_DONTWAIT, so sends never block either way. */
+static int sock_flags(const struct nf_io *io)
+{
+    return SOCK_CLOEXEC | (io->opts.idle == NF_IO_BLOCK ? 0 : SOCK_NONBLOCK);
 }
 
 /* Socket buffer sizes: root may exceed net.core.{r,w}mem_max with the
@@ -137,7 +148,7 @@ static int raw_open(struct nf_io *io, char *err, size_t errlen)
     /* Protocol 0 at socket(): the socket receives nothing until bind() sets
      * ETH_P_ALL on the one interface, so no frame from another interface
      * can slip into the queue in between. */
-    io->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    io->fd = socket(AF_PACKET, SOCK_RAW | sock_flags(io), 0);
     if (io->fd < 0) {
         int e = errno;
         set_err(err, errlen, "socket(AF_PACKET, SOCK_RAW): %s: %s%s", strerror(e), ifn,
@@ -221,7 +232,7 @@ static int udp_open(struct nf_io *io, char *err, size_t errlen)
     if (io->opts.remote.sin_port)
         io->opts.remote.sin_family = AF_INET;
     inet_ntop(AF_INET, &l->sin_addr, a, sizeof(a));
-    io->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    io->fd = socket(AF_INET, SOCK_DGRAM | sock_flags(io), 0);
     if (io->fd < 0) {
         int e = errno;
         set_err(err, errlen, "socket(AF_INET, SOCK_DGRAM): %s: %s:%u", strerror(e), a,
@@ -321,6 +332,7 @@ struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen
         return NULL;
     }
     io->fd = -1;
+    io->rcvtimeo_ms = -1;
     /* An older caller's smaller struct: the fields it lacks stay zero. */
     memcpy(&io->opts, opts, opts->sz < sizeof(io->opts) ? opts->sz : sizeof(io->opts));
     io->opts.sz = sizeof(io->opts);
@@ -387,16 +399,46 @@ void nf_io_close(struct nf_io *io)
     free(io);
 }
 
+/* Count one receive call: rx_calls are the calls that returned packets,
+ * rx_empty_calls the ones that returned none (timeout, EAGAIN, a signal),
+ * so packets per call is not diluted by idle time. */
+static int rx_count(struct nf_io *io, int r)
+{
+    if (r > 0) {
+        io->st.rx_calls++;
+        return r;
+    }
+    io->st.rx_empty_calls++;
+    if (r == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return 0;
+    return -errno;
+}
+
 /* One recvmmsg that does not wait. Returns messages, 0 when none, -errno. */
 static int rx_once(struct nf_io *io, unsigned n)
 {
-    io->st.rx_calls++;
-    int r = recvmmsg(io->fd, io->rx_msgs, n, MSG_DONTWAIT, NULL);
-    if (r >= 0)
-        return r;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+    return rx_count(io, recvmmsg(io->fd, io->rx_msgs, n, MSG_DONTWAIT, NULL));
+}
+
+int nf_io_set_rx_timeout(struct nf_io *io, int timeout_ms)
+{
+    if (io->opts.idle != NF_IO_BLOCK || timeout_ms == 0)
+        return 0; /* busy spins, and 0 never waits: no socket option involved */
+    if (timeout_ms < 0)
+        timeout_ms = -1;
+    if (timeout_ms == io->rcvtimeo_ms)
         return 0;
-    return -errno;
+    /* recvmmsg's own timeout argument is only checked between datagrams
+     * (recvmmsg(2) BUGS); SO_RCVTIMEO bounds the wait for the first. */
+    struct timeval tv = {0, 0}; /* 0 = wait without limit */
+    if (timeout_ms > 0) {
+        tv.tv_sec = timeout_ms / 1000;
+        tv.tv_usec = (timeout_ms % 1000) * 1000;
+    }
+    if (setsockopt(io->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+        return -errno;
+    io->rcvtimeo_ms = timeout_ms;
+    return 0;
 }
 
 int nf_io_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
@@ -405,25 +447,28 @@ int nf_io_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
     unsigned n = io->batch < out->cap ? io->batch : out->cap;
     if (n == 0)
         return 0;
-    int r = rx_once(io, n);
-    if (r == 0 && timeout_ms != 0) {
-        if (io->opts.idle == NF_IO_BLOCK) {
-            struct pollfd pfd = {.fd = io->fd, .events = POLLIN};
-            int pr = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
-            if (pr < 0 && errno != EINTR)
-                return -errno;
-            if (pr > 0)
-                r = rx_once(io, n);
-        } else {
-            /* Busy: spin on the non-blocking call; read the clock only
-             * every 64 empty tries since it costs about as much. */
-            uint64_t end = timeout_ms < 0 ? UINT64_MAX
-                                          : scc_now_ns() + (uint64_t)timeout_ms * 1000000u;
-            for (unsigned spin = 1; r == 0; spin++) {
-                r = rx_once(io, n);
-                if (r == 0 && (spin & 63) == 0 && scc_now_ns() >= end)
-                    break;
-            }
+    int r;
+    if (timeout_ms == 0) {
+        r = rx_once(io, n);
+    } else if (io->opts.idle == NF_IO_BLOCK) {
+        /* One system call per wake-up: sleep in the kernel until the first
+         * datagram (or the timeout, or a signal: scc-nf's handlers have no
+         * SA_RESTART, so SIGTERM ends the wait with EINTR), then take what
+         * else is queued without waiting (MSG_WAITFORONE). */
+        int e = nf_io_set_rx_timeout(io, timeout_ms);
+        if (e < 0)
+            return e;
+        r = rx_count(io, recvmmsg(io->fd, io->rx_msgs, n, MSG_WAITFORONE, NULL));
+    } else {
+        /* Busy: spin on the non-blocking call; read the clock only
+         * every 64 empty tries since it costs about as much. */
+        uint64_t end = timeout_ms < 0 ? UINT64_MAX
+                                      : scc_now_ns() + (uint64_t)timeout_ms * 1000000u;
+        r = rx_once(io, n);
+        for (unsigned spin = 1; r == 0; spin++) {
+            r = rx_once(io, n);
+            if (r == 0 && (spin & 63) == 0 && scc_now_ns() >= end)
+                break;
         }
     }
     if (r <= 0)

@@ -55,7 +55,7 @@ struct nf_io_opts {
 };
 
 struct nf_io_stats {
-    uint64_t rx_pkts, rx_bytes, rx_calls;    /* rx_calls: recvmmsg system calls */
+    uint64_t rx_pkts, rx_bytes, rx_calls;    /* rx_calls: recvmmsg calls that returned packets */
     uint64_t tx_pkts, tx_bytes, tx_calls;    /* tx_calls: sendmmsg system calls */
     uint64_t rx_bad_encap;                   /* udp: not VXLAN, wrong VNI, short */
     uint64_t rx_truncated;                   /* frame longer than NF_FRAME_MAX */
@@ -64,6 +64,8 @@ struct nf_io_stats {
     uint64_t tx_drop_other;                  /* any other send error */
     uint64_t tx_err_refused;                 /* connected udp: ECONNREFUSED from an earlier
                                                 datagram's ICMP error; retried, not a drop */
+    uint64_t rx_empty_calls;                 /* recvmmsg calls that returned nothing (timeout,
+                                                EAGAIN, a signal; every empty busy spin) */
 };
 
 struct nf_io;
@@ -72,9 +74,18 @@ struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen
 void nf_io_close(struct nf_io *io); /* accepts NULL */
 
 /* Receive up to the batch size; never waits to fill a batch. With
- * timeout_ms > 0 (block idle) waits at most that long for the first packet;
- * 0 returns at once. Returns packets received (0 on timeout/none). */
+ * timeout_ms > 0 waits at most that long for the first packet (block idle:
+ * in one blocking recvmmsg; busy: spinning); < 0 waits without limit; 0
+ * returns at once. A signal ends a blocking wait (returns 0). Returns
+ * packets received (0 on timeout/none/signal) or -errno.
+ * Block idle bounds the wait with SO_RCVTIMEO, set by a setsockopt whenever
+ * timeout_ms differs from the last call's: under a seccomp filter without
+ * setsockopt, call nf_io_set_rx_timeout() first with the timeout the loop
+ * will use. */
 int nf_io_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms);
+/* Set block idle's receive timeout ahead of nf_io_recv (no-op for busy
+ * idle and for 0). 0 or -errno. */
+int nf_io_set_rx_timeout(struct nf_io *io, int timeout_ms);
 /* Send n packets with as few sendmmsg calls as possible; partial sends are
  * retried; packets the kernel refuses are counted as drops. Returns the
  * number the kernel accepted. */
@@ -93,7 +104,5 @@ int nf_io_local_addr(const struct nf_io *io, struct sockaddr_in *out);
  * reading resets the kernel's count), udp = SO_MEMINFO SK_MEMINFO_DROPS.
  * 0 or -errno. */
 int nf_io_kernel_drops(struct nf_io *io, uint64_t *drops);
-
-/* recv: timeout_ms < 0 waits without limit (block) or spins (busy). */
 
 #endif

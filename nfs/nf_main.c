@@ -21,6 +21,7 @@
 
 #include "common/scc_log.h"
 #include "common/scc_util.h"
+#include "nfs/nf_element.h"
 #include "nfs/nf_io.h"
 #include "nfs/nf_pipeline.h"
 #include "nfs/nf_sandbox.h"
@@ -34,6 +35,10 @@
 #define PUBLISH_NS 50000000ull
 #define BUSY_CLOCK_SPINS 64
 #define IDLE_POLL_MS 100
+
+/* Every reason an element can count has a slot on the stats page. */
+_Static_assert(NF_STATS_MAX_REASONS >= NF_MAX_DROP_REASONS,
+               "the stats page has fewer drop-reason slots than an element has counters");
 
 static volatile sig_atomic_t stop_flag;
 
@@ -178,6 +183,7 @@ static void publish(struct nf_stats_writer *w, struct nf_pipeline *p, struct nf_
     pg->rx_pkts = si->rx_pkts;
     pg->rx_bytes = si->rx_bytes;
     pg->rx_calls = si->rx_calls;
+    pg->rx_empty_calls = si->rx_empty_calls;
     pg->rx_bad_encap = si->rx_bad_encap;
     pg->rx_truncated = si->rx_truncated;
     pg->tx_pkts = so->tx_pkts;
@@ -220,8 +226,12 @@ static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned 
         struct nf_stats_elem *se = &pg->elems[i];
         scc_strlcpy(se->name, e->name, sizeof(se->name));
         scc_strlcpy(se->cls, e->ops->cls, sizeof(se->cls));
-        se->nreasons = (uint32_t)e->ops->ndrop_reasons;
-        for (int r = 0; r < e->ops->ndrop_reasons && r < NF_STATS_MAX_REASONS; r++)
+        /* publish() indexes drops[] by nreasons: clamp it to both limits */
+        int nr = e->ops->ndrop_reasons;
+        nr = nr < 0 ? 0 : nr > NF_STATS_MAX_REASONS ? NF_STATS_MAX_REASONS : nr;
+        nr = nr > NF_MAX_DROP_REASONS ? NF_MAX_DROP_REASONS : nr;
+        se->nreasons = (uint32_t)nr;
+        for (int r = 0; r < nr; r++)
             scc_strlcpy(se->reason[r], e->ops->drop_reasons[r], sizeof(se->reason[r]));
     }
     nf_stats_end(w);
@@ -389,10 +399,17 @@ int main(int argc, char **argv)
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR at once */
+    sa.sa_handler = on_signal; /* no SA_RESTART: a waiting recvmmsg returns EINTR at once */
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0) {
         scc_err("sigaction: %s", strerror(errno));
+        goto out;
+    }
+    /* block idle waits in recvmmsg bounded by SO_RCVTIMEO: set it now, the
+     * seccomp filter does not allow setsockopt */
+    rc = nf_io_set_rx_timeout(in, idle == NF_IO_BUSY ? 0 : IDLE_POLL_MS);
+    if (rc < 0) {
+        scc_err("setsockopt(SO_RCVTIMEO): %s: %s", strerror(-rc), in_s);
         goto out;
     }
     if (nf_sandbox_drop_caps(err, sizeof(err)) < 0) {

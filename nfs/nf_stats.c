@@ -285,13 +285,14 @@ void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
                    "\"tx_bytes\": %llu, \"batches\": %llu, \"rx_calls\": %llu, "
                    "\"tx_calls\": %llu, \"rx_bad_encap\": %llu, \"rx_truncated\": %llu, "
                    "\"tx_drops\": %llu, \"drops\": %llu, \"rx_kernel_drops\": %llu, "
-                   "\"elements\": [",
+                   "\"rx_empty_calls\": %llu, \"elements\": [",
                 (unsigned long long)p->rx_pkts, (unsigned long long)p->rx_bytes,
                 (unsigned long long)p->tx_pkts, (unsigned long long)p->tx_bytes,
                 (unsigned long long)p->batches, (unsigned long long)p->rx_calls,
                 (unsigned long long)p->tx_calls, (unsigned long long)p->rx_bad_encap,
                 (unsigned long long)p->rx_truncated, (unsigned long long)p->tx_drops,
-                (unsigned long long)p->drops, (unsigned long long)p->rx_kernel_drops);
+                (unsigned long long)p->drops, (unsigned long long)p->rx_kernel_drops,
+                (unsigned long long)p->rx_empty_calls);
         for (unsigned i = 0; i < n; i++) {
             const struct nf_stats_elem *e = &p->elems[i];
             fprintf(f, "%s{\"name\": ", i ? ", " : "");
@@ -322,8 +323,9 @@ void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
     fprintf(f, "  %14llu tx packets   %14llu tx bytes   %10llu send calls (%.1f pkt/call)\n",
             (unsigned long long)p->tx_pkts, (unsigned long long)p->tx_bytes,
             (unsigned long long)p->tx_calls, calls_tx);
-    fprintf(f, "  %14llu batches      %14llu element drops\n", (unsigned long long)p->batches,
-            (unsigned long long)p->drops);
+    fprintf(f, "  %14llu batches      %14llu element drops %6llu empty recv calls\n",
+            (unsigned long long)p->batches, (unsigned long long)p->drops,
+            (unsigned long long)p->rx_empty_calls);
     fprintf(f, "  %14llu rx bad encap %14llu rx truncated %8llu tx refused\n",
             (unsigned long long)p->rx_bad_encap, (unsigned long long)p->rx_truncated,
             (unsigned long long)p->tx_drops);

@@ -26,7 +26,7 @@
 #include <stdio.h>
 
 #define NF_STATS_MAGIC 0x464e4353u /* "SCNF" little-endian */
-#define NF_STATS_VERSION 2u
+#define NF_STATS_VERSION 3u
 #define NF_STATS_MAX_ELEMS 64
 #define NF_STATS_MAX_REASONS 12
 #define NF_STATS_NAME 48
@@ -57,13 +57,17 @@ struct nf_stats_page {
     uint64_t update_ns;     /* CLOCK_MONOTONIC of this snapshot */
     uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
     uint64_t batches;       /* receive rounds that returned packets */
-    uint64_t rx_calls, tx_calls;         /* recvmmsg / sendmmsg system calls */
+    uint64_t rx_calls, tx_calls;         /* recvmmsg calls that returned packets (version 3;
+                                            before: every call) / sendmmsg calls */
     uint64_t rx_bad_encap, rx_truncated; /* dropped by the I/O layer on receive */
     uint64_t tx_drops;                   /* refused by the kernel on send */
     uint64_t drops;                      /* sum over every element and reason */
     uint64_t rx_kernel_drops;            /* dropped by the kernel before the NF read them:
                                             its receive queue was full (PACKET_STATISTICS on
                                             raw, SO_MEMINFO drops on udp); version 2 */
+    uint64_t rx_empty_calls;             /* recvmmsg calls that returned nothing (a block
+                                            wait that timed out or was interrupted, an
+                                            empty busy spin); version 3 */
     uint32_t nelems, pad;
     struct nf_stats_elem elems[NF_STATS_MAX_ELEMS];
 };

@@ -144,6 +144,36 @@ int tr_json_write(json_object *obj, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+const char *tr_transport_name(enum nf_io_transport t)
+{
+    return t == NF_IO_UDP ? "udp" : "raw";
+}
+
+void tr_io_where(const struct nf_io_opts *io, bool remote, char *buf, size_t len)
+{
+    if (io->transport == NF_IO_UDP)
+        tr_format_endpoint(remote ? &io->remote : &io->local, buf, len);
+    else
+        scc_strlcpy(buf, io->ifname, len);
+}
+
+void tr_io_json_add(json_object *o, const char *schema, const struct nf_io_opts *io, bool remote)
+{
+    char where[64];
+    tr_io_where(io, remote, where, sizeof(where));
+    json_object_object_add(o, "schema", json_object_new_string(schema));
+    json_object_object_add(o, "transport", json_object_new_string(tr_transport_name(io->transport)));
+    json_object_object_add(o, "endpoint", json_object_new_string(where));
+    json_object_object_add(o, "vni", json_object_new_int64(io->vni));
+    json_object_object_add(o, "batch", json_object_new_int64(io->batch));
+}
+
+int tr_bad_value(const char *cmd, const char *name, const char *value, const char *what)
+{
+    fprintf(stderr, "scc %s: --%s '%s': expected %s\n", cmd, name, value, what);
+    return -1;
+}
+
 int tr_bad_option(const char *cmd, int argc, char **argv, int opt)
 {
     const char *what = optind - 1 < argc && optind >= 1 ? argv[optind - 1] : "?";

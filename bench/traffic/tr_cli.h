@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -56,6 +57,17 @@ void tr_io_option(int opt, const char *arg, struct nf_io_opts *io, const char **
 /* End of option parsing: stray arguments, and raw without --if, get a
  * message naming cmd. Returns 0, or -1 after printing. */
 int tr_io_options_done(const char *cmd, const struct nf_io_opts *io, int argc, char **argv);
+
+/* "udp" or "raw". */
+const char *tr_transport_name(enum nf_io_transport t);
+/* Where io sends or listens, for reports: udp: the remote (gen) or local
+ * (sink) ADDR:PORT; raw: the interface. */
+void tr_io_where(const struct nf_io_opts *io, bool remote, char *buf, size_t len);
+/* The members every report opens with: schema, transport, endpoint, vni,
+ * batch (docs/traffic.md). */
+void tr_io_json_add(json_object *o, const char *schema, const struct nf_io_opts *io, bool remote);
+/* "scc CMD: --NAME 'VALUE': expected WHAT" on stderr; returns -1. */
+int tr_bad_value(const char *cmd, const char *name, const char *value, const char *what);
 
 /* Unknown option / missing argument text for getopt_long loops; always
  * returns 2 (the usage-error exit status). */

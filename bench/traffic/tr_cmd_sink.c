@@ -114,7 +114,7 @@ static void print_summary(const struct sink_cfg *c, struct nf_io *io, struct tr_
 {
     const struct nf_io_stats *st = nf_io_get_stats(io);
     fprintf(out, "scc sink: %s %s, batch %u, stopped by %s\n",
-            c->io.transport == NF_IO_UDP ? "udp" : "raw", where, c->io.batch, exit_names[ex]);
+            tr_transport_name(c->io.transport), where, c->io.batch, exit_names[ex]);
     fprintf(out, "  received     %" PRIu64 " frames, %" PRIu64 " bytes in %.3f s: %.0f pps, %.4f Gb/s\n",
             n->rx, n->rx_bytes, dur, pps, gbps);
     fprintf(out, "  lost         %" PRIu64 " (sequence gaps)  duplicates %" PRIu64
@@ -169,10 +169,7 @@ static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s
     double pps = dur > 0 ? (double)(n.rx - 1) / dur : 0;
     double gbps = dur > 0 ? (double)n.rx_bytes * 8 / dur / 1e9 : 0;
     char where[64];
-    if (c->io.transport == NF_IO_UDP)
-        tr_format_endpoint(&c->io.local, where, sizeof(where));
-    else
-        scc_strlcpy(where, c->io.ifname, sizeof(where));
+    tr_io_where(&c->io, false, where, sizeof(where));
     uint64_t sock = k1->have_sock ? k1->sock_drops - (k0->have_sock ? k0->sock_drops : 0) : 0;
     if (out)
         print_summary(c, io, s, &n, k0, k1, sock, where, dur, pps, gbps, ex, out);
@@ -180,12 +177,7 @@ static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s
         return;
 
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "schema", json_object_new_string("scc-sink/1"));
-    json_object_object_add(o, "transport",
-                           json_object_new_string(c->io.transport == NF_IO_UDP ? "udp" : "raw"));
-    json_object_object_add(o, "endpoint", json_object_new_string(where));
-    json_object_object_add(o, "vni", u64j(c->io.vni));
-    json_object_object_add(o, "batch", u64j(c->io.batch));
+    tr_io_json_add(o, "scc-sink/1", &c->io, false);
     json_object_object_add(o, "stopped_by", json_object_new_string(exit_names[ex]));
     json_object_object_add(o, "duration_s", json_object_new_double(dur));
     json_object_object_add(o, "rx_pkts", u64j(n.rx));
@@ -371,11 +363,8 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
             tr_bad_option("sink", argc, argv, opt);
             return -1;
         }
-        if (bad) {
-            fprintf(stderr, "scc sink: --%s '%s': expected %s\n", li >= 0 ? opts[li].name : "?", a,
-                    bad);
-            return -1;
-        }
+        if (bad)
+            return tr_bad_value("sink", li >= 0 ? opts[li].name : "?", a, bad);
         li = -1;
     }
     return tr_io_options_done("sink", &c->io, argc, argv);

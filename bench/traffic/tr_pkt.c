@@ -8,53 +8,13 @@
  */
 #include "bench/traffic/tr_pkt.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
-#define ETHERTYPE_IPV4 0x0800u
-#define IPPROTO_UDP_ 17u
+#include "nfs/nf_csum.h" /* byte accessors and the RFC 1071 sum, shared with the elements */
+
 #define TS_BITS 48
 #define TS_MASK ((UINT64_C(1) << TS_BITS) - 1)
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-uint32_t tr_csum_add(uint32_t sum, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    uint64_t s = sum;
-    for (; len >= 2; p += 2, len -= 2)
-        s += (uint32_t)(p[0] << 8 | p[1]);
-    if (len)
-        s += (uint32_t)p[0] << 8;
-    while (s >> 32)
-        s = (s & 0xffffffffu) + (s >> 32);
-    return (uint32_t)s;
-}
-
-uint16_t tr_csum_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffffu) + (sum >> 16);
-    return (uint16_t)sum;
-}
 
 void tr_pkt_cfg_default(struct tr_pkt_cfg *c)
 {
@@ -79,42 +39,42 @@ int tr_pkt_build(uint8_t *buf, size_t cap, const struct tr_pkt_cfg *c,
     uint8_t *eth = buf, *ip = buf + 14, *udp = ip + 20, *pl = udp + 8;
     memcpy(eth, c->dst_mac, 6);
     memcpy(eth + 6, c->src_mac, 6);
-    put16(eth + 12, ETHERTYPE_IPV4);
+    nf_put16(eth + 12, NF_ETHERTYPE_IPV4);
 
     unsigned ip_len = frame_len - 14, udp_len = ip_len - 20;
     ip[0] = 0x45;                /* version 4, IHL 5 */
     ip[1] = 0;                   /* DSCP/ECN */
-    put16(ip + 2, (uint16_t)ip_len);
-    put16(ip + 4, m->ip_id);
-    put16(ip + 6, 0x4000);       /* DF, offset 0 */
+    nf_put16(ip + 2, (uint16_t)ip_len);
+    nf_put16(ip + 4, m->ip_id);
+    nf_put16(ip + 6, 0x4000);       /* DF, offset 0 */
     ip[8] = c->ttl;
-    ip[9] = IPPROTO_UDP_;
-    put16(ip + 10, 0);
-    put32(ip + 12, c->src_ip + m->flow % c->ip_span);
-    put32(ip + 16, c->dst_ip);
-    put16(ip + 10, (uint16_t)~tr_csum_fold(tr_csum_add(0, ip, 20)));
+    ip[9] = NF_IPPROTO_UDP;
+    nf_put16(ip + 10, 0);
+    nf_put32(ip + 12, c->src_ip + m->flow % c->ip_span);
+    nf_put32(ip + 16, c->dst_ip);
+    nf_put16(ip + 10, nf_csum_fold(nf_csum_add(0, ip, 20)));
 
-    put16(udp, (uint16_t)(c->src_port + m->flow));
-    put16(udp + 2, c->dst_port);
-    put16(udp + 4, (uint16_t)udp_len);
-    put16(udp + 6, 0);
+    nf_put16(udp, (uint16_t)(c->src_port + m->flow));
+    nf_put16(udp + 2, c->dst_port);
+    nf_put16(udp + 4, (uint16_t)udp_len);
+    nf_put16(udp + 6, 0);
 
-    put16(pl, TR_MAGIC);
-    put16(pl + 2, (uint16_t)m->flow);
-    put32(pl + 4, m->seq);
+    nf_put16(pl, TR_MAGIC);
+    nf_put16(pl + 2, (uint16_t)m->flow);
+    nf_put32(pl + 4, m->seq);
     uint64_t ts = m->tx_ns & TS_MASK;
-    put16(pl + 8, (uint16_t)(ts >> 32));
-    put32(pl + 10, (uint32_t)ts);
+    nf_put16(pl + 8, (uint16_t)(ts >> 32));
+    nf_put32(pl + 10, (uint32_t)ts);
     uint64_t lag = m->tx_ns > m->sched_ns ? m->tx_ns - m->sched_ns : 0;
-    put32(pl + 14, lag > UINT32_MAX ? UINT32_MAX : (uint32_t)lag);
+    nf_put32(pl + 14, lag > UINT32_MAX ? UINT32_MAX : (uint32_t)lag);
     memset(pl + TR_PAYLOAD_LEN, 0, frame_len - TR_MIN_FRAME);
 
     /* Only the first 26 bytes of UDP are non-zero: sum just those. */
-    uint32_t s = tr_csum_add(0, ip + 12, 8);
-    s += IPPROTO_UDP_ + udp_len;
-    s = tr_csum_add(s, udp, 8 + TR_PAYLOAD_LEN);
-    uint16_t uc = (uint16_t)~tr_csum_fold(s);
-    put16(udp + 6, uc ? uc : 0xffff);
+    uint32_t s = nf_csum_add(0, ip + 12, 8);
+    s += NF_IPPROTO_UDP + udp_len;
+    s = nf_csum_add(s, udp, 8 + TR_PAYLOAD_LEN);
+    uint16_t uc = nf_csum_fold(s);
+    nf_put16(udp + 6, uc ? uc : 0xffff);
     return 0;
 }
 
@@ -124,17 +84,17 @@ static int locate(const uint8_t *f, size_t len, const uint8_t **ip, const uint8_
 {
     if (len < TR_HDR_LEN)
         return -EMSGSIZE;
-    if (get16(f + 12) != ETHERTYPE_IPV4)
+    if (nf_get16(f + 12) != NF_ETHERTYPE_IPV4)
         return -EPROTO;
     const uint8_t *i = f + 14;
     unsigned ihl = (i[0] & 0x0fu) * 4u;
-    if ((i[0] >> 4) != 4 || ihl < 20 || i[9] != IPPROTO_UDP_)
+    if ((i[0] >> 4) != 4 || ihl < 20 || i[9] != NF_IPPROTO_UDP)
         return -EPROTO;
-    unsigned tot = get16(i + 2);
+    unsigned tot = nf_get16(i + 2);
     if (tot < ihl + 8 || 14 + (size_t)tot > len)
         return -EMSGSIZE;
     const uint8_t *u = i + ihl;
-    unsigned ul = get16(u + 4);
+    unsigned ul = nf_get16(u + 4);
     if (ul < 8 || ul > tot - ihl)
         return -EMSGSIZE;
     *ip = i;
@@ -153,23 +113,23 @@ int tr_pkt_parse(const uint8_t *f, size_t len, uint64_t now_ns, struct tr_pkt_in
     if (ul < 8 + TR_PAYLOAD_LEN)
         return -EMSGSIZE;
     const uint8_t *pl = udp + 8;
-    if (get16(pl) != TR_MAGIC)
+    if (nf_get16(pl) != TR_MAGIC)
         return -EPROTO;
-    out->flow = get16(pl + 2);
-    out->seq = get32(pl + 4);
-    uint64_t low = (uint64_t)get16(pl + 8) << 32 | get32(pl + 10);
+    out->flow = nf_get16(pl + 2);
+    out->seq = nf_get32(pl + 4);
+    uint64_t low = (uint64_t)nf_get16(pl + 8) << 32 | nf_get32(pl + 10);
     /* The send time is in the recent past: take now's high bits, and step
      * back one 2^48 period if that lands in the future. */
     uint64_t ts = (now_ns & ~TS_MASK) | low;
     if (ts > now_ns && ts >= (UINT64_C(1) << TS_BITS))
         ts -= UINT64_C(1) << TS_BITS;
     out->tx_ns = ts;
-    uint32_t lag = get32(pl + 14);
+    uint32_t lag = nf_get32(pl + 14);
     out->sched_ns = ts >= lag ? ts - lag : 0;
-    out->src_ip = get32(ip + 12);
-    out->dst_ip = get32(ip + 16);
-    out->src_port = get16(udp);
-    out->dst_port = get16(udp + 2);
+    out->src_ip = nf_get32(ip + 12);
+    out->dst_ip = nf_get32(ip + 16);
+    out->src_port = nf_get16(udp);
+    out->dst_port = nf_get16(udp + 2);
     out->ttl = ip[8];
     return 0;
 }
@@ -182,12 +142,12 @@ int tr_pkt_verify(const uint8_t *f, size_t len)
     if (r < 0)
         return r == -EMSGSIZE ? -EBADMSG : r;
     unsigned ihl = (ip[0] & 0x0fu) * 4u;
-    if (tr_csum_fold(tr_csum_add(0, ip, ihl)) != 0xffff)
+    if (nf_csum_fold(nf_csum_add(0, ip, ihl)) != 0)
         return -EBADMSG;
-    if (get16(udp + 6) == 0)
+    if (nf_get16(udp + 6) == 0)
         return 0; /* RFC 768: no checksum sent */
-    uint32_t s = tr_csum_add(0, ip + 12, 8);
-    s += IPPROTO_UDP_ + ul;
-    s = tr_csum_add(s, udp, ul);
-    return tr_csum_fold(s) == 0xffff ? 0 : -EBADMSG;
+    uint32_t s = nf_csum_add(0, ip + 12, 8);
+    s += NF_IPPROTO_UDP + ul;
+    s = nf_csum_add(s, udp, ul);
+    return nf_csum_fold(s) == 0 ? 0 : -EBADMSG;
 }

@@ -74,9 +74,4 @@ int tr_pkt_parse(const uint8_t *f, size_t len, uint64_t now_ns, struct tr_pkt_in
  * right, -EBADMSG when not, -EPROTO when the frame is not IPv4/UDP. */
 int tr_pkt_verify(const uint8_t *f, size_t len);
 
-/* RFC 1071 one's-complement sum of len bytes, folded to 16 bits, added to
- * a running 32-bit sum (not complemented). */
-uint32_t tr_csum_add(uint32_t sum, const void *data, size_t len);
-uint16_t tr_csum_fold(uint32_t sum);
-
 #endif

@@ -12,6 +12,8 @@ static const char *const cih_reasons[] = {
     "not an IPv4 frame", "truncated IPv4 header", "bad IP version", "bad IP header length",
     "bad IP total length", "bad IP header checksum", "IP options", "IP fragment",
 };
+NF_DROP_REASONS_FIT(cih_reasons);
+_Static_assert(SCC_ARRAY_SIZE(cih_reasons) == NF_CIH_NREASONS, "one text per enum nf_cih_reason");
 
 static int cih_check(const struct nf_pkt *k)
 {
@@ -56,6 +58,6 @@ const struct nf_element_ops nf_checkipheader_ops = {
     .nin_min = 1, .nin_max = 1,
     .nout_min = 1, .nout_max = 1,
     .drop_reasons = cih_reasons,
-    .ndrop_reasons = 8,
+    .ndrop_reasons = NF_NREASONS(cih_reasons),
     .process = cih_process,
 };

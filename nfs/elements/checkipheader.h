@@ -25,5 +25,6 @@ extern const struct nf_element_ops nf_checkipheader_ops;
 enum nf_cih_reason {
     NF_CIH_NOT_IP, NF_CIH_TRUNCATED, NF_CIH_VERSION, NF_CIH_IHL, NF_CIH_TOTLEN,
     NF_CIH_CSUM, NF_CIH_OPTIONS, NF_CIH_FRAGMENT,
+    NF_CIH_NREASONS /* the count; the reason table must have exactly this many */
 };
 #endif

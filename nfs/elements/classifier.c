@@ -34,6 +34,7 @@ struct cl_priv {
 
 enum { CL_NOMATCH };
 static const char *const cl_reasons[] = {"no pattern matched"};
+NF_DROP_REASONS_FIT(cl_reasons);
 
 static int hexval(char c)
 {
@@ -176,7 +177,7 @@ const struct nf_element_ops nf_classifier_ops = {
     .nout_min = 1, .nout_max = -1,
     .priv_size = sizeof(struct cl_priv),
     .drop_reasons = cl_reasons,
-    .ndrop_reasons = 1,
+    .ndrop_reasons = NF_NREASONS(cl_reasons),
     .configure = cl_configure,
     .process = cl_process,
     .cleanup = cl_cleanup,

@@ -12,6 +12,7 @@
 
 enum { TTL_EXPIRED, TTL_NOT_IP };
 static const char *const ttl_reasons[] = {"TTL expired", "not an IPv4 frame"};
+NF_DROP_REASONS_FIT(ttl_reasons);
 
 static void ttl_process(struct nf_element *e, int in_port, struct nf_batch *b)
 {
@@ -38,6 +39,6 @@ const struct nf_element_ops nf_decipttl_ops = {
     .nin_min = 1, .nin_max = 1,
     .nout_min = 1, .nout_max = 1,
     .drop_reasons = ttl_reasons,
-    .ndrop_reasons = 2,
+    .ndrop_reasons = NF_NREASONS(ttl_reasons),
     .process = ttl_process,
 };

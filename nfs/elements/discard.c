@@ -6,6 +6,7 @@
 #include "nfs/elements/discard.h"
 
 static const char *const discard_reasons[] = {"discarded"};
+NF_DROP_REASONS_FIT(discard_reasons);
 
 static void discard_process(struct nf_element *e, int in_port, struct nf_batch *b)
 {
@@ -17,6 +18,6 @@ const struct nf_element_ops nf_discard_ops = {
     .nin_min = 1, .nin_max = 1,
     .nout_min = 0, .nout_max = 0,
     .drop_reasons = discard_reasons,
-    .ndrop_reasons = 1,
+    .ndrop_reasons = NF_NREASONS(discard_reasons),
     .process = discard_process,
 };

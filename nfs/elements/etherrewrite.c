@@ -19,6 +19,7 @@ struct er_priv {
 
 enum { ER_RUNT };
 static const char *const er_reasons[] = {"frame shorter than an Ethernet header"};
+NF_DROP_REASONS_FIT(er_reasons);
 
 static int er_configure(struct nf_element *e, int argc, char **argv, char *err, size_t errlen)
 {
@@ -72,7 +73,7 @@ const struct nf_element_ops nf_etherrewrite_ops = {
     .nout_min = 1, .nout_max = 1,
     .priv_size = sizeof(struct er_priv),
     .drop_reasons = er_reasons,
-    .ndrop_reasons = 1,
+    .ndrop_reasons = NF_NREASONS(er_reasons),
     .configure = er_configure,
     .process = er_process,
 };

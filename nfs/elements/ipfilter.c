@@ -41,6 +41,7 @@ struct ipf_priv {
 enum { IPF_DENIED, IPF_NOMATCH, IPF_NOT_IP };
 static const char *const ipf_reasons[] = {"denied by a rule", "no rule matched",
                                           "not an IPv4 frame"};
+NF_DROP_REASONS_FIT(ipf_reasons);
 
 /* ---- rule compiler ---- */
 
@@ -439,7 +440,7 @@ const struct nf_element_ops nf_ipfilter_ops = {
     .nout_min = 1, .nout_max = -1,
     .priv_size = sizeof(struct ipf_priv),
     .drop_reasons = ipf_reasons,
-    .ndrop_reasons = 3,
+    .ndrop_reasons = NF_NREASONS(ipf_reasons),
     .configure = ipf_configure,
     .process = ipf_process,
     .cleanup = ipf_cleanup,

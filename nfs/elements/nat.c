@@ -55,6 +55,8 @@ static const char *const nat_reasons[] = {
     "not an IPv4 frame", "unsupported protocol", "IP fragment", "truncated L4 header",
     "no mapping", "flow table full", "port pool exhausted",
 };
+NF_DROP_REASONS_FIT(nat_reasons);
+_Static_assert(SCC_ARRAY_SIZE(nat_reasons) == NF_NAT_NREASONS, "one text per enum nf_nat_reason");
 
 static int parse_range(const char *s, long min, long max, long *lo, long *hi)
 {
@@ -334,7 +336,7 @@ const struct nf_element_ops nf_nat_ops = {
     .nout_min = 1, .nout_max = 1,
     .priv_size = sizeof(struct nat_priv),
     .drop_reasons = nat_reasons,
-    .ndrop_reasons = 7,
+    .ndrop_reasons = NF_NREASONS(nat_reasons),
     .configure = nat_configure,
     .process = nat_process,
     .cleanup = nat_cleanup,

@@ -34,6 +34,7 @@ extern const struct nf_element_ops nf_nat_ops;
 enum nf_nat_reason {
     NF_NAT_NOT_IP, NF_NAT_PROTO, NF_NAT_FRAGMENT, NF_NAT_TRUNCATED, NF_NAT_NO_MAPPING,
     NF_NAT_TABLE_FULL, NF_NAT_PORTS_EXHAUSTED,
+    NF_NAT_NREASONS /* the count; the reason table must have exactly this many */
 };
 
 /* Flows currently in the table (live or expired but not yet reused). */

@@ -35,6 +35,7 @@ struct sl_priv {
 
 enum { SL_NOROUTE, SL_NOT_IP };
 static const char *const sl_reasons[] = {"no route", "not an IPv4 frame"};
+NF_DROP_REASONS_FIT(sl_reasons);
 
 static int route_cmp(const void *a, const void *b)
 {
@@ -179,7 +180,7 @@ const struct nf_element_ops nf_staticiplookup_ops = {
     .nout_min = 1, .nout_max = -1,
     .priv_size = sizeof(struct sl_priv),
     .drop_reasons = sl_reasons,
-    .ndrop_reasons = 2,
+    .ndrop_reasons = NF_NREASONS(sl_reasons),
     .configure = sl_configure,
     .process = sl_process,
     .cleanup = sl_cleanup,

@@ -33,6 +33,7 @@ unsigned nf_toio_port(const struct nf_element *e)
 
 enum { TOIO_FULL };
 static const char *const toio_reasons[] = {"output batch full"};
+NF_DROP_REASONS_FIT(toio_reasons);
 
 static void toio_process(struct nf_element *e, int in_port, struct nf_batch *b)
 {
@@ -52,7 +53,7 @@ const struct nf_element_ops nf_toio_ops = {
     .nout_min = 0, .nout_max = 0,
     .priv_size = sizeof(struct io_priv),
     .drop_reasons = toio_reasons,
-    .ndrop_reasons = 1,
+    .ndrop_reasons = NF_NREASONS(toio_reasons),
     .configure = io_configure,
     .process = toio_process,
 };

@@ -76,5 +76,23 @@ start_nf busy$tag --pipeline 'FromIO -> Counter -> ToIO' --idle busy --batch 32 
     kill -TERM $nfpid; wait $nfpid; check "busy idle: exit 0 on SIGTERM" [ $? -eq 0 ]
 }
 
+# ---------------- block idle ----------------
+start_nf block$tag --pipeline 'FromIO -> Counter -> ToIO' --idle block --batch 32 \
+    --in udp:127.0.0.1:$((base + 2)) --out udp:127.0.0.1:$((base + 3)) && {
+    sleep 0.6 # idle: a 100 ms wait that ends empty, again and again
+    empty=$(nfstat block$tag rx_empty_calls)
+    check "block idle: empty waits counted apart ($empty in 0.6 s)" [ "$empty" -ge 3 -a "$empty" -le 12 ]
+    check "block idle: no receive call counted while idle" [ "$(nfstat block$tag rx_calls)" = 0 ]
+    "$PROBE" --tx udp:127.0.0.1:$((base + 2)) --rx udp:127.0.0.1:$((base + 3)) --wait-ms 1000 --expect 3 \
+        udp,10.1.0.1,10.3.0.9,1000,9000,64,3 >"$tmp/block.out"
+    sleep 0.3
+    check "block idle: 3 frames forwarded" grep -q 'received=3$' "$tmp/block.out"
+    calls=$(nfstat block$tag rx_calls); batches=$(nfstat block$tag batches)
+    check "block idle: rx_calls are the calls that returned packets ($calls = batches $batches)" \
+        [ "$calls" -ge 1 -a "$calls" = "$batches" ]
+    check "block idle: scc stats shows the empty calls" bash -c "'$SCC' stats block$tag | grep -q 'empty recv calls'"
+    kill -TERM $nfpid; wait $nfpid; check "block idle: exit 0 on SIGTERM" [ $? -eq 0 ]
+}
+
 [ $fail -eq 0 ] && echo "all idle checks passed"
 exit $fail

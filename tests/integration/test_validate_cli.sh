@@ -36,6 +36,16 @@ grep -q "No such file" /tmp/scc-val-err.$$ || { echo "FAIL: missing-file message
 # an endless file of NULs used to spin at 100% CPU forever
 check "validate /dev/zero" 2 timeout 10 "$SCC" validate /dev/zero
 grep -q "NUL byte at line 1, column 1" /tmp/scc-val-err.$$ || { echo "FAIL: /dev/zero message"; cat /tmp/scc-val-err.$$; fail=1; }
+# a busy NF sharing a core: valid (exit 0) with a warning on stderr, also with -q
+cat >/tmp/scc-val-busy.$$.json <<'EOF2'
+{"name": "busy", "io": {"idle": "busy"},
+ "nfs": [{"name": "a", "type": "counter", "cpu": 0}],
+ "traffic": {"gen_cpu": 0, "sink_cpu": 1}}
+EOF2
+check "busy NF sharing a core" 0 "$SCC" validate -q /tmp/scc-val-busy.$$.json
+grep -q "^warning: nfs\[0\].cpu: .*shares core 0 with traffic.gen_cpu.*p50 6-12 ms" /tmp/scc-val-err.$$ ||
+    { echo "FAIL: busy warning"; cat /tmp/scc-val-err.$$; fail=1; }
+rm -f /tmp/scc-val-busy.$$.json
 # the normalised output is itself a valid spec
 "$SCC" validate --default >/tmp/scc-val-out.$$ 2>/dev/null
 cp /tmp/scc-val-out.$$ /tmp/scc-val-norm.$$.json

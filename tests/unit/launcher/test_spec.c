@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "launcher/scc_spec.h"
+#include "launcher/scc_spec_fields.h"
 
 static struct scc_cpuset online; /* fixed 0-1 so results don't depend on the host */
 
@@ -135,6 +136,14 @@ START_TEST(defaults_are_filled_in)
     ck_assert_int_eq(ch->profiler.nevents, 1);
     ck_assert_str_eq(ch->profiler.events[0], "default");
     ck_assert(!ch->traffic.present);
+    ck_assert_int_eq(scc_cpuset_count(&ch->traffic.gen_cpus), 0);
+    ck_assert_int_eq(scc_cpuset_count(&ch->traffic.sink_cpus), 0);
+    ck_assert_int_eq(ch->traffic.gen_spin_us, -1);
+    ck_assert_uint_eq(ch->traffic.gen_batch, 0);
+    ck_assert_uint_eq(ch->traffic.sink_batch, 0);
+    ck_assert_int_eq(ch->traffic.sink_idle, SCC_IDLE_BLOCK);
+    ck_assert(!ch->traffic.clocks_synced);
+    ck_assert_uint_eq(scc_diags_nwarnings(d), 0);
     scc_chain_free(ch);
     scc_diags_free(d);
 }
@@ -214,6 +223,11 @@ START_TEST(normalised_json_round_trips)
         "   \"config\": {\"dst_mac\": \"02:00:00:00:00:09\"}}],"
         " \"profiler\": {\"events\": [\"memory\", \"sched\"], \"interval_ms\": 100},"
         " \"traffic\": {\"rate_pps\": 5000, \"distribution\": \"imix\", \"flows\": 8}}",
+        "{\"name\": \"p\", \"nfs\": [{\"name\": \"c\", \"type\": \"counter\", \"cpu\": 1}],"
+        " \"traffic\": {\"gen_cpu\": 0, \"sink_cpu\": [0, 1], \"gen_spin_us\": 0,"
+        "   \"gen_batch\": 4, \"sink_idle\": \"busy\", \"clocks_synced\": true}}",
+        "{\"name\": \"q\", \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}],"
+        " \"traffic\": {\"gen_spin_us\": -1}}",
     };
     for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
         struct scc_diags *d = scc_diags_new();
@@ -318,6 +332,130 @@ START_TEST(rt_priority_inherits_policy)
 }
 END_TEST
 
+START_TEST(traffic_placement_keys)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    struct scc_chain *ch = scc_spec_load_string(
+        "{\"name\": \"p\", \"io\": {\"batch\": 16}, \"nfs\": [{\"name\": \"c\", "
+        "\"type\": \"counter\", \"cpu\": 1}], \"traffic\": {\"gen_cpu\": \"0\", "
+        "\"sink_cpu\": [1], \"gen_spin_us\": 50, \"sink_batch\": 64, \"sink_idle\": "
+        "\"busy\", \"clocks_synced\": true}}", &o, d);
+    if (!ch)
+        scc_diags_print(d, stderr);
+    ck_assert_ptr_nonnull(ch);
+    const struct scc_traffic_spec *t = &ch->traffic;
+    ck_assert(scc_cpuset_isset(&t->gen_cpus, 0));
+    ck_assert_int_eq(scc_cpuset_count(&t->gen_cpus), 1);
+    ck_assert(scc_cpuset_isset(&t->sink_cpus, 1));
+    ck_assert_int_eq(t->gen_spin_us, 50);
+    ck_assert_uint_eq(t->gen_batch, 0); /* absent: io.batch */
+    ck_assert_uint_eq(t->sink_batch, 64);
+    ck_assert_int_eq(t->sink_idle, SCC_IDLE_BUSY);
+    ck_assert(t->clocks_synced);
+    /* normalised: the batch that applies is written out */
+    struct json_object *j = scc_chain_to_json(ch), *tr, *v;
+    ck_assert(json_object_object_get_ex(j, "traffic", &tr));
+    ck_assert(json_object_object_get_ex(tr, "gen_batch", &v));
+    ck_assert_int_eq(json_object_get_int(v), 16);
+    ck_assert(json_object_object_get_ex(tr, "gen_cpu", &v));
+    ck_assert_str_eq(json_object_get_string(v), "0");
+    json_object_put(j);
+    scc_chain_free(ch);
+    scc_diags_free(d);
+}
+END_TEST
+
+/* A busy-polling NF that shares a core is a warning (the chain loads), with
+ * the measured reason; every other combination is silent. */
+static struct scc_chain *load_warn(const char *json, struct scc_diags *d)
+{
+    struct scc_spec_opts o = opts();
+    struct scc_chain *ch = scc_spec_load_string(json, &o, d);
+    if (!ch)
+        scc_diags_print(d, stderr);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_uint_eq(scc_diags_count(d), 0);
+    return ch;
+}
+
+START_TEST(busy_nf_sharing_a_core_warns)
+{
+    static const struct {
+        const char *json, *path, *with;
+    } warns[] = {
+        {"{\"name\": \"w\", \"io\": {\"idle\": \"busy\"}, \"nfs\": [{\"name\": \"a\", "
+         "\"type\": \"counter\", \"cpu\": 1}, {\"name\": \"b\", \"type\": \"counter\", "
+         "\"cpu\": \"0-1\"}]}", "nfs[0].cpu", "nfs[1] 'b'"},
+        {"{\"name\": \"w\", \"io\": {\"idle\": \"busy\"}, \"nfs\": [{\"name\": \"a\", "
+         "\"type\": \"counter\", \"cpu\": 1}], \"traffic\": {\"gen_cpu\": 1}}",
+         "nfs[0].cpu", "traffic.gen_cpu"},
+        {"{\"name\": \"w\", \"io\": {\"idle\": \"busy\"}, \"nfs\": [{\"name\": \"a\", "
+         "\"type\": \"counter\", \"cpu\": 1}], \"traffic\": {\"sink_cpu\": 1}}",
+         "nfs[0].cpu", "traffic.sink_cpu"},
+        {"{\"name\": \"w\", \"io\": {\"idle\": \"busy\"}, \"nfs\": [{\"name\": \"a\", "
+         "\"type\": \"counter\"}]}", "nfs[0].cpu", "not pinned"},
+    };
+    for (size_t i = 0; i < sizeof(warns) / sizeof(warns[0]); i++) {
+        struct scc_diags *d = scc_diags_new();
+        struct scc_chain *ch = load_warn(warns[i].json, d);
+        ck_assert_msg(scc_diags_nwarnings(d) >= 1, "case %zu: no warning", i);
+        ck_assert_str_eq(scc_diags_warning_path(d, 0), warns[i].path);
+        ck_assert_msg(strstr(scc_diags_warning_msg(d, 0), warns[i].with), "case %zu: %s", i,
+                      scc_diags_warning_msg(d, 0));
+        ck_assert_ptr_nonnull(strstr(scc_diags_warning_msg(d, 0), "p50 6-12 ms"));
+        scc_chain_free(ch);
+        scc_diags_free(d);
+    }
+    static const char *const quiet[] = {
+        /* busy, each NF and the tools on cores of their own */
+        "{\"name\": \"q\", \"io\": {\"idle\": \"busy\"}, \"nfs\": [{\"name\": \"a\", "
+        "\"type\": \"counter\", \"cpu\": 1}], \"traffic\": {\"gen_cpu\": 0, \"sink_cpu\": 0}}",
+        /* sharing, but blocking */
+        "{\"name\": \"q\", \"nfs\": [{\"name\": \"a\", \"type\": \"counter\", \"cpu\": 1}, "
+        "{\"name\": \"b\", \"type\": \"counter\", \"cpu\": 1}], \"traffic\": {\"gen_cpu\": 1}}",
+    };
+    for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+        struct scc_diags *d = scc_diags_new();
+        struct scc_chain *ch = load_warn(quiet[i], d);
+        ck_assert_msg(scc_diags_nwarnings(d) == 0, "quiet case %zu warned: %s", i,
+                      scc_diags_warning_msg(d, 0));
+        scc_chain_free(ch);
+        scc_diags_free(d);
+    }
+}
+END_TEST
+
+/* The field table (io, traffic) and docs/chain-spec.md agree: every key has
+ * a row in its section's table, and every row's default loads. */
+START_TEST(field_table_matches_docs)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/docs/chain-spec.md", srcdir());
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    for (size_t i = 0; i < scc_spec_nsections; i++) {
+        const struct scc_field_section *sec = &scc_spec_sections[i];
+        char head[64];
+        snprintf(head, sizeof(head), "## `%s`", sec->key);
+        const char *start = strstr(doc, head);
+        ck_assert_msg(start != NULL, "docs: no section %s", head);
+        const char *end = strstr(start + 1, "\n## ");
+        for (size_t k = 0; k < sec->nfields; k++) {
+            char row[64];
+            snprintf(row, sizeof(row), "\n| `%s` |", sec->fields[k].key);
+            const char *at = strstr(start, row);
+            ck_assert_msg(at && (!end || at < end), "docs: %s.%s has no row under %s", sec->key,
+                          sec->fields[k].key, head);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     scc_cpuset_parse("0-1", &online);
@@ -334,6 +472,9 @@ int main(void)
     tcase_add_test(tc, one_problem_one_message);
     tcase_add_test(tc, nat_single_port);
     tcase_add_test(tc, rt_priority_inherits_policy);
+    tcase_add_test(tc, traffic_placement_keys);
+    tcase_add_test(tc, busy_nf_sharing_a_core_warns);
+    tcase_add_test(tc, field_table_matches_docs);
     suite_add_tcase(s, tc);
     TCase *tz = tcase_create("endless");
     tcase_set_timeout(tz, 10);

@@ -4,6 +4,8 @@
  * returns more than the batch, foreign datagrams are counted as bad
  * encapsulation, oversize ones as truncated, a squeezed receive buffer's
  * losses show up in the kernel drop count, and bad options are refused.
+ * Block idle receives with one recvmmsg per wake-up, counts empty calls
+ * apart, and a signal without SA_RESTART ends its wait.
  * The raw transport needs namespaces and root: see
  * tests/integration/test_nf_io_raw.sh.
  */
@@ -12,7 +14,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/scc_util.h"
@@ -242,7 +247,76 @@ START_TEST(recv_timeout_and_idle)
     t0 = scc_now_ns();
     ck_assert_int_eq(nf_io_recv(rx, &b, 30), 0);
     ck_assert_uint_ge(scc_now_ns() - t0, 30000000u);
-    ck_assert_uint_gt(nf_io_get_stats(rx)->rx_calls, 2);
+    /* it spun: many calls, all empty, none counted as receive calls */
+    ck_assert_uint_gt(nf_io_get_stats(rx)->rx_empty_calls, 2);
+    ck_assert_uint_eq(nf_io_get_stats(rx)->rx_calls, 0);
+    nf_io_close(rx);
+}
+END_TEST
+
+/* Block idle: one recvmmsg per wake-up (the calls are counted as they are
+ * made), empty calls counted apart from those that returned packets. */
+START_TEST(block_one_call_per_wakeup)
+{
+    struct nf_io *rx = open_udp(8, 0, 0);
+    struct nf_io *tx = open_udp(8, port_of(rx), 0);
+    const struct nf_io_stats *st = nf_io_get_stats(rx);
+    struct nf_pkt *got[8];
+    struct nf_batch b = {.cap = 8, .pkts = got};
+    /* a wait that times out: one empty call */
+    ck_assert_int_eq(nf_io_recv(rx, &b, 20), 0);
+    ck_assert_uint_eq(st->rx_empty_calls, 1);
+    ck_assert_uint_eq(st->rx_calls, 0);
+    /* three frames queued: one call takes them all (MSG_WAITFORONE) */
+    uint8_t f[64] = {0};
+    struct nf_pkt p = {.data = f, .len = sizeof(f), .cap = sizeof(f)};
+    struct nf_pkt *ptrs[3] = {&p, &p, &p};
+    ck_assert_int_eq(nf_io_send(tx, ptrs, 3), 3);
+    usleep(10000);
+    ck_assert_int_eq(nf_io_recv(rx, &b, 1000), 3);
+    ck_assert_uint_eq(st->rx_calls, 1);
+    ck_assert_uint_eq(st->rx_empty_calls, 1);
+    /* a wait woken by one frame: one call, not recvmmsg + poll + recvmmsg */
+    pid_t c = fork();
+    if (c == 0) {
+        usleep(30000);
+        nf_io_send(tx, ptrs, 1);
+        _exit(0);
+    }
+    uint64_t t0 = scc_now_ns();
+    ck_assert_int_eq(nf_io_recv(rx, &b, 5000), 1);
+    ck_assert_uint_lt(scc_now_ns() - t0, 2000000000u);
+    waitpid(c, NULL, 0);
+    ck_assert_uint_eq(st->rx_calls, 2);
+    ck_assert_uint_eq(st->rx_empty_calls, 1);
+    ck_assert_uint_eq(st->rx_pkts, 4);
+    nf_io_close(tx);
+    nf_io_close(rx);
+}
+END_TEST
+
+static void on_alarm(int sig) { (void)sig; }
+
+/* A signal whose handler has no SA_RESTART (scc-nf's SIGTERM) ends a
+ * blocking wait at once, even one without a time limit. */
+START_TEST(block_wait_interrupted_by_signal)
+{
+    struct nf_io *rx = open_udp(4, 0, 0);
+    struct nf_pkt *got[4];
+    struct nf_batch b = {.cap = 4, .pkts = got};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
+    struct itimerval it = {.it_value = {0, 50000}};
+    ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+    uint64_t t0 = scc_now_ns();
+    ck_assert_int_eq(nf_io_recv(rx, &b, -1), 0);
+    uint64_t dt = scc_now_ns() - t0;
+    ck_assert_uint_ge(dt, 40000000u);
+    ck_assert_uint_lt(dt, 2000000000u);
+    ck_assert_uint_eq(nf_io_get_stats(rx)->rx_empty_calls, 1);
     nf_io_close(rx);
 }
 END_TEST
@@ -325,6 +399,8 @@ int main(void)
     tcase_add_test(tc, bad_encap_counted);
     tcase_add_test(tc, kernel_drops_account_for_loss);
     tcase_add_test(tc, recv_timeout_and_idle);
+    tcase_add_test(tc, block_one_call_per_wakeup);
+    tcase_add_test(tc, block_wait_interrupted_by_signal);
     tcase_add_test(tc, send_without_remote_refused);
     tcase_add_test(tc, bad_options_refused);
     tcase_add_test(tc, connected_to_closed_port);

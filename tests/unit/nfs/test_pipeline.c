@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "nfs/nf_check.h"
+#include "nfs/nf_stats.h"
 
 static const char *const good[] = {
     "rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1 02:00:00:00:00:09); FromIO -> "
@@ -185,6 +186,28 @@ START_TEST(test_batch_limit)
 }
 END_TEST
 
+/* Drop bookkeeping as data: every class's reason table fits the counters
+ * and the stats page, and no reason text is cut on the page. */
+START_TEST(test_drop_reason_tables)
+{
+    const char *const *names;
+    size_t n = nf_element_classes(&names);
+    ck_assert_uint_gt(n, 10);
+    for (size_t i = 0; i < n; i++) {
+        const struct nf_element_ops *ops = nf_element_class(names[i]);
+        ck_assert_msg(ops != NULL, "%s", names[i]);
+        ck_assert_int_ge(ops->ndrop_reasons, 0);
+        ck_assert_int_le(ops->ndrop_reasons, NF_MAX_DROP_REASONS);
+        ck_assert_int_le(ops->ndrop_reasons, NF_STATS_MAX_REASONS);
+        for (int r = 0; r < ops->ndrop_reasons; r++) {
+            ck_assert_ptr_nonnull(ops->drop_reasons[r]);
+            ck_assert_msg(strlen(ops->drop_reasons[r]) < NF_STATS_REASON,
+                          "%s: '%s' is cut on the page", names[i], ops->drop_reasons[r]);
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("pipeline");
@@ -194,6 +217,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_branches_and_counters);
     tcase_add_test(tc, test_roundrobin);
     tcase_add_test(tc, test_batch_limit);
+    tcase_add_test(tc, test_drop_reason_tables);
     suite_add_tcase(s, tc);
     return s;
 }
