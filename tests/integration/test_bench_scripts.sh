@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark scripts run as their docs say: bench/nf_bench.sh,
-# traffic_bench.sh and os_bench.sh each take the build directory (BUILD or
+# traffic_bench.sh, os_bench.sh and chain_bench.sh each take the build directory (BUILD or
 # BUILD/bin), --quick and --help. Each runs once with --quick (one after the
 # other: they pin to CPUs 0 and 1), prints its figures and exits 0; both
 # spellings of the build directory work; a directory without scc exits 2.
@@ -27,7 +27,7 @@ run() {
 # has NAME REGEX WHAT: a line of NAME's output matches REGEX
 has() { grep -Eq "$2" "$T/$1.out" || { bad "$1: no $3 in:"; cat "$T/$1.out"; }; }
 
-for s in nf_bench traffic_bench os_bench; do
+for s in nf_bench traffic_bench os_bench chain_bench; do
     bash "$SRC/bench/$s.sh" --help >"$T/help" 2>&1 || bad "$s --help exit $?"
     grep -q "BUILD_DIR" "$T/help" && grep -q -- "--quick" "$T/help" \
         || bad "$s --help does not describe BUILD_DIR and --quick"
@@ -58,5 +58,11 @@ for form in "$BUILD" "$BIN"; do
         echo "  os_bench not run: perf and jq are needed (apt-get install linux-perf jq)"
     fi
 done
+# chain_bench: the default chain next to the bare path (root: namespaces)
+if [ "$(id -u)" -eq 0 ] && run chain "$SRC/bench/chain_bench.sh" --quick "$BUILD"; then
+    has chain '^placement: gen cpu [0-9]' "placement line"
+    has chain '^1 +\| +[0-9.]+ +[0-9.]+ +[0-9.]+ \| +[0-9.]+ +[0-9.]+ +[0-9.]+' "chain and bare figures"
+    has chain '^p50 chain/bare +[0-9.]+x' "p50 ratio"
+fi
 [ $fail -eq 0 ] && ok "each script's --quick run prints its figures and exits 0 ($SECONDS s)"
 exit $fail
