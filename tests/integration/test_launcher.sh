@@ -21,7 +21,9 @@ trap cleanup EXIT
 
 snapshot() { # what must be identical before and after a run
     { ip -all netns list 2>/dev/null | sort; ip -o link show | sed 's/^[0-9]*: //' | cut -d' ' -f1 | sort;
-      cat /proc/sys/kernel/sched_rr_timeslice_ms; ls /dev/shm | grep '^scc-nf-' || true; } >"$1"
+      cat /proc/sys/kernel/sched_rr_timeslice_ms
+      # stats pages of runs; scc-nf-ut-* belong to unit tests that may run beside us
+      ls /dev/shm | grep '^scc-nf-' | grep -v '^scc-nf-ut-' || true; } >"$1"
 }
 same_as_before() { # desc
     snapshot "$T/after"
