@@ -4,6 +4,7 @@
  * a future multi-input NF tell its entries apart.
  */
 #include "nfs/elements/fromio.h"
+#include "nfs/nf_args.h"
 
 #include "common/scc_util.h"
 #include "nfs/nf_pipeline.h"
@@ -20,7 +21,7 @@ static int io_configure(struct nf_element *e, int argc, char **argv, char *err, 
                                 e->ops->cls);
     if (argc == 1) {
         long v;
-        if (scc_parse_long(argv[0], 0, NF_PIPE_MAX_IO - 1, &v) < 0)
+        if (nf_args_int(argv[0], 0, NF_PIPE_MAX_IO - 1, &v) < 0)
             return nf_element_error(e, err, errlen, "port '%s' is not a number in 0..%d",
                                     argv[0], NF_PIPE_MAX_IO - 1);
         p->port = (unsigned)v;
