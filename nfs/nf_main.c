@@ -51,10 +51,10 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: scc-nf --pipeline STR --in EP --out EP [options]\n"
-        "       scc-nf --stats NAME [--json]\n\n"
+        "usage: scc-nf --pipeline STR --in EP --out EP [options]\n\n"
         "Runs one network function: receive a batch, push it through the element\n"
-        "pipeline, send the result; counters live in /dev/shm/scc-nf-NAME.\n\n"
+        "pipeline, send the result; counters live in /dev/shm/scc-nf-NAME\n"
+        "(read them with `scc stats NAME`).\n\n"
         "endpoints:\n"
         "  raw:IFNAME          AF_PACKET socket on IFNAME (whole Ethernet frames)\n"
         "  udp:IP[:PORT]       VXLAN (RFC 7348) in UDP; for --in the local address to\n"
@@ -69,8 +69,7 @@ static void usage(FILE *f)
         "  --no-seccomp        do not install the seccomp filter (debugging)\n"
         "  --dst-mac MAC       write MAC as the destination of every frame sent (how\n"
         "                      `scc run` steers frames through a bridge)\n"
-        "  --stats NAME        print the counters of the running NF NAME and exit\n"
-        "  --json              with --stats: JSON output\n"
+
         "  -v, -q              more / fewer messages\n"
         "  -h, --help          this text\n"
         "docs: docs/elements.md (pipelines), docs/io.md (endpoints)\n");
@@ -153,25 +152,6 @@ static struct nf_io *open_ep(const struct ep *ep, bool input, unsigned batch,
     return io;
 }
 
-static int print_stats(const char *name, bool json)
-{
-    struct nf_stats_page *pg = malloc(sizeof(*pg));
-    char err[256];
-    if (!pg) {
-        scc_err("out of memory");
-        return 1;
-    }
-    int rc = nf_stats_read(name, pg, err, sizeof(err));
-    if (rc < 0) {
-        scc_err("%s", err);
-        free(pg);
-        return 1;
-    }
-    nf_stats_print(pg, stdout, json);
-    free(pg);
-    return 0;
-}
-
 /* Copy every counter into the page under the seqlock. */
 static void publish(struct nf_stats_writer *w, struct nf_pipeline *p, struct nf_io *in,
                     struct nf_io *out, uint64_t batches, uint64_t now)
@@ -238,7 +218,7 @@ static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned 
 }
 
 enum { O_PIPELINE = 256, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
-       O_NOSECCOMP, O_STATS, O_JSON, O_DSTMAC };
+       O_NOSECCOMP, O_DSTMAC };
 
 int main(int argc, char **argv)
 {
@@ -252,8 +232,6 @@ int main(int argc, char **argv)
         {"vni", required_argument, NULL, O_VNI},
         {"no-seccomp", no_argument, NULL, O_NOSECCOMP},
         {"dst-mac", required_argument, NULL, O_DSTMAC},
-        {"stats", required_argument, NULL, O_STATS},
-        {"json", no_argument, NULL, O_JSON},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -261,10 +239,10 @@ int main(int argc, char **argv)
     };
     scc_log_set_prog("scc-nf");
     const char *pipeline = NULL, *name = NULL;
-    const char *in_s = NULL, *out_s = NULL, *stats = NULL;
+    const char *in_s = NULL, *out_s = NULL;
     long batch = -1, vni = -1;
     int idle = -1;
-    bool seccomp = true, json = false, set_dst = false;
+    bool seccomp = true, set_dst = false;
     uint8_t dst_mac[6];
     int c;
     opterr = 0;
@@ -274,8 +252,6 @@ int main(int argc, char **argv)
         case O_NAME: name = optarg; break;
         case O_IN: in_s = optarg; break;
         case O_OUT: out_s = optarg; break;
-        case O_STATS: stats = optarg; break;
-        case O_JSON: json = true; break;
         case O_NOSECCOMP: seccomp = false; break;
         case O_DSTMAC:
             if (scc_mac_parse(optarg, dst_mac) < 0) {
@@ -330,8 +306,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "scc-nf: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (stats)
-        return print_stats(stats, json);
     if (!pipeline) {
         fprintf(stderr, "scc-nf: --pipeline is required\n");
         usage(stderr);

@@ -169,12 +169,13 @@ void nf_stats_destroy(struct nf_stats_writer *w)
  * between two updates of a busy writer; copying the whole page did not, and
  * against an NF that published on every spin every try failed.
  *
- * Retries: a few at once (the writer's update takes well under a
- * microsecond), then with a 20 us sleep between tries, so a writer that
- * shares our core, or was preempted mid-update, gets to finish; about
- * READ_TRIES_SLEEP sleeps (~0.1-0.2 s) in all before -EAGAIN. */
-#define READ_TRIES_SPIN 64
-#define READ_TRIES_SLEEP 2000
+ * Retries: first READ_TRIES_SPIN at once (the budget the reader always had;
+ * against a writer on another core that never pauses, success waits for
+ * that writer to be preempted), then with a 20 us sleep between tries, so a
+ * writer that shares our core, or was preempted mid-update, gets to
+ * finish; READ_TRIES_SLEEP sleeps (~0.1 s) more before -EAGAIN. */
+#define READ_TRIES_SPIN 100000
+#define READ_TRIES_SLEEP 1000
 
 static int read_snapshot(const struct nf_stats_page *p, struct nf_stats_page *out)
 {

@@ -4,6 +4,7 @@
  * packet too short for a clause does not match it.
  */
 #include "nfs/elements/classifier.h"
+#include "nfs/nf_args.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -76,7 +77,7 @@ static int parse_clause(const char *w, size_t n, struct cl_clause *c)
         return -1;
     *slash = '\0';
     long off;
-    if (scc_parse_long(s, 0, 65535, &off) < 0)
+    if (nf_args_int(s, 0, 65535, &off) < 0)
         return -1;
     c->off = (uint32_t)off;
     char *v = slash + 1, *pct = strchr(v, '%');

@@ -4,6 +4,7 @@
  * 6..11 (IEEE 802.3 clause 3.1).
  */
 #include "nfs/elements/etherrewrite.h"
+#include "nfs/nf_args.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -26,23 +27,18 @@ static int er_configure(struct nf_element *e, int argc, char **argv, char *err, 
     struct er_priv *p = e->priv;
     if (argc == 0)
         return nf_element_error(e, err, errlen, "EtherRewrite needs SRC MAC and/or DST MAC");
+    static const char *const keys[] = {"SRC", "DST", NULL};
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        bool src;
-        if (strncasecmp(a, "SRC", 3) == 0 && (a[3] == ' ' || a[3] == '\t'))
-            src = true;
-        else if (strncasecmp(a, "DST", 3) == 0 && (a[3] == ' ' || a[3] == '\t'))
-            src = false;
-        else
+        const char *m;
+        int k = nf_args_keyword(argv[i], keys, &m);
+        if (k < 0)
             return nf_element_error(e, err, errlen, "argument %d '%s': expected 'SRC MAC' or "
-                                    "'DST MAC'", i + 1, a);
-        const char *m = a + 3;
-        while (*m == ' ' || *m == '\t')
-            m++;
+                                    "'DST MAC'", i + 1, argv[i]);
+        bool src = k == 0;
         bool *has = src ? &p->has_src : &p->has_dst;
         if (*has)
             return nf_element_error(e, err, errlen, "%s given twice", src ? "SRC" : "DST");
-        if (scc_mac_parse(m, src ? p->src : p->dst) < 0)
+        if (nf_args_mac(m, src ? p->src : p->dst) < 0)
             return nf_element_error(e, err, errlen, "argument %d: '%s' is not a MAC address "
                                     "(like 02:00:00:00:00:01)", i + 1, m);
         *has = true;

@@ -5,6 +5,7 @@
  * evaluated until one matches. No allocation after configure.
  */
 #include "nfs/elements/ipfilter.h"
+#include "nfs/nf_args.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -92,7 +93,7 @@ static int parse_proto_word(const char *w, uint8_t *proto)
         *proto = NF_IPPROTO_UDP;
     else if (is(w, "icmp"))
         *proto = NF_IPPROTO_ICMP;
-    else if (w && scc_parse_long(w, 0, 255, &v) == 0)
+    else if (w && nf_args_int(w, 0, 255, &v) == 0)
         *proto = (uint8_t)v;
     else
         return -1;
@@ -107,19 +108,12 @@ static int parse_port(struct rp *r, uint8_t proto, uint8_t dir)
     if (!w)
         return rerr(r, "expected a port number after 'port', found %s", NULL);
     r->pos++;
-    char buf[32];
-    scc_strlcpy(buf, w, sizeof(buf));
-    char *dash = strchr(buf, '-');
     long lo, hi;
-    if (dash)
-        *dash = '\0';
-    if (scc_parse_long(buf, 0, 65535, &lo) < 0 ||
-        (dash && scc_parse_long(dash + 1, 0, 65535, &hi) < 0))
-        return rerr(r, "'%s' is not a port (0..65535) or a range P-Q", w);
-    if (!dash)
-        hi = lo;
-    if (hi < lo)
+    int pr = nf_args_port_range(w, 0, 65535, &lo, &hi);
+    if (pr == -EDOM)
         return rerr(r, "port range '%s' is empty (the first port is larger)", w);
+    if (pr < 0)
+        return rerr(r, "'%s' is not a port (0..65535) or a range P-Q", w);
     int n = new_node(r, N_PORT);
     if (n < 0)
         return -1;
@@ -202,7 +196,7 @@ static int parse_primitive(struct rp *r)
         int len = 32;
         if (!a)
             return rerr(r, "expected an address, found %s", NULL);
-        if (net ? scc_prefix_parse(a, &addr, &len) < 0 : scc_ipv4_parse(a, &addr) < 0)
+        if (net ? nf_args_prefix(a, &addr, &len) < 0 : nf_args_ipv4(a, &addr) < 0)
             return rerr(r, net ? "'%s' is not a network (like 10.0.0.0/8)"
                                : "'%s' is not an IPv4 address", a);
         r->pos++;
@@ -320,7 +314,7 @@ static int ipf_configure(struct nf_element *e, int argc, char **argv, char *err,
             p->rules[i].action = 0;
         else if (is(act, "deny") || is(act, "drop"))
             p->rules[i].action = -1;
-        else if (act && scc_parse_long(act, 0, NF_MAX_PORTS - 1, &port) == 0)
+        else if (act && nf_args_int(act, 0, NF_MAX_PORTS - 1, &port) == 0)
             p->rules[i].action = (int)port;
         else {
             int rc = nf_element_error(e, err, errlen, "rule %d '%s': '%s' is not an action "

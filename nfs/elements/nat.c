@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "common/scc_util.h"
+#include "nfs/nf_args.h"
 #include "nfs/nf_csum.h"
 
 #define NAT_MAX_ADDRS 256
@@ -58,76 +59,51 @@ static const char *const nat_reasons[] = {
 NF_DROP_REASONS_FIT(nat_reasons);
 _Static_assert(SCC_ARRAY_SIZE(nat_reasons) == NF_NAT_NREASONS, "one text per enum nf_nat_reason");
 
-static int parse_range(const char *s, long min, long max, long *lo, long *hi)
-{
-    char buf[32];
-    if (strlen(s) >= sizeof(buf))
-        return -1;
-    scc_strlcpy(buf, s, sizeof(buf));
-    char *d = strchr(buf, '-');
-    if (d)
-        *d = '\0';
-    if (scc_parse_long(buf, min, max, lo) < 0)
-        return -1;
-    if (!d) {
-        *hi = *lo;
-        return 0;
-    }
-    return scc_parse_long(d + 1, min, max, hi) < 0 || *hi < *lo ? -1 : 0;
-}
-
 static int nat_configure(struct nf_element *e, int argc, char **argv, char *err, size_t errlen)
 {
     struct nat_priv *p = e->priv;
     bool have_addr = false;
     long plo = 1024, phi = 65535, timeout = 60, cap = 65536;
+    static const char *const keys[] = {"ADDR", "PORTS", "TIMEOUT", "CAPACITY", NULL};
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = a;
-        while (*v && !isspace((unsigned char)*v))
-            v++;
-        size_t kl = (size_t)(v - a);
-        while (isspace((unsigned char)*v))
-            v++;
-        if (!*v)
-            return nf_element_error(e, err, errlen, "argument %d '%s': expected KEYWORD VALUE "
-                                    "(ADDR, PORTS, TIMEOUT, CAPACITY)", i + 1, a);
-        if (kl == 4 && strncasecmp(a, "ADDR", 4) == 0) {
-            char lo_s[20], *dash;
-            uint32_t lo, hi;
-            if (strlen(v) >= 40)
-                return nf_element_error(e, err, errlen, "ADDR '%s' is too long", v);
-            char buf[40];
-            scc_strlcpy(buf, v, sizeof(buf));
-            dash = strchr(buf, '-');
-            if (dash)
-                *dash = '\0';
-            scc_strlcpy(lo_s, buf, sizeof(lo_s));
-            if (scc_ipv4_parse(lo_s, &lo) < 0 || (dash && scc_ipv4_parse(dash + 1, &hi) < 0))
+        const char *v;
+        uint32_t lo, hi;
+        int k = nf_args_keyword(argv[i], keys, &v), r;
+        switch (k) {
+        case 0: /* ADDR */
+            r = nf_args_ipv4_range(v, &lo, &hi);
+            if (r == -EINVAL)
                 return nf_element_error(e, err, errlen, "ADDR '%s' is not an address or a "
                                         "range A-B", v);
-            if (!dash)
-                hi = lo;
-            if (hi < lo || hi - lo >= NAT_MAX_ADDRS)
+            if (r < 0 || hi - lo >= NAT_MAX_ADDRS)
                 return nf_element_error(e, err, errlen, "ADDR range '%s' is empty or has more "
                                         "than %d addresses", v, NAT_MAX_ADDRS);
             p->addr_lo = lo;
             p->naddr = hi - lo + 1;
             have_addr = true;
-        } else if (kl == 5 && strncasecmp(a, "PORTS", 5) == 0) {
-            if (parse_range(v, 1, 65535, &plo, &phi) < 0)
-                return nf_element_error(e, err, errlen, "PORTS '%s' is not a range LO-HI in "
-                                        "1..65535", v);
-        } else if (kl == 7 && strncasecmp(a, "TIMEOUT", 7) == 0) {
-            if (scc_parse_long(v, 1, 86400, &timeout) < 0)
+            break;
+        case 1: /* PORTS */
+            if (nf_args_port_range(v, 1, 65535, &plo, &phi) < 0)
+                return nf_element_error(e, err, errlen, "PORTS '%s' is not a port or a range "
+                                        "LO-HI in 1..65535", v);
+            break;
+        case 2: /* TIMEOUT */
+            if (nf_args_int(v, 1, 86400, &timeout) < 0)
                 return nf_element_error(e, err, errlen, "TIMEOUT '%s' is not a number of "
                                         "seconds in 1..86400", v);
-        } else if (kl == 8 && strncasecmp(a, "CAPACITY", 8) == 0) {
-            if (scc_parse_long(v, 1, NAT_MAX_CAPACITY, &cap) < 0)
+            break;
+        case 3: /* CAPACITY */
+            if (nf_args_int(v, 1, NAT_MAX_CAPACITY, &cap) < 0)
                 return nf_element_error(e, err, errlen, "CAPACITY '%s' is not a number in "
                                         "1..%u", v, NAT_MAX_CAPACITY);
-        } else {
-            return nf_element_error(e, err, errlen, "argument %d: unknown keyword '%.*s' "
-                                    "(ADDR, PORTS, TIMEOUT, CAPACITY)", i + 1, (int)kl, a);
+            break;
+        default:
+            if (k == -ENOENT)
+                return nf_element_error(e, err, errlen, "argument %d: unknown keyword '%.*s' "
+                                        "(ADDR, PORTS, TIMEOUT, CAPACITY)", i + 1,
+                                        (int)strcspn(argv[i], " \t"), argv[i]);
+            return nf_element_error(e, err, errlen, "argument %d '%s': expected KEYWORD VALUE "
+                                    "(ADDR, PORTS, TIMEOUT, CAPACITY)", i + 1, argv[i]);
         }
     }
     if (!have_addr)

@@ -6,6 +6,7 @@
  * needs no allocation after configure.
  */
 #include "nfs/elements/staticiplookup.h"
+#include "nfs/nf_args.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -81,16 +82,16 @@ static int sl_configure(struct nf_element *e, int argc, char **argv, char *err, 
                                     "[NEXTHOP_MAC]", i + 1, argv[i]);
         struct sl_route *r = &p->routes[i];
         long port;
-        if (scc_prefix_parse(w[0], &r->prefix, &r->len) < 0)
+        if (nf_args_prefix(w[0], &r->prefix, &r->len) < 0)
             return nf_element_error(e, err, errlen, "route %d: '%s' is not an IPv4 prefix "
                                     "(like 10.0.0.0/8)", i + 1, w[0]);
         r->prefix &= mask_of(r->len);
-        if (scc_parse_long(w[1], 0, NF_MAX_PORTS - 1, &port) < 0)
+        if (nf_args_int(w[1], 0, NF_MAX_PORTS - 1, &port) < 0)
             return nf_element_error(e, err, errlen, "route %d: port '%s' is not a number in "
                                     "0..%d", i + 1, w[1], NF_MAX_PORTS - 1);
         r->port = (int)port;
         if (nw == 3) {
-            if (scc_mac_parse(w[2], r->mac) < 0)
+            if (nf_args_mac(w[2], r->mac) < 0)
                 return nf_element_error(e, err, errlen, "route %d: '%s' is not a MAC address",
                                         i + 1, w[2]);
             r->has_mac = true;

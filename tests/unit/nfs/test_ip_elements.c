@@ -198,10 +198,35 @@ START_TEST(test_classifier)
 }
 END_TEST
 
+/* Known answers, so neither the test oracle nor the module checks itself:
+ * RFC 1071 section 3's example (sum 0xddf2, checksum 0x220d) and the
+ * textbook IPv4 header 4500 0073 0000 4000 4011 xxxx c0a8 0001 c0a8 00c7
+ * (checksum 0xb861). */
+START_TEST(test_checksum_known_answers)
+{
+    static const uint8_t rfc[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+    ck_assert_uint_eq(t_ref_csum(rfc, sizeof(rfc)), 0x220d);
+    ck_assert_uint_eq(nf_csum(rfc, sizeof(rfc)), 0x220d);
+    uint8_t ip[20] = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+                      0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
+    ck_assert_uint_eq(t_ref_csum(ip, sizeof(ip)), 0xb861);
+    ck_assert_uint_eq(nf_csum(ip, sizeof(ip)), 0xb861);
+    ip[10] = 0xb8;
+    ip[11] = 0x61;
+    ck_assert_uint_eq(t_ref_csum(ip, sizeof(ip)), 0);
+    ck_assert_uint_eq(nf_csum(ip, sizeof(ip)), 0);
+    /* odd length: the last byte is padded with zero */
+    static const uint8_t odd[] = {0x01, 0x02, 0x03};
+    ck_assert_uint_eq(t_ref_csum(odd, sizeof(odd)), (uint16_t)~(0x0102 + 0x0300));
+    ck_assert_uint_eq(nf_csum(odd, sizeof(odd)), (uint16_t)~(0x0102 + 0x0300));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ip_elements");
     TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_checksum_known_answers);
     tcase_add_test(tc, test_checkipheader);
     tcase_add_test(tc, test_decipttl);
     tcase_add_test(tc, test_staticiplookup);

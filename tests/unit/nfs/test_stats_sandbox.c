@@ -142,10 +142,10 @@ START_TEST(test_seqlock)
     }
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
+    free(rd);
+    nf_stats_destroy(w); /* before the asserts: a failure must not leave the page */
     ck_assert_int_gt(reads, 10);
     ck_assert_int_eq(torn, 0);
-    free(rd);
-    nf_stats_destroy(w);
 }
 END_TEST
 
@@ -224,13 +224,13 @@ START_TEST(test_read_against_busy_writer)
         sched_setaffinity(0, sizeof(saved), &saved);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
+    nf_stats_destroy(w); /* before the asserts: a failure must not leave the page */
     ck_assert_msg(ok == 20, "%d of 20 reads failed against a busy writer (last: %s)", 20 - ok,
                   err);
     ck_assert_int_eq(torn, 0);
     ck_assert_msg(worst < 200000000ull, "a read took %.1f ms", (double)worst / 1e6);
     ck_assert_msg(total < 2000000000ull, "20 reads took %.1f ms", (double)total / 1e6);
     free(rd);
-    nf_stats_destroy(w);
 }
 END_TEST
 
@@ -269,6 +269,14 @@ END_TEST
 
 START_TEST(test_drop_caps)
 {
+    if (geteuid() != 0) {
+        /* as non-root the raw socket below fails with or without the drop,
+         * so passing would prove nothing: say so instead (as perf's tests
+         * do) */
+        fprintf(stderr, "test_drop_caps: SKIPPED: needs root (the check opens a raw socket, "
+                        "which a non-root process cannot open anyway)\n");
+        return;
+    }
     pid_t c = fork();
     if (c == 0) {
         char err[128];
