@@ -92,6 +92,8 @@ int ln_place_traffic(const struct scc_chain *ch, const struct ln_plan *plan,
                 last = &ch->nfs[plan->stages[s].nf].cpus;
         if (nfree >= 2 && pl->gen_auto)
             one(&pl->sink, free_cpu[1]);
+        else if (nfree >= 1 && pl->gen_auto)
+            one(&pl->sink, free_cpu[0]); /* beside the generator, which then sleeps */
         else if (last && scc_cpuset_count(last))
             one(&pl->sink, scc_cpuset_first(last));
         else if (!last && nfree >= 1 && !scc_cpuset_isset(&pl->gen, free_cpu[nfree - 1]))
