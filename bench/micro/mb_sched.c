@@ -8,7 +8,8 @@
  * process under the same policy and subtracted (mb_ctxsw_per_switch).
  *
  * Only the benchmark's own children change scheduling: the command forks a
- * "runner" which pins itself, sets the policy (and nice) and then forks its
+ * "runner" which pins itself, sets the policy (and nice) through the
+ * scheduler library (scheduler/sched_policy.h) and then forks its
  * partner, which inherits policy, nice and affinity across fork(2). Results
  * come back to the command over a pipe. Real-time runs are kept short (each
  * repetition ~50 ms, with sleeps between) because of RT throttling
@@ -29,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +37,7 @@
 #include "bench/micro/mb_bench.h"
 #include "common/scc_log.h"
 #include "common/scc_util.h"
+#include "scheduler/sched_policy.h"
 
 #define MAX_REPS 32
 
@@ -98,17 +99,6 @@ static int read_all(int fd, void *p, size_t n)
         n -= (size_t)r;
     }
     return 0;
-}
-
-static const char *policy_name(int p)
-{
-    switch (p) {
-    case SCHED_OTHER: return "SCHED_OTHER";
-    case SCHED_BATCH: return "SCHED_BATCH";
-    case SCHED_RR: return "SCHED_RR";
-    case SCHED_FIFO: return "SCHED_FIFO";
-    default: return "?";
-    }
 }
 
 static void nap_ms(long ms)
@@ -186,18 +176,14 @@ static void runner(const struct run_spec *s, struct run_result *r)
     int e = mb_pin(s->cpu);
     if (e < 0)
         return fail(r, -e, "sched_setaffinity(cpu %d): %s", s->cpu, strerror(-e));
-    if (s->nice && setpriority(PRIO_PROCESS, 0, s->nice) < 0)
-        return fail(r, errno, "setpriority(nice %d): %s (needs CAP_SYS_NICE or RLIMIT_NICE)",
-                    s->nice, strerror(errno));
-    struct sched_param sp = {.sched_priority = s->rt_priority};
-    if (sched_setscheduler(0, s->policy, &sp) < 0) {
-        int er = errno;
-        if (s->policy == SCHED_RR || s->policy == SCHED_FIFO)
-            return fail(r, er,
-                        "sched_setscheduler(%s, priority %d): %s (needs CAP_SYS_NICE or "
-                        "RLIMIT_RTPRIO)",
-                        policy_name(s->policy), s->rt_priority, strerror(er));
-        return fail(r, er, "sched_setscheduler(%s): %s", policy_name(s->policy), strerror(er));
+    /* policy, nice and priority in one call; the message carries the
+     * failing call and the advice (CAP_SYS_NICE / RLIMIT_RTPRIO) */
+    struct sched_policy_req req = {.policy = s->policy, .nice = s->nice,
+                                   .rt_priority = s->rt_priority};
+    e = sched_policy_apply(0, &req, r->msg, sizeof(r->msg));
+    if (e < 0) {
+        r->err = -e;
+        return;
     }
     unsigned reps = s->reps > MAX_REPS ? MAX_REPS : s->reps;
     /* Target time per timed repetition; RT runs stay far below the 950 ms
