@@ -43,7 +43,7 @@
 
 struct run_result {
     int err;                 /* 0 ok, else errno of the failing step */
-    char msg[MB_REASON_MAX]; /* "the failing call: strerror" */
+    char msg[PROF_CALIB_REASON_MAX]; /* "the failing call: strerror" */
     unsigned reps;
     double rt[MAX_REPS];     /* ns per round trip */
     double base[MAX_REPS];   /* ns per overhead round (one process) */
@@ -352,13 +352,14 @@ static double median_of(const double *v, unsigned n)
 {
     double t[MAX_REPS];
     memcpy(t, v, n * sizeof(*v));
-    struct mb_stat s;
+    struct prof_calib_stat s;
     mb_stat_from(&s, t, n);
     return s.ns;
 }
 
 /* Per-switch (or one-way) figures from raw round trips minus overhead. */
-static void derive(const struct run_result *r, struct mb_stat *st, double *rt_med, double *base_med)
+static void derive(const struct run_result *r, struct prof_calib_stat *st, double *rt_med,
+                   double *base_med)
 {
     if (r->err) {
         mb_stat_unavailable(st, "%s", r->msg);
@@ -381,17 +382,22 @@ static void derive(const struct run_result *r, struct mb_stat *st, double *rt_me
     mb_stat_from(st, v, n);
 }
 
-int mb_run_ctxsw(const struct mb_opts *o, struct mb_calib *c)
+int mb_run_ctxsw(const struct mb_opts *o, struct prof_calib *c)
 {
-    static const struct { const char *name; int policy; int nice; int prio; } rows[MB_NPOLICIES] = {
-        [MB_CS_OTHER] = {"other", SCHED_OTHER, 0, 0},
-        [MB_CS_BATCH] = {"batch", SCHED_BATCH, 0, 0},
-        [MB_CS_RR] = {"rr", SCHED_RR, 0, 1},
-        [MB_CS_FIFO] = {"fifo", SCHED_FIFO, 0, 1},
-        [MB_CS_OTHER_NICE] = {"other", SCHED_OTHER, -19, 0},
+    static const struct {
+        const char *name;
+        int policy;
+        int nice;
+        int prio;
+    } rows[PROF_CALIB_NPOLICIES] = {
+        [PROF_CALIB_CS_OTHER] = {"other", SCHED_OTHER, 0, 0},
+        [PROF_CALIB_CS_BATCH] = {"batch", SCHED_BATCH, 0, 0},
+        [PROF_CALIB_CS_RR] = {"rr", SCHED_RR, 0, 1},
+        [PROF_CALIB_CS_FIFO] = {"fifo", SCHED_FIFO, 0, 1},
+        [PROF_CALIB_CS_OTHER_NICE] = {"other", SCHED_OTHER, -19, 0},
     };
-    for (int i = 0; i < MB_NPOLICIES; i++) {
-        struct mb_ctxsw_row *row = &c->ctxsw[i];
+    for (int i = 0; i < PROF_CALIB_NPOLICIES; i++) {
+        struct prof_calib_ctxsw_row *row = &c->ctxsw[i];
         memset(row, 0, sizeof(*row));
         scc_strlcpy(row->policy, rows[i].name, sizeof(row->policy));
         row->nice = rows[i].nice;
@@ -408,11 +414,11 @@ int mb_run_ctxsw(const struct mb_opts *o, struct mb_calib *c)
         }
         derive(&r, &row->sw, &row->roundtrip_ns, &row->overhead_ns);
     }
-    c->have |= MB_HAVE_CTXSW;
+    c->have |= PROF_CALIB_HAVE_CTXSW;
     return 0;
 }
 
-int mb_run_wakeup(const struct mb_opts *o, struct mb_calib *c)
+int mb_run_wakeup(const struct mb_opts *o, struct prof_calib *c)
 {
     int cpu2 = o->cpu2;
     struct scc_cpuset on;
@@ -424,7 +430,7 @@ int mb_run_wakeup(const struct mb_opts *o, struct mb_calib *c)
             }
     c->wakeup_cpus[0] = o->cpu;
     c->wakeup_cpus[1] = cpu2;
-    c->have |= MB_HAVE_WAKEUP;
+    c->have |= PROF_CALIB_HAVE_WAKEUP;
     if (cpu2 < 0 || cpu2 == o->cpu) {
         mb_stat_unavailable(&c->wakeup_block, "needs two online cores (online: %s)",
                             c->online_cpus[0] ? c->online_cpus : "?");
@@ -432,11 +438,12 @@ int mb_run_wakeup(const struct mb_opts *o, struct mb_calib *c)
         return 0;
     }
     for (int spin = 0; spin < 2; spin++) {
-        mb_progress(o, "wakeup: cpu %d -> cpu %d, %s", o->cpu, cpu2, spin ? "spinning" : "blocking");
+        mb_progress(o, "wakeup: cpu %d -> cpu %d, %s", o->cpu, cpu2,
+                    spin ? "spinning" : "blocking");
         struct run_spec s = {.policy = SCHED_OTHER, .cpu = o->cpu, .cpu2 = cpu2,
                              .reps = o->reps, .quick = o->quick, .spin = spin};
         struct run_result r;
-        struct mb_stat *st = spin ? &c->wakeup_spin : &c->wakeup_block;
+        struct prof_calib_stat *st = spin ? &c->wakeup_spin : &c->wakeup_block;
         int e = run_in_child(&s, &r);
         if (e < 0) {
             mb_stat_unavailable(st, "fork: %s", strerror(-e));
