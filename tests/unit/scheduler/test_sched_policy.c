@@ -100,7 +100,8 @@ START_TEST(ranges_checked_with_a_message)
         struct sched_policy_req req;
         const char *msg;
     } cases[] = {
-        {{.policy = SCHED_FIFO, .rt_priority = 100}, "rt priority 100 out of range for fifo (1-99)"},
+        {{.policy = SCHED_FIFO, .rt_priority = 100},
+         "rt priority 100 out of range for fifo (1-99)"},
         {{.policy = SCHED_RR, .rt_priority = 0}, "rt priority 0 out of range for rr (1-99)"},
         {{.policy = SCHED_FIFO, .rt_priority = -1}, "rt priority -1 out of range"},
         {{.policy = SCHED_OTHER, .rt_priority = 5}, "rt priority 5 given for other"},
