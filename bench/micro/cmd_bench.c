@@ -17,7 +17,7 @@
 #include "common/scc_util.h"
 #include "common/scc_cmds.h"
 
-int mb_calibrate(const struct mb_opts *o, struct mb_calib *c)
+int mb_calibrate(const struct mb_opts *o, struct prof_calib *c)
 {
     int r = mb_run_memlat(o, c);
     if (r < 0)
@@ -72,7 +72,7 @@ static int parse_strides(const char *s, struct mb_opts *o)
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         long v;
-        if (o->nstrides >= MB_MAX_STRIDES || scc_parse_long(t, 8, 1 << 20, &v) < 0 || v % 8)
+        if (o->nstrides >= PROF_CALIB_MAX_STRIDES || scc_parse_long(t, 8, 1 << 20, &v) < 0 || v % 8)
             return -EINVAL;
         o->strides[o->nstrides++] = (uint32_t)v;
     }
@@ -174,15 +174,15 @@ int cmd_bench(int argc, char **argv)
                 what, optind < argc ? argv[optind] : "");
         return 2;
     }
-    struct mb_calib c;
+    struct prof_calib c;
     char err[512];
     if (show) {
-        if (mb_calib_load(argv[optind], &c, err, sizeof(err)) < 0) {
+        if (prof_calib_load(argv[optind], &c, err, sizeof(err)) < 0) {
             fprintf(stderr, "scc bench show: %s\n", err);
             return 1;
         }
         mb_calib_print(&c, stdout);
-        mb_calib_free(&c);
+        prof_calib_free(&c);
         return 0;
     }
     if (o.quick && !reps_set)
@@ -201,7 +201,7 @@ int cmd_bench(int argc, char **argv)
     }
     o.progress = !no_progress && isatty(STDERR_FILENO);
 
-    mb_calib_init(&c);
+    prof_calib_init(&c);
     mb_identify(&o, &c);
     uint64_t t0 = scc_now_ns();
     int r;
@@ -216,7 +216,7 @@ int cmd_bench(int argc, char **argv)
         fprintf(stderr, "\r\033[K");
     if (r < 0) {
         fprintf(stderr, "scc bench %s: failed: %s\n", what, strerror(-r));
-        mb_calib_free(&c);
+        prof_calib_free(&c);
         return 1;
     }
     bool json_stdout = json && !strcmp(json, "-");
@@ -226,13 +226,13 @@ int cmd_bench(int argc, char **argv)
     }
     int rc = 0;
     if (json) {
-        if (mb_calib_write(&c, json, err, sizeof(err)) < 0) {
+        if (prof_calib_write(&c, json, err, sizeof(err)) < 0) {
             fprintf(stderr, "scc bench %s: %s\n", what, err);
             rc = 1;
         } else if (!json_stdout) {
             printf("wrote %s\n", json);
         }
     }
-    mb_calib_free(&c);
+    prof_calib_free(&c);
     return rc;
 }

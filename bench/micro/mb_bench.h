@@ -1,7 +1,7 @@
 /*
  * mb_bench — the OS microbenchmarks behind `scc bench` (memlat, ctxsw,
- * wakeup, syscall, calibrate). Each fills its section of a struct mb_calib
- * (mb_calib.h); the command writes it as a table and as JSON.
+ * wakeup, syscall, calibrate). Each fills its section of a struct prof_calib
+ * (profiler/prof_calib.h); the command writes it as a table and as JSON.
  *
  * Every benchmark pins itself (or its own child processes) to opts.cpu,
  * warms up, repeats opts.reps times and keeps the median and the spread.
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bench/micro/mb_calib.h"
+#include "profiler/prof_calib.h"
 
 struct mb_opts {
     int cpu;                /* core to pin to (ctxsw: both processes) */
@@ -26,7 +26,7 @@ struct mb_opts {
     uint64_t max_ws;        /* cap on the memlat working set (bytes) */
     uint64_t llc;           /* nonzero: use this as the L3 size (VMs overstating it) */
     size_t nstrides;
-    uint32_t strides[MB_MAX_STRIDES];
+    uint32_t strides[PROF_CALIB_MAX_STRIDES];
     bool progress;          /* progress line on stderr (callers set it from isatty) */
 };
 
@@ -42,10 +42,10 @@ void mb_sattolo(uint32_t *next, size_t n, uint64_t seed);
 /* Data/unified caches of cpu0 from ROOT/devices/system/cpu/cpu0/cache/
  * index* (level, type, size). Returns the count (sorted by level, instruction
  * caches skipped) or -ENOENT when the tree is absent or holds none. */
-int mb_cache_detect_sysfs(const char *root, struct mb_cache *out, size_t max);
+int mb_cache_detect_sysfs(const char *root, struct prof_calib_cache *out, size_t max);
 /* sysfs, else sysconf(_SC_LEVEL*_CACHE_SIZE) (CPUID via glibc); source says
  * which. Returns the count or -ENOENT when neither knows. */
-int mb_cache_detect(const char *root, struct mb_cache *out, size_t max, char *source,
+int mb_cache_detect(const char *root, struct prof_calib_cache *out, size_t max, char *source,
                     size_t srclen);
 /* "48K", "1024K", "32M", "12345" -> bytes. 0 or -EINVAL. */
 int mb_parse_size(const char *s, uint64_t *out);
@@ -58,20 +58,23 @@ int mb_parse_size(const char *s, uint64_t *out);
 int mb_ctxsw_per_switch(double roundtrip_ns, double overhead_ns, double *per_switch);
 
 /* Median, min, max of v[0..n-1] into s (sorts v). n == 0 -> unavailable. */
-void mb_stat_from(struct mb_stat *s, double *v, size_t n);
-void mb_stat_unavailable(struct mb_stat *s, const char *fmt, ...)
+void mb_stat_from(struct prof_calib_stat *s, double *v, size_t n);
+void mb_stat_unavailable(struct prof_calib_stat *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* --- the benchmarks ---------------------------------------------------- */
 
 /* Machine identity, caches, cycle counter and THP status. */
-void mb_identify(const struct mb_opts *o, struct mb_calib *c);
-int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c); /* MEMORY + DTLB */
-int mb_run_ctxsw(const struct mb_opts *o, struct mb_calib *c);
-int mb_run_wakeup(const struct mb_opts *o, struct mb_calib *c);
-int mb_run_syscall(const struct mb_opts *o, struct mb_calib *c);
+void mb_identify(const struct mb_opts *o, struct prof_calib *c);
+int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c); /* MEMORY + DTLB */
+int mb_run_ctxsw(const struct mb_opts *o, struct prof_calib *c);
+int mb_run_wakeup(const struct mb_opts *o, struct prof_calib *c);
+int mb_run_syscall(const struct mb_opts *o, struct prof_calib *c);
 /* All of the above. */
-int mb_calibrate(const struct mb_opts *o, struct mb_calib *c);
+int mb_calibrate(const struct mb_opts *o, struct prof_calib *c);
+
+/* Print the human table of whatever sections c holds to f (a FILE *). */
+void mb_calib_print(const struct prof_calib *c, void *f);
 
 /* Pin the calling thread to cpu. 0 or -errno. */
 int mb_pin(int cpu);

@@ -92,7 +92,8 @@ static void *link_slots(char *base, size_t n, size_t stride, bool random, uint32
 
 /* Time the chase from p: one probe to size the runs, a warm-up pass, then
  * reps timed runs of about target_ns each. */
-static void time_chase(void *p, size_t n, unsigned reps, uint64_t target_ns, struct mb_stat *st)
+static void time_chase(void *p, size_t n, unsigned reps, uint64_t target_ns,
+                       struct prof_calib_stat *st)
 {
     uint64_t t0 = scc_now_ns();
     p = chase(p, 4096);
@@ -118,7 +119,7 @@ static void time_chase(void *p, size_t n, unsigned reps, uint64_t target_ns, str
     mb_stat_from(st, v, k);
 }
 
-static void thp_status(struct mb_calib *c, const struct chase_buf *b, int madv)
+static void thp_status(struct prof_calib *c, const struct chase_buf *b, int madv)
 {
     char mode[128] = "unknown";
     FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
@@ -156,7 +157,7 @@ static size_t stride_index(const struct mb_opts *o, uint32_t s)
     return SIZE_MAX;
 }
 
-static void dtlb_run(const struct mb_opts *o, struct mb_calib *c, uint64_t target)
+static void dtlb_run(const struct mb_opts *o, struct prof_calib *c, uint64_t target)
 {
     const size_t page = 4096, pages = 4096, line = 64;
     struct chase_buf sparse = {0}, dense = {0};
@@ -178,7 +179,7 @@ static void dtlb_run(const struct mb_opts *o, struct mb_calib *c, uint64_t targe
         *(void **)(sparse.base + k * page + (k % 64) * line) =
             sparse.base + nx * page + (nx % 64) * line;
     }
-    struct mb_stat hit, walk;
+    struct prof_calib_stat hit, walk;
     time_chase(dense.base, pages, o->reps, target, &hit);
     time_chase(sparse.base, pages, o->reps, target, &walk);
     c->dtlb_hit = hit;
@@ -215,7 +216,7 @@ static uint64_t level_ws(uint64_t below, uint64_t size)
     return p;
 }
 
-int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
+int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
 {
     int r = mb_pin(o->cpu);
     if (r < 0) {
@@ -248,7 +249,7 @@ int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
     uint64_t top = sizes[nsizes - 1];
 
     /* Pick each level's working set and make sure it is among the sizes. */
-    uint64_t ws[MB_NLEVELS];
+    uint64_t ws[PROF_CALIB_NLEVELS];
     uint64_t below = 0;
     for (int k = 0; k < 3; k++) {
         ws[k] = lvl_size[k] ? level_ws(below, lvl_size[k]) : 0;
@@ -257,7 +258,7 @@ int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
         if (lvl_size[k])
             below = lvl_size[k];
     }
-    ws[MB_LVL_DRAM] = top;
+    ws[PROF_CALIB_DRAM] = top;
 
     struct chase_buf b = {0};
     int madv = buf_map(&b, top, MADV_HUGEPAGE);
@@ -270,8 +271,8 @@ int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
             min_stride = o->strides[s];
     uint32_t *perm = malloc((top / min_stride + 1) * sizeof(*perm));
     size_t npts = nsizes * o->nstrides;
-    struct mb_curve_point *curve = calloc(npts + 4 * o->nstrides, sizeof(*curve));
-    struct mb_stat *rand_st = calloc(npts + 4 * o->nstrides, sizeof(*rand_st));
+    struct prof_calib_curve_point *curve = calloc(npts + 4 * o->nstrides, sizeof(*curve));
+    struct prof_calib_stat *rand_st = calloc(npts + 4 * o->nstrides, sizeof(*rand_st));
     if (!perm || !curve || !rand_st) {
         free(perm);
         free(curve);
@@ -288,7 +289,7 @@ int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
     size_t nall = 0;
     for (size_t i = 0; i < nsizes; i++)
         all[nall++] = sizes[i];
-    for (int k = 0; k < MB_NLEVELS; k++) {
+    for (int k = 0; k < PROF_CALIB_NLEVELS; k++) {
         bool seen = ws[k] == 0;
         for (size_t i = 0; i < nall && !seen; i++)
             seen = all[i] == ws[k];
@@ -299,7 +300,7 @@ int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
     for (size_t i = 0; i < nall; i++) {
         mb_progress(o, "memlat: working set %llu KiB", (unsigned long long)(all[i] >> 10));
         for (size_t s = 0; s < o->nstrides; s++, np++) {
-            struct mb_curve_point *pt = &curve[np];
+            struct prof_calib_curve_point *pt = &curve[np];
             pt->working_set = all[i];
             pt->stride = o->strides[s];
             pt->random_ns = pt->sequential_ns = -1;
@@ -311,15 +312,15 @@ int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
             void *p = link_slots(b.base, n, o->strides[s], true, perm, all[i] ^ o->strides[s]);
             time_chase(p, n, reps, target, &rand_st[np]);
             pt->random_ns = rand_st[np].ns;
-            struct mb_stat seq;
+            struct prof_calib_stat seq;
             p = link_slots(b.base, n, o->strides[s], false, NULL, 0);
             time_chase(p, n, reps > 3 ? 3 : reps, target, &seq);
             pt->sequential_ns = seq.ns;
         }
     }
 
-    for (int k = 0; k < MB_NLEVELS; k++) {
-        struct mb_level_lat *L = &c->levels[k];
+    for (int k = 0; k < PROF_CALIB_NLEVELS; k++) {
+        struct prof_calib_level_lat *L = &c->levels[k];
         memset(L, 0, sizeof(*L));
         L->cycles = NAN;
         if (!ws[k]) {
@@ -328,12 +329,12 @@ int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
         }
         L->cache_bytes = k < 3 ? lvl_size[k] : 0;
         L->working_set = ws[k];
-        const struct mb_stat *worst = NULL;
+        const struct prof_calib_stat *worst = NULL;
         for (size_t i = 0; i < np; i++) {
             if (curve[i].working_set != ws[k])
                 continue;
             size_t si = stride_index(o, curve[i].stride);
-            if (si >= MB_MAX_STRIDES)
+            if (si >= PROF_CALIB_MAX_STRIDES)
                 continue;
             L->per_stride[si].stride = curve[i].stride;
             L->per_stride[si].ns = curve[i].random_ns;
@@ -352,18 +353,18 @@ int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
     }
     /* A level that costs what DRAM costs was not really measured in that
      * cache: say so rather than let the model trust it. */
-    const struct mb_stat *dram = &c->levels[MB_LVL_DRAM].stat;
-    for (int k = MB_LVL_L2; k < MB_LVL_DRAM; k++) {
-        struct mb_level_lat *L = &c->levels[k];
+    const struct prof_calib_stat *dram = &c->levels[PROF_CALIB_DRAM].stat;
+    for (int k = PROF_CALIB_L2; k < PROF_CALIB_DRAM; k++) {
+        struct prof_calib_level_lat *L = &c->levels[k];
         if (L->stat.available && dram->available && L->stat.ns > 0.8 * dram->ns)
             snprintf(L->note, sizeof(L->note),
                      "working set %llu KiB costs %.0f%% of DRAM: this %s is not fully usable "
                      "here (a VM's CPUID may overstate it)",
                      (unsigned long long)(L->working_set >> 10), 100.0 * L->stat.ns / dram->ns,
-                     mb_level_names[k]);
+                     prof_calib_level_names[k]);
     }
     if (top < 4 * llc)
-        snprintf(c->levels[MB_LVL_DRAM].note, sizeof(c->levels[MB_LVL_DRAM].note),
+        snprintf(c->levels[PROF_CALIB_DRAM].note, sizeof(c->levels[PROF_CALIB_DRAM].note),
                  "working set capped at %llu MiB (4x LLC would be %llu MiB; see --max-ws)",
                  (unsigned long long)(top >> 20), (unsigned long long)((4 * llc) >> 20));
 
@@ -376,6 +377,6 @@ int mb_run_memlat(const struct mb_opts *o, struct mb_calib *c)
 
     mb_progress(o, "memlat: DTLB");
     dtlb_run(o, c, target);
-    c->have |= MB_HAVE_MEMORY | MB_HAVE_DTLB;
+    c->have |= PROF_CALIB_HAVE_MEMORY | PROF_CALIB_HAVE_DTLB;
     return 0;
 }

@@ -8,7 +8,8 @@
  * process under the same policy and subtracted (mb_ctxsw_per_switch).
  *
  * Only the benchmark's own children change scheduling: the command forks a
- * "runner" which pins itself, sets the policy (and nice) and then forks its
+ * "runner" which pins itself, sets the policy (and nice) through the
+ * scheduler library (scheduler/sched_policy.h) and then forks its
  * partner, which inherits policy, nice and affinity across fork(2). Results
  * come back to the command over a pipe. Real-time runs are kept short (each
  * repetition ~50 ms, with sleeps between) because of RT throttling
@@ -29,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,12 +37,13 @@
 #include "bench/micro/mb_bench.h"
 #include "common/scc_log.h"
 #include "common/scc_util.h"
+#include "scheduler/sched_policy.h"
 
 #define MAX_REPS 32
 
 struct run_result {
     int err;                 /* 0 ok, else errno of the failing step */
-    char msg[MB_REASON_MAX]; /* "the failing call: strerror" */
+    char msg[PROF_CALIB_REASON_MAX]; /* "the failing call: strerror" */
     unsigned reps;
     double rt[MAX_REPS];     /* ns per round trip */
     double base[MAX_REPS];   /* ns per overhead round (one process) */
@@ -98,17 +99,6 @@ static int read_all(int fd, void *p, size_t n)
         n -= (size_t)r;
     }
     return 0;
-}
-
-static const char *policy_name(int p)
-{
-    switch (p) {
-    case SCHED_OTHER: return "SCHED_OTHER";
-    case SCHED_BATCH: return "SCHED_BATCH";
-    case SCHED_RR: return "SCHED_RR";
-    case SCHED_FIFO: return "SCHED_FIFO";
-    default: return "?";
-    }
 }
 
 static void nap_ms(long ms)
@@ -186,18 +176,14 @@ static void runner(const struct run_spec *s, struct run_result *r)
     int e = mb_pin(s->cpu);
     if (e < 0)
         return fail(r, -e, "sched_setaffinity(cpu %d): %s", s->cpu, strerror(-e));
-    if (s->nice && setpriority(PRIO_PROCESS, 0, s->nice) < 0)
-        return fail(r, errno, "setpriority(nice %d): %s (needs CAP_SYS_NICE or RLIMIT_NICE)",
-                    s->nice, strerror(errno));
-    struct sched_param sp = {.sched_priority = s->rt_priority};
-    if (sched_setscheduler(0, s->policy, &sp) < 0) {
-        int er = errno;
-        if (s->policy == SCHED_RR || s->policy == SCHED_FIFO)
-            return fail(r, er,
-                        "sched_setscheduler(%s, priority %d): %s (needs CAP_SYS_NICE or "
-                        "RLIMIT_RTPRIO)",
-                        policy_name(s->policy), s->rt_priority, strerror(er));
-        return fail(r, er, "sched_setscheduler(%s): %s", policy_name(s->policy), strerror(er));
+    /* policy, nice and priority in one call; the message carries the
+     * failing call and the advice (CAP_SYS_NICE / RLIMIT_RTPRIO) */
+    struct sched_policy_req req = {.policy = s->policy, .nice = s->nice,
+                                   .rt_priority = s->rt_priority};
+    e = sched_policy_apply(0, &req, r->msg, sizeof(r->msg));
+    if (e < 0) {
+        r->err = -e;
+        return;
     }
     unsigned reps = s->reps > MAX_REPS ? MAX_REPS : s->reps;
     /* Target time per timed repetition; RT runs stay far below the 950 ms
@@ -366,13 +352,14 @@ static double median_of(const double *v, unsigned n)
 {
     double t[MAX_REPS];
     memcpy(t, v, n * sizeof(*v));
-    struct mb_stat s;
+    struct prof_calib_stat s;
     mb_stat_from(&s, t, n);
     return s.ns;
 }
 
 /* Per-switch (or one-way) figures from raw round trips minus overhead. */
-static void derive(const struct run_result *r, struct mb_stat *st, double *rt_med, double *base_med)
+static void derive(const struct run_result *r, struct prof_calib_stat *st, double *rt_med,
+                   double *base_med)
 {
     if (r->err) {
         mb_stat_unavailable(st, "%s", r->msg);
@@ -395,17 +382,22 @@ static void derive(const struct run_result *r, struct mb_stat *st, double *rt_me
     mb_stat_from(st, v, n);
 }
 
-int mb_run_ctxsw(const struct mb_opts *o, struct mb_calib *c)
+int mb_run_ctxsw(const struct mb_opts *o, struct prof_calib *c)
 {
-    static const struct { const char *name; int policy; int nice; int prio; } rows[MB_NPOLICIES] = {
-        [MB_CS_OTHER] = {"other", SCHED_OTHER, 0, 0},
-        [MB_CS_BATCH] = {"batch", SCHED_BATCH, 0, 0},
-        [MB_CS_RR] = {"rr", SCHED_RR, 0, 1},
-        [MB_CS_FIFO] = {"fifo", SCHED_FIFO, 0, 1},
-        [MB_CS_OTHER_NICE] = {"other", SCHED_OTHER, -19, 0},
+    static const struct {
+        const char *name;
+        int policy;
+        int nice;
+        int prio;
+    } rows[PROF_CALIB_NPOLICIES] = {
+        [PROF_CALIB_CS_OTHER] = {"other", SCHED_OTHER, 0, 0},
+        [PROF_CALIB_CS_BATCH] = {"batch", SCHED_BATCH, 0, 0},
+        [PROF_CALIB_CS_RR] = {"rr", SCHED_RR, 0, 1},
+        [PROF_CALIB_CS_FIFO] = {"fifo", SCHED_FIFO, 0, 1},
+        [PROF_CALIB_CS_OTHER_NICE] = {"other", SCHED_OTHER, -19, 0},
     };
-    for (int i = 0; i < MB_NPOLICIES; i++) {
-        struct mb_ctxsw_row *row = &c->ctxsw[i];
+    for (int i = 0; i < PROF_CALIB_NPOLICIES; i++) {
+        struct prof_calib_ctxsw_row *row = &c->ctxsw[i];
         memset(row, 0, sizeof(*row));
         scc_strlcpy(row->policy, rows[i].name, sizeof(row->policy));
         row->nice = rows[i].nice;
@@ -422,11 +414,11 @@ int mb_run_ctxsw(const struct mb_opts *o, struct mb_calib *c)
         }
         derive(&r, &row->sw, &row->roundtrip_ns, &row->overhead_ns);
     }
-    c->have |= MB_HAVE_CTXSW;
+    c->have |= PROF_CALIB_HAVE_CTXSW;
     return 0;
 }
 
-int mb_run_wakeup(const struct mb_opts *o, struct mb_calib *c)
+int mb_run_wakeup(const struct mb_opts *o, struct prof_calib *c)
 {
     int cpu2 = o->cpu2;
     struct scc_cpuset on;
@@ -438,7 +430,7 @@ int mb_run_wakeup(const struct mb_opts *o, struct mb_calib *c)
             }
     c->wakeup_cpus[0] = o->cpu;
     c->wakeup_cpus[1] = cpu2;
-    c->have |= MB_HAVE_WAKEUP;
+    c->have |= PROF_CALIB_HAVE_WAKEUP;
     if (cpu2 < 0 || cpu2 == o->cpu) {
         mb_stat_unavailable(&c->wakeup_block, "needs two online cores (online: %s)",
                             c->online_cpus[0] ? c->online_cpus : "?");
@@ -446,11 +438,12 @@ int mb_run_wakeup(const struct mb_opts *o, struct mb_calib *c)
         return 0;
     }
     for (int spin = 0; spin < 2; spin++) {
-        mb_progress(o, "wakeup: cpu %d -> cpu %d, %s", o->cpu, cpu2, spin ? "spinning" : "blocking");
+        mb_progress(o, "wakeup: cpu %d -> cpu %d, %s", o->cpu, cpu2,
+                    spin ? "spinning" : "blocking");
         struct run_spec s = {.policy = SCHED_OTHER, .cpu = o->cpu, .cpu2 = cpu2,
                              .reps = o->reps, .quick = o->quick, .spin = spin};
         struct run_result r;
-        struct mb_stat *st = spin ? &c->wakeup_spin : &c->wakeup_block;
+        struct prof_calib_stat *st = spin ? &c->wakeup_spin : &c->wakeup_block;
         int e = run_in_child(&s, &r);
         if (e < 0) {
             mb_stat_unavailable(st, "fork: %s", strerror(-e));

@@ -66,14 +66,14 @@ static unsigned drain(int fd)
     return got;
 }
 
-int mb_run_syscall(const struct mb_opts *o, struct mb_calib *c)
+int mb_run_syscall(const struct mb_opts *o, struct prof_calib *c)
 {
     int e = mb_pin(o->cpu);
     if (e < 0) {
         scc_err("sched_setaffinity(cpu %d): %s: syscall bench", o->cpu, strerror(-e));
         return e;
     }
-    c->have |= MB_HAVE_SYSCALL;
+    c->have |= PROF_CALIB_HAVE_SYSCALL;
     unsigned reps = o->reps > 32 ? 32 : o->reps;
     double v[32];
     /* Size the loops from the getppid cost: about 80 ms per repetition
@@ -94,7 +94,7 @@ int mb_run_syscall(const struct mb_opts *o, struct mb_calib *c)
     }
     mb_stat_from(&c->sc_getppid, v, reps);
 
-    char err[MB_REASON_MAX];
+    char err[PROF_CALIB_REASON_MAX];
     struct sockaddr_in rx_addr, tx_addr;
     int rx = udp_bound(&rx_addr, err, sizeof(err));
     if (rx < 0) {

@@ -105,11 +105,11 @@ static int read_line(const char *path, char *buf, size_t len)
 
 static int cache_cmp(const void *a, const void *b)
 {
-    const struct mb_cache *x = a, *y = b;
+    const struct prof_calib_cache *x = a, *y = b;
     return x->level - y->level;
 }
 
-int mb_cache_detect_sysfs(const char *root, struct mb_cache *out, size_t max)
+int mb_cache_detect_sysfs(const char *root, struct prof_calib_cache *out, size_t max)
 {
     char dir[512];
     snprintf(dir, sizeof(dir), "%s/devices/system/cpu/cpu0/cache", root ? root : "/sys");
@@ -146,7 +146,7 @@ int mb_cache_detect_sysfs(const char *root, struct mb_cache *out, size_t max)
     return (int)n;
 }
 
-int mb_cache_detect(const char *root, struct mb_cache *out, size_t max, char *source,
+int mb_cache_detect(const char *root, struct prof_calib_cache *out, size_t max, char *source,
                     size_t srclen)
 {
     const char *r = root ? root : "/sys";
@@ -199,7 +199,7 @@ static int dbl_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void mb_stat_from(struct mb_stat *s, double *v, size_t n)
+void mb_stat_from(struct prof_calib_stat *s, double *v, size_t n)
 {
     memset(s, 0, sizeof(*s));
     if (n == 0) {
@@ -215,7 +215,7 @@ void mb_stat_from(struct mb_stat *s, double *v, size_t n)
     s->reps = (unsigned)n;
 }
 
-void mb_stat_unavailable(struct mb_stat *s, const char *fmt, ...)
+void mb_stat_unavailable(struct prof_calib_stat *s, const char *fmt, ...)
 {
     memset(s, 0, sizeof(*s));
     va_list ap;
@@ -253,7 +253,7 @@ void mb_progress(const struct mb_opts *o, const char *fmt, ...)
 /* Probe a core-cycle counter. Without a PMU (VMs) perf_event_open fails
  * and we say so; with one, measure cycles per ns over a short busy loop so
  * latencies can be converted. */
-static void probe_cycles(struct mb_calib *c)
+static void probe_cycles(struct prof_calib *c)
 {
     struct perf_event_attr a;
     memset(&a, 0, sizeof(a));
@@ -295,7 +295,7 @@ static void probe_cycles(struct mb_calib *c)
     c->cycles_per_ns = (double)cyc / (double)(t1 - t0);
 }
 
-void mb_identify(const struct mb_opts *o, struct mb_calib *c)
+void mb_identify(const struct mb_opts *o, struct prof_calib *c)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -342,14 +342,14 @@ void mb_identify(const struct mb_opts *o, struct mb_calib *c)
         snprintf(c->governor, sizeof(c->governor), "unavailable: %s: %s", "no cpufreq",
                  strerror(-r));
 
-    int n = mb_cache_detect(o->sysfs_root, c->caches, MB_MAX_CACHES, c->cache_source,
+    int n = mb_cache_detect(o->sysfs_root, c->caches, PROF_CALIB_MAX_CACHES, c->cache_source,
                             sizeof(c->cache_source));
     c->ncaches = n > 0 ? (size_t)n : 0;
     if (o->llc) {
         size_t i = 0;
         while (i < c->ncaches && c->caches[i].level != 3)
             i++;
-        if (i == c->ncaches && i < MB_MAX_CACHES)
+        if (i == c->ncaches && i < PROF_CALIB_MAX_CACHES)
             c->ncaches++;
         if (i < c->ncaches) {
             c->caches[i].level = 3;

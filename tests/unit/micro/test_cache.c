@@ -60,8 +60,8 @@ START_TEST(levels_from_fake_sysfs)
     put("index0", "level", "1"), put("index0", "type", "Data"), put("index0", "size", "48K");
     put("index1", "level", "1"), put("index1", "type", "Instruction"), put("index1", "size", "32K");
     put("index2", "level", "2"), put("index2", "type", "Unified"), put("index2", "size", "1024K");
-    struct mb_cache c[MB_MAX_CACHES];
-    int n = mb_cache_detect_sysfs(root, c, MB_MAX_CACHES);
+    struct prof_calib_cache c[PROF_CALIB_MAX_CACHES];
+    int n = mb_cache_detect_sysfs(root, c, PROF_CALIB_MAX_CACHES);
     ck_assert_int_eq(n, 3);
     ck_assert_int_eq(c[0].level, 1);
     ck_assert_str_eq(c[0].type, "Data");
@@ -71,11 +71,11 @@ START_TEST(levels_from_fake_sysfs)
     ck_assert_int_eq(c[2].level, 3);
     ck_assert_uint_eq(c[2].size, 32ull << 20);
     char src[128];
-    ck_assert_int_eq(mb_cache_detect(root, c, MB_MAX_CACHES, src, sizeof(src)), 3);
+    ck_assert_int_eq(mb_cache_detect(root, c, PROF_CALIB_MAX_CACHES, src, sizeof(src)), 3);
     ck_assert_ptr_nonnull(strstr(src, "sysfs"));
     /* a malformed size is skipped, not misread */
     put("index2", "size", "lots");
-    ck_assert_int_eq(mb_cache_detect_sysfs(root, c, MB_MAX_CACHES), 2);
+    ck_assert_int_eq(mb_cache_detect_sysfs(root, c, PROF_CALIB_MAX_CACHES), 2);
     ck_assert_int_eq(c[1].level, 3);
     rm_tree();
 }
@@ -83,10 +83,11 @@ END_TEST
 
 START_TEST(absent_tree)
 {
-    struct mb_cache c[MB_MAX_CACHES];
-    ck_assert_int_eq(mb_cache_detect_sysfs("/nonexistent-scc-root", c, MB_MAX_CACHES), -ENOENT);
+    struct prof_calib_cache c[PROF_CALIB_MAX_CACHES];
+    ck_assert_int_eq(mb_cache_detect_sysfs("/nonexistent-scc-root", c, PROF_CALIB_MAX_CACHES),
+                     -ENOENT);
     char src[128];
-    int n = mb_cache_detect("/nonexistent-scc-root", c, MB_MAX_CACHES, src, sizeof(src));
+    int n = mb_cache_detect("/nonexistent-scc-root", c, PROF_CALIB_MAX_CACHES, src, sizeof(src));
     /* falls back to CPUID via sysconf; either it knows something or says so */
     if (n > 0)
         ck_assert_ptr_nonnull(strstr(src, "CPUID"));
@@ -132,7 +133,7 @@ END_TEST
 
 START_TEST(median_and_spread)
 {
-    struct mb_stat st;
+    struct prof_calib_stat st;
     double odd[] = {5, 1, 9, 3, 7};
     mb_stat_from(&st, odd, 5);
     ck_assert(st.available);
@@ -152,7 +153,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("mb_cache");
+    Suite *s = suite_create("prof_calib_cache");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, levels_from_fake_sysfs);
     tcase_add_test(tc, absent_tree);

@@ -1,5 +1,5 @@
 /*
- * mb_calib — the calibration file: what one machine's memory levels, TLB,
+ * prof_calib — the calibration file: what one machine's memory levels, TLB,
  * context switches, cross-core wake-ups and system calls cost, as measured
  * by `scc bench calibrate`, and what the profiler's latency model multiplies
  * event counts by (paper Table 3: L_D1..L_DM, L_T1..L_TM, L_CS, L_SC).
@@ -7,98 +7,111 @@
  * The file is JSON, versioned by "schema": "scc-calibration/1"; its format
  * is documented in docs/bench.md. This header is the C view of it:
  *
- *   struct mb_calib c;
+ *   struct prof_calib c;
  *   char err[256];
- *   if (mb_calib_load("calib.json", &c, err, sizeof(err)) < 0) { ...err... }
- *   double l2 = c.levels[MB_LVL_L2].stat.ns;      (check .stat.available first)
- *   mb_calib_free(&c);
+ *   if (prof_calib_load("calib.json", &c, err, sizeof(err)) < 0) { ...err... }
+ *   double l2 = c.levels[PROF_CALIB_L2].stat.ns;      (check .stat.available first)
+ *   prof_calib_free(&c);
  *
- * Every figure is a struct mb_stat: `available` false means the benchmark
+ * Every figure is a struct prof_calib_stat: `available` false means the benchmark
  * could not measure it on this machine and `reason` says why; a figure is
  * never silently 0.
  */
-#ifndef MB_CALIB_H
-#define MB_CALIB_H
+#ifndef PROF_CALIB_H
+#define PROF_CALIB_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define MB_CALIB_SCHEMA "scc-calibration/1"
-#define MB_REASON_MAX 192
-#define MB_MAX_STRIDES 12
-#define MB_MAX_CACHES 8
+#define PROF_CALIB_SCHEMA "scc-calibration/1"
+#define PROF_CALIB_REASON_MAX 192
+#define PROF_CALIB_MAX_STRIDES 12
+#define PROF_CALIB_MAX_CACHES 8
 
 /* One measured figure: median over repetitions plus its spread. */
-struct mb_stat {
+struct prof_calib_stat {
     bool available;
     double ns;       /* median, nanoseconds */
     double min_ns;   /* smallest repetition */
     double max_ns;   /* largest repetition */
     unsigned reps;   /* repetitions behind the median (0 = not known) */
-    char reason[MB_REASON_MAX]; /* why unavailable; "" when available */
+    char reason[PROF_CALIB_REASON_MAX]; /* why unavailable; "" when available */
 };
 
-enum mb_level { MB_LVL_L1, MB_LVL_L2, MB_LVL_L3, MB_LVL_DRAM, MB_NLEVELS };
+enum prof_calib_level {
+    PROF_CALIB_L1,
+    PROF_CALIB_L2,
+    PROF_CALIB_L3,
+    PROF_CALIB_DRAM,
+    PROF_CALIB_NLEVELS
+};
 
 /* A data cache as the machine describes it (sysfs or CPUID). */
-struct mb_cache {
+struct prof_calib_cache {
     int level;      /* 1, 2, 3 */
     char type[16];  /* "Data" or "Unified" */
     uint64_t size;  /* bytes */
 };
 
-struct mb_stride_ns {
+struct prof_calib_stride_ns {
     uint32_t stride; /* bytes */
     double ns;       /* median latency of one dependent load; < 0 = not measured */
 };
 
 /* One memory level: the latency the model uses is stat.ns, the worst case
  * over the strides in per_stride (the paper's choice). */
-struct mb_level_lat {
-    struct mb_stat stat;
+struct prof_calib_level_lat {
+    struct prof_calib_stat stat;
     uint64_t cache_bytes;  /* size of this cache; 0 for DRAM or unknown */
     uint64_t working_set;  /* bytes chased to measure this level */
     double cycles;         /* stat.ns in core cycles; NAN when no cycle counter */
-    char note[MB_REASON_MAX]; /* caveat, e.g. "measures like DRAM"; "" when none */
+    char note[PROF_CALIB_REASON_MAX]; /* caveat, e.g. "measures like DRAM"; "" when none */
     size_t nstrides;
-    struct mb_stride_ns per_stride[MB_MAX_STRIDES];
+    struct prof_calib_stride_ns per_stride[PROF_CALIB_MAX_STRIDES];
 };
 
 /* One point of the latency curve (bench memlat). */
-struct mb_curve_point {
+struct prof_calib_curve_point {
     uint64_t working_set;
     uint32_t stride;
     double random_ns;     /* Sattolo cyclic permutation: defeats prefetching */
     double sequential_ns; /* ascending stride walk: what prefetching hides */
 };
 
-enum mb_policy_row { MB_CS_OTHER, MB_CS_BATCH, MB_CS_RR, MB_CS_FIFO, MB_CS_OTHER_NICE, MB_NPOLICIES };
+enum prof_calib_policy_row {
+    PROF_CALIB_CS_OTHER,
+    PROF_CALIB_CS_BATCH,
+    PROF_CALIB_CS_RR,
+    PROF_CALIB_CS_FIFO,
+    PROF_CALIB_CS_OTHER_NICE,
+    PROF_CALIB_NPOLICIES
+};
 
 /* Context switch cost under one scheduling policy, lat_ctx style. */
-struct mb_ctxsw_row {
+struct prof_calib_ctxsw_row {
     char policy[8];    /* other, batch, rr, fifo */
     int nice;          /* -19 for the "other, nice -19" row */
     int rt_priority;   /* rr/fifo priority used, else 0 */
-    struct mb_stat sw; /* per switch, pipe overhead subtracted */
+    struct prof_calib_stat sw; /* per switch, pipe overhead subtracted */
     double roundtrip_ns; /* median token round trip (2 switches + 4 pipe syscalls) */
     double overhead_ns;  /* median same loop in one process (4 pipe syscalls) */
 };
 
 /* Which sections a calibration holds (bench runs fill only theirs). */
 enum {
-    MB_HAVE_MEMORY = 1u << 0,
-    MB_HAVE_DTLB = 1u << 1,
-    MB_HAVE_CTXSW = 1u << 2,
-    MB_HAVE_WAKEUP = 1u << 3,
-    MB_HAVE_SYSCALL = 1u << 4,
+    PROF_CALIB_HAVE_MEMORY = 1u << 0,
+    PROF_CALIB_HAVE_DTLB = 1u << 1,
+    PROF_CALIB_HAVE_CTXSW = 1u << 2,
+    PROF_CALIB_HAVE_WAKEUP = 1u << 3,
+    PROF_CALIB_HAVE_SYSCALL = 1u << 4,
 };
 
-struct mb_calib {
-    char schema[32];     /* MB_CALIB_SCHEMA */
+struct prof_calib {
+    char schema[32];     /* PROF_CALIB_SCHEMA */
     char created[32];    /* ISO 8601 UTC, e.g. 2026-11-04T10:22:31Z */
     bool quick;          /* produced with --quick (fewer, shorter runs) */
-    unsigned have;       /* MB_HAVE_* bits */
+    unsigned have;       /* PROF_CALIB_HAVE_* bits */
     int cpu;             /* core the benchmarks pinned to */
 
     /* machine identity */
@@ -109,60 +122,57 @@ struct mb_calib {
     double cpu_mhz;       /* /proc/cpuinfo, 0 when absent */
     char governor[64];    /* cpufreq governor, or "unavailable: reason" */
     size_t ncaches;
-    struct mb_cache caches[MB_MAX_CACHES];
+    struct prof_calib_cache caches[PROF_CALIB_MAX_CACHES];
     char cache_source[128]; /* where the cache sizes came from */
 
     bool cycles_available;
     double cycles_per_ns;   /* when available */
-    char cycles_reason[MB_REASON_MAX];
+    char cycles_reason[PROF_CALIB_REASON_MAX];
 
     bool huge_pages;        /* THP was used for the memory buffer */
-    char huge_pages_note[MB_REASON_MAX];
+    char huge_pages_note[PROF_CALIB_REASON_MAX];
 
     /* memory */
-    struct mb_level_lat levels[MB_NLEVELS];
+    struct prof_calib_level_lat levels[PROF_CALIB_NLEVELS];
     size_t ncurve;
-    struct mb_curve_point *curve; /* heap; NULL when not recorded */
+    struct prof_calib_curve_point *curve; /* heap; NULL when not recorded */
 
     /* DTLB: load latency with every access hitting the DTLB (hit) and the
      * extra cost of an access that misses it (miss), same lines, same cache
      * level, only the number of pages differs. */
-    struct mb_stat dtlb_hit;
-    struct mb_stat dtlb_miss;
+    struct prof_calib_stat dtlb_hit;
+    struct prof_calib_stat dtlb_miss;
     uint32_t dtlb_pages;
 
-    struct mb_ctxsw_row ctxsw[MB_NPOLICIES];
+    struct prof_calib_ctxsw_row ctxsw[PROF_CALIB_NPOLICIES];
 
     /* cross-core wake-up: one-way, blocking (pipe) and spinning (shared line) */
-    struct mb_stat wakeup_block;
-    struct mb_stat wakeup_spin;
+    struct prof_calib_stat wakeup_block;
+    struct prof_calib_stat wakeup_spin;
     int wakeup_cpus[2];
 
-    struct mb_stat sc_getppid;
-    struct mb_stat sc_recvmmsg;  /* non-blocking, empty UDP socket (EAGAIN) */
-    struct mb_stat sc_sendmmsg;  /* one 64 B datagram to loopback */
+    struct prof_calib_stat sc_getppid;
+    struct prof_calib_stat sc_recvmmsg;  /* non-blocking, empty UDP socket (EAGAIN) */
+    struct prof_calib_stat sc_sendmmsg;  /* one 64 B datagram to loopback */
 };
 
-extern const char *const mb_level_names[MB_NLEVELS]; /* "L1".."DRAM" */
+extern const char *const prof_calib_level_names[PROF_CALIB_NLEVELS]; /* "L1".."DRAM" */
 
 /* Zero a calibration and set its schema; the start of every producer. */
-void mb_calib_init(struct mb_calib *c);
+void prof_calib_init(struct prof_calib *c);
 /* Release what a calibration owns (the curve); c is left zeroed. NULL ok. */
-void mb_calib_free(struct mb_calib *c);
+void prof_calib_free(struct prof_calib *c);
 
 /* Write c as JSON to path ("-" = stdout). Returns 0 or -errno; on failure a
  * message "the failing call: strerror: path" is in err. */
-int mb_calib_write(const struct mb_calib *c, const char *path, char *err, size_t errlen);
+int prof_calib_write(const struct prof_calib *c, const char *path, char *err, size_t errlen);
 /* Serialise to a malloc'ed string (caller frees); NULL with errno on failure. */
-char *mb_calib_to_string(const struct mb_calib *c);
+char *prof_calib_to_string(const struct prof_calib *c);
 
 /* Read a calibration. Returns 0, -ENOENT/-EACCES.. when the file can't be
  * read, -EINVAL when it is not scc-calibration/1 JSON (err names the JSON
  * path at fault). On failure c is left initialised and empty. */
-int mb_calib_load(const char *path, struct mb_calib *c, char *err, size_t errlen);
-int mb_calib_load_string(const char *json, struct mb_calib *c, char *err, size_t errlen);
-
-/* Print the human table of whatever sections c holds to f (a FILE *). */
-void mb_calib_print(const struct mb_calib *c, void *f);
+int prof_calib_load(const char *path, struct prof_calib *c, char *err, size_t errlen);
+int prof_calib_load_string(const char *json, struct prof_calib *c, char *err, size_t errlen);
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * mb_calib — reading, writing and printing the calibration file
- * (schema "scc-calibration/1", documented in docs/bench.md). The writer
- * emits only the sections a run filled (struct mb_calib.have), the reader
- * accepts any subset of sections, checks types, and names the JSON path of
- * the first problem it finds. Figures are printed with three decimals (ns),
- * enough for sub-nanosecond cache latencies and honest about the noise.
+ * prof_calib — reading and writing the calibration file (schema
+ * "scc-calibration/1", documented in docs/bench.md): what the profiler's
+ * latency model multiplies event counts by. `scc bench calibrate` produces
+ * it (bench/micro, which also prints it as a table). The writer emits only
+ * the sections a run filled (struct prof_calib.have), the reader accepts any
+ * subset of sections, checks types, and names the JSON path of the first
+ * problem it finds. Figures are written with three decimals (ns), enough
+ * for sub-nanosecond cache latencies and honest about the noise.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -14,24 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/micro/mb_calib.h"
+#include "profiler/prof_calib.h"
 #include "common/scc_json.h"
 #include "common/scc_util.h"
 
-const char *const mb_level_names[MB_NLEVELS] = {"L1", "L2", "L3", "DRAM"};
-static const char *const row_keys[MB_NPOLICIES] = {"other", "batch", "rr", "fifo",
+const char *const prof_calib_level_names[PROF_CALIB_NLEVELS] = {"L1", "L2", "L3", "DRAM"};
+static const char *const row_keys[PROF_CALIB_NPOLICIES] = {"other", "batch", "rr", "fifo",
                                                    "other_nice-19"};
 
-void mb_calib_init(struct mb_calib *c)
+void prof_calib_init(struct prof_calib *c)
 {
     memset(c, 0, sizeof(*c));
-    scc_strlcpy(c->schema, MB_CALIB_SCHEMA, sizeof(c->schema));
-    for (int k = 0; k < MB_NLEVELS; k++)
+    scc_strlcpy(c->schema, PROF_CALIB_SCHEMA, sizeof(c->schema));
+    for (int k = 0; k < PROF_CALIB_NLEVELS; k++)
         c->levels[k].cycles = NAN;
     c->wakeup_cpus[0] = c->wakeup_cpus[1] = -1;
 }
 
-void mb_calib_free(struct mb_calib *c)
+void prof_calib_free(struct prof_calib *c)
 {
     if (!c)
         return;
@@ -55,7 +57,7 @@ static void add(json_object *o, const char *k, json_object *v)
     json_object_object_add(o, k, v);
 }
 
-static json_object *stat_json(const struct mb_stat *s)
+static json_object *stat_json(const struct prof_calib_stat *s)
 {
     json_object *o = json_object_new_object();
     add(o, "available", json_object_new_boolean(s->available));
@@ -70,10 +72,10 @@ static json_object *stat_json(const struct mb_stat *s)
     return o;
 }
 
-static json_object *build(const struct mb_calib *c)
+static json_object *build(const struct prof_calib *c)
 {
     json_object *root = json_object_new_object();
-    add(root, "schema", json_object_new_string(MB_CALIB_SCHEMA));
+    add(root, "schema", json_object_new_string(PROF_CALIB_SCHEMA));
     add(root, "created", json_object_new_string(c->created));
     add(root, "quick", json_object_new_boolean(c->quick));
     add(root, "cpu", json_object_new_int(c->cpu));
@@ -104,24 +106,24 @@ static json_object *build(const struct mb_calib *c)
     add(m, "cycles", cy);
     add(root, "machine", m);
 
-    if (c->have & MB_HAVE_MEMORY) {
+    if (c->have & PROF_CALIB_HAVE_MEMORY) {
         json_object *mem = json_object_new_object();
         json_object *hp = json_object_new_object();
         add(hp, "used", json_object_new_boolean(c->huge_pages));
         add(hp, "note", json_object_new_string(c->huge_pages_note));
         add(mem, "huge_pages", hp);
         json_object *lv = json_object_new_array();
-        for (int k = 0; k < MB_NLEVELS; k++) {
-            const struct mb_level_lat *L = &c->levels[k];
+        for (int k = 0; k < PROF_CALIB_NLEVELS; k++) {
+            const struct prof_calib_level_lat *L = &c->levels[k];
             json_object *e = stat_json(&L->stat);
-            add(e, "level", json_object_new_string(mb_level_names[k]));
+            add(e, "level", json_object_new_string(prof_calib_level_names[k]));
             add(e, "cache_bytes", json_object_new_int64((int64_t)L->cache_bytes));
             add(e, "working_set", json_object_new_int64((int64_t)L->working_set));
             add(e, "cycles", num(L->cycles));
             if (L->note[0])
                 add(e, "note", json_object_new_string(L->note));
             json_object *ps = json_object_new_array();
-            for (size_t s = 0; s < L->nstrides && s < MB_MAX_STRIDES; s++) {
+            for (size_t s = 0; s < L->nstrides && s < PROF_CALIB_MAX_STRIDES; s++) {
                 json_object *p = json_object_new_object();
                 add(p, "stride", json_object_new_int((int)L->per_stride[s].stride));
                 add(p, "ns", L->per_stride[s].ns >= 0 ? num(L->per_stride[s].ns) : NULL);
@@ -133,7 +135,7 @@ static json_object *build(const struct mb_calib *c)
         add(mem, "levels", lv);
         json_object *cu = json_object_new_array();
         for (size_t i = 0; i < c->ncurve; i++) {
-            const struct mb_curve_point *p = &c->curve[i];
+            const struct prof_calib_curve_point *p = &c->curve[i];
             json_object *e = json_object_new_object();
             add(e, "working_set", json_object_new_int64((int64_t)p->working_set));
             add(e, "stride", json_object_new_int((int)p->stride));
@@ -144,17 +146,17 @@ static json_object *build(const struct mb_calib *c)
         add(mem, "curve", cu);
         add(root, "memory", mem);
     }
-    if (c->have & MB_HAVE_DTLB) {
+    if (c->have & PROF_CALIB_HAVE_DTLB) {
         json_object *d = json_object_new_object();
         add(d, "pages", json_object_new_int((int)c->dtlb_pages));
         add(d, "hit", stat_json(&c->dtlb_hit));
         add(d, "miss", stat_json(&c->dtlb_miss));
         add(root, "dtlb", d);
     }
-    if (c->have & MB_HAVE_CTXSW) {
+    if (c->have & PROF_CALIB_HAVE_CTXSW) {
         json_object *cs = json_object_new_object();
-        for (int i = 0; i < MB_NPOLICIES; i++) {
-            const struct mb_ctxsw_row *r = &c->ctxsw[i];
+        for (int i = 0; i < PROF_CALIB_NPOLICIES; i++) {
+            const struct prof_calib_ctxsw_row *r = &c->ctxsw[i];
             json_object *e = stat_json(&r->sw);
             add(e, "policy", json_object_new_string(r->policy));
             add(e, "nice", json_object_new_int(r->nice));
@@ -167,7 +169,7 @@ static json_object *build(const struct mb_calib *c)
         }
         add(root, "ctxsw", cs);
     }
-    if (c->have & MB_HAVE_WAKEUP) {
+    if (c->have & PROF_CALIB_HAVE_WAKEUP) {
         json_object *w = json_object_new_object();
         json_object *cpus = json_object_new_array();
         json_object_array_add(cpus, json_object_new_int(c->wakeup_cpus[0]));
@@ -177,7 +179,7 @@ static json_object *build(const struct mb_calib *c)
         add(w, "spin", stat_json(&c->wakeup_spin));
         add(root, "wakeup", w);
     }
-    if (c->have & MB_HAVE_SYSCALL) {
+    if (c->have & PROF_CALIB_HAVE_SYSCALL) {
         json_object *s = json_object_new_object();
         add(s, "getppid", stat_json(&c->sc_getppid));
         add(s, "recvmmsg_empty", stat_json(&c->sc_recvmmsg));
@@ -187,7 +189,7 @@ static json_object *build(const struct mb_calib *c)
     return root;
 }
 
-char *mb_calib_to_string(const struct mb_calib *c)
+char *prof_calib_to_string(const struct prof_calib *c)
 {
     json_object *root = build(c);
     if (!root) {
@@ -204,9 +206,9 @@ char *mb_calib_to_string(const struct mb_calib *c)
     return dup;
 }
 
-int mb_calib_write(const struct mb_calib *c, const char *path, char *err, size_t errlen)
+int prof_calib_write(const struct prof_calib *c, const char *path, char *err, size_t errlen)
 {
-    char *s = mb_calib_to_string(c);
+    char *s = prof_calib_to_string(c);
     if (!s) {
         snprintf(err, errlen, "json serialisation: %s", strerror(errno));
         return -ENOMEM;
@@ -312,7 +314,7 @@ static json_object *elem_obj(struct rd *r, json_object *arr, size_t i, const cha
     return e;
 }
 
-static void read_stat(struct rd *r, json_object *o, const char *path, struct mb_stat *s)
+static void read_stat(struct rd *r, json_object *o, const char *path, struct prof_calib_stat *s)
 {
     memset(s, 0, sizeof(*s));
     if (!json_object_is_type(o, json_type_object)) {
@@ -335,7 +337,7 @@ static void read_stat(struct rd *r, json_object *o, const char *path, struct mb_
     }
 }
 
-static void read_machine(struct rd *r, json_object *m, struct mb_calib *c)
+static void read_machine(struct rd *r, json_object *m, struct prof_calib *c)
 {
     const char *p = "machine";
     get_str(r, m, p, "cpu_model", c->cpu_model, sizeof(c->cpu_model), true);
@@ -346,7 +348,7 @@ static void read_machine(struct rd *r, json_object *m, struct mb_calib *c)
     get_str(r, m, p, "cache_source", c->cache_source, sizeof(c->cache_source), false);
     c->cpu_mhz = get_num(r, m, p, "cpu_mhz", false, 0);
     json_object *caches = get_arr(r, m, p, "caches");
-    for (size_t i = 0; caches && i < json_object_array_length(caches) && i < MB_MAX_CACHES;
+    for (size_t i = 0; caches && i < json_object_array_length(caches) && i < PROF_CALIB_MAX_CACHES;
          i++) {
         char path[64];
         snprintf(path, sizeof(path), "machine.caches[%zu]", i);
@@ -369,9 +371,9 @@ static void read_machine(struct rd *r, json_object *m, struct mb_calib *c)
     }
 }
 
-static void read_memory(struct rd *r, json_object *mem, struct mb_calib *c)
+static void read_memory(struct rd *r, json_object *mem, struct prof_calib *c)
 {
-    c->have |= MB_HAVE_MEMORY;
+    c->have |= PROF_CALIB_HAVE_MEMORY;
     json_object *hp = get_obj(r, mem, "memory", "huge_pages", false);
     if (hp) {
         c->huge_pages = get_bool(r, hp, "memory.huge_pages", "used", false, NULL);
@@ -381,27 +383,27 @@ static void read_memory(struct rd *r, json_object *mem, struct mb_calib *c)
     json_object *lv = scc_json_get_arr(&r->sink, "memory", mem, "levels", true);
     if (!lv)
         return;
-    if (json_object_array_length(lv) != MB_NLEVELS) {
+    if (json_object_array_length(lv) != PROF_CALIB_NLEVELS) {
         char m[96];
-        snprintf(m, sizeof(m), "expected %d entries (L1, L2, L3, DRAM), found %zu", MB_NLEVELS,
-                 json_object_array_length(lv));
+        snprintf(m, sizeof(m), "expected %d entries (L1, L2, L3, DRAM), found %zu",
+                 PROF_CALIB_NLEVELS, json_object_array_length(lv));
         rd_report(r, "memory.levels", m);
         return;
     }
-    for (int k = 0; k < MB_NLEVELS; k++) {
+    for (int k = 0; k < PROF_CALIB_NLEVELS; k++) {
         char path[64];
         snprintf(path, sizeof(path), "memory.levels[%d]", k);
         json_object *e = json_object_array_get_idx(lv, (size_t)k);
-        struct mb_level_lat *L = &c->levels[k];
+        struct prof_calib_level_lat *L = &c->levels[k];
         read_stat(r, e, path, &L->stat);
         if (!json_object_is_type(e, json_type_object))
             continue;
         char name[16] = "";
         get_str(r, e, path, "level", name, sizeof(name), true);
-        if (name[0] && strcmp(name, mb_level_names[k])) {
+        if (name[0] && strcmp(name, prof_calib_level_names[k])) {
             char m[96];
             snprintf(m, sizeof(m), "level is \"%s\", expected \"%s\" at this index", name,
-                     mb_level_names[k]);
+                     prof_calib_level_names[k]);
             rd_report(r, path, m);
         }
         L->cache_bytes = (uint64_t)get_int(r, e, path, "cache_bytes", false, 0, INT64_MAX, 0);
@@ -411,7 +413,8 @@ static void read_memory(struct rd *r, json_object *mem, struct mb_calib *c)
         char pp[96];
         snprintf(pp, sizeof(pp), "%s", path);
         json_object *ps = get_arr(r, e, path, "per_stride");
-        for (size_t s = 0; ps && s < json_object_array_length(ps) && s < MB_MAX_STRIDES; s++) {
+        for (size_t s = 0; ps && s < json_object_array_length(ps) && s < PROF_CALIB_MAX_STRIDES;
+             s++) {
             snprintf(pp, sizeof(pp), "%s.per_stride[%zu]", path, s);
             json_object *pe = elem_obj(r, ps, s, pp);
             if (!pe)
@@ -436,7 +439,7 @@ static void read_memory(struct rd *r, json_object *mem, struct mb_calib *c)
             json_object *e = elem_obj(r, cu, i, path);
             if (!e)
                 break;
-            struct mb_curve_point *p = &c->curve[i];
+            struct prof_calib_curve_point *p = &c->curve[i];
             p->working_set = (uint64_t)get_int(r, e, path, "working_set", true, 0, INT64_MAX, 0);
             p->stride = (uint32_t)get_int(r, e, path, "stride", true, 0, UINT32_MAX, 0);
             p->random_ns = get_num(r, e, path, "random_ns", false, -1);
@@ -446,17 +449,17 @@ static void read_memory(struct rd *r, json_object *mem, struct mb_calib *c)
     }
 }
 
-static int parse_root(json_object *root, struct mb_calib *c, struct rd *r)
+static int parse_root(json_object *root, struct prof_calib *c, struct rd *r)
 {
     if (!json_object_is_type(root, json_type_object)) {
         rd_report(r, "", "expected a JSON object");
         return -EINVAL;
     }
     get_str(r, root, "", "schema", c->schema, sizeof(c->schema), true);
-    if (!r->bad && strcmp(c->schema, MB_CALIB_SCHEMA)) {
+    if (!r->bad && strcmp(c->schema, PROF_CALIB_SCHEMA)) {
         char m[160];
         snprintf(m, sizeof(m), "\"%.64s\" is not \"%s\" (a newer or foreign file?)", c->schema,
-                 MB_CALIB_SCHEMA);
+                 PROF_CALIB_SCHEMA);
         rd_report(r, "schema", m);
         return -EINVAL;
     }
@@ -470,7 +473,7 @@ static int parse_root(json_object *root, struct mb_calib *c, struct rd *r)
     if ((sec = get_obj(r, root, "", "memory", false)))
         read_memory(r, sec, c);
     if ((sec = get_obj(r, root, "", "dtlb", false))) {
-        c->have |= MB_HAVE_DTLB;
+        c->have |= PROF_CALIB_HAVE_DTLB;
         c->dtlb_pages = (uint32_t)get_int(r, sec, "dtlb", "pages", false, 0, UINT32_MAX, 0);
         json_object *h = get_obj(r, sec, "dtlb", "hit", true);
         json_object *mi = get_obj(r, sec, "dtlb", "miss", true);
@@ -480,14 +483,14 @@ static int parse_root(json_object *root, struct mb_calib *c, struct rd *r)
             read_stat(r, mi, "dtlb.miss", &c->dtlb_miss);
     }
     if ((sec = get_obj(r, root, "", "ctxsw", false))) {
-        c->have |= MB_HAVE_CTXSW;
-        for (int i = 0; i < MB_NPOLICIES; i++) {
+        c->have |= PROF_CALIB_HAVE_CTXSW;
+        for (int i = 0; i < PROF_CALIB_NPOLICIES; i++) {
             char path[64];
             snprintf(path, sizeof(path), "ctxsw.%s", row_keys[i]);
             json_object *e = get_obj(r, sec, "ctxsw", row_keys[i], true);
             if (!e)
                 continue;
-            struct mb_ctxsw_row *row = &c->ctxsw[i];
+            struct prof_calib_ctxsw_row *row = &c->ctxsw[i];
             read_stat(r, e, path, &row->sw);
             get_str(r, e, path, "policy", row->policy, sizeof(row->policy), true);
             row->nice = (int)get_int(r, e, path, "nice", false, -20, 19, 0);
@@ -497,7 +500,7 @@ static int parse_root(json_object *root, struct mb_calib *c, struct rd *r)
         }
     }
     if ((sec = get_obj(r, root, "", "wakeup", false))) {
-        c->have |= MB_HAVE_WAKEUP;
+        c->have |= PROF_CALIB_HAVE_WAKEUP;
         json_object *cpus = get_arr(r, sec, "wakeup", "cpus");
         for (size_t i = 0; cpus && i < 2 && i < json_object_array_length(cpus); i++) {
             char path[64];
@@ -515,9 +518,9 @@ static int parse_root(json_object *root, struct mb_calib *c, struct rd *r)
             read_stat(r, s, "wakeup.spin", &c->wakeup_spin);
     }
     if ((sec = get_obj(r, root, "", "syscall", false))) {
-        c->have |= MB_HAVE_SYSCALL;
+        c->have |= PROF_CALIB_HAVE_SYSCALL;
         static const char *const keys[] = {"getppid", "recvmmsg_empty", "sendmmsg_64B"};
-        struct mb_stat *dst[] = {&c->sc_getppid, &c->sc_recvmmsg, &c->sc_sendmmsg};
+        struct prof_calib_stat *dst[] = {&c->sc_getppid, &c->sc_recvmmsg, &c->sc_sendmmsg};
         for (int i = 0; i < 3; i++) {
             char path[64];
             snprintf(path, sizeof(path), "syscall.%s", keys[i]);
@@ -529,9 +532,9 @@ static int parse_root(json_object *root, struct mb_calib *c, struct rd *r)
     return r->bad ? -EINVAL : 0;
 }
 
-int mb_calib_load_string(const char *json, struct mb_calib *c, char *err, size_t errlen)
+int prof_calib_load_string(const char *json, struct prof_calib *c, char *err, size_t errlen)
 {
-    mb_calib_init(c);
+    prof_calib_init(c);
     struct rd r = {err, errlen, 0, {rd_report, NULL}};
     r.sink.arg = &r;
     struct scc_json_err jerr;
@@ -544,15 +547,15 @@ int mb_calib_load_string(const char *json, struct mb_calib *c, char *err, size_t
     int rc = parse_root(root, c, &r);
     json_object_put(root);
     if (rc < 0) {
-        mb_calib_free(c);
-        mb_calib_init(c);
+        prof_calib_free(c);
+        prof_calib_init(c);
     }
     return rc;
 }
 
-int mb_calib_load(const char *path, struct mb_calib *c, char *err, size_t errlen)
+int prof_calib_load(const char *path, struct prof_calib *c, char *err, size_t errlen)
 {
-    mb_calib_init(c);
+    prof_calib_init(c);
     char *buf;
     size_t len;
     struct scc_json_err jerr;
@@ -561,144 +564,10 @@ int mb_calib_load(const char *path, struct mb_calib *c, char *err, size_t errlen
         snprintf(err, errlen, "%s", jerr.msg);
         return rc;
     }
-    char inner[MB_REASON_MAX * 2];
-    rc = mb_calib_load_string(buf, c, inner, sizeof(inner));
+    char inner[PROF_CALIB_REASON_MAX * 2];
+    rc = prof_calib_load_string(buf, c, inner, sizeof(inner));
     free(buf);
     if (rc < 0)
         snprintf(err, errlen, "%s: %s", path, inner);
     return rc;
-}
-
-/* ---- human table ------------------------------------------------------- */
-
-static void stat_line(FILE *f, const char *name, const struct mb_stat *s, const char *extra)
-{
-    if (!s->available)
-        fprintf(f, "  %-22s unavailable: %s\n", name, s->reason);
-    else
-        fprintf(f, "  %-22s %10.2f ns   [%.2f .. %.2f] x%u%s%s\n", name, s->ns, s->min_ns,
-                s->max_ns, s->reps, extra && extra[0] ? "   " : "", extra ? extra : "");
-}
-
-static void human_size(uint64_t b, char *buf, size_t len)
-{
-    if (b >= (1ull << 30) && !(b % (1ull << 30)))
-        snprintf(buf, len, "%llu GiB", (unsigned long long)(b >> 30));
-    else if (b >= (1ull << 20) && !(b % (1ull << 20)))
-        snprintf(buf, len, "%llu MiB", (unsigned long long)(b >> 20));
-    else if (b >= 1024 && !(b % 1024))
-        snprintf(buf, len, "%llu KiB", (unsigned long long)(b >> 10));
-    else
-        snprintf(buf, len, "%llu B", (unsigned long long)b);
-}
-
-void mb_calib_print(const struct mb_calib *c, void *fp)
-{
-    FILE *f = fp;
-    fprintf(f, "machine: %s; kernel %s; cpus %s; %.0f MHz; governor %s\n", c->cpu_model,
-            c->kernel, c->online_cpus, c->cpu_mhz, c->governor);
-    fprintf(f, "caches (%s):", c->cache_source);
-    for (size_t i = 0; i < c->ncaches; i++) {
-        char sz[32];
-        human_size(c->caches[i].size, sz, sizeof(sz));
-        fprintf(f, " L%d %s %s%s", c->caches[i].level, c->caches[i].type, sz,
-                i + 1 < c->ncaches ? "," : "");
-    }
-    fprintf(f, "\n");
-    if (c->cycles_available)
-        fprintf(f, "cycles: %.3f per ns\n", c->cycles_per_ns);
-    else
-        fprintf(f, "cycles: unavailable (%s)\n", c->cycles_reason);
-    fprintf(f, "created %s, pinned to cpu %d%s\n", c->created, c->cpu,
-            c->quick ? ", --quick (short runs)" : "");
-
-    if (c->have & MB_HAVE_MEMORY) {
-        fprintf(f, "\nmemory latency (dependent loads, random cyclic order; worst stride):\n");
-        fprintf(f, "  huge pages: %s (%s)\n", c->huge_pages ? "used" : "not used",
-                c->huge_pages_note);
-        for (int k = 0; k < MB_NLEVELS; k++) {
-            const struct mb_level_lat *L = &c->levels[k];
-            char ws[32], extra[160] = "";
-            human_size(L->working_set, ws, sizeof(ws));
-            if (L->stat.available) {
-                int n = snprintf(extra, sizeof(extra), "working set %s; ", ws);
-                if (isfinite(L->cycles))
-                    snprintf(extra + n, sizeof(extra) - (size_t)n, "%.1f cycles", L->cycles);
-                else
-                    snprintf(extra + n, sizeof(extra) - (size_t)n, "cycles: unavailable");
-            }
-            stat_line(f, mb_level_names[k], &L->stat, extra);
-            if (L->note[0])
-                fprintf(f, "  %-22s note: %s\n", "", L->note);
-        }
-        if (c->levels[0].nstrides) {
-            fprintf(f, "\n  per stride (ns)  ");
-            for (size_t s = 0; s < c->levels[0].nstrides; s++)
-                fprintf(f, " %7u", c->levels[0].per_stride[s].stride);
-            fprintf(f, "\n");
-            for (int k = 0; k < MB_NLEVELS; k++) {
-                fprintf(f, "  %-16s ", mb_level_names[k]);
-                for (size_t s = 0; s < c->levels[k].nstrides; s++) {
-                    double v = c->levels[k].per_stride[s].ns;
-                    if (v >= 0)
-                        fprintf(f, " %7.2f", v);
-                    else
-                        fprintf(f, " %7s", "-");
-                }
-                fprintf(f, "\n");
-            }
-        }
-        if (c->ncurve) {
-            fprintf(f, "\n  curve: working set, stride -> random / sequential ns\n");
-            uint64_t last = 0;
-            for (size_t i = 0; i < c->ncurve; i++) {
-                const struct mb_curve_point *p = &c->curve[i];
-                char ws[32];
-                human_size(p->working_set, ws, sizeof(ws));
-                if (p->working_set != last)
-                    fprintf(f, "  %9s:", ws);
-                if (p->random_ns >= 0)
-                    fprintf(f, " %u:%.1f/%.1f", p->stride, p->random_ns, p->sequential_ns);
-                if (i + 1 == c->ncurve || c->curve[i + 1].working_set != p->working_set)
-                    fprintf(f, "\n");
-                last = p->working_set;
-            }
-        }
-    }
-    if (c->have & MB_HAVE_DTLB) {
-        fprintf(f, "\nDTLB (%u lines: packed in few pages vs one per 4 KiB page):\n",
-                c->dtlb_pages);
-        stat_line(f, "hit (load latency)", &c->dtlb_hit, NULL);
-        stat_line(f, "miss (extra per load)", &c->dtlb_miss, NULL);
-    }
-    if (c->have & MB_HAVE_CTXSW) {
-        fprintf(f, "\ncontext switch, two processes on cpu %d (per switch, pipe overhead "
-                   "subtracted):\n", c->cpu);
-        for (int i = 0; i < MB_NPOLICIES; i++) {
-            const struct mb_ctxsw_row *r = &c->ctxsw[i];
-            char name[32], extra[96] = "";
-            if (r->nice)
-                snprintf(name, sizeof(name), "%s nice %d", r->policy, r->nice);
-            else if (r->rt_priority)
-                snprintf(name, sizeof(name), "%s prio %d", r->policy, r->rt_priority);
-            else
-                snprintf(name, sizeof(name), "%s", r->policy);
-            if (r->sw.available)
-                snprintf(extra, sizeof(extra), "round trip %.0f ns, overhead %.0f ns",
-                         r->roundtrip_ns, r->overhead_ns);
-            stat_line(f, name, &r->sw, extra);
-        }
-    }
-    if (c->have & MB_HAVE_WAKEUP) {
-        fprintf(f, "\ncross-core wake-up, cpu %d <-> cpu %d (one way):\n", c->wakeup_cpus[0],
-                c->wakeup_cpus[1]);
-        stat_line(f, "blocking (pipe)", &c->wakeup_block, "syscall overhead subtracted");
-        stat_line(f, "spinning (shared line)", &c->wakeup_spin, NULL);
-    }
-    if (c->have & MB_HAVE_SYSCALL) {
-        fprintf(f, "\nsystem calls (per call):\n");
-        stat_line(f, "getppid", &c->sc_getppid, NULL);
-        stat_line(f, "recvmmsg (empty, nb)", &c->sc_recvmmsg, NULL);
-        stat_line(f, "sendmmsg (1 x 64 B lo)", &c->sc_sendmmsg, NULL);
-    }
 }
