@@ -165,12 +165,14 @@ static void warn(struct scc_diags *d, const char *path, const char *fmt, ...)
  * a field with a problem keeps its default.
  */
 
-struct ctx {
+struct scc_spec_ctx {
     struct scc_diags *d;
     struct scc_json_sink sink; /* reports into d */
     struct scc_cpuset online;
     bool skip_files;
     bool nomem;
+    const struct scc_chain *ch;    /* being parsed (NF names, hosts) */
+    const struct scc_nf_spec *nf;  /* whose routes are being parsed */
 };
 
 #define PATH_MAX_LEN SCC_JSON_PATH_MAX
@@ -191,7 +193,7 @@ static void idxpath(char *out, const char *base, size_t i)
 }
 
 /* Report every key of obj not in allowed[] (NULL-terminated). */
-static void check_keys(struct ctx *c, const char *path, struct json_object *obj,
+static void check_keys(struct scc_spec_ctx *c, const char *path, struct json_object *obj,
                        const char *const *allowed)
 {
     size_t n = 0;
@@ -223,7 +225,7 @@ static void check_keys(struct ctx *c, const char *path, struct json_object *obj,
 }
 
 /* String field; returns NULL when absent or wrong type (reported). */
-static const char *get_str(struct ctx *c, const char *path, struct json_object *obj,
+static const char *get_str(struct scc_spec_ctx *c, const char *path, struct json_object *obj,
                            const char *key)
 {
     const char *v = NULL;
@@ -231,37 +233,21 @@ static const char *get_str(struct ctx *c, const char *path, struct json_object *
     return v;
 }
 
-/* Integer field within [min,max]; keeps *out when absent or bad. */
-static void get_int(struct ctx *c, const char *path, struct json_object *obj, const char *key,
-                    long min, long max, long *out)
-{
-    int64_t v;
-    if (scc_json_get_int(&c->sink, path, obj, key, false, min, max, &v) > 0)
-        *out = (long)v;
-}
-
-/* Number field (integer or fraction) within [min,max]. */
-static void get_num(struct ctx *c, const char *path, struct json_object *obj, const char *key,
-                    double min, double max, double *out)
-{
-    scc_json_get_num(&c->sink, path, obj, key, false, min, max, out);
-}
-
 /* Enumerated string field; keeps *out when absent or bad. */
-static void get_enum(struct ctx *c, const char *path, struct json_object *obj, const char *key,
-                     const char *const *names, int *out)
+static void get_enum(struct scc_spec_ctx *c, const char *path, struct json_object *obj,
+                     const char *key, const char *const *names, int *out)
 {
     scc_json_get_enum(&c->sink, path, obj, key, false, names, out);
 }
 
-static struct json_object *get_obj(struct ctx *c, const char *path, struct json_object *obj,
-                                   const char *key)
+static struct json_object *get_obj(struct scc_spec_ctx *c, const char *path,
+                                   struct json_object *obj, const char *key)
 {
     return scc_json_get_obj(&c->sink, path, obj, key, false);
 }
 
-static struct json_object *get_arr(struct ctx *c, const char *path, struct json_object *obj,
-                                   const char *key)
+static struct json_object *get_arr(struct scc_spec_ctx *c, const char *path,
+                                   struct json_object *obj, const char *key)
 {
     return scc_json_get_arr(&c->sink, path, obj, key, false);
 }
@@ -280,8 +266,8 @@ static bool valid_name(const char *s, size_t max)
 }
 
 /* Copy a name field into buf, checking its form. */
-static void get_name(struct ctx *c, const char *path, struct json_object *obj, const char *key,
-                     bool required, char *buf, size_t max)
+static void get_name(struct scc_spec_ctx *c, const char *path, struct json_object *obj,
+                     const char *key, bool required, char *buf, size_t max)
 {
     char p[PATH_MAX_LEN];
     subpath(p, path, key);
@@ -301,14 +287,14 @@ static void get_name(struct ctx *c, const char *path, struct json_object *obj, c
     scc_strlcpy(buf, s, max + 1);
 }
 
-static void online_text(const struct ctx *c, char *buf, size_t len)
+static void online_text(const struct scc_spec_ctx *c, char *buf, size_t len)
 {
     scc_cpuset_format(&c->online, buf, len);
 }
 
 /* cpu: integer, array of integers, or "0-3,5" string. */
-static void get_cpus(struct ctx *c, const char *path, struct json_object *obj, const char *key,
-                     struct scc_cpuset *out)
+static void get_cpus(struct scc_spec_ctx *c, const char *path, struct json_object *obj,
+                     const char *key, struct scc_cpuset *out)
 {
     struct json_object *v = scc_json_member(obj, key);
     if (!v)
@@ -366,7 +352,7 @@ static void get_cpus(struct ctx *c, const char *path, struct json_object *obj, c
     *out = set;
 }
 
-static char *xstrdup(struct ctx *c, const char *s)
+static char *xstrdup(struct scc_spec_ctx *c, const char *s)
 {
     char *r = strdup(s);
     if (!r)
@@ -374,48 +360,24 @@ static char *xstrdup(struct ctx *c, const char *s)
     return r;
 }
 
-/* ---- the field table (launcher/scc_spec_fields.h) ------------------------ */
+static void parse_mac(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                      const char *key, bool *has, uint8_t mac[6])
+{
+    const char *s = get_str(c, path, o, key);
+    if (!s)
+        return;
+    if (scc_mac_parse(s, mac) < 0) {
+        char p[PATH_MAX_LEN];
+        subpath(p, path, key);
+        diag(c->d, p, "'%s' is not a MAC address (write 02:00:00:00:00:01)", s);
+        return;
+    }
+    *has = true;
+}
 
-#define FIELD(sec, member, k, t, fl, lo, hi, def, nm)                                         \
-    {.key = k, .type = t, .off = offsetof(sec, member), .size = sizeof(((sec *)0)->member),  \
-     .flags = fl, .min = lo, .max = hi, .dflt = def, .names = nm}
-#define IO(member, ...) FIELD(struct scc_io_spec, member, __VA_ARGS__)
-#define TR(member, ...) FIELD(struct scc_traffic_spec, member, __VA_ARGS__)
+/* ---- the field tables' engine (launcher/scc_spec_fields.h) ---------------- */
 
-static const struct scc_field io_fields[] = {
-    IO(transport, "transport", SCC_FIELD_ENUM, 0, 0, 0, SCC_TRANSPORT_RAW, scc_transport_names),
-    IO(batch, "batch", SCC_FIELD_INT, 0, 1, 1024, 32, NULL),
-    IO(idle, "idle", SCC_FIELD_ENUM, 0, 0, 0, SCC_IDLE_BLOCK, scc_idle_names),
-    IO(udp_port, "udp_port", SCC_FIELD_INT, 0, 1, 65535, 4789, NULL),
-    IO(vni, "vni", SCC_FIELD_INT, 0, 0, 16777215, 1, NULL),
-};
-
-static const struct scc_field traffic_fields[] = {
-    TR(rate_pps, "rate_pps", SCC_FIELD_INT, 0, 1, 100000000, 10000, NULL),
-    TR(dist, "distribution", SCC_FIELD_ENUM, 0, 0, 0, SCC_DIST_FIXED, scc_size_dist_names),
-    TR(size, "size", SCC_FIELD_INT, SCC_FIELD_IF_FIXED, 64, 1518, 64, NULL),
-    TR(duration_s, "duration_s", SCC_FIELD_NUM, 0, 0.001, 86400, 5, NULL),
-    TR(count, "count", SCC_FIELD_INT, 0, 0, 1000000000000.0, 0, NULL),
-    TR(flows, "flows", SCC_FIELD_INT, 0, 1, 65536, 1, NULL),
-    TR(warmup_s, "warmup_s", SCC_FIELD_NUM, 0, 0, 3600, 0.5, NULL),
-    /* where and how the measuring instruments run (issue 10) */
-    TR(gen_cpus, "gen_cpu", SCC_FIELD_CPUS, SCC_FIELD_IF_SET, 0, 0, 0, NULL),
-    TR(sink_cpus, "sink_cpu", SCC_FIELD_CPUS, SCC_FIELD_IF_SET, 0, 0, 0, NULL),
-    TR(gen_spin_us, "gen_spin_us", SCC_FIELD_INT, SCC_FIELD_SIGNED, -1, 1000000, -1, NULL),
-    TR(gen_batch, "gen_batch", SCC_FIELD_INT, SCC_FIELD_BATCH_0, 1, 1024, 0, NULL),
-    TR(sink_batch, "sink_batch", SCC_FIELD_INT, SCC_FIELD_BATCH_0, 1, 1024, 0, NULL),
-    TR(sink_idle, "sink_idle", SCC_FIELD_ENUM, 0, 0, 0, SCC_IDLE_BLOCK, scc_idle_names),
-    TR(clocks_synced, "clocks_synced", SCC_FIELD_BOOL, 0, 0, 0, 0, NULL),
-};
-
-const struct scc_field_section scc_spec_sections[] = {
-    {"io", offsetof(struct scc_chain, io), io_fields, SCC_ARRAY_SIZE(io_fields)},
-    {"traffic", offsetof(struct scc_chain, traffic), traffic_fields,
-     SCC_ARRAY_SIZE(traffic_fields)},
-};
-const size_t scc_spec_nsections = SCC_ARRAY_SIZE(scc_spec_sections);
-
-enum { SEC_IO, SEC_TRAFFIC };
+#define PHASES 3 /* scc_field.phase: 0..2 */
 
 int64_t scc_field_get_int(const void *section, const struct scc_field *f)
 {
@@ -440,73 +402,281 @@ void scc_field_set_int(void *section, const struct scc_field *f, int64_t v)
     }
 }
 
-static void fields_defaults(const struct scc_field_section *sec, struct scc_chain *ch)
+/* Every row's default into base; NAME, IPV4 and MAC members stay as they
+ * are (every struct the tables describe starts zeroed). */
+static void fields_defaults(const struct scc_field_section *sec, void *base)
 {
-    char *base = (char *)ch + sec->off;
+    char *b = base;
     for (size_t i = 0; i < sec->nfields; i++) {
         const struct scc_field *f = &sec->fields[i];
+        void *m = b + f->off;
         switch (f->type) {
         case SCC_FIELD_INT:
-        case SCC_FIELD_ENUM: scc_field_set_int(base, f, (int64_t)f->dflt); break;
-        case SCC_FIELD_NUM: *(double *)(base + f->off) = f->dflt; break;
-        case SCC_FIELD_BOOL: *(bool *)(base + f->off) = f->dflt != 0; break;
-        case SCC_FIELD_CPUS: scc_cpuset_zero((struct scc_cpuset *)(base + f->off)); break;
+        case SCC_FIELD_ENUM: scc_field_set_int(b, f, (int64_t)f->dflt); break;
+        case SCC_FIELD_NUM: *(double *)m = f->dflt; break;
+        case SCC_FIELD_BOOL: *(bool *)m = f->dflt != 0; break;
+        case SCC_FIELD_CPUS: scc_cpuset_zero(m); break;
+        case SCC_FIELD_OBJECT:
+        case SCC_FIELD_INLINE: fields_defaults(f->sub, m); break;
+        case SCC_FIELD_CUSTOM:
+            if (f->init)
+                f->init(b);
+            break;
+        default: break;
         }
     }
+}
+
+/* The section's keys in table order (INLINE rows' keys in their place). */
+static size_t section_keys(const struct scc_field_section *sec, const char **keys, size_t n,
+                           size_t max)
+{
+    for (size_t i = 0; i < sec->nfields && n + 1 < max; i++) {
+        if (sec->fields[i].type == SCC_FIELD_INLINE)
+            n = section_keys(sec->fields[i].sub, keys, n, max);
+        else
+            keys[n++] = sec->fields[i].key;
+    }
+    keys[n] = NULL;
+    return n;
+}
+
+static void check_section_keys(struct scc_spec_ctx *c, const struct scc_field_section *sec,
+                               const char *path, struct json_object *obj)
+{
+    const char *keys[32];
+    section_keys(sec, keys, 0, SCC_ARRAY_SIZE(keys));
+    check_keys(c, path, obj, keys);
+}
+
+static void parse_section(struct scc_spec_ctx *c, const struct scc_field_section *sec,
+                          const char *path, struct json_object *obj, void *base);
+static void run_rows(struct scc_spec_ctx *c, const struct scc_field_section *sec,
+                     const char *path, struct json_object *obj, void *base);
+
+static void parse_row(struct scc_spec_ctx *c, const struct scc_field *f, const char *path,
+                      struct json_object *obj, char *base)
+{
+    void *m = base + f->off;
+    char p[PATH_MAX_LEN];
+    int64_t v;
+    int e;
+    switch (f->type) {
+    case SCC_FIELD_INT:
+        if (scc_json_get_int(&c->sink, path, obj, f->key, false, (int64_t)f->min,
+                             (int64_t)f->max, &v) > 0)
+            scc_field_set_int(base, f, v);
+        break;
+    case SCC_FIELD_ENUM:
+        if (scc_json_get_enum(&c->sink, path, obj, f->key, false, f->names, &e) > 0)
+            scc_field_set_int(base, f, e);
+        break;
+    case SCC_FIELD_NUM:
+        scc_json_get_num(&c->sink, path, obj, f->key, false, f->min, f->max, m);
+        break;
+    case SCC_FIELD_BOOL: scc_json_get_bool(&c->sink, path, obj, f->key, false, m); break;
+    case SCC_FIELD_CPUS: get_cpus(c, path, obj, f->key, m); break;
+    case SCC_FIELD_NAME:
+        get_name(c, path, obj, f->key, f->flags & SCC_FIELD_REQUIRED, m, f->size - 1);
+        break;
+    case SCC_FIELD_IPV4: {
+        const char *a = get_str(c, path, obj, f->key);
+        subpath(p, path, f->key);
+        if (!scc_json_member(obj, f->key)) {
+            if (f->flags & SCC_FIELD_REQUIRED)
+                diag(c->d, p, "missing (%s)", f->hint);
+        } else if (a && scc_ipv4_parse(a, m) < 0)
+            diag(c->d, p, "'%s' is not an IPv4 address", a);
+        break;
+    }
+    case SCC_FIELD_MAC: parse_mac(c, path, obj, f->key, (bool *)(base + f->has), m); break;
+    case SCC_FIELD_OBJECT: {
+        struct json_object *o = get_obj(c, path, obj, f->key);
+        subpath(p, path, f->key);
+        if (o)
+            parse_section(c, f->sub, p, o, m);
+        break;
+    }
+    case SCC_FIELD_INLINE: run_rows(c, f->sub, path, obj, m); break;
+    case SCC_FIELD_CUSTOM:
+        if (f->parse)
+            f->parse(c, path, obj, base);
+        break;
+    }
+    if (f->check)
+        f->check(c, path, obj, base);
+}
+
+/* The section's hooks and rows, phase by phase (scc_spec_fields.h). */
+static void run_rows(struct scc_spec_ctx *c, const struct scc_field_section *sec,
+                     const char *path, struct json_object *obj, void *base)
+{
+    if (sec->before)
+        sec->before(c, path, obj, base);
+    for (int phase = 0; phase < PHASES; phase++)
+        for (size_t i = 0; i < sec->nfields; i++)
+            if (sec->fields[i].phase == phase)
+                parse_row(c, &sec->fields[i], path, obj, base);
+    if (sec->after)
+        sec->after(c, path, obj, base);
 }
 
 /* Unknown keys, then every field of the section's object at path. */
-static void parse_fields(struct ctx *c, const struct scc_field_section *sec,
-                         struct json_object *obj, struct scc_chain *ch)
+static void parse_section(struct scc_spec_ctx *c, const struct scc_field_section *sec,
+                          const char *path, struct json_object *obj, void *base)
 {
-    const char *keys[32];
-    size_t n = 0;
-    for (; n < sec->nfields && n + 1 < SCC_ARRAY_SIZE(keys); n++)
-        keys[n] = sec->fields[n].key;
-    keys[n] = NULL;
-    check_keys(c, sec->key, obj, keys);
-    char *base = (char *)ch + sec->off;
-    for (size_t i = 0; i < sec->nfields; i++) {
-        const struct scc_field *f = &sec->fields[i];
-        void *m = base + f->off;
-        int64_t v;
-        int e;
-        switch (f->type) {
-        case SCC_FIELD_INT:
-            if (scc_json_get_int(&c->sink, sec->key, obj, f->key, false, (int64_t)f->min,
-                                 (int64_t)f->max, &v) > 0)
-                scc_field_set_int(base, f, v);
-            break;
-        case SCC_FIELD_ENUM:
-            if (scc_json_get_enum(&c->sink, sec->key, obj, f->key, false, f->names, &e) > 0)
-                scc_field_set_int(base, f, e);
-            break;
-        case SCC_FIELD_NUM:
-            scc_json_get_num(&c->sink, sec->key, obj, f->key, false, f->min, f->max, m);
-            break;
-        case SCC_FIELD_BOOL:
-            scc_json_get_bool(&c->sink, sec->key, obj, f->key, false, m);
-            break;
-        case SCC_FIELD_CPUS:
-            get_cpus(c, sec->key, obj, f->key, m);
-            break;
-        }
+    check_section_keys(c, sec, path, obj);
+    run_rows(c, sec, path, obj, base);
+}
+
+/* ---- hooks: checks across fields and fields of their own form ----------- */
+
+static void check_traffic_present(struct scc_spec_ctx *c, const char *path,
+                                  struct json_object *tr, void *base)
+{
+    (void)c, (void)path, (void)tr;
+    ((struct scc_traffic_spec *)base)->present = true;
+}
+
+static void check_traffic(struct scc_spec_ctx *c, const char *path, struct json_object *tr,
+                          void *base)
+{
+    const struct scc_traffic_spec *t = base;
+    (void)path;
+    if (scc_json_member(tr, "size") && t->dist != SCC_DIST_FIXED)
+        diag(c->d, "traffic.size", "conflicts with distribution '%s' (give one or the other)",
+             scc_size_dist_names[t->dist]);
+    if (t->warmup_s >= t->duration_s && !scc_json_member(tr, "count"))
+        diag(c->d, "traffic.warmup_s", "%g s warm-up leaves nothing of the %g s run to measure",
+             t->warmup_s, t->duration_s);
+}
+
+static bool traffic_present(const void *ch)
+{
+    return ((const struct scc_chain *)ch)->traffic.present;
+}
+
+static bool size_applies(const void *t)
+{
+    return ((const struct scc_traffic_spec *)t)->dist == SCC_DIST_FIXED;
+}
+
+static void check_slice(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                        void *base)
+{
+    const struct scc_sched_params *sp = base;
+    (void)o;
+    if (sp->slice_ms != 0.0 && sp->slice_ms < 0.1) {
+        char p[PATH_MAX_LEN];
+        subpath(p, path, "slice_ms");
+        diag(c->d, p, "%g is below the kernel's minimum slice of 0.1 ms (0 = default)",
+             sp->slice_ms);
     }
 }
 
-/* ---- sections --------------------------------------------------------- */
-
-static void parse_io(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+/* Checked against the policy in force here, given in this object or
+ * inherited (the chain's default, else "other"): docs/chain-spec.md
+ * promises an error, and a silently dropped priority is a wrong run. */
+static void check_sched_priority(struct scc_spec_ctx *c, const char *path,
+                                 struct json_object *o, void *base)
 {
-    struct json_object *io = get_obj(c, "", root, "io");
-    if (io)
-        parse_fields(c, &scc_spec_sections[SEC_IO], io, ch);
+    const struct scc_sched_params *sp = base;
+    int pol = (int)sp->policy;
+    bool rt = pol == SCC_POLICY_RR || pol == SCC_POLICY_FIFO;
+    bool own = scc_json_member(o, "policy") != NULL;
+    char p[PATH_MAX_LEN];
+    if (scc_json_member(o, "rt_priority") && !rt) {
+        subpath(p, path, "rt_priority");
+        diag(c->d, p, "only meaningful with policy rr or fifo (policy is '%s'%s; add "
+                      "\"policy\": \"fifo\" or \"rr\" %s)", scc_policy_names[pol],
+             own ? "" : ", inherited", own ? "instead" : "to this object");
+    }
+    if (scc_json_member(o, "nice") && rt) {
+        subpath(p, path, "nice");
+        diag(c->d, p, "has no effect with policy '%s'%s (use rt_priority 1..99, or give a "
+                      "non-real-time \"policy\" here)", scc_policy_names[pol],
+             own ? "" : " (inherited)");
+    }
 }
 
-static void parse_hosts(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+static bool sched_rt(const void *sp)
 {
-    static const char *const keys[] = {"address", NULL};
-    struct json_object *hosts = get_obj(c, "", root, "hosts");
+    enum scc_policy p = ((const struct scc_sched_params *)sp)->policy;
+    return p == SCC_POLICY_RR || p == SCC_POLICY_FIFO;
+}
+
+static bool sched_not_rt(const void *sp) { return !sched_rt(sp); }
+
+static void check_reserve(struct scc_spec_ctx *c, const char *path, struct json_object *s,
+                          void *base)
+{
+    const struct scc_sched_spec *sc = base;
+    (void)path, (void)s;
+    if (scc_cpuset_count(&sc->reserve_cores) > 0 &&
+        scc_cpuset_count(&sc->reserve_cores) >= scc_cpuset_count(&c->online)) {
+        char on[128];
+        online_text(c, on, sizeof(on));
+        diag(c->d, "scheduler.reserve_cores",
+             "would reserve every online core (%s); leave at least one for the rest of the "
+             "system", on);
+    }
+}
+
+static void check_interval(struct scc_spec_ctx *c, const char *path, struct json_object *pr,
+                           void *base)
+{
+    unsigned iv = ((const struct scc_profiler_spec *)base)->interval_ms;
+    (void)path, (void)pr;
+    if (iv > 0 && iv < 10)
+        diag(c->d, "profiler.interval_ms", "%ld ms is too short to read counters "
+                   "meaningfully (use 0 for counting mode, or >= 10)", (long)iv);
+}
+
+static void parse_events(struct scc_spec_ctx *c, const char *path, struct json_object *pr,
+                         void *base)
+{
+    struct scc_profiler_spec *prof = base;
+    struct json_object *ev = get_arr(c, path, pr, "events");
+    if (!ev)
+        return;
+    size_t n = json_object_array_length(ev);
+    if (n == 0)
+        diag(c->d, "profiler.events", "empty list (leave it out for \"default\")");
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(ev, i);
+        char p[PATH_MAX_LEN];
+        idxpath(p, "profiler.events", i);
+        if (!json_object_is_type(e, json_type_string) || !json_object_get_string_len(e)) {
+            diag(c->d, p, "expected an event or group name, got %s", scc_json_type_word(e));
+            continue;
+        }
+        if (prof->nevents == SCC_MAX_EVENTS) {
+            diag(c->d, p, "too many events (at most %d)", SCC_MAX_EVENTS);
+            break;
+        }
+        prof->events[prof->nevents++] = xstrdup(c, json_object_get_string(e));
+    }
+}
+
+static void parse_calibration(struct scc_spec_ctx *c, const char *path, struct json_object *pr,
+                              void *base)
+{
+    struct scc_profiler_spec *prof = base;
+    const char *cal = get_str(c, path, pr, "calibration");
+    if (!cal)
+        return;
+    if (!c->skip_files && access(cal, R_OK) != 0)
+        diag(c->d, "profiler.calibration",
+             "cannot read '%s': %s (write one with `scc bench calibrate -o FILE`)", cal,
+             strerror(errno));
+    prof->calibration = xstrdup(c, cal);
+}
+
+static void parse_hosts(struct scc_spec_ctx *c, const char *path, struct json_object *root,
+                        void *base)
+{
+    struct scc_chain *ch = base;
+    struct json_object *hosts = get_obj(c, path, root, "hosts");
     if (!hosts)
         return;
     json_object_object_foreach(hosts, name, val)
@@ -527,175 +697,42 @@ static void parse_hosts(struct ctx *c, struct json_object *root, struct scc_chai
                  scc_json_type_word(val));
             continue;
         }
-        check_keys(c, p, val, keys);
         struct scc_host_spec *h = &ch->hosts[ch->nhosts++];
         scc_strlcpy(h->name, name, sizeof(h->name));
-        const char *a = get_str(c, p, val, "address");
-        char ap[PATH_MAX_LEN];
-        subpath(ap, p, "address");
-        if (!scc_json_member(val, "address"))
-            diag(c->d, ap, "missing (the IPv4 address other hosts reach this one at)");
-        else if (a && scc_ipv4_parse(a, &h->address) < 0)
-            diag(c->d, ap, "'%s' is not an IPv4 address", a);
+        fields_defaults(scc_spec_sections[SCC_SEC_HOST], h);
+        parse_section(c, scc_spec_sections[SCC_SEC_HOST], p, val, h);
     }
 }
 
-static void parse_sched_params(struct ctx *c, const char *path, struct json_object *o,
-                               struct scc_sched_params *sp, bool *rt_given)
-{
-    int pol = (int)sp->policy;
-    long nice = sp->nice, prio = sp->rt_priority;
-    bool prio_given = scc_json_member(o, "rt_priority") != NULL;
-    bool nice_given = scc_json_member(o, "nice") != NULL;
-    get_enum(c, path, o, "policy", scc_policy_names, &pol);
-    get_int(c, path, o, "nice", -20, 19, &nice);
-    get_int(c, path, o, "rt_priority", 1, 99, &prio);
-    get_num(c, path, o, "slice_ms", 0.0, 100.0, &sp->slice_ms);
-    if (sp->slice_ms != 0.0 && sp->slice_ms < 0.1) {
-        char p[PATH_MAX_LEN];
-        subpath(p, path, "slice_ms");
-        diag(c->d, p, "%g is below the kernel's minimum slice of 0.1 ms (0 = default)",
-             sp->slice_ms);
-    }
-    /* Checked against the policy in force here, given in this object or
-     * inherited (the chain's default, else "other"): docs/chain-spec.md
-     * promises an error, and a silently dropped priority is a wrong run. */
-    bool rt = pol == SCC_POLICY_RR || pol == SCC_POLICY_FIFO;
-    bool own = scc_json_member(o, "policy") != NULL;
-    char p[PATH_MAX_LEN];
-    if (prio_given && !rt) {
-        subpath(p, path, "rt_priority");
-        diag(c->d, p, "only meaningful with policy rr or fifo (policy is '%s'%s; add "
-                      "\"policy\": \"fifo\" or \"rr\" %s)", scc_policy_names[pol],
-             own ? "" : ", inherited", own ? "instead" : "to this object");
-    }
-    if (nice_given && rt) {
-        subpath(p, path, "nice");
-        diag(c->d, p, "has no effect with policy '%s'%s (use rt_priority 1..99, or give a "
-                      "non-real-time \"policy\" here)", scc_policy_names[pol],
-             own ? "" : " (inherited)");
-    }
-    sp->policy = (enum scc_policy)pol;
-    sp->nice = (int)nice;
-    sp->rt_priority = (int)prio;
-    if (rt_given)
-        *rt_given = prio_given;
-}
+/* ---- NFs and their typed configs --------------------------------------- */
 
-static void parse_scheduler(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+static void parse_route_prefix(struct scc_spec_ctx *c, const char *path, struct json_object *r,
+                               void *base)
 {
-    static const char *const keys[] = {"policy", "nice", "rt_priority", "slice_ms",
-                                       "rr_timeslice_ms", "reserve_cores", "reserve_scope",
-                                       "mode", NULL};
-    struct json_object *s = get_obj(c, "", root, "scheduler");
-    if (!s)
-        return;
-    check_keys(c, "scheduler", s, keys);
-    parse_sched_params(c, "scheduler", s, &ch->sched.defaults, NULL);
-    long ts = ch->sched.rr_timeslice_ms;
-    get_int(c, "scheduler", s, "rr_timeslice_ms", 1, 10000, &ts);
-    ch->sched.rr_timeslice_ms = (unsigned)ts;
-    get_cpus(c, "scheduler", s, "reserve_cores", &ch->sched.reserve_cores);
-    int scope = (int)ch->sched.reserve_scope, mode = (int)ch->sched.mode;
-    get_enum(c, "scheduler", s, "reserve_scope", scc_reserve_scope_names, &scope);
-    get_enum(c, "scheduler", s, "mode", scc_sched_mode_names, &mode);
-    ch->sched.reserve_scope = (enum scc_reserve_scope)scope;
-    ch->sched.mode = (enum scc_sched_mode)mode;
-    if (scc_cpuset_count(&ch->sched.reserve_cores) > 0 &&
-        scc_cpuset_count(&ch->sched.reserve_cores) >= scc_cpuset_count(&c->online)) {
-        char on[128];
-        online_text(c, on, sizeof(on));
-        diag(c->d, "scheduler.reserve_cores",
-             "would reserve every online core (%s); leave at least one for the rest of the "
-             "system", on);
+    struct scc_route *rt = base;
+    const struct scc_nf_spec *nf = c->nf;
+    char fp[PATH_MAX_LEN];
+    const char *pre = get_str(c, path, r, "prefix");
+    subpath(fp, path, "prefix");
+    if (!scc_json_member(r, "prefix"))
+        diag(c->d, fp, "missing (write e.g. \"10.1.0.0/16\")");
+    else if (pre && scc_prefix_parse(pre, &rt->prefix, &rt->len) < 0)
+        diag(c->d, fp, "'%s' is not an IPv4 prefix (write e.g. \"10.1.0.0/16\")", pre);
+    else if (pre) {
+        uint32_t mask = rt->len ? ~0u << (32 - rt->len) : 0;
+        if (rt->prefix & ~mask)
+            diag(c->d, fp, "'%s' has host bits set beyond /%d", pre, rt->len);
+        rt->prefix &= mask;
+        for (int k = 0; k < nf->nroutes - 1; k++)
+            if (nf->routes[k].prefix == rt->prefix && nf->routes[k].len == rt->len)
+                diag(c->d, fp, "duplicates routes[%d]", k);
     }
 }
 
-static void parse_profiler(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+static void parse_routes(struct scc_spec_ctx *c, const char *path, struct json_object *cfg,
+                         void *base)
 {
-    static const char *const keys[] = {"events", "interval_ms", "calibration", NULL};
-    struct json_object *pr = get_obj(c, "", root, "profiler");
-    if (pr) {
-        check_keys(c, "profiler", pr, keys);
-        long iv = 0;
-        get_int(c, "profiler", pr, "interval_ms", 0, 3600000, &iv);
-        ch->profiler.interval_ms = (unsigned)iv;
-        if (iv > 0 && iv < 10)
-            diag(c->d, "profiler.interval_ms", "%ld ms is too short to read counters "
-                       "meaningfully (use 0 for counting mode, or >= 10)", iv);
-        struct json_object *ev = get_arr(c, "profiler", pr, "events");
-        if (ev) {
-            size_t n = json_object_array_length(ev);
-            if (n == 0)
-                diag(c->d, "profiler.events", "empty list (leave it out for \"default\")");
-            for (size_t i = 0; i < n; i++) {
-                struct json_object *e = json_object_array_get_idx(ev, i);
-                char p[PATH_MAX_LEN];
-                idxpath(p, "profiler.events", i);
-                if (!json_object_is_type(e, json_type_string) ||
-                    !json_object_get_string_len(e)) {
-                    diag(c->d, p, "expected an event or group name, got %s",
-                         scc_json_type_word(e));
-                    continue;
-                }
-                if (ch->profiler.nevents == SCC_MAX_EVENTS) {
-                    diag(c->d, p, "too many events (at most %d)", SCC_MAX_EVENTS);
-                    break;
-                }
-                ch->profiler.events[ch->profiler.nevents++] =
-                    xstrdup(c, json_object_get_string(e));
-            }
-        }
-        const char *cal = get_str(c, "profiler", pr, "calibration");
-        if (cal) {
-            if (!c->skip_files && access(cal, R_OK) != 0)
-                diag(c->d, "profiler.calibration",
-                     "cannot read '%s': %s (write one with `scc bench calibrate -o FILE`)", cal,
-                     strerror(errno));
-            ch->profiler.calibration = xstrdup(c, cal);
-        }
-    }
-    if (ch->profiler.nevents == 0)
-        ch->profiler.events[ch->profiler.nevents++] = xstrdup(c, "default");
-}
-
-static void parse_traffic(struct ctx *c, struct json_object *root, struct scc_chain *ch)
-{
-    struct scc_traffic_spec *t = &ch->traffic;
-    struct json_object *tr = get_obj(c, "", root, "traffic");
-    if (!tr)
-        return;
-    t->present = true;
-    parse_fields(c, &scc_spec_sections[SEC_TRAFFIC], tr, ch);
-    if (scc_json_member(tr, "size") && t->dist != SCC_DIST_FIXED)
-        diag(c->d, "traffic.size", "conflicts with distribution '%s' (give one or the other)",
-             scc_size_dist_names[t->dist]);
-    if (t->warmup_s >= t->duration_s && !scc_json_member(tr, "count"))
-        diag(c->d, "traffic.warmup_s", "%g s warm-up leaves nothing of the %g s run to measure",
-             t->warmup_s, t->duration_s);
-}
-
-/* ---- NF types --------------------------------------------------------- */
-
-static void parse_mac(struct ctx *c, const char *path, struct json_object *o, const char *key,
-                      bool *has, uint8_t mac[6])
-{
-    const char *s = get_str(c, path, o, key);
-    if (!s)
-        return;
-    if (scc_mac_parse(s, mac) < 0) {
-        char p[PATH_MAX_LEN];
-        subpath(p, path, key);
-        diag(c->d, p, "'%s' is not a MAC address (write 02:00:00:00:00:01)", s);
-        return;
-    }
-    *has = true;
-}
-
-static void parse_routes(struct ctx *c, const char *path, struct json_object *cfg,
-                         struct scc_nf_spec *nf)
-{
-    static const char *const keys[] = {"prefix", "port", "mac", NULL};
+    struct scc_nf_spec *nf = base;
     char rp[PATH_MAX_LEN];
     subpath(rp, path, "routes");
     struct json_object *routes = get_arr(c, path, cfg, "routes");
@@ -719,41 +756,25 @@ static void parse_routes(struct ctx *c, const char *path, struct json_object *cf
         c->nomem = true;
         return;
     }
+    c->nf = nf; /* for the duplicate check */
     for (size_t i = 0; i < n; i++) {
         struct json_object *r = json_object_array_get_idx(routes, i);
-        char p[PATH_MAX_LEN], fp[PATH_MAX_LEN];
+        char p[PATH_MAX_LEN];
         idxpath(p, rp, i);
         if (!json_object_is_type(r, json_type_object)) {
             diag(c->d, p, "expected an object like {\"prefix\": \"10.0.0.0/8\", \"port\": 0}");
             continue;
         }
-        check_keys(c, p, r, keys);
         struct scc_route *rt = &nf->routes[nf->nroutes++];
-        const char *pre = get_str(c, p, r, "prefix");
-        subpath(fp, p, "prefix");
-        if (!scc_json_member(r, "prefix"))
-            diag(c->d, fp, "missing (write e.g. \"10.1.0.0/16\")");
-        else if (pre && scc_prefix_parse(pre, &rt->prefix, &rt->len) < 0)
-            diag(c->d, fp, "'%s' is not an IPv4 prefix (write e.g. \"10.1.0.0/16\")", pre);
-        else if (pre) {
-            uint32_t mask = rt->len ? ~0u << (32 - rt->len) : 0;
-            if (rt->prefix & ~mask)
-                diag(c->d, fp, "'%s' has host bits set beyond /%d", pre, rt->len);
-            rt->prefix &= mask;
-            for (int k = 0; k < nf->nroutes - 1; k++)
-                if (nf->routes[k].prefix == rt->prefix && nf->routes[k].len == rt->len)
-                    diag(c->d, fp, "duplicates routes[%d]", k);
-        }
-        long port = 0;
-        get_int(c, p, r, "port", 0, 15, &port);
-        rt->port = (int)port;
-        parse_mac(c, p, r, "mac", &rt->has_mac, rt->mac);
+        fields_defaults(scc_spec_sections[SCC_SEC_ROUTE], rt);
+        parse_section(c, scc_spec_sections[SCC_SEC_ROUTE], p, r, rt);
     }
 }
 
-static void parse_rules(struct ctx *c, const char *path, struct json_object *cfg,
-                        struct scc_nf_spec *nf)
+static void parse_rules(struct scc_spec_ctx *c, const char *path, struct json_object *cfg,
+                        void *base)
 {
+    struct scc_nf_spec *nf = base;
     char rp[PATH_MAX_LEN];
     subpath(rp, path, "rules");
     struct json_object *rules = get_arr(c, path, cfg, "rules");
@@ -816,12 +837,18 @@ static int parse_port_range(const char *s, long *lo, long *hi)
     return 0;
 }
 
-static void parse_nat(struct ctx *c, const char *path, struct json_object *cfg,
-                      struct scc_nf_spec *nf)
+
+static void init_nat_ports(void *base)
 {
+    struct scc_nf_spec *nf = base;
     nf->nat_port_lo = 1024;
     nf->nat_port_hi = 65535;
-    nf->nat_timeout_s = 60;
+}
+
+static void parse_nat_pool(struct scc_spec_ctx *c, const char *path, struct json_object *cfg,
+                           void *base)
+{
+    struct scc_nf_spec *nf = base;
     char p[PATH_MAX_LEN];
     subpath(p, path, "pool");
     const char *pool = get_str(c, path, cfg, "pool");
@@ -845,26 +872,31 @@ static void parse_nat(struct ctx *c, const char *path, struct json_object *cfg,
         else if (nf->nat_addr_hi - nf->nat_addr_lo > 255)
             diag(c->d, p, "the range '%s' has more than 256 addresses", pool);
     }
-    const char *ports = get_str(c, path, cfg, "ports");
-    if (ports) {
-        subpath(p, path, "ports");
-        long lo, hi;
-        if (parse_port_range(ports, &lo, &hi) < 0)
-            diag(c->d, p, "'%s' is not a port range within 1-65535 (write \"1024-65535\", "
-                          "or one port: \"5000\")", ports);
-        else {
-            nf->nat_port_lo = (unsigned)lo;
-            nf->nat_port_hi = (unsigned)hi;
-        }
-    }
-    long to = nf->nat_timeout_s;
-    get_int(c, path, cfg, "timeout_s", 1, 86400, &to);
-    nf->nat_timeout_s = (unsigned)to;
 }
+
+static void parse_nat_ports(struct scc_spec_ctx *c, const char *path, struct json_object *cfg,
+                            void *base)
+{
+    struct scc_nf_spec *nf = base;
+    const char *ports = get_str(c, path, cfg, "ports");
+    if (!ports)
+        return;
+    char p[PATH_MAX_LEN];
+    subpath(p, path, "ports");
+    long lo, hi;
+    if (parse_port_range(ports, &lo, &hi) < 0)
+        diag(c->d, p, "'%s' is not a port range within 1-65535 (write \"1024-65535\", "
+                      "or one port: \"5000\")", ports);
+    else {
+        nf->nat_port_lo = (unsigned)lo;
+        nf->nat_port_hi = (unsigned)hi;
+    }
+}
+
 
 /* The pipeline a typed NF stands for: nfs/nf_types.c writes it from plain
  * settings (element knowledge stays with the elements). */
-static char *expand_type(struct ctx *c, const struct scc_nf_spec *nf)
+static char *expand_type(struct scc_spec_ctx *c, const struct scc_nf_spec *nf)
 {
     enum nf_type t;
     switch (nf->type) {
@@ -912,32 +944,17 @@ static char *expand_type(struct ctx *c, const struct scc_nf_spec *nf)
     return p;
 }
 
-static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct scc_chain *ch)
+
+/* the launcher names its own stages gen, sink and sw (namespaces
+ * scc-CHAIN-gen, ...); an NF of that name would share them */
+static void check_nf_name(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                          void *base)
 {
-    static const char *const keys[] = {"name", "type", "pipeline", "config", "env", "cpu",
-                                       "host", "sched", "restart", NULL};
-    static const char *const sched_keys[] = {"policy", "nice", "rt_priority", "slice_ms", NULL};
-    static const char *const cfg_keys[][5] = {
-        [SCC_NF_ROUTER] = {"routes", "src_mac", NULL},
-        [SCC_NF_FIREWALL] = {"rules", NULL},
-        [SCC_NF_L2FWD] = {"src_mac", "dst_mac", NULL},
-        [SCC_NF_NAT] = {"pool", "ports", "timeout_s", NULL},
-        [SCC_NF_COUNTER] = {NULL},
-    };
-    char path[PATH_MAX_LEN], p[PATH_MAX_LEN];
-    idxpath(path, "nfs", idx);
-    struct scc_nf_spec *nf = &ch->nfs[ch->nnfs++];
-    nf->env = SCC_ENV_NETNS;
-    nf->sched = ch->sched.defaults;
-    if (!json_object_is_type(o, json_type_object)) {
-        diag(c->d, path, "expected an object like {\"name\": \"fw\", \"type\": \"firewall\", ...}");
-        return;
-    }
-    check_keys(c, path, o, keys);
-    get_name(c, path, o, "name", true, nf->name, SCC_NAME_MAX - 1);
-    /* the launcher names its own stages gen, sink and sw (namespaces
-     * scc-CHAIN-gen, ...); an NF of that name would share them */
     static const char *const reserved[] = {"gen", "sink", "sw"};
+    struct scc_nf_spec *nf = base;
+    const struct scc_chain *ch = c->ch;
+    char p[PATH_MAX_LEN];
+    (void)o;
     for (size_t i = 0; i < SCC_ARRAY_SIZE(reserved); i++)
         if (strcmp(nf->name, reserved[i]) == 0) {
             subpath(p, path, "name");
@@ -951,59 +968,73 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
             diag(c->d, p, "'%s' is already the name of nfs[%d] (NF names must be unique)",
                  nf->name, i);
         }
-    int env = (int)nf->env, restart = (int)nf->restart;
-    get_enum(c, path, o, "env", scc_env_names, &env);
-    get_enum(c, path, o, "restart", scc_restart_names, &restart);
-    nf->env = (enum scc_env)env;
-    nf->restart = (enum scc_restart)restart;
-    get_cpus(c, path, o, "cpu", &nf->cpus);
+}
 
+static void parse_nf_host(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                          void *base)
+{
+    struct scc_nf_spec *nf = base;
+    const struct scc_chain *ch = c->ch;
     const char *host = get_str(c, path, o, "host");
-    if (host) {
-        subpath(p, path, "host");
-        bool found = false;
-        const char *names[SCC_MAX_HOSTS];
-        for (int i = 0; i < ch->nhosts; i++) {
-            names[i] = ch->hosts[i].name;
-            if (strcmp(ch->hosts[i].name, host) == 0)
-                found = true;
-        }
-        if (found)
-            scc_strlcpy(nf->host, host, sizeof(nf->host));
-        else if (ch->nhosts == 0)
-            diag(c->d, p, "host '%s' is not defined (add it to the top-level \"hosts\" object "
-                          "with its address)", host);
-        else {
-            const char *s = scc_suggest(host, names, (size_t)ch->nhosts);
-            char list[256] = "";
-            size_t off = 0;
-            for (int i = 0; i < ch->nhosts && off < sizeof(list); i++)
-                off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
-                                        names[i]);
-            if (s)
-                diag(c->d, p, "host '%s' is not defined (did you mean '%s'?)", host, s);
-            else
-                diag(c->d, p, "host '%s' is not defined (defined hosts: %s)", host, list);
-        }
+    if (!host)
+        return;
+    char p[PATH_MAX_LEN];
+    subpath(p, path, "host");
+    bool found = false;
+    const char *names[SCC_MAX_HOSTS];
+    for (int i = 0; i < ch->nhosts; i++) {
+        names[i] = ch->hosts[i].name;
+        if (strcmp(ch->hosts[i].name, host) == 0)
+            found = true;
     }
+    if (found)
+        scc_strlcpy(nf->host, host, sizeof(nf->host));
+    else if (ch->nhosts == 0)
+        diag(c->d, p, "host '%s' is not defined (add it to the top-level \"hosts\" object "
+                      "with its address)", host);
+    else {
+        const char *s = scc_suggest(host, names, (size_t)ch->nhosts);
+        char list[256] = "";
+        size_t off = 0;
+        for (int i = 0; i < ch->nhosts && off < sizeof(list); i++)
+            off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
+                                    names[i]);
+        if (s)
+            diag(c->d, p, "host '%s' is not defined (did you mean '%s'?)", host, s);
+        else
+            diag(c->d, p, "host '%s' is not defined (defined hosts: %s)", host, list);
+    }
+}
 
+/* The NF's sched starts as the chain's defaults (parse_nf); a policy given
+ * here starts from that policy's defaults instead. */
+static void parse_nf_sched(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                           void *base)
+{
+    struct scc_nf_spec *nf = base;
     struct json_object *so = get_obj(c, path, o, "sched");
     if (so) {
+        char p[PATH_MAX_LEN];
         subpath(p, path, "sched");
-        check_keys(c, p, so, sched_keys);
-        /* overriding the policy resets the priority fields the default set */
         if (scc_json_member(so, "policy")) {
             nf->sched.rt_priority = 0;
             nf->sched.nice = 0;
         }
-        parse_sched_params(c, p, so, &nf->sched, NULL);
+        parse_section(c, scc_spec_sections[SCC_SEC_SCHED_PARAMS], p, so, &nf->sched);
     }
     if ((nf->sched.policy == SCC_POLICY_RR || nf->sched.policy == SCC_POLICY_FIFO) &&
         nf->sched.rt_priority == 0)
         nf->sched.rt_priority = 1;
     if (nf->sched.policy != SCC_POLICY_RR && nf->sched.policy != SCC_POLICY_FIFO)
         nf->sched.rt_priority = 0;
+}
 
+/* "type" with its "config", or "pipeline": one of the two. */
+static void parse_nf_type(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                          void *base)
+{
+    struct scc_nf_spec *nf = base;
+    char p[PATH_MAX_LEN];
     struct json_object *tv = scc_json_member(o, "type"), *pv = scc_json_member(o, "pipeline");
     if (tv && pv) {
         diag(c->d, path, "give either \"type\" or \"pipeline\", not both");
@@ -1034,35 +1065,20 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
     if (type < 0)
         return;
     nf->type = (enum scc_nf_type)(type + 1);
+    const struct scc_field_section *sec = scc_spec_nf_config(nf->type);
     struct json_object *cfg = get_obj(c, path, o, "config");
     char cp[PATH_MAX_LEN];
     subpath(cp, path, "config");
     size_t config_diags = c->d->err.n;
     if (cfg)
-        check_keys(c, cp, cfg, cfg_keys[nf->type]);
+        check_section_keys(c, sec, cp, cfg);
     struct json_object *empty = NULL;
     if (!cfg) {
         empty = json_object_new_object();
         cfg = empty;
     }
-    switch (nf->type) {
-    case SCC_NF_ROUTER:
-        parse_routes(c, cp, cfg, nf);
-        parse_mac(c, cp, cfg, "src_mac", &nf->has_src_mac, nf->src_mac);
-        break;
-    case SCC_NF_FIREWALL:
-        parse_rules(c, cp, cfg, nf);
-        break;
-    case SCC_NF_L2FWD:
-        parse_mac(c, cp, cfg, "src_mac", &nf->has_src_mac, nf->src_mac);
-        parse_mac(c, cp, cfg, "dst_mac", &nf->has_dst_mac, nf->dst_mac);
-        break;
-    case SCC_NF_NAT:
-        parse_nat(c, cp, cfg, nf);
-        break;
-    default:
-        break;
-    }
+    fields_defaults(sec, nf);
+    run_rows(c, sec, cp, cfg, nf);
     json_object_put(empty);
     nf->pipeline = expand_type(c, nf);
     /* A config with problems is already reported field by field; the
@@ -1074,8 +1090,26 @@ static void parse_nf(struct ctx *c, struct json_object *o, size_t idx, struct sc
     }
 }
 
-static void parse_nfs(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+static void parse_nf(struct scc_spec_ctx *c, struct json_object *o, size_t idx,
+                     struct scc_chain *ch)
 {
+    char path[PATH_MAX_LEN];
+    idxpath(path, "nfs", idx);
+    struct scc_nf_spec *nf = &ch->nfs[ch->nnfs++];
+    fields_defaults(scc_spec_sections[SCC_SEC_NF], nf);
+    nf->sched = ch->sched.defaults;
+    if (!json_object_is_type(o, json_type_object)) {
+        diag(c->d, path, "expected an object like {\"name\": \"fw\", \"type\": \"firewall\", ...}");
+        return;
+    }
+    parse_section(c, scc_spec_sections[SCC_SEC_NF], path, o, nf);
+}
+
+static void parse_nfs(struct scc_spec_ctx *c, const char *path, struct json_object *root,
+                      void *base)
+{
+    struct scc_chain *ch = base;
+    (void)path;
     struct json_object *nfs = scc_json_member(root, "nfs");
     if (!nfs) {
         diag(c->d, "nfs", "missing (a chain needs at least one NF, e.g. "
@@ -1117,17 +1151,6 @@ static void parse_nfs(struct ctx *c, struct json_object *root, struct scc_chain 
                             "remove \"hosts\")");
 }
 
-static void set_defaults(struct scc_chain *ch)
-{
-    memset(ch, 0, sizeof(*ch));
-    for (size_t i = 0; i < scc_spec_nsections; i++)
-        fields_defaults(&scc_spec_sections[i], ch);
-    ch->mode = SCC_MODE_RUNTIME;
-    ch->interconnect = SCC_LINK_B2B;
-    ch->sched.defaults.policy = SCC_POLICY_OTHER;
-    ch->sched.reserve_scope = SCC_RESERVE_PIDS;
-    ch->sched.mode = SCC_SCHED_PINNED;
-}
 
 static bool cpus_overlap(const struct scc_cpuset *a, const struct scc_cpuset *b)
 {
@@ -1146,7 +1169,7 @@ static bool cpus_overlap(const struct scc_cpuset *a, const struct scc_cpuset *b)
 #define BUSY_WHY "a spinning NF starves whatever shares its core (measured: p50 6-12 ms, " \
                  "with loss); give it a core of its own or use io.idle \"block\""
 
-static void warn_busy_sharing(struct ctx *c, const struct scc_chain *ch)
+static void warn_busy_sharing(struct scc_spec_ctx *c, const struct scc_chain *ch)
 {
     if (ch->io.idle != SCC_IDLE_BUSY)
         return;
@@ -1186,27 +1209,15 @@ static void warn_busy_sharing(struct ctx *c, const struct scc_chain *ch)
     }
 }
 
-static void parse_root(struct ctx *c, struct json_object *root, struct scc_chain *ch)
+
+/* After every section: the checks that span them. */
+static void check_chain(struct scc_spec_ctx *c, const char *path, struct json_object *root,
+                        void *base)
 {
-    static const char *const keys[] = {"name", "mode", "io", "interconnect", "hosts", "nfs",
-                                       "scheduler", "profiler", "traffic", NULL};
-    if (!json_object_is_type(root, json_type_object)) {
-        diag(c->d, "", "the chain must be a JSON object, got %s", scc_json_type_word(root));
-        return;
-    }
-    check_keys(c, "", root, keys);
-    get_name(c, "", root, "name", true, ch->name, SCC_NAME_MAX - 1);
-    int mode = (int)ch->mode, link = (int)ch->interconnect;
-    get_enum(c, "", root, "mode", scc_mode_names, &mode);
-    get_enum(c, "", root, "interconnect", scc_link_names, &link);
-    ch->mode = (enum scc_mode)mode;
-    ch->interconnect = (enum scc_link)link;
-    parse_io(c, root, ch);
-    parse_hosts(c, root, ch);
-    parse_scheduler(c, root, ch); /* before NFs: they inherit its defaults */
-    parse_nfs(c, root, ch);
-    parse_profiler(c, root, ch);
-    parse_traffic(c, root, ch);
+    struct scc_chain *ch = base;
+    (void)path, (void)root;
+    if (ch->profiler.nevents == 0)
+        ch->profiler.events[ch->profiler.nevents++] = xstrdup(c, "default");
     if (ch->interconnect == SCC_LINK_UDP && ch->io.transport != SCC_TRANSPORT_UDP)
         diag(c->d, "io.transport", "interconnect 'udp' carries frames in VXLAN; set "
                                    "io.transport to \"udp\" as well");
@@ -1234,10 +1245,213 @@ static void parse_root(struct ctx *c, struct json_object *root, struct scc_chain
             }
 }
 
+/* ---- the tables --------------------------------------------------------
+ *
+ * One row per key, in the order keys are listed ("allowed here: ...") and
+ * written; see scc_spec_fields.h for what each part of a row drives.
+ */
+
+#define FIELD(st, member, k, t, ...)                                                          \
+    {.key = k, .type = t, .off = offsetof(st, member), .size = sizeof(((st *)0)->member),    \
+     __VA_ARGS__}
+#define HOOK(k, ...) {.key = k, .type = SCC_FIELD_CUSTOM, __VA_ARGS__}
+#define SECTION(k, heading, rows, ...)                                                        \
+    {.key = k, .doc = heading, .fields = rows, .nfields = SCC_ARRAY_SIZE(rows), __VA_ARGS__}
+#define CH(member, ...) FIELD(struct scc_chain, member, __VA_ARGS__)
+#define IO(member, ...) FIELD(struct scc_io_spec, member, __VA_ARGS__)
+#define HO(member, ...) FIELD(struct scc_host_spec, member, __VA_ARGS__)
+#define NF(member, ...) FIELD(struct scc_nf_spec, member, __VA_ARGS__)
+#define RT(member, ...) FIELD(struct scc_route, member, __VA_ARGS__)
+#define SP(member, ...) FIELD(struct scc_sched_params, member, __VA_ARGS__)
+#define SC(member, ...) FIELD(struct scc_sched_spec, member, __VA_ARGS__)
+#define PR(member, ...) FIELD(struct scc_profiler_spec, member, __VA_ARGS__)
+#define TR(member, ...) FIELD(struct scc_traffic_spec, member, __VA_ARGS__)
+#define MAC_HAS(member) .has = offsetof(struct scc_nf_spec, member)
+
+static const struct scc_field io_fields[] = {
+    IO(transport, "transport", SCC_FIELD_ENUM, .dflt = SCC_TRANSPORT_RAW,
+       .names = scc_transport_names),
+    IO(batch, "batch", SCC_FIELD_INT, .min = 1, .max = 1024, .dflt = 32),
+    IO(idle, "idle", SCC_FIELD_ENUM, .dflt = SCC_IDLE_BLOCK, .names = scc_idle_names),
+    IO(udp_port, "udp_port", SCC_FIELD_INT, .min = 1, .max = 65535, .dflt = 4789),
+    IO(vni, "vni", SCC_FIELD_INT, .min = 0, .max = 16777215, .dflt = 1),
+};
+static const struct scc_field_section io_section = SECTION("io", "## `io`", io_fields);
+
+static const struct scc_field traffic_fields[] = {
+    TR(rate_pps, "rate_pps", SCC_FIELD_INT, .min = 1, .max = 100000000, .dflt = 10000),
+    TR(dist, "distribution", SCC_FIELD_ENUM, .dflt = SCC_DIST_FIXED,
+       .names = scc_size_dist_names),
+    TR(size, "size", SCC_FIELD_INT, .min = 64, .max = 1518, .dflt = 64, .when = size_applies),
+    TR(duration_s, "duration_s", SCC_FIELD_NUM, .min = 0.001, .max = 86400, .dflt = 5),
+    TR(count, "count", SCC_FIELD_INT, .min = 0, .max = 1000000000000.0),
+    TR(flows, "flows", SCC_FIELD_INT, .min = 1, .max = 65536, .dflt = 1),
+    TR(warmup_s, "warmup_s", SCC_FIELD_NUM, .min = 0, .max = 3600, .dflt = 0.5),
+    /* where and how the measuring instruments run (issue 10) */
+    TR(gen_cpus, "gen_cpu", SCC_FIELD_CPUS, .flags = SCC_FIELD_IF_SET),
+    TR(sink_cpus, "sink_cpu", SCC_FIELD_CPUS, .flags = SCC_FIELD_IF_SET),
+    TR(gen_spin_us, "gen_spin_us", SCC_FIELD_INT, .flags = SCC_FIELD_SIGNED, .min = -1,
+       .max = 1000000, .dflt = -1),
+    TR(gen_batch, "gen_batch", SCC_FIELD_INT, .flags = SCC_FIELD_BATCH_0, .min = 1, .max = 1024),
+    TR(sink_batch, "sink_batch", SCC_FIELD_INT, .flags = SCC_FIELD_BATCH_0, .min = 1,
+       .max = 1024),
+    TR(sink_idle, "sink_idle", SCC_FIELD_ENUM, .dflt = SCC_IDLE_BLOCK, .names = scc_idle_names),
+    TR(clocks_synced, "clocks_synced", SCC_FIELD_BOOL),
+};
+static const struct scc_field_section traffic_section =
+    SECTION("traffic", "## `traffic`", traffic_fields, .before = check_traffic_present,
+            .after = check_traffic);
+
+/* policy, nice, rt_priority, slice_ms: in `scheduler` and in each nfs[].sched */
+static const struct scc_field sched_param_fields[] = {
+    SP(policy, "policy", SCC_FIELD_ENUM, .dflt = SCC_POLICY_OTHER, .names = scc_policy_names),
+    SP(nice, "nice", SCC_FIELD_INT, .flags = SCC_FIELD_SIGNED, .min = -20, .max = 19,
+       .when = sched_not_rt),
+    SP(rt_priority, "rt_priority", SCC_FIELD_INT, .flags = SCC_FIELD_SIGNED, .min = 1,
+       .max = 99, .when = sched_rt),
+    SP(slice_ms, "slice_ms", SCC_FIELD_NUM, .min = 0, .max = 100, .check = check_slice),
+};
+static const struct scc_field_section sched_param_section =
+    SECTION("sched", "## `scheduler`", sched_param_fields, .after = check_sched_priority);
+
+static const struct scc_field scheduler_fields[] = {
+    SC(defaults, NULL, SCC_FIELD_INLINE, .sub = &sched_param_section),
+    SC(rr_timeslice_ms, "rr_timeslice_ms", SCC_FIELD_INT, .flags = SCC_FIELD_IF_SET, .min = 1,
+       .max = 10000),
+    SC(reserve_cores, "reserve_cores", SCC_FIELD_CPUS, .flags = SCC_FIELD_IF_SET),
+    SC(reserve_scope, "reserve_scope", SCC_FIELD_ENUM, .dflt = SCC_RESERVE_PIDS,
+       .names = scc_reserve_scope_names),
+    SC(mode, "mode", SCC_FIELD_ENUM, .dflt = SCC_SCHED_PINNED, .names = scc_sched_mode_names),
+};
+static const struct scc_field_section scheduler_section =
+    SECTION("scheduler", "## `scheduler`", scheduler_fields, .after = check_reserve);
+
+static const struct scc_field profiler_fields[] = {
+    HOOK("events", .parse = parse_events, .write = scc_write_events, .phase = 1),
+    PR(interval_ms, "interval_ms", SCC_FIELD_INT, .min = 0, .max = 3600000,
+       .check = check_interval),
+    HOOK("calibration", .parse = parse_calibration, .write = scc_write_calibration,
+         .phase = 1),
+};
+static const struct scc_field_section profiler_section =
+    SECTION("profiler", "## `profiler`", profiler_fields);
+
+static const struct scc_field host_fields[] = {
+    HO(address, "address", SCC_FIELD_IPV4, .flags = SCC_FIELD_REQUIRED,
+       .hint = "the IPv4 address other hosts reach this one at"),
+};
+static const struct scc_field_section host_section =
+    SECTION("hosts.NAME", "## `hosts`", host_fields);
+
+static const struct scc_field route_fields[] = {
+    HOOK("prefix", .parse = parse_route_prefix, .write = scc_write_route_prefix),
+    RT(port, "port", SCC_FIELD_INT, .flags = SCC_FIELD_SIGNED, .min = 0, .max = 15),
+    RT(mac, "mac", SCC_FIELD_MAC, .has = offsetof(struct scc_route, has_mac)),
+};
+static const struct scc_field_section route_section =
+    SECTION("router routes[i]", "##### `routes[i]`", route_fields);
+
+static const struct scc_field router_fields[] = {
+    HOOK("routes", .parse = parse_routes, .write = scc_write_routes),
+    NF(src_mac, "src_mac", SCC_FIELD_MAC, MAC_HAS(has_src_mac)),
+};
+static const struct scc_field firewall_fields[] = {
+    HOOK("rules", .parse = parse_rules, .write = scc_write_rules),
+};
+static const struct scc_field l2fwd_fields[] = {
+    NF(src_mac, "src_mac", SCC_FIELD_MAC, MAC_HAS(has_src_mac)),
+    NF(dst_mac, "dst_mac", SCC_FIELD_MAC, MAC_HAS(has_dst_mac)),
+};
+static const struct scc_field nat_fields[] = {
+    HOOK("pool", .parse = parse_nat_pool, .write = scc_write_nat_pool),
+    HOOK("ports", .parse = parse_nat_ports, .init = init_nat_ports, .write = scc_write_nat_ports),
+    NF(nat_timeout_s, "timeout_s", SCC_FIELD_INT, .min = 1, .max = 86400, .dflt = 60),
+};
+static const struct scc_field_section router_section =
+    SECTION("router config", "#### `router`", router_fields);
+static const struct scc_field_section firewall_section =
+    SECTION("firewall config", "#### `firewall`", firewall_fields);
+static const struct scc_field_section l2fwd_section =
+    SECTION("l2fwd config", "#### `l2fwd`", l2fwd_fields);
+static const struct scc_field_section nat_section =
+    SECTION("nat config", "#### `nat`", nat_fields);
+static const struct scc_field_section counter_section = {.key = "counter config",
+                                                         .doc = "#### `counter`"};
+
+static const struct scc_field nf_fields[] = {
+    NF(name, "name", SCC_FIELD_NAME, .flags = SCC_FIELD_REQUIRED, .check = check_nf_name),
+    HOOK("type", .parse = parse_nf_type, .write = scc_write_nf_type, .phase = 2),
+    HOOK("pipeline"), /* parsed and written with "type" */
+    HOOK("config"),   /* likewise */
+    NF(env, "env", SCC_FIELD_ENUM, .dflt = SCC_ENV_NETNS, .names = scc_env_names),
+    NF(cpus, "cpu", SCC_FIELD_CPUS, .flags = SCC_FIELD_IF_SET, .phase = 1),
+    HOOK("host", .parse = parse_nf_host, .write = scc_write_nf_host, .phase = 1),
+    HOOK("sched", .parse = parse_nf_sched, .write = scc_write_nf_sched, .phase = 1),
+    NF(restart, "restart", SCC_FIELD_ENUM, .dflt = SCC_RESTART_NO, .names = scc_restart_names),
+};
+static const struct scc_field_section nf_section = SECTION("nfs[i]", "## `nfs[i]`", nf_fields);
+
+/* Phases: the scheduler before the NFs (they inherit its defaults), hosts
+ * before the NFs (they name them). */
+static const struct scc_field chain_fields[] = {
+    CH(name, "name", SCC_FIELD_NAME, .flags = SCC_FIELD_REQUIRED),
+    CH(mode, "mode", SCC_FIELD_ENUM, .dflt = SCC_MODE_RUNTIME, .names = scc_mode_names),
+    CH(io, "io", SCC_FIELD_OBJECT, .sub = &io_section, .phase = 1),
+    CH(interconnect, "interconnect", SCC_FIELD_ENUM, .dflt = SCC_LINK_B2B,
+       .names = scc_link_names),
+    HOOK("hosts", .parse = parse_hosts, .write = scc_write_hosts, .phase = 1),
+    HOOK("nfs", .parse = parse_nfs, .write = scc_write_nfs, .phase = 2),
+    CH(sched, "scheduler", SCC_FIELD_OBJECT, .sub = &scheduler_section, .phase = 1),
+    CH(profiler, "profiler", SCC_FIELD_OBJECT, .sub = &profiler_section, .phase = 2),
+    CH(traffic, "traffic", SCC_FIELD_OBJECT, .sub = &traffic_section, .phase = 2,
+       .when = traffic_present),
+};
+static const struct scc_field_section chain_section =
+    SECTION("", "## Top level", chain_fields, .after = check_chain);
+
+const struct scc_field_section *const scc_spec_sections[SCC_SEC_COUNT] = {
+    [SCC_SEC_CHAIN] = &chain_section,       [SCC_SEC_IO] = &io_section,
+    [SCC_SEC_HOST] = &host_section,         [SCC_SEC_NF] = &nf_section,
+    [SCC_SEC_SCHED_PARAMS] = &sched_param_section,
+    [SCC_SEC_SCHEDULER] = &scheduler_section, [SCC_SEC_PROFILER] = &profiler_section,
+    [SCC_SEC_TRAFFIC] = &traffic_section,   [SCC_SEC_ROUTE] = &route_section,
+    [SCC_SEC_ROUTER] = &router_section,     [SCC_SEC_FIREWALL] = &firewall_section,
+    [SCC_SEC_L2FWD] = &l2fwd_section,       [SCC_SEC_NAT] = &nat_section,
+    [SCC_SEC_COUNTER] = &counter_section,
+};
+
+const struct scc_field_section *scc_spec_nf_config(enum scc_nf_type t)
+{
+    switch (t) {
+    case SCC_NF_ROUTER: return &router_section;
+    case SCC_NF_FIREWALL: return &firewall_section;
+    case SCC_NF_L2FWD: return &l2fwd_section;
+    case SCC_NF_NAT: return &nat_section;
+    case SCC_NF_COUNTER: return &counter_section;
+    default: return NULL;
+    }
+}
+
+static void parse_root(struct scc_spec_ctx *c, struct json_object *root, struct scc_chain *ch)
+{
+    if (!json_object_is_type(root, json_type_object)) {
+        diag(c->d, "", "the chain must be a JSON object, got %s", scc_json_type_word(root));
+        return;
+    }
+    c->ch = ch;
+    parse_section(c, &chain_section, "", root, ch);
+}
+
+static void set_defaults(struct scc_chain *ch)
+{
+    memset(ch, 0, sizeof(*ch));
+    fields_defaults(&chain_section, ch);
+}
+
 struct scc_chain *scc_spec_load_string(const char *json, const struct scc_spec_opts *opts,
                                        struct scc_diags *diags)
 {
-    struct ctx c = {.d = diags, .sink = {sink_report, diags}};
+    struct scc_spec_ctx c = {.d = diags, .sink = {sink_report, diags}};
     if (opts && opts->online)
         c.online = *opts->online;
     else if (scc_cpuset_online(&c.online) < 0)

@@ -2,7 +2,8 @@
  * scc_spec_json — the normalised chain back to JSON: every default made
  * explicit, in the same schema scc_spec reads, so that printing and loading
  * again is an identity (tested). `scc validate` prints this; the launcher
- * hands it to each NF process.
+ * hands it to each NF process. The field tables (scc_spec_fields.h) drive
+ * it; the CUSTOM rows' writers are here.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -35,28 +36,32 @@ static void add_mac(struct json_object *o, const char *k, const uint8_t mac[6])
     add_str(o, k, buf);
 }
 
-/* A table section (scc_spec_fields.h) as a JSON object, in table order. */
-static struct json_object *fields_json(const struct scc_chain *ch,
-                                       const struct scc_field_section *sec)
+static void add_ipv4(struct json_object *o, const char *k, uint32_t a)
 {
-    struct json_object *o = json_object_new_object();
-    const char *base = (const char *)ch + sec->off;
-    for (size_t i = 0; o && i < sec->nfields; i++) {
+    char buf[20];
+    scc_ipv4_format(a, buf, sizeof(buf));
+    add_str(o, k, buf);
+}
+
+/* A section's rows into o, in table order. */
+static void add_fields(struct json_object *o, const struct scc_field_section *sec,
+                       const void *base, const struct scc_chain *ch)
+{
+    for (size_t i = 0; i < sec->nfields; i++) {
         const struct scc_field *f = &sec->fields[i];
-        const void *m = base + f->off;
+        const void *m = (const char *)base + f->off;
         int64_t v;
+        if (f->when && !f->when(base))
+            continue;
         switch (f->type) {
         case SCC_FIELD_INT:
             v = scc_field_get_int(base, f);
             if ((f->flags & SCC_FIELD_BATCH_0) && v == 0)
                 v = ch->io.batch;
-            if ((f->flags & SCC_FIELD_IF_FIXED) && ch->traffic.dist != SCC_DIST_FIXED)
-                break;
-            add_int(o, f->key, v);
+            if (v || !(f->flags & SCC_FIELD_IF_SET))
+                add_int(o, f->key, v);
             break;
-        case SCC_FIELD_ENUM:
-            add_str(o, f->key, f->names[scc_field_get_int(base, f)]);
-            break;
+        case SCC_FIELD_ENUM: add_str(o, f->key, f->names[scc_field_get_int(base, f)]); break;
         case SCC_FIELD_NUM:
             json_object_object_add(o, f->key, json_object_new_double(*(const double *)m));
             break;
@@ -67,153 +72,171 @@ static struct json_object *fields_json(const struct scc_chain *ch,
             if (scc_cpuset_count(m) || !(f->flags & SCC_FIELD_IF_SET))
                 add_cpus(o, f->key, m);
             break;
+        case SCC_FIELD_NAME: add_str(o, f->key, m); break;
+        case SCC_FIELD_IPV4: add_ipv4(o, f->key, *(const uint32_t *)m); break;
+        case SCC_FIELD_MAC:
+            if (*(const bool *)((const char *)base + f->has))
+                add_mac(o, f->key, m);
+            break;
+        case SCC_FIELD_OBJECT: {
+            struct json_object *sub = json_object_new_object();
+            add_fields(sub, f->sub, m, ch);
+            json_object_object_add(o, f->key, sub);
+            break;
+        }
+        case SCC_FIELD_INLINE: add_fields(o, f->sub, m, ch); break;
+        case SCC_FIELD_CUSTOM:
+            if (f->write)
+                f->write(o, f->key, base, ch);
+            break;
         }
     }
-    return o;
 }
 
-static const struct scc_field_section *section(const char *key)
-{
-    for (size_t i = 0; i < scc_spec_nsections; i++)
-        if (strcmp(scc_spec_sections[i].key, key) == 0)
-            return &scc_spec_sections[i];
-    return NULL;
-}
-
-static struct json_object *sched_json(const struct scc_sched_params *sp)
+static struct json_object *section_json(const struct scc_field_section *sec, const void *base,
+                                        const struct scc_chain *ch)
 {
     struct json_object *o = json_object_new_object();
-    add_str(o, "policy", scc_policy_names[sp->policy]);
-    if (sp->policy == SCC_POLICY_RR || sp->policy == SCC_POLICY_FIFO)
-        add_int(o, "rt_priority", sp->rt_priority);
-    else
-        add_int(o, "nice", sp->nice);
-    json_object_object_add(o, "slice_ms", json_object_new_double(sp->slice_ms));
+    if (o)
+        add_fields(o, sec, base, ch);
     return o;
 }
 
-static struct json_object *nf_config_json(const struct scc_nf_spec *nf)
+/* ---- CUSTOM rows ---------------------------------------------------------- */
+
+void scc_write_hosts(struct json_object *o, const char *key, const void *base,
+                     const struct scc_chain *ch)
 {
-    struct json_object *cfg = json_object_new_object();
-    char buf[64];
-    switch (nf->type) {
-    case SCC_NF_ROUTER: {
-        struct json_object *routes = json_object_new_array();
-        for (int i = 0; i < nf->nroutes; i++) {
-            struct json_object *r = json_object_new_object();
-            char a[20];
-            scc_ipv4_format(nf->routes[i].prefix, a, sizeof(a));
-            snprintf(buf, sizeof(buf), "%s/%d", a, nf->routes[i].len);
-            add_str(r, "prefix", buf);
-            add_int(r, "port", nf->routes[i].port);
-            if (nf->routes[i].has_mac)
-                add_mac(r, "mac", nf->routes[i].mac);
-            json_object_array_add(routes, r);
-        }
-        json_object_object_add(cfg, "routes", routes);
-        if (nf->has_src_mac)
-            add_mac(cfg, "src_mac", nf->src_mac);
-        break;
+    (void)base;
+    if (!ch->nhosts)
+        return;
+    struct json_object *hosts = json_object_new_object();
+    for (int i = 0; i < ch->nhosts; i++)
+        json_object_object_add(hosts, ch->hosts[i].name,
+                               section_json(scc_spec_sections[SCC_SEC_HOST], &ch->hosts[i], ch));
+    json_object_object_add(o, key, hosts);
+}
+
+void scc_write_nfs(struct json_object *o, const char *key, const void *base,
+                   const struct scc_chain *ch)
+{
+    (void)base;
+    struct json_object *nfs = json_object_new_array();
+    for (int i = 0; i < ch->nnfs; i++)
+        json_object_array_add(nfs, section_json(scc_spec_sections[SCC_SEC_NF], &ch->nfs[i], ch));
+    json_object_object_add(o, key, nfs);
+}
+
+/* "pipeline", or "type" with its "config". */
+void scc_write_nf_type(struct json_object *o, const char *key, const void *base,
+                       const struct scc_chain *ch)
+{
+    const struct scc_nf_spec *nf = base;
+    if (nf->type == SCC_NF_PIPELINE) {
+        add_str(o, "pipeline", nf->pipeline);
+        return;
     }
-    case SCC_NF_FIREWALL: {
-        struct json_object *rules = json_object_new_array();
-        for (int i = 0; i < nf->nrules; i++)
-            json_object_array_add(rules, json_object_new_string(nf->rules[i]));
-        json_object_object_add(cfg, "rules", rules);
-        break;
+    add_str(o, key, scc_nf_type_names[nf->type]);
+    json_object_object_add(o, "config", section_json(scc_spec_nf_config(nf->type), nf, ch));
+}
+
+void scc_write_nf_host(struct json_object *o, const char *key, const void *base,
+                       const struct scc_chain *ch)
+{
+    const struct scc_nf_spec *nf = base;
+    (void)ch;
+    if (nf->host[0])
+        add_str(o, key, nf->host);
+}
+
+void scc_write_nf_sched(struct json_object *o, const char *key, const void *base,
+                        const struct scc_chain *ch)
+{
+    const struct scc_nf_spec *nf = base;
+    json_object_object_add(o, key,
+                           section_json(scc_spec_sections[SCC_SEC_SCHED_PARAMS], &nf->sched, ch));
+}
+
+void scc_write_events(struct json_object *o, const char *key, const void *base,
+                      const struct scc_chain *ch)
+{
+    const struct scc_profiler_spec *p = base;
+    (void)ch;
+    struct json_object *ev = json_object_new_array();
+    for (int i = 0; i < p->nevents; i++)
+        json_object_array_add(ev, json_object_new_string(p->events[i]));
+    json_object_object_add(o, key, ev);
+}
+
+void scc_write_calibration(struct json_object *o, const char *key, const void *base,
+                           const struct scc_chain *ch)
+{
+    const struct scc_profiler_spec *p = base;
+    (void)ch;
+    if (p->calibration)
+        add_str(o, key, p->calibration);
+}
+
+void scc_write_route_prefix(struct json_object *o, const char *key, const void *base,
+                            const struct scc_chain *ch)
+{
+    const struct scc_route *r = base;
+    char a[20], buf[64];
+    (void)ch;
+    scc_ipv4_format(r->prefix, a, sizeof(a));
+    snprintf(buf, sizeof(buf), "%s/%d", a, r->len);
+    add_str(o, key, buf);
+}
+
+void scc_write_routes(struct json_object *o, const char *key, const void *base,
+                      const struct scc_chain *ch)
+{
+    const struct scc_nf_spec *nf = base;
+    struct json_object *routes = json_object_new_array();
+    for (int i = 0; i < nf->nroutes; i++)
+        json_object_array_add(routes,
+                              section_json(scc_spec_sections[SCC_SEC_ROUTE], &nf->routes[i], ch));
+    json_object_object_add(o, key, routes);
+}
+
+void scc_write_rules(struct json_object *o, const char *key, const void *base,
+                     const struct scc_chain *ch)
+{
+    const struct scc_nf_spec *nf = base;
+    (void)ch;
+    struct json_object *rules = json_object_new_array();
+    for (int i = 0; i < nf->nrules; i++)
+        json_object_array_add(rules, json_object_new_string(nf->rules[i]));
+    json_object_object_add(o, key, rules);
+}
+
+void scc_write_nat_pool(struct json_object *o, const char *key, const void *base,
+                        const struct scc_chain *ch)
+{
+    const struct scc_nf_spec *nf = base;
+    char lo[20], hi[20], buf[64];
+    (void)ch;
+    scc_ipv4_format(nf->nat_addr_lo, lo, sizeof(lo));
+    scc_ipv4_format(nf->nat_addr_hi, hi, sizeof(hi));
+    if (nf->nat_addr_lo == nf->nat_addr_hi) {
+        add_str(o, key, lo);
+        return;
     }
-    case SCC_NF_L2FWD:
-        if (nf->has_src_mac)
-            add_mac(cfg, "src_mac", nf->src_mac);
-        if (nf->has_dst_mac)
-            add_mac(cfg, "dst_mac", nf->dst_mac);
-        break;
-    case SCC_NF_NAT: {
-        char lo[20], hi[20];
-        scc_ipv4_format(nf->nat_addr_lo, lo, sizeof(lo));
-        scc_ipv4_format(nf->nat_addr_hi, hi, sizeof(hi));
-        if (nf->nat_addr_lo == nf->nat_addr_hi)
-            add_str(cfg, "pool", lo);
-        else {
-            snprintf(buf, sizeof(buf), "%s-%s", lo, hi);
-            add_str(cfg, "pool", buf);
-        }
-        snprintf(buf, sizeof(buf), "%u-%u", nf->nat_port_lo, nf->nat_port_hi);
-        add_str(cfg, "ports", buf);
-        add_int(cfg, "timeout_s", nf->nat_timeout_s);
-        break;
-    }
-    default:
-        break;
-    }
-    return cfg;
+    snprintf(buf, sizeof(buf), "%s-%s", lo, hi);
+    add_str(o, key, buf);
+}
+
+void scc_write_nat_ports(struct json_object *o, const char *key, const void *base,
+                         const struct scc_chain *ch)
+{
+    const struct scc_nf_spec *nf = base;
+    char buf[32];
+    (void)ch;
+    snprintf(buf, sizeof(buf), "%u-%u", nf->nat_port_lo, nf->nat_port_hi);
+    add_str(o, key, buf);
 }
 
 struct json_object *scc_chain_to_json(const struct scc_chain *ch)
 {
-    struct json_object *root = json_object_new_object();
-    if (!root)
-        return NULL;
-    add_str(root, "name", ch->name);
-    add_str(root, "mode", scc_mode_names[ch->mode]);
-
-    json_object_object_add(root, "io", fields_json(ch, section("io")));
-    add_str(root, "interconnect", scc_link_names[ch->interconnect]);
-
-    if (ch->nhosts) {
-        struct json_object *hosts = json_object_new_object();
-        for (int i = 0; i < ch->nhosts; i++) {
-            struct json_object *h = json_object_new_object();
-            char a[20];
-            scc_ipv4_format(ch->hosts[i].address, a, sizeof(a));
-            add_str(h, "address", a);
-            json_object_object_add(hosts, ch->hosts[i].name, h);
-        }
-        json_object_object_add(root, "hosts", hosts);
-    }
-
-    struct json_object *nfs = json_object_new_array();
-    for (int i = 0; i < ch->nnfs; i++) {
-        const struct scc_nf_spec *nf = &ch->nfs[i];
-        struct json_object *o = json_object_new_object();
-        add_str(o, "name", nf->name);
-        if (nf->type == SCC_NF_PIPELINE) {
-            add_str(o, "pipeline", nf->pipeline);
-        } else {
-            add_str(o, "type", scc_nf_type_names[nf->type]);
-            json_object_object_add(o, "config", nf_config_json(nf));
-        }
-        add_str(o, "env", scc_env_names[nf->env]);
-        if (scc_cpuset_count(&nf->cpus))
-            add_cpus(o, "cpu", &nf->cpus);
-        if (nf->host[0])
-            add_str(o, "host", nf->host);
-        json_object_object_add(o, "sched", sched_json(&nf->sched));
-        add_str(o, "restart", scc_restart_names[nf->restart]);
-        json_object_array_add(nfs, o);
-    }
-    json_object_object_add(root, "nfs", nfs);
-
-    struct json_object *s = sched_json(&ch->sched.defaults);
-    if (ch->sched.rr_timeslice_ms)
-        add_int(s, "rr_timeslice_ms", ch->sched.rr_timeslice_ms);
-    if (scc_cpuset_count(&ch->sched.reserve_cores))
-        add_cpus(s, "reserve_cores", &ch->sched.reserve_cores);
-    add_str(s, "reserve_scope", scc_reserve_scope_names[ch->sched.reserve_scope]);
-    add_str(s, "mode", scc_sched_mode_names[ch->sched.mode]);
-    json_object_object_add(root, "scheduler", s);
-
-    struct json_object *p = json_object_new_object();
-    struct json_object *ev = json_object_new_array();
-    for (int i = 0; i < ch->profiler.nevents; i++)
-        json_object_array_add(ev, json_object_new_string(ch->profiler.events[i]));
-    json_object_object_add(p, "events", ev);
-    add_int(p, "interval_ms", ch->profiler.interval_ms);
-    if (ch->profiler.calibration)
-        add_str(p, "calibration", ch->profiler.calibration);
-    json_object_object_add(root, "profiler", p);
-
-    if (ch->traffic.present)
-        json_object_object_add(root, "traffic", fields_json(ch, section("traffic")));
-    return root;
+    return section_json(scc_spec_sections[SCC_SEC_CHAIN], ch, ch);
 }
