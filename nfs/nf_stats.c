@@ -41,12 +41,6 @@ int nf_stats_name_ok(const char *name)
     return 0;
 }
 
-static void set_err(char *err, size_t errlen, const char *what, int e, const char *obj)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s: %s: %s", what, strerror(e), obj);
-}
-
 /* An existing page whose writer is gone may be replaced. */
 static bool stale(int dirfd, const char *file)
 {
@@ -65,8 +59,7 @@ static bool stale(int dirfd, const char *file)
 struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errlen)
 {
     if (nf_stats_name_ok(name) < 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "NF name '%s': use 1..32 of A-Z a-z 0-9 _ - .", name);
+        scc_errf(err, errlen, "NF name '%s': use 1..32 of A-Z a-z 0-9 _ - .", name);
         errno = EINVAL;
         return NULL;
     }
@@ -77,7 +70,7 @@ struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errl
     snprintf(w->file, sizeof(w->file), "scc-nf-%s", name);
     w->dirfd = open(SHM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (w->dirfd < 0) {
-        set_err(err, errlen, "open", errno, SHM_DIR);
+        scc_errf(err, errlen, "open: %s: %s", strerror(errno), SHM_DIR);
         goto fail;
     }
     int fd = openat(w->dirfd, w->file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -87,17 +80,17 @@ struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errl
     }
     if (fd < 0) {
         int e = errno;
-        if (e == EEXIST && err && errlen)
-            snprintf(err, errlen, "stats page " SHM_DIR "/%s exists and its NF is alive "
+        if (e == EEXIST)
+            scc_errf(err, errlen, "stats page " SHM_DIR "/%s exists and its NF is alive "
                      "(another scc-nf named '%s' runs)", w->file, name);
         else
-            set_err(err, errlen, "open(O_CREAT|O_EXCL)", e, w->file);
+            scc_errf(err, errlen, "open(O_CREAT|O_EXCL): %s: %s", strerror(e), w->file);
         errno = e;
         goto fail;
     }
     if (ftruncate(fd, sizeof(struct nf_stats_page)) < 0) {
         int e = errno;
-        set_err(err, errlen, "ftruncate", e, w->file);
+        scc_errf(err, errlen, "ftruncate: %s: %s", strerror(e), w->file);
         close(fd);
         unlinkat(w->dirfd, w->file, 0);
         errno = e;
@@ -107,7 +100,7 @@ struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errl
     int e = errno;
     close(fd);
     if (m == MAP_FAILED) {
-        set_err(err, errlen, "mmap", e, w->file);
+        scc_errf(err, errlen, "mmap: %s: %s", strerror(e), w->file);
         unlinkat(w->dirfd, w->file, 0);
         errno = e;
         goto fail;
@@ -210,25 +203,23 @@ int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t
 {
     char path[96];
     if (nf_stats_name_ok(name) < 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "'%s' is not an NF name", name);
+        scc_errf(err, errlen, "'%s' is not an NF name", name);
         return -EINVAL;
     }
     snprintf(path, sizeof(path), SHM_DIR "/scc-nf-%s", name);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        if (e == ENOENT && err && errlen)
-            snprintf(err, errlen, "no NF named '%s' is running (%s does not exist)", name, path);
+        if (e == ENOENT)
+            scc_errf(err, errlen, "no NF named '%s' is running (%s does not exist)", name, path);
         else
-            set_err(err, errlen, "open", e, path);
+            scc_errf(err, errlen, "open: %s: %s", strerror(e), path);
         return -e;
     }
     struct stat st;
     if (fstat(fd, &st) < 0 || (size_t)st.st_size != sizeof(struct nf_stats_page)) {
         close(fd);
-        if (err && errlen)
-            snprintf(err, errlen, "%s: size %lld, expected %zu (another version of scc-nf?)",
+        scc_errf(err, errlen, "%s: size %lld, expected %zu (another version of scc-nf?)",
                      path, (long long)st.st_size, sizeof(struct nf_stats_page));
         return -EPROTO;
     }
@@ -237,19 +228,18 @@ int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t
     int e = errno;
     close(fd);
     if (p == MAP_FAILED) {
-        set_err(err, errlen, "mmap", e, path);
+        scc_errf(err, errlen, "mmap: %s: %s", strerror(e), path);
         return -e;
     }
     int rc = read_snapshot(p, out);
     munmap((void *)p, sizeof(*p));
     if (rc == -EPROTO) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: magic %#x version %u, expected %#x version %u", path,
+        scc_errf(err, errlen, "%s: magic %#x version %u, expected %#x version %u", path,
                      out->magic, out->version, NF_STATS_MAGIC, NF_STATS_VERSION);
         return -EPROTO;
     }
-    if (rc < 0 && err && errlen)
-        snprintf(err, errlen, "%s: the writer never finished an update", path);
+    if (rc < 0)
+        scc_errf(err, errlen, "%s: the writer never finished an update", path);
     return rc;
 }
 
