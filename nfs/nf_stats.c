@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,66 +244,84 @@ int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t
     return rc;
 }
 
-static void json_str(FILE *f, const char *s)
+static void add_u64(struct json_object *o, const char *key, uint64_t v)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", (unsigned char)*s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
+    json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
-void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
+/* The page as `scc stats --json` prints it (one line, "key": value). */
+static struct json_object *page_json(const struct nf_stats_page *p, const char *state, double up,
+                                     unsigned n)
+{
+    struct json_object *o = json_object_new_object(), *elems = json_object_new_array();
+    if (!o || !elems) {
+        json_object_put(o);
+        json_object_put(elems);
+        return NULL;
+    }
+    char ds[32];
+    snprintf(ds, sizeof(ds), "%.3f", up); /* milliseconds, not the double's noise */
+    json_object_object_add(o, "version", json_object_new_int64(p->version));
+    json_object_object_add(o, "name", json_object_new_string(p->name));
+    json_object_object_add(o, "pid", json_object_new_int(p->pid));
+    json_object_object_add(o, "ready", json_object_new_boolean(p->ready));
+    json_object_object_add(o, "state", json_object_new_string(state));
+    json_object_object_add(o, "uptime_s", json_object_new_double_s(up, ds));
+    json_object_object_add(o, "batch", json_object_new_int64(p->batch));
+    json_object_object_add(o, "in", json_object_new_string(p->transport_in));
+    json_object_object_add(o, "out", json_object_new_string(p->transport_out));
+    add_u64(o, "rx_pkts", p->rx_pkts);
+    add_u64(o, "rx_bytes", p->rx_bytes);
+    add_u64(o, "tx_pkts", p->tx_pkts);
+    add_u64(o, "tx_bytes", p->tx_bytes);
+    add_u64(o, "batches", p->batches);
+    add_u64(o, "rx_calls", p->rx_calls);
+    add_u64(o, "tx_calls", p->tx_calls);
+    add_u64(o, "rx_bad_encap", p->rx_bad_encap);
+    add_u64(o, "rx_truncated", p->rx_truncated);
+    add_u64(o, "tx_drops", p->tx_drops);
+    add_u64(o, "drops", p->drops);
+    add_u64(o, "rx_kernel_drops", p->rx_kernel_drops);
+    add_u64(o, "rx_empty_calls", p->rx_empty_calls);
+    json_object_object_add(o, "elements", elems);
+    for (unsigned i = 0; i < n; i++) {
+        const struct nf_stats_elem *e = &p->elems[i];
+        struct json_object *je = json_object_new_object(), *drops = json_object_new_object();
+        if (!je || !drops) {
+            json_object_put(je);
+            json_object_put(drops);
+            json_object_put(o);
+            return NULL;
+        }
+        json_object_array_add(elems, je);
+        json_object_object_add(je, "name", json_object_new_string(e->name));
+        json_object_object_add(je, "class", json_object_new_string(e->cls));
+        add_u64(je, "in", e->in_pkts);
+        add_u64(je, "out", e->out_pkts);
+        add_u64(je, "bytes", e->bytes);
+        json_object_object_add(je, "drops", drops);
+        unsigned nr = e->nreasons < NF_STATS_MAX_REASONS ? e->nreasons : NF_STATS_MAX_REASONS;
+        for (unsigned r = 0; r < nr; r++)
+            add_u64(drops, e->reason[r], e->drops[r]);
+    }
+    return o;
+}
+
+int nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
 {
     static const char *const states[] = {"starting", "running", "stopped"};
     const char *state = p->state < 3 ? states[p->state] : "unknown";
     double up = p->update_ns > p->start_ns ? (double)(p->update_ns - p->start_ns) / 1e9 : 0;
     unsigned n = p->nelems < NF_STATS_MAX_ELEMS ? p->nelems : NF_STATS_MAX_ELEMS;
     if (json) {
-        fprintf(f, "{\"version\": %u, \"name\": ", p->version);
-        json_str(f, p->name);
-        fprintf(f, ", \"pid\": %d, \"ready\": %s, \"state\": \"%s\", \"uptime_s\": %.3f, "
-                   "\"batch\": %u, \"in\": ", p->pid, p->ready ? "true" : "false", state, up,
-                p->batch);
-        json_str(f, p->transport_in);
-        fprintf(f, ", \"out\": ");
-        json_str(f, p->transport_out);
-        fprintf(f, ", \"rx_pkts\": %llu, \"rx_bytes\": %llu, \"tx_pkts\": %llu, "
-                   "\"tx_bytes\": %llu, \"batches\": %llu, \"rx_calls\": %llu, "
-                   "\"tx_calls\": %llu, \"rx_bad_encap\": %llu, \"rx_truncated\": %llu, "
-                   "\"tx_drops\": %llu, \"drops\": %llu, \"rx_kernel_drops\": %llu, "
-                   "\"rx_empty_calls\": %llu, \"elements\": [",
-                (unsigned long long)p->rx_pkts, (unsigned long long)p->rx_bytes,
-                (unsigned long long)p->tx_pkts, (unsigned long long)p->tx_bytes,
-                (unsigned long long)p->batches, (unsigned long long)p->rx_calls,
-                (unsigned long long)p->tx_calls, (unsigned long long)p->rx_bad_encap,
-                (unsigned long long)p->rx_truncated, (unsigned long long)p->tx_drops,
-                (unsigned long long)p->drops, (unsigned long long)p->rx_kernel_drops,
-                (unsigned long long)p->rx_empty_calls);
-        for (unsigned i = 0; i < n; i++) {
-            const struct nf_stats_elem *e = &p->elems[i];
-            fprintf(f, "%s{\"name\": ", i ? ", " : "");
-            json_str(f, e->name);
-            fprintf(f, ", \"class\": ");
-            json_str(f, e->cls);
-            fprintf(f, ", \"in\": %llu, \"out\": %llu, \"bytes\": %llu, \"drops\": {",
-                    (unsigned long long)e->in_pkts, (unsigned long long)e->out_pkts,
-                    (unsigned long long)e->bytes);
-            unsigned nr = e->nreasons < NF_STATS_MAX_REASONS ? e->nreasons : NF_STATS_MAX_REASONS;
-            for (unsigned r = 0; r < nr; r++) {
-                fprintf(f, "%s", r ? ", " : "");
-                json_str(f, e->reason[r]);
-                fprintf(f, ": %llu", (unsigned long long)e->drops[r]);
-            }
-            fprintf(f, "}}");
-        }
-        fprintf(f, "]}\n");
-        return;
+        struct json_object *o = page_json(p, state, up, n);
+        const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
+                                                                    JSON_C_TO_STRING_NOSLASHESCAPE)
+                             : NULL;
+        if (text)
+            fprintf(f, "%s\n", text);
+        json_object_put(o);
+        return text ? 0 : -ENOMEM;
     }
     fprintf(f, "NF %s (pid %d, %s, up %.1f s, batch %u)\n", p->name, p->pid, state, up, p->batch);
     fprintf(f, "  in %s  out %s\n", p->transport_in, p->transport_out);
@@ -336,4 +355,5 @@ void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
                 fprintf(f, "  %-24s   drop: %-28s %12llu\n", "", e->reason[r],
                         (unsigned long long)e->drops[r]);
     }
+    return 0;
 }
