@@ -10,6 +10,7 @@
 #include "common/scc_cmds.h"
 #include "common/scc_log.h"
 #include "common/scc_util.h"
+#include "launcher/cmd_common.h"
 #include "launcher/ln_exec.h"
 #include "launcher/ln_run.h"
 #include "launcher/scc_spec.h"
@@ -95,26 +96,11 @@ int cmd_run(int argc, char **argv)
         run_usage(stderr);
         return 2;
     }
-    struct scc_diags *d = scc_diags_new();
-    if (!d) {
-        fprintf(stderr, "scc run: out of memory\n");
-        return 1;
-    }
-    const char *what = optind < argc ? argv[optind] : "built-in default chain";
-    struct scc_chain *ch = optind < argc ? scc_spec_load_file(argv[optind], NULL, d)
-                                         : scc_spec_load_string(scc_default_chain_json, NULL, d);
-    if (!ch) {
-        fprintf(stderr, "%s: %zu problem%s:\n", what, scc_diags_count(d),
-                scc_diags_count(d) == 1 ? "" : "s");
-        scc_diags_print(d, stderr);
-        scc_diags_print_warnings(d, stderr);
-        scc_diags_free(d);
-        return 2;
-    }
-    /* the same warnings as `scc validate`: they are about the measurement */
-    scc_diags_print_warnings(d, stderr);
-    scc_diags_free(d);
-    int rc = 2;
+    int rc;
+    struct scc_chain *ch = cmd_load_chain("run", optind < argc ? argv[optind] : NULL, &rc);
+    if (!ch)
+        return rc;
+    rc = 2;
     /* command-line overrides, checked like the spec's own fields */
     if (mode) {
         if (!strcmp(mode, "profile"))
