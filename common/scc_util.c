@@ -352,3 +352,38 @@ const char *scc_suggest(const char *word, const char *const *candidates, size_t 
         limit = 3;
     return best_d <= limit ? best : NULL;
 }
+
+int scc_verrf(char *buf, size_t len, const char *prefix, const char *fmt, va_list ap)
+{
+    if (!buf || !len)
+        return -EINVAL;
+    int n = prefix ? snprintf(buf, len, "%s: ", prefix) : 0;
+    if (n >= 0 && (size_t)n < len)
+        vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+    return -EINVAL;
+}
+
+int scc_errf(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    scc_verrf(buf, len, NULL, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+uint64_t scc_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+uint32_t scc_fnv1a(uint32_t h, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}

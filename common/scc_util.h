@@ -8,6 +8,7 @@
 #ifndef SCC_UTIL_H
 #define SCC_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -61,5 +62,23 @@ int scc_edit_distance(const char *a, const char *b);
 /* The candidate closest to word (case-insensitive), or NULL when none is
  * close enough to be a plausible typo. */
 const char *scc_suggest(const char *word, const char *const *candidates, size_t n);
+
+/* Write an error message into buf (len bytes; buf NULL or len 0: write
+ * nothing), cut to fit, and return -EINVAL, so a parser can say
+ * `return scc_errf(err, errlen, "...", ...);`. */
+int scc_errf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same with a va_list, as "PREFIX: message" when prefix is not NULL
+ * (an element's name, a column), for helpers with their own prefix. */
+int scc_verrf(char *buf, size_t len, const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+/* splitmix64 (Steele, Lea, Flood 2014): advance *state and return the next
+ * well-mixed 64-bit value. For seeding and shuffling, not cryptography. */
+uint64_t scc_splitmix64(uint64_t *state);
+
+/* 32-bit FNV-1a over len bytes, continuing from h (SCC_FNV1A_INIT to start),
+ * so a hash over several pieces is a chain of calls. Not for adversaries. */
+#define SCC_FNV1A_INIT 2166136261u
+uint32_t scc_fnv1a(uint32_t h, const void *data, size_t len);
 
 #endif

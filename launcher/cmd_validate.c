@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/scc_cmds.h"
+#include "launcher/cmd_common.h"
 #include "launcher/scc_spec.h"
 
 static void validate_usage(FILE *f)
@@ -50,29 +51,15 @@ int cmd_validate(int argc, char **argv)
         return 2;
     }
     const char *what = use_default ? "built-in default chain" : argv[optind];
-    struct scc_diags *d = scc_diags_new();
-    if (!d) {
-        fprintf(stderr, "scc validate: out of memory\n");
-        return 1;
-    }
-    struct scc_chain *ch = use_default ? scc_spec_load_string(scc_default_chain_json, NULL, d)
-                                       : scc_spec_load_file(argv[optind], NULL, d);
-    if (!ch) {
-        fprintf(stderr, "%s: %zu problem%s:\n", what, scc_diags_count(d),
-                scc_diags_count(d) == 1 ? "" : "s");
-        scc_diags_print(d, stderr);
-        scc_diags_print_warnings(d, stderr);
-        scc_diags_free(d);
-        return 2;
-    }
-    /* warnings even with -q: they are about the measurement, not the text */
-    scc_diags_print_warnings(d, stderr);
+    int status;
+    struct scc_chain *ch = cmd_load_chain("validate", use_default ? NULL : argv[optind], &status);
+    if (!ch)
+        return status;
     if (!quiet) {
         struct json_object *j = scc_chain_to_json(ch);
         if (!j) {
             fprintf(stderr, "scc validate: out of memory\n");
             scc_chain_free(ch);
-            scc_diags_free(d);
             return 1;
         }
         printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
@@ -84,6 +71,5 @@ int cmd_validate(int argc, char **argv)
                 scc_transport_names[ch->io.transport], ch->io.batch);
     }
     scc_chain_free(ch);
-    scc_diags_free(d);
     return 0;
 }

@@ -22,9 +22,7 @@ const char *ln_nf_stats_name(const char *state_name, const char *nf_name, char *
         scc_strlcpy(buf, full, LN_STATS_NAME);
         return buf;
     }
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (const char *c = full; *c; c++)
-        h = (h ^ (uint8_t)*c) * 16777619u;
+    uint32_t h = scc_fnv1a(SCC_FNV1A_INIT, full, strlen(full));
     char nf[20];
     scc_strlcpy(nf, nf_name, sizeof(nf));
     snprintf(buf, LN_STATS_NAME, "%08x.%s", h, nf);

@@ -23,13 +23,9 @@
 
 static uint32_t fnv1a(const char *a, const char *b)
 {
-    uint32_t h = 2166136261u;
-    for (const char *s = a; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    h = (h ^ '/') * 16777619u;
-    for (const char *s = b ? b : ""; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
+    uint32_t h = scc_fnv1a(SCC_FNV1A_INIT, a, strlen(a));
+    h = scc_fnv1a(h, "/", 1);
+    return b ? scc_fnv1a(h, b, strlen(b)) : h;
 }
 
 /* 02:5c:TT:TT:SS:KK — locally administered, tag, stage, kind */

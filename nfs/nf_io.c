@@ -85,18 +85,6 @@ struct nf_io {
     struct nf_io_stats st;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Block idle opens a blocking socket: its receive is one recvmmsg that
  * sleeps in the kernel (MSG_WAITFORONE), not recvmmsg + poll + recvmmsg.
  * Every send passes MSG_DONTWAIT, so sends never block either way. */
@@ -121,7 +109,7 @@ static int set_bufs(struct nf_io *io, char *err, size_t errlen)
             continue;
         if (setsockopt(io->fd, SOL_SOCKET, opt[k].plain, &val[k], sizeof(val[k])) < 0) {
             int e = errno;
-            set_err(err, errlen, "setsockopt(%s, %d): %s: %s socket", opt[k].name, val[k],
+            scc_errf(err, errlen, "setsockopt(%s, %d): %s: %s socket", opt[k].name, val[k],
                     strerror(e), io->ops->name);
             return -e;
         }
@@ -135,13 +123,13 @@ static int raw_open(struct nf_io *io, char *err, size_t errlen)
 {
     const char *ifn = io->opts.ifname;
     if (!ifn[0]) {
-        set_err(err, errlen, "raw transport needs an interface name");
+        scc_errf(err, errlen, "raw transport needs an interface name");
         return -EINVAL;
     }
     unsigned idx = if_nametoindex(ifn);
     if (!idx) {
         int e = errno;
-        set_err(err, errlen, "if_nametoindex: %s: %s", strerror(e), ifn);
+        scc_errf(err, errlen, "if_nametoindex: %s: %s", strerror(e), ifn);
         return -e;
     }
     io->ifindex = (int)idx;
@@ -151,14 +139,14 @@ static int raw_open(struct nf_io *io, char *err, size_t errlen)
     io->fd = socket(AF_PACKET, SOCK_RAW | sock_flags(io), 0);
     if (io->fd < 0) {
         int e = errno;
-        set_err(err, errlen, "socket(AF_PACKET, SOCK_RAW): %s: %s%s", strerror(e), ifn,
+        scc_errf(err, errlen, "socket(AF_PACKET, SOCK_RAW): %s: %s%s", strerror(e), ifn,
                 e == EPERM ? " (needs CAP_NET_RAW)" : "");
         return -e;
     }
     int one = 1;
     if (setsockopt(io->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
         int e = errno;
-        set_err(err, errlen, "setsockopt(PACKET_IGNORE_OUTGOING): %s: %s", strerror(e), ifn);
+        scc_errf(err, errlen, "setsockopt(PACKET_IGNORE_OUTGOING): %s: %s", strerror(e), ifn);
         return -e;
     }
     int r = set_bufs(io, err, errlen);
@@ -171,7 +159,7 @@ static int raw_open(struct nf_io *io, char *err, size_t errlen)
     };
     if (bind(io->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
         int e = errno;
-        set_err(err, errlen, "bind(AF_PACKET): %s: %s", strerror(e), ifn);
+        scc_errf(err, errlen, "bind(AF_PACKET): %s: %s", strerror(e), ifn);
         return -e;
     }
     /* Frames addressed to other MACs: veth delivers them anyway, a real NIC
@@ -224,7 +212,7 @@ static int udp_open(struct nf_io *io, char *err, size_t errlen)
 {
     char a[INET_ADDRSTRLEN];
     if (io->opts.vni > 0xffffffu) {
-        set_err(err, errlen, "VXLAN VNI %u does not fit in 24 bits", io->opts.vni);
+        scc_errf(err, errlen, "VXLAN VNI %u does not fit in 24 bits", io->opts.vni);
         return -EINVAL;
     }
     struct sockaddr_in *l = &io->opts.local;
@@ -235,7 +223,7 @@ static int udp_open(struct nf_io *io, char *err, size_t errlen)
     io->fd = socket(AF_INET, SOCK_DGRAM | sock_flags(io), 0);
     if (io->fd < 0) {
         int e = errno;
-        set_err(err, errlen, "socket(AF_INET, SOCK_DGRAM): %s: %s:%u", strerror(e), a,
+        scc_errf(err, errlen, "socket(AF_INET, SOCK_DGRAM): %s: %s:%u", strerror(e), a,
                 ntohs(l->sin_port));
         return -e;
     }
@@ -244,14 +232,14 @@ static int udp_open(struct nf_io *io, char *err, size_t errlen)
         return r;
     if (bind(io->fd, (struct sockaddr *)l, sizeof(*l)) < 0) {
         int e = errno;
-        set_err(err, errlen, "bind: %s: %s:%u", strerror(e), a, ntohs(l->sin_port));
+        scc_errf(err, errlen, "bind: %s: %s:%u", strerror(e), a, ntohs(l->sin_port));
         return -e;
     }
     if (io->opts.connect_remote && io->opts.remote.sin_port &&
         connect(io->fd, (struct sockaddr *)&io->opts.remote, sizeof(io->opts.remote)) < 0) {
         int e = errno;
         inet_ntop(AF_INET, &io->opts.remote.sin_addr, a, sizeof(a));
-        set_err(err, errlen, "connect: %s: %s:%u", strerror(e), a, ntohs(io->opts.remote.sin_port));
+        scc_errf(err, errlen, "connect: %s: %s:%u", strerror(e), a, ntohs(io->opts.remote.sin_port));
         return -e;
     }
     uint32_t vni = io->opts.vni;
@@ -320,15 +308,15 @@ static const struct nf_io_ops udp_ops = {
 
 struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen)
 {
-    set_err(err, errlen, "%s", "");
+    scc_errf(err, errlen, "%s", "");
     if (!opts || opts->sz == 0) {
-        set_err(err, errlen, "nf_io_open: options missing or opts.sz not set");
+        scc_errf(err, errlen, "nf_io_open: options missing or opts.sz not set");
         errno = EINVAL;
         return NULL;
     }
     struct nf_io *io = calloc(1, sizeof(*io));
     if (!io) {
-        set_err(err, errlen, "calloc: %s: nf_io handle", strerror(errno));
+        scc_errf(err, errlen, "calloc: %s: nf_io handle", strerror(errno));
         return NULL;
     }
     io->fd = -1;
@@ -342,17 +330,17 @@ struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen
     } else if (io->opts.transport == NF_IO_UDP) {
         io->ops = &udp_ops;
     } else {
-        set_err(err, errlen, "unknown transport %d", (int)io->opts.transport);
+        scc_errf(err, errlen, "unknown transport %d", (int)io->opts.transport);
         r = -EINVAL;
         goto err;
     }
     if (io->opts.batch < 1 || io->opts.batch > NF_BATCH_MAX) {
-        set_err(err, errlen, "batch %u out of range 1..%u", io->opts.batch, NF_BATCH_MAX);
+        scc_errf(err, errlen, "batch %u out of range 1..%u", io->opts.batch, NF_BATCH_MAX);
         r = -EINVAL;
         goto err;
     }
     if (io->opts.idle != NF_IO_BLOCK && io->opts.idle != NF_IO_BUSY) {
-        set_err(err, errlen, "unknown idle mode %d", (int)io->opts.idle);
+        scc_errf(err, errlen, "unknown idle mode %d", (int)io->opts.idle);
         r = -EINVAL;
         goto err;
     }
@@ -367,7 +355,7 @@ struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen
     io->tx_iov = calloc(b * ips, sizeof(*io->tx_iov));
     if (!io->rx_buf || !io->rx_hdr || !io->rx_pkts || !io->rx_msgs || !io->tx_msgs ||
         !io->rx_iov || !io->tx_iov) {
-        set_err(err, errlen, "allocating %zu packet buffers: %s", b, strerror(ENOMEM));
+        scc_errf(err, errlen, "allocating %zu packet buffers: %s", b, strerror(ENOMEM));
         r = -ENOMEM;
         goto err;
     }

@@ -32,16 +32,13 @@ static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 
 static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 {
-    if (ps->err && ps->errlen) {
-        int n = snprintf(ps->err, ps->errlen, "col %d: ", (int)(at - ps->text) + 1);
-        if (n > 0 && (size_t)n < ps->errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return -EINVAL;
+    char col[24];
+    snprintf(col, sizeof(col), "col %d", (int)(at - ps->text) + 1);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = scc_verrf(ps->err, ps->errlen, col, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 static void skip_ws(struct parser *ps)

@@ -92,29 +92,11 @@ uint64_t nf_element_now(const struct nf_element *e)
 
 int nf_element_error(const struct nf_element *e, char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen) {
-        int n = snprintf(err, errlen, "%s: ", e->name);
-        if (n > 0 && (size_t)n < errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return -EINVAL;
-}
-
-static int perr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int perr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = scc_verrf(err, errlen, e->name, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void nf_pipeline_destroy(struct nf_pipeline *p)
@@ -183,21 +165,21 @@ static int wire(struct nf_pipeline *p, const struct nf_conf *conf, char *err, si
         int omax = o->nout_max < 0 ? NF_MAX_PORTS : o->nout_max;
         if (e->nin > o->nin_max)
             return o->nin_max == 0
-                       ? perr(err, errlen, "%s: %s has no inputs, but something is connected to it",
+                       ? scc_errf(err, errlen, "%s: %s has no inputs, but something is connected to it",
                               e->name, o->cls)
-                       : perr(err, errlen, "%s: input port %d used, but %s has %d input%s",
+                       : scc_errf(err, errlen, "%s: input port %d used, but %s has %d input%s",
                               e->name, e->nin - 1, o->cls, o->nin_max, o->nin_max == 1 ? "" : "s");
         if (e->nout > omax)
             return omax == 0
-                       ? perr(err, errlen, "%s: %s has no outputs, but it is connected to something",
+                       ? scc_errf(err, errlen, "%s: %s has no outputs, but it is connected to something",
                               e->name, o->cls)
-                       : perr(err, errlen, "%s: output port %d used, but %s has at most %d output%s",
+                       : scc_errf(err, errlen, "%s: output port %d used, but %s has at most %d output%s",
                               e->name, e->nout - 1, o->cls, omax, omax == 1 ? "" : "s");
         if (e->nin < o->nin_min)
-            return perr(err, errlen, "%s: input %d is not connected (nothing pushes to it)",
+            return scc_errf(err, errlen, "%s: input %d is not connected (nothing pushes to it)",
                         e->name, e->nin);
         if (e->nout < o->nout_min)
-            return perr(err, errlen, "%s: output %d is not connected (every output of %s must "
+            return scc_errf(err, errlen, "%s: output %d is not connected (every output of %s must "
                         "lead somewhere; use Discard to drop)", e->name, e->nout, o->cls);
         if (e->nout) {
             e->out = calloc((size_t)e->nout, sizeof(*e->out));
@@ -214,7 +196,7 @@ static int wire(struct nf_pipeline *p, const struct nf_conf *conf, char *err, si
         const struct nf_conf_conn *k = &conf->conns[c];
         struct nf_element *f = &p->elems[k->from];
         if (f->out_elem[k->from_port])
-            return perr(err, errlen, "%s: output %d is connected twice (to %s and %s; push "
+            return scc_errf(err, errlen, "%s: output %d is connected twice (to %s and %s; push "
                         "outputs go to exactly one element)", f->name, k->from_port,
                         f->out_elem[k->from_port]->name, p->elems[k->to].name);
         f->out_elem[k->from_port] = &p->elems[k->to];
@@ -228,11 +210,11 @@ static int wire(struct nf_pipeline *p, const struct nf_conf *conf, char *err, si
             for (int c = 0; c < conf->nconns && !used; c++)
                 used = conf->conns[c].to == i && conf->conns[c].to_port == port;
             if (!used)
-                return perr(err, errlen, "%s: input %d is not connected", e->name, port);
+                return scc_errf(err, errlen, "%s: input %d is not connected", e->name, port);
         }
         for (int o = 0; o < e->nout; o++)
             if (!e->out_elem[o])
-                return perr(err, errlen, "%s: output %d is not connected (use Discard to drop)",
+                return scc_errf(err, errlen, "%s: output %d is not connected (use Discard to drop)",
                             e->name, o);
     }
     unsigned char *colour = calloc((unsigned)p->nelems + 1u, 1);
@@ -243,7 +225,7 @@ static int wire(struct nf_pipeline *p, const struct nf_conf *conf, char *err, si
             int c = find_cycle(p, i, colour);
             if (c >= 0) {
                 free(colour);
-                return perr(err, errlen, "%s: the graph has a cycle through this element "
+                return scc_errf(err, errlen, "%s: the graph has a cycle through this element "
                             "(pipelines must be acyclic)", p->elems[c].name);
             }
         }
@@ -264,7 +246,7 @@ int nf_pipeline_build(const char *text, const struct nf_pipeline_opts *opts,
     if (opts && opts->sz >= sizeof(*opts) && opts->noutputs)
         maxout = opts->noutputs;
     if (batch > NF_BATCH_MAX)
-        return perr(err, errlen, "batch %u is larger than %u", batch, NF_BATCH_MAX);
+        return scc_errf(err, errlen, "batch %u is larger than %u", batch, NF_BATCH_MAX);
     if (maxout > NF_PIPE_MAX_IO)
         maxout = NF_PIPE_MAX_IO;
 
@@ -296,13 +278,13 @@ int nf_pipeline_build(const char *text, const struct nf_pipeline_opts *opts,
         if (!o) {
             const char *s = scc_suggest(ce->cls, class_names, SCC_ARRAY_SIZE(class_names));
             if (strcmp(ce->cls, "Tee") == 0)
-                rc = perr(err, errlen, "col %d: element 'Tee' is not provided: copying a packet "
+                rc = scc_errf(err, errlen, "col %d: element 'Tee' is not provided: copying a packet "
                           "would allocate on the packet path (see docs/elements.md)", ce->col);
             else if (s)
-                rc = perr(err, errlen, "col %d: unknown element '%s' (did you mean %s?)",
+                rc = scc_errf(err, errlen, "col %d: unknown element '%s' (did you mean %s?)",
                           ce->col, ce->cls, s);
             else
-                rc = perr(err, errlen, "col %d: unknown element '%s' (see docs/elements.md)",
+                rc = scc_errf(err, errlen, "col %d: unknown element '%s' (see docs/elements.md)",
                           ce->col, ce->cls);
             goto fail;
         }
@@ -336,7 +318,7 @@ int nf_pipeline_build(const char *text, const struct nf_pipeline_opts *opts,
         if (e->ops == &nf_fromio_ops) {
             unsigned port = nf_fromio_port(e);
             if (p->from[port]) {
-                rc = perr(err, errlen, "%s: FromIO(%u) appears twice (also %s)", e->name, port,
+                rc = scc_errf(err, errlen, "%s: FromIO(%u) appears twice (also %s)", e->name, port,
                           p->from[port]->name);
                 goto fail;
             }
@@ -344,7 +326,7 @@ int nf_pipeline_build(const char *text, const struct nf_pipeline_opts *opts,
         } else if (e->ops == &nf_toio_ops) {
             unsigned port = nf_toio_port(e);
             if (port >= maxout) {
-                rc = perr(err, errlen, "%s: ToIO(%u), but this NF has %u output%s", e->name,
+                rc = scc_errf(err, errlen, "%s: ToIO(%u), but this NF has %u output%s", e->name,
                           port, maxout, maxout == 1 ? "" : "s");
                 goto fail;
             }
@@ -356,7 +338,7 @@ int nf_pipeline_build(const char *text, const struct nf_pipeline_opts *opts,
     for (int i = 0; i < NF_PIPE_MAX_IO; i++)
         any_from |= p->from[i] != NULL;
     if (!any_from) {
-        rc = perr(err, errlen, "the pipeline has no FromIO, so no packet can enter it");
+        rc = scc_errf(err, errlen, "the pipeline has no FromIO, so no packet can enter it");
         goto fail;
     }
     for (int i = 0; i < p->nelems; i++) {

@@ -17,6 +17,8 @@
  */
 #include "nfs/nf_sandbox.h"
 
+#include "common/scc_util.h"
+
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
@@ -32,8 +34,7 @@
 static int fail(char *err, size_t errlen, const char *what)
 {
     int e = errno;
-    if (err && errlen)
-        snprintf(err, errlen, "%s: %s", what, strerror(e));
+    scc_errf(err, errlen, "%s: %s", what, strerror(e));
     return -e;
 }
 
@@ -123,8 +124,7 @@ int nf_sandbox_seccomp(int unlink_dirfd, char *err, size_t errlen)
     return 0;
 #else
     (void)unlink_dirfd;
-    if (err && errlen)
-        snprintf(err, errlen, "seccomp: scc-nf was built without libseccomp");
+    scc_errf(err, errlen, "seccomp: scc-nf was built without libseccomp");
     return -ENOSYS;
 #endif
 }

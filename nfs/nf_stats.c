@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +42,6 @@ int nf_stats_name_ok(const char *name)
     return 0;
 }
 
-static void set_err(char *err, size_t errlen, const char *what, int e, const char *obj)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s: %s: %s", what, strerror(e), obj);
-}
-
 /* An existing page whose writer is gone may be replaced. */
 static bool stale(int dirfd, const char *file)
 {
@@ -65,8 +60,7 @@ static bool stale(int dirfd, const char *file)
 struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errlen)
 {
     if (nf_stats_name_ok(name) < 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "NF name '%s': use 1..32 of A-Z a-z 0-9 _ - .", name);
+        scc_errf(err, errlen, "NF name '%s': use 1..32 of A-Z a-z 0-9 _ - .", name);
         errno = EINVAL;
         return NULL;
     }
@@ -77,7 +71,7 @@ struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errl
     snprintf(w->file, sizeof(w->file), "scc-nf-%s", name);
     w->dirfd = open(SHM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (w->dirfd < 0) {
-        set_err(err, errlen, "open", errno, SHM_DIR);
+        scc_errf(err, errlen, "open: %s: %s", strerror(errno), SHM_DIR);
         goto fail;
     }
     int fd = openat(w->dirfd, w->file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -87,17 +81,17 @@ struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errl
     }
     if (fd < 0) {
         int e = errno;
-        if (e == EEXIST && err && errlen)
-            snprintf(err, errlen, "stats page " SHM_DIR "/%s exists and its NF is alive "
+        if (e == EEXIST)
+            scc_errf(err, errlen, "stats page " SHM_DIR "/%s exists and its NF is alive "
                      "(another scc-nf named '%s' runs)", w->file, name);
         else
-            set_err(err, errlen, "open(O_CREAT|O_EXCL)", e, w->file);
+            scc_errf(err, errlen, "open(O_CREAT|O_EXCL): %s: %s", strerror(e), w->file);
         errno = e;
         goto fail;
     }
     if (ftruncate(fd, sizeof(struct nf_stats_page)) < 0) {
         int e = errno;
-        set_err(err, errlen, "ftruncate", e, w->file);
+        scc_errf(err, errlen, "ftruncate: %s: %s", strerror(e), w->file);
         close(fd);
         unlinkat(w->dirfd, w->file, 0);
         errno = e;
@@ -107,7 +101,7 @@ struct nf_stats_writer *nf_stats_create(const char *name, char *err, size_t errl
     int e = errno;
     close(fd);
     if (m == MAP_FAILED) {
-        set_err(err, errlen, "mmap", e, w->file);
+        scc_errf(err, errlen, "mmap: %s: %s", strerror(e), w->file);
         unlinkat(w->dirfd, w->file, 0);
         errno = e;
         goto fail;
@@ -210,25 +204,23 @@ int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t
 {
     char path[96];
     if (nf_stats_name_ok(name) < 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "'%s' is not an NF name", name);
+        scc_errf(err, errlen, "'%s' is not an NF name", name);
         return -EINVAL;
     }
     snprintf(path, sizeof(path), SHM_DIR "/scc-nf-%s", name);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        if (e == ENOENT && err && errlen)
-            snprintf(err, errlen, "no NF named '%s' is running (%s does not exist)", name, path);
+        if (e == ENOENT)
+            scc_errf(err, errlen, "no NF named '%s' is running (%s does not exist)", name, path);
         else
-            set_err(err, errlen, "open", e, path);
+            scc_errf(err, errlen, "open: %s: %s", strerror(e), path);
         return -e;
     }
     struct stat st;
     if (fstat(fd, &st) < 0 || (size_t)st.st_size != sizeof(struct nf_stats_page)) {
         close(fd);
-        if (err && errlen)
-            snprintf(err, errlen, "%s: size %lld, expected %zu (another version of scc-nf?)",
+        scc_errf(err, errlen, "%s: size %lld, expected %zu (another version of scc-nf?)",
                      path, (long long)st.st_size, sizeof(struct nf_stats_page));
         return -EPROTO;
     }
@@ -237,82 +229,99 @@ int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t
     int e = errno;
     close(fd);
     if (p == MAP_FAILED) {
-        set_err(err, errlen, "mmap", e, path);
+        scc_errf(err, errlen, "mmap: %s: %s", strerror(e), path);
         return -e;
     }
     int rc = read_snapshot(p, out);
     munmap((void *)p, sizeof(*p));
     if (rc == -EPROTO) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: magic %#x version %u, expected %#x version %u", path,
+        scc_errf(err, errlen, "%s: magic %#x version %u, expected %#x version %u", path,
                      out->magic, out->version, NF_STATS_MAGIC, NF_STATS_VERSION);
         return -EPROTO;
     }
-    if (rc < 0 && err && errlen)
-        snprintf(err, errlen, "%s: the writer never finished an update", path);
+    if (rc < 0)
+        scc_errf(err, errlen, "%s: the writer never finished an update", path);
     return rc;
 }
 
-static void json_str(FILE *f, const char *s)
+static void add_u64(struct json_object *o, const char *key, uint64_t v)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", (unsigned char)*s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
+    json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
-void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
+/* The page as `scc stats --json` prints it (one line, "key": value). */
+static struct json_object *page_json(const struct nf_stats_page *p, const char *state, double up,
+                                     unsigned n)
+{
+    struct json_object *o = json_object_new_object(), *elems = json_object_new_array();
+    if (!o || !elems) {
+        json_object_put(o);
+        json_object_put(elems);
+        return NULL;
+    }
+    char ds[32];
+    snprintf(ds, sizeof(ds), "%.3f", up); /* milliseconds, not the double's noise */
+    json_object_object_add(o, "version", json_object_new_int64(p->version));
+    json_object_object_add(o, "name", json_object_new_string(p->name));
+    json_object_object_add(o, "pid", json_object_new_int(p->pid));
+    json_object_object_add(o, "ready", json_object_new_boolean(p->ready));
+    json_object_object_add(o, "state", json_object_new_string(state));
+    json_object_object_add(o, "uptime_s", json_object_new_double_s(up, ds));
+    json_object_object_add(o, "batch", json_object_new_int64(p->batch));
+    json_object_object_add(o, "in", json_object_new_string(p->transport_in));
+    json_object_object_add(o, "out", json_object_new_string(p->transport_out));
+    add_u64(o, "rx_pkts", p->rx_pkts);
+    add_u64(o, "rx_bytes", p->rx_bytes);
+    add_u64(o, "tx_pkts", p->tx_pkts);
+    add_u64(o, "tx_bytes", p->tx_bytes);
+    add_u64(o, "batches", p->batches);
+    add_u64(o, "rx_calls", p->rx_calls);
+    add_u64(o, "tx_calls", p->tx_calls);
+    add_u64(o, "rx_bad_encap", p->rx_bad_encap);
+    add_u64(o, "rx_truncated", p->rx_truncated);
+    add_u64(o, "tx_drops", p->tx_drops);
+    add_u64(o, "drops", p->drops);
+    add_u64(o, "rx_kernel_drops", p->rx_kernel_drops);
+    add_u64(o, "rx_empty_calls", p->rx_empty_calls);
+    json_object_object_add(o, "elements", elems);
+    for (unsigned i = 0; i < n; i++) {
+        const struct nf_stats_elem *e = &p->elems[i];
+        struct json_object *je = json_object_new_object(), *drops = json_object_new_object();
+        if (!je || !drops) {
+            json_object_put(je);
+            json_object_put(drops);
+            json_object_put(o);
+            return NULL;
+        }
+        json_object_array_add(elems, je);
+        json_object_object_add(je, "name", json_object_new_string(e->name));
+        json_object_object_add(je, "class", json_object_new_string(e->cls));
+        add_u64(je, "in", e->in_pkts);
+        add_u64(je, "out", e->out_pkts);
+        add_u64(je, "bytes", e->bytes);
+        json_object_object_add(je, "drops", drops);
+        unsigned nr = e->nreasons < NF_STATS_MAX_REASONS ? e->nreasons : NF_STATS_MAX_REASONS;
+        for (unsigned r = 0; r < nr; r++)
+            add_u64(drops, e->reason[r], e->drops[r]);
+    }
+    return o;
+}
+
+int nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
 {
     static const char *const states[] = {"starting", "running", "stopped"};
     const char *state = p->state < 3 ? states[p->state] : "unknown";
     double up = p->update_ns > p->start_ns ? (double)(p->update_ns - p->start_ns) / 1e9 : 0;
     unsigned n = p->nelems < NF_STATS_MAX_ELEMS ? p->nelems : NF_STATS_MAX_ELEMS;
     if (json) {
-        fprintf(f, "{\"version\": %u, \"name\": ", p->version);
-        json_str(f, p->name);
-        fprintf(f, ", \"pid\": %d, \"ready\": %s, \"state\": \"%s\", \"uptime_s\": %.3f, "
-                   "\"batch\": %u, \"in\": ", p->pid, p->ready ? "true" : "false", state, up,
-                p->batch);
-        json_str(f, p->transport_in);
-        fprintf(f, ", \"out\": ");
-        json_str(f, p->transport_out);
-        fprintf(f, ", \"rx_pkts\": %llu, \"rx_bytes\": %llu, \"tx_pkts\": %llu, "
-                   "\"tx_bytes\": %llu, \"batches\": %llu, \"rx_calls\": %llu, "
-                   "\"tx_calls\": %llu, \"rx_bad_encap\": %llu, \"rx_truncated\": %llu, "
-                   "\"tx_drops\": %llu, \"drops\": %llu, \"rx_kernel_drops\": %llu, "
-                   "\"rx_empty_calls\": %llu, \"elements\": [",
-                (unsigned long long)p->rx_pkts, (unsigned long long)p->rx_bytes,
-                (unsigned long long)p->tx_pkts, (unsigned long long)p->tx_bytes,
-                (unsigned long long)p->batches, (unsigned long long)p->rx_calls,
-                (unsigned long long)p->tx_calls, (unsigned long long)p->rx_bad_encap,
-                (unsigned long long)p->rx_truncated, (unsigned long long)p->tx_drops,
-                (unsigned long long)p->drops, (unsigned long long)p->rx_kernel_drops,
-                (unsigned long long)p->rx_empty_calls);
-        for (unsigned i = 0; i < n; i++) {
-            const struct nf_stats_elem *e = &p->elems[i];
-            fprintf(f, "%s{\"name\": ", i ? ", " : "");
-            json_str(f, e->name);
-            fprintf(f, ", \"class\": ");
-            json_str(f, e->cls);
-            fprintf(f, ", \"in\": %llu, \"out\": %llu, \"bytes\": %llu, \"drops\": {",
-                    (unsigned long long)e->in_pkts, (unsigned long long)e->out_pkts,
-                    (unsigned long long)e->bytes);
-            unsigned nr = e->nreasons < NF_STATS_MAX_REASONS ? e->nreasons : NF_STATS_MAX_REASONS;
-            for (unsigned r = 0; r < nr; r++) {
-                fprintf(f, "%s", r ? ", " : "");
-                json_str(f, e->reason[r]);
-                fprintf(f, ": %llu", (unsigned long long)e->drops[r]);
-            }
-            fprintf(f, "}}");
-        }
-        fprintf(f, "]}\n");
-        return;
+        struct json_object *o = page_json(p, state, up, n);
+        const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
+                                                                    JSON_C_TO_STRING_NOSLASHESCAPE)
+                             : NULL;
+        if (text)
+            fprintf(f, "%s\n", text);
+        json_object_put(o);
+        return text ? 0 : -ENOMEM;
     }
     fprintf(f, "NF %s (pid %d, %s, up %.1f s, batch %u)\n", p->name, p->pid, state, up, p->batch);
     fprintf(f, "  in %s  out %s\n", p->transport_in, p->transport_out);
@@ -346,4 +355,5 @@ void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
                 fprintf(f, "  %-24s   drop: %-28s %12llu\n", "", e->reason[r],
                         (unsigned long long)e->drops[r]);
     }
+    return 0;
 }

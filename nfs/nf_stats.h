@@ -91,8 +91,9 @@ int nf_stats_dirfd(const struct nf_stats_writer *w);
 /* Read a consistent snapshot of NAME's page. 0, or -ENOENT (no such NF),
  * -EPROTO (wrong magic/version/size), -EAGAIN (writer never settled). */
 int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t errlen);
-/* Print a snapshot as text (perf-stat-like) or JSON. */
-void nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json);
+/* Print a snapshot as text (perf-stat-like) or JSON (one line; the keys
+ * are an interface: scripts read them). 0, or -ENOMEM (JSON not printed). */
+int nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json);
 /* Check an NF name; returns 0 or -EINVAL. */
 int nf_stats_name_ok(const char *name);
 

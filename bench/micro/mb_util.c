@@ -38,15 +38,6 @@ void mb_opts_default(struct mb_opts *o)
     memcpy(o->strides, strides, sizeof(strides));
 }
 
-/* splitmix64: a tiny, well-mixed generator; quality is ample for shuffling. */
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 void mb_sattolo(uint32_t *next, size_t n, uint64_t seed)
 {
     /* Sattolo (1986): like Fisher-Yates but j < i strictly, which yields
@@ -56,7 +47,7 @@ void mb_sattolo(uint32_t *next, size_t n, uint64_t seed)
     uint64_t s = seed;
     for (size_t i = n; i > 1; i--) {
         size_t hi = i - 1; /* swap slot hi with a slot in [0, hi) */
-        size_t j = (size_t)(((unsigned __int128)splitmix64(&s) * hi) >> 64);
+        size_t j = (size_t)(((unsigned __int128)scc_splitmix64(&s) * hi) >> 64);
         uint32_t t = next[hi];
         next[hi] = next[j];
         next[j] = t;

@@ -13,12 +13,9 @@
 
 uint64_t tr_rng_seed(uint64_t seed)
 {
-    /* splitmix64 step: spreads small seeds and never yields 0 for the
+    /* one splitmix64 step: spreads small seeds and never yields 0 for the
      * xorshift state in practice; guard anyway. */
-    uint64_t z = seed + 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
+    uint64_t z = scc_splitmix64(&seed);
     return z ? z : 0x2545f4914f6cdd1dull;
 }
 

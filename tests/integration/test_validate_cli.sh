@@ -45,6 +45,10 @@ EOF2
 check "busy NF sharing a core" 0 "$SCC" validate -q /tmp/scc-val-busy.$$.json
 grep -q "^warning: nfs\[0\].cpu: .*shares core 0 with traffic.gen_cpu.*p50 6-12 ms" /tmp/scc-val-err.$$ ||
     { echo "FAIL: busy warning"; cat /tmp/scc-val-err.$$; fail=1; }
+# `scc run` loads the chain the same way and prints the same warnings
+check "run --dry-run of a busy NF sharing a core" 0 "$SCC" run --dry-run /tmp/scc-val-busy.$$.json
+grep -q "^warning: nfs\[0\].cpu: .*shares core 0 with traffic.gen_cpu" /tmp/scc-val-err.$$ ||
+    { echo "FAIL: scc run does not print the loader's warning"; cat /tmp/scc-val-err.$$; fail=1; }
 rm -f /tmp/scc-val-busy.$$.json
 # the normalised output is itself a valid spec
 "$SCC" validate --default >/tmp/scc-val-out.$$ 2>/dev/null

@@ -1,6 +1,7 @@
 /* common/scc_util: number parsing, CPU lists, MAC/IPv4 forms, suggestions. */
 #include <check.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "common/scc_util.h"
@@ -138,6 +139,47 @@ START_TEST(suggestions)
 }
 END_TEST
 
+/* The shared error formatter: cut to fit, NULL-safe, always -EINVAL. */
+static int errf_with_prefix(char *buf, size_t len, const char *prefix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = scc_verrf(buf, len, prefix, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+START_TEST(errf_formats_cuts_and_tolerates_null)
+{
+    char buf[16];
+    ck_assert_int_eq(scc_errf(buf, sizeof(buf), "bad %d", 7), -EINVAL);
+    ck_assert_str_eq(buf, "bad 7");
+    ck_assert_int_eq(scc_errf(buf, sizeof(buf), "%s", "a message far too long"), -EINVAL);
+    ck_assert_str_eq(buf, "a message far t");
+    ck_assert_int_eq(scc_errf(NULL, 10, "x"), -EINVAL);
+    ck_assert_int_eq(scc_errf(buf, 0, "x"), -EINVAL);
+    ck_assert_int_eq(errf_with_prefix(buf, sizeof(buf), "fw", "no %s", "rules"), -EINVAL);
+    ck_assert_str_eq(buf, "fw: no rules");
+    /* a prefix that fills the buffer leaves it cut, never unterminated */
+    errf_with_prefix(buf, 4, "longname", "x");
+    ck_assert_str_eq(buf, "lon");
+}
+END_TEST
+
+/* Reference values: splitmix64 from seed 0, FNV-1a 32-bit test vectors. */
+START_TEST(splitmix64_and_fnv1a)
+{
+    uint64_t s = 0;
+    ck_assert_uint_eq(scc_splitmix64(&s), 0xe220a8397b1dcdafull);
+    ck_assert_uint_eq(scc_splitmix64(&s), 0x6e789e6aa1b965f4ull);
+    ck_assert_uint_eq(scc_fnv1a(SCC_FNV1A_INIT, "", 0), 0x811c9dc5u);
+    ck_assert_uint_eq(scc_fnv1a(SCC_FNV1A_INIT, "a", 1), 0xe40c292cu);
+    ck_assert_uint_eq(scc_fnv1a(SCC_FNV1A_INIT, "foobar", 6), 0xbf9cf968u);
+    /* in pieces, the same as at once */
+    ck_assert_uint_eq(scc_fnv1a(scc_fnv1a(SCC_FNV1A_INIT, "foo", 3), "bar", 3), 0xbf9cf968u);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -148,6 +190,8 @@ int main(void)
     tcase_add_test(tc, mac_is_strict);
     tcase_add_test(tc, mac_and_ipv4);
     tcase_add_test(tc, suggestions);
+    tcase_add_test(tc, errf_formats_cuts_and_tolerates_null);
+    tcase_add_test(tc, splitmix64_and_fnv1a);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -75,6 +75,66 @@ START_TEST(test_page_lifecycle)
 }
 END_TEST
 
+/* `scc stats --json`: every key, in order, with its value; strings escaped;
+ * one line in the "key": value form the integration scripts grep for. */
+START_TEST(test_print_json)
+{
+    struct nf_stats_page *pg = calloc(1, sizeof(*pg));
+    ck_assert_ptr_nonnull(pg);
+    pg->version = NF_STATS_VERSION;
+    pg->ready = 1;
+    pg->state = 1;
+    pg->pid = 4321;
+    pg->batch = 16;
+    scc_strlcpy(pg->name, "a\"b\\c\td", sizeof(pg->name));
+    scc_strlcpy(pg->transport_in, "udp:10.0.0.1:5000", sizeof(pg->transport_in));
+    scc_strlcpy(pg->transport_out, "raw:veth0/x", sizeof(pg->transport_out));
+    pg->start_ns = 1000000000ull;
+    pg->update_ns = 2500000000ull;
+    uint64_t *ctr[] = {&pg->rx_pkts, &pg->rx_bytes, &pg->tx_pkts, &pg->tx_bytes,
+                       &pg->batches, &pg->rx_calls, &pg->tx_calls, &pg->rx_bad_encap,
+                       &pg->rx_truncated, &pg->tx_drops, &pg->drops, &pg->rx_kernel_drops,
+                       &pg->rx_empty_calls};
+    for (size_t i = 0; i < SCC_ARRAY_SIZE(ctr); i++)
+        *ctr[i] = 100 + i;
+    pg->rx_pkts = 18446744073709551615ull; /* uint64 max survives as such */
+    pg->nelems = 2;
+    scc_strlcpy(pg->elems[0].name, "fw", sizeof(pg->elems[0].name));
+    scc_strlcpy(pg->elems[0].cls, "IPFilter", sizeof(pg->elems[0].cls));
+    pg->elems[0].in_pkts = 10;
+    pg->elems[0].out_pkts = 8;
+    pg->elems[0].nreasons = 2;
+    scc_strlcpy(pg->elems[0].reason[0], "denied", NF_STATS_REASON);
+    pg->elems[0].drops[0] = 2;
+    scc_strlcpy(pg->elems[0].reason[1], "bad header", NF_STATS_REASON);
+    scc_strlcpy(pg->elems[1].name, "c", sizeof(pg->elems[1].name));
+    scc_strlcpy(pg->elems[1].cls, "Counter", sizeof(pg->elems[1].cls));
+    pg->elems[1].bytes = 640;
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(nf_stats_print(pg, f, true), 0);
+    fclose(f);
+    char want[2048];
+    snprintf(want, sizeof(want),
+        "{ \"version\": %u, \"name\": \"a\\\"b\\\\c\\td\", "
+        "\"pid\": 4321, \"ready\": true, \"state\": \"running\", \"uptime_s\": 1.500, "
+        "\"batch\": 16, \"in\": \"udp:10.0.0.1:5000\", \"out\": \"raw:veth0/x\", "
+        "\"rx_pkts\": 18446744073709551615, \"rx_bytes\": 101, \"tx_pkts\": 102, "
+        "\"tx_bytes\": 103, \"batches\": 104, \"rx_calls\": 105, \"tx_calls\": 106, "
+        "\"rx_bad_encap\": 107, \"rx_truncated\": 108, \"tx_drops\": 109, \"drops\": 110, "
+        "\"rx_kernel_drops\": 111, \"rx_empty_calls\": 112, \"elements\": [ "
+        "{ \"name\": \"fw\", \"class\": \"IPFilter\", \"in\": 10, \"out\": 8, \"bytes\": 0, "
+        "\"drops\": { \"denied\": 2, \"bad header\": 0 } }, "
+        "{ \"name\": \"c\", \"class\": \"Counter\", \"in\": 0, \"out\": 0, \"bytes\": 640, "
+        "\"drops\": { } } ] }\n", NF_STATS_VERSION);
+    ck_assert_str_eq(text, want);
+    free(text);
+    free(pg);
+}
+END_TEST
+
 START_TEST(test_stale_page_replaced)
 {
     names("stale");
@@ -302,6 +362,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_page_lifecycle);
+    tcase_add_test(tc, test_print_json);
     tcase_add_test(tc, test_stale_page_replaced);
     tcase_add_test(tc, test_seqlock);
     tcase_add_test(tc, test_read_against_busy_writer);

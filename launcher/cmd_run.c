@@ -1,0 +1,154 @@
+/*
+ * `scc run` — the command line: options, the chain (a file or the built-in
+ * default) with the loader's warnings, and the command-line overrides,
+ * checked like the spec's own fields. The run itself is ln_run (ln_run.c).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/scc_cmds.h"
+#include "common/scc_log.h"
+#include "common/scc_util.h"
+#include "launcher/cmd_common.h"
+#include "launcher/ln_exec.h"
+#include "launcher/ln_run.h"
+#include "launcher/scc_spec.h"
+
+static void run_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: scc run [CHAIN.json] [options]\n\n"
+            "Deploy a chain (the built-in default when no file is given): network\n"
+            "namespaces and links, one scc-nf per NF pinned to its cores; drive traffic\n"
+            "from `scc gen` through it into `scc sink` when the chain has a traffic block\n"
+            "or --rate/--duration ask for it; print throughput, loss, latency and every\n"
+            "NF's counters; remove everything it created. Ctrl-C stops it cleanly.\n\n"
+            "  --mode profile|runtime  override the chain's mode\n"
+            "  --duration S            traffic duration (or how long runtime mode stays up)\n"
+            "  --rate PPS              traffic rate (packets per second)\n"
+            "  --size B                frame size 64..1518\n"
+            "  --no-traffic            deploy only; stay up until Ctrl-C or --duration\n"
+            "  --json FILE             write the run's results (schema scc-run/2) to FILE\n"
+            "  --host NAME             start only this host's part of a multi-host chain\n"
+            "  --dry-run               print the plan and every command; change nothing\n"
+            "  -h, --help              this text\n\n"
+            "After a crash or kill -9, `scc cleanup` removes what a run left behind.\n");
+}
+
+/* The scheduler (policies, priorities, slices, reservation, chain order)
+ * is its own module and not part of this launcher yet: say so instead of
+ * silently running a chain without what its spec asks for. */
+static void warn_unapplied_sched(const struct scc_chain *ch)
+{
+    bool asks = ch->sched.rr_timeslice_ms || scc_cpuset_count(&ch->sched.reserve_cores) ||
+                ch->sched.mode != SCC_SCHED_PINNED;
+    for (int i = 0; i < ch->nnfs; i++) {
+        const struct scc_sched_params *sp = &ch->nfs[i].sched;
+        asks |= sp->policy != SCC_POLICY_OTHER || sp->nice || sp->slice_ms > 0;
+    }
+    if (asks)
+        scc_warn("this chain's scheduler settings (policy, nice, rt_priority, slice_ms, "
+                 "rr_timeslice_ms, reserve_cores, mode) are validated but not applied yet: "
+                 "NFs run under SCHED_OTHER, pinned as their \"cpu\" says");
+}
+
+/* Likewise for the profiler: the spec's profiler block and profile mode are
+ * validated, but no hardware or tracepoint counters are collected yet. */
+static void warn_unapplied_profiler(const struct scc_chain *ch)
+{
+    bool block = ch->profiler.nevents != 1 || strcmp(ch->profiler.events[0], "default") ||
+                 ch->profiler.interval_ms || ch->profiler.calibration;
+    if (ch->mode == SCC_MODE_PROFILE || block)
+        scc_warn("profile mode and the \"profiler\" block (events, interval, calibration) are "
+                 "validated but not collected yet: the report has the NFs' own counters and "
+                 "/proc scheduler figures only");
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"mode", required_argument, NULL, 'm'},   {"duration", required_argument, NULL, 'd'},
+        {"rate", required_argument, NULL, 'r'},   {"size", required_argument, NULL, 's'},
+        {"json", required_argument, NULL, 'j'},   {"host", required_argument, NULL, 'H'},
+        {"dry-run", no_argument, NULL, 'n'},      {"no-traffic", no_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0},
+    };
+    const char *mode = NULL, *host = NULL, *dur = NULL, *rate = NULL, *size = NULL;
+    struct ln_run_opts o = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': mode = optarg; break;
+        case 'd': dur = optarg; break;
+        case 'r': rate = optarg; break;
+        case 's': size = optarg; break;
+        case 'j': o.json_out = optarg; break;
+        case 'H': host = optarg; break;
+        case 'n': ln_dry_run = true; break;
+        case 'T': o.no_traffic = true; break;
+        case 'h': run_usage(stdout); return 0;
+        default: run_usage(stderr); return 2;
+        }
+    }
+    if (argc - optind > 1) {
+        run_usage(stderr);
+        return 2;
+    }
+    int rc;
+    struct scc_chain *ch = cmd_load_chain("run", optind < argc ? argv[optind] : NULL, &rc);
+    if (!ch)
+        return rc;
+    rc = 2;
+    /* command-line overrides, checked like the spec's own fields */
+    if (mode) {
+        if (!strcmp(mode, "profile"))
+            ch->mode = SCC_MODE_PROFILE;
+        else if (!strcmp(mode, "runtime"))
+            ch->mode = SCC_MODE_RUNTIME;
+        else {
+            fprintf(stderr, "scc run: --mode '%s': use profile or runtime\n", mode);
+            goto out;
+        }
+    }
+    double v;
+    long lv;
+    if (dur && scc_parse_double(dur, 0.001, 86400, &v) < 0) {
+        fprintf(stderr, "scc run: --duration '%s': give seconds, 0.001..86400\n", dur);
+        goto out;
+    }
+    if (dur) {
+        ch->traffic.duration_s = v;
+        o.duration = v;
+        if (ch->traffic.warmup_s >= v)
+            ch->traffic.warmup_s = v / 10;
+    }
+    if (rate) {
+        if (scc_parse_long(rate, 1, 100000000, &lv) < 0) {
+            fprintf(stderr, "scc run: --rate '%s': give packets per second, 1..100000000\n",
+                    rate);
+            goto out;
+        }
+        ch->traffic.rate_pps = (uint64_t)lv;
+        ch->traffic.present = true;
+    }
+    if (size) {
+        if (scc_parse_long(size, 64, 1518, &lv) < 0) {
+            fprintf(stderr, "scc run: --size '%s': give a frame size, 64..1518\n", size);
+            goto out;
+        }
+        ch->traffic.size = (unsigned)lv;
+        ch->traffic.dist = SCC_DIST_FIXED;
+    }
+    /* profile mode measures the chain under traffic: the spec's, or the defaults */
+    if (ch->mode == SCC_MODE_PROFILE)
+        ch->traffic.present = true;
+    warn_unapplied_sched(ch);
+    warn_unapplied_profiler(ch);
+    o.host = host;
+    rc = ln_run(ch, &o);
+out:
+    scc_chain_free(ch);
+    return rc;
+}
