@@ -610,8 +610,12 @@ static bool sched_not_rt(const void *sp) { return !sched_rt(sp); }
 static void check_reserve(struct scc_spec_ctx *c, const char *path, struct json_object *s,
                           void *base)
 {
-    const struct scc_sched_spec *sc = base;
+    struct scc_sched_spec *sc = base;
     (void)path, (void)s;
+    /* rr/fifo without rt_priority means priority 1 (docs/chain-spec.md),
+     * here as in each NF's sched, so the normalised chain loads again */
+    if (sched_rt(&sc->defaults) && sc->defaults.rt_priority == 0)
+        sc->defaults.rt_priority = 1;
     if (scc_cpuset_count(&sc->reserve_cores) > 0 &&
         scc_cpuset_count(&sc->reserve_cores) >= scc_cpuset_count(&c->online)) {
         char on[128];

@@ -228,6 +228,9 @@ START_TEST(normalised_json_round_trips)
         "   \"gen_batch\": 4, \"sink_idle\": \"busy\", \"clocks_synced\": true}}",
         "{\"name\": \"q\", \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}],"
         " \"traffic\": {\"gen_spin_us\": -1}}",
+        /* fifo without rt_priority means priority 1, chain-wide too */
+        "{\"name\": \"f\", \"scheduler\": {\"policy\": \"fifo\"},"
+        " \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}]}",
     };
     for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
         struct scc_diags *d = scc_diags_new();
