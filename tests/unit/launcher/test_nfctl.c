@@ -1,0 +1,116 @@
+/*
+ * ln_nfctl: a sample of an NF's stats page keeps every drop reason whole
+ * ("element: reason", both up to the page's 48 characters), and figures
+ * over a window add one share per process: a restarted process counts from
+ * zero, and a pair of samples that runs backwards (two processes' counters)
+ * marks the figure missing instead of wrapping.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "launcher/ln_nfctl.h"
+#include "nfs/nf_stats.h"
+
+START_TEST(drop_names_are_not_cut)
+{
+    char name[40], err[256];
+    snprintf(name, sizeof(name), "ut-nfctl-%d", (int)getpid());
+    struct nf_stats_writer *w = nf_stats_create(name, err, sizeof(err));
+    ck_assert_msg(w != NULL, "%s", err);
+    struct nf_stats_page *pg = nf_stats_page(w);
+    const char *elem = "ThisElementNameIsLongerThanThirtyCharacters@12";  /* 46 */
+    const char *reason = "reason text that goes well past thirty chars"; /* 44 */
+    nf_stats_begin(w);
+    pg->nelems = 1;
+    snprintf(pg->elems[0].name, sizeof(pg->elems[0].name), "%s", elem);
+    pg->elems[0].nreasons = 1;
+    snprintf(pg->elems[0].reason[0], sizeof(pg->elems[0].reason[0]), "%s", reason);
+    pg->elems[0].drops[0] = 7;
+    pg->drops = 7;
+    pg->rx_pkts = 10;
+    nf_stats_end(w);
+    struct ln_nf_sample s;
+    ln_nf_sample(name, 0, &s);
+    nf_stats_destroy(w);
+    ck_assert(s.have_stats);
+    ck_assert_int_eq(s.c.ndrops, 1);
+    char want[LN_DROP_NAME];
+    snprintf(want, sizeof(want), "%s: %s", elem, reason);
+    ck_assert_str_eq(s.c.drop_name[0], want);
+    ck_assert_uint_eq(s.c.drop_count[0], 7);
+}
+END_TEST
+
+static struct ln_nf_sample smp(uint64_t rx, uint64_t run_ns, uint64_t drops)
+{
+    struct ln_nf_sample s;
+    ln_nf_sample_zero(&s);
+    s.c.rx = s.c.tx = rx;
+    s.proc.run_ns = run_ns;
+    s.task_clock_ns = run_ns / 2;
+    s.c.drops = drops;
+    if (drops) {
+        s.c.ndrops = 1;
+        snprintf(s.c.drop_name[0], LN_DROP_NAME, "Counter@1: x");
+        s.c.drop_count[0] = drops;
+    }
+    return s;
+}
+
+START_TEST(restart_shares_add_up)
+{
+    struct ln_nf_figures f = {0};
+    /* first process: from the window's start (rx 1000) until it died (1600) */
+    struct ln_nf_sample a0 = smp(1000, 5000000, 2), a1 = smp(1600, 8000000, 5);
+    ln_nf_figures_add(&f, &a0, &a1);
+    /* its replacement starts from zero and runs to the window's end */
+    struct ln_nf_sample b0, b1 = smp(900, 4000000, 1);
+    ln_nf_sample_zero(&b0);
+    ln_nf_figures_add(&f, &b0, &b1);
+    ck_assert_int_eq(f.shares, 2);
+    ck_assert(f.stats_ok && f.proc_ok && f.task_clock_ok);
+    ck_assert_uint_eq(f.c.rx, 600 + 900);
+    ck_assert_uint_eq(f.proc.run_ns, 3000000 + 4000000);
+    ck_assert_uint_eq(f.task_clock_ns, 1500000 + 2000000);
+    ck_assert_uint_eq(f.c.drops, 3 + 1);
+    ck_assert_int_eq(f.c.ndrops, 1);
+    ck_assert_uint_eq(f.c.drop_count[0], 4);
+}
+END_TEST
+
+START_TEST(backwards_pair_is_missing_not_wrapped)
+{
+    /* what the old report did after a restart: "after" from the new
+     * process minus "before" from the old one */
+    struct ln_nf_figures f = {0};
+    struct ln_nf_sample old = smp(5000, 9000000, 0), newer = smp(300, 100000, 0);
+    ln_nf_figures_add(&f, &old, &newer);
+    ck_assert(!f.stats_ok);
+    ck_assert(!f.proc_ok);
+    ck_assert(!f.task_clock_ok);
+    /* a missing edge is missing too */
+    struct ln_nf_figures g = {0};
+    struct ln_nf_sample none;
+    memset(&none, 0, sizeof(none));
+    struct ln_nf_sample end = smp(10, 10, 0);
+    ln_nf_figures_add(&g, &none, &end);
+    ck_assert(!g.stats_ok && !g.proc_ok);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("nfctl");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, drop_names_are_not_cut);
+    tcase_add_test(tc, restart_shares_add_up);
+    tcase_add_test(tc, backwards_pair_is_missing_not_wrapped);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
