@@ -237,7 +237,7 @@ int scc_cpuset_online(struct scc_cpuset *out)
     return 0;
 }
 
-static int hexval(char c)
+int scc_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -257,7 +257,7 @@ int scc_mac_parse(const char *s, uint8_t mac[6])
     uint8_t v[6];
     for (int i = 0; i < 6; i++) {
         const char *p = s + 3 * i;
-        int hi = hexval(p[0]), lo = hexval(p[1]);
+        int hi = scc_hexval(p[0]), lo = scc_hexval(p[1]);
         if (hi < 0 || lo < 0 || (i < 5 && p[2] != ':'))
             return -EINVAL;
         v[i] = (uint8_t)(hi << 4 | lo);

@@ -46,6 +46,9 @@ void scc_cpuset_format(const struct scc_cpuset *s, char *buf, size_t len);
 /* Online CPUs from /sys/devices/system/cpu/online (or sysconf fallback). */
 int scc_cpuset_online(struct scc_cpuset *out);
 
+/* The value of one hex digit, or -1 when c is not one. */
+int scc_hexval(char c);
+
 /* "02:00:00:00:00:01" <-> 6 bytes: exactly six pairs of hex digits joined
  * by ':' (either case), nothing else. */
 int scc_mac_parse(const char *s, uint8_t mac[6]);

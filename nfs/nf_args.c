@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/scc_util.h"
+
 /* Decimal digits of s[0..n) into *out (n >= 1); -EINVAL on a non-digit,
  * -ERANGE past LONG_MAX. */
 static int digits(const char *s, size_t n, long *out)
@@ -153,26 +155,15 @@ int nf_args_port_range(const char *s, long min, long max, long *lo, long *hi)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int nf_args_mac(const char *s, uint8_t mac[6])
 {
     uint8_t m[6];
     for (int i = 0; i < 6; i++) {
-        int h = hexval(*s);
+        int h = scc_hexval(*s);
         if (h < 0)
             return -EINVAL;
         s++;
-        int l = hexval(*s);
+        int l = scc_hexval(*s);
         if (l >= 0) {
             h = h << 4 | l;
             s++;
