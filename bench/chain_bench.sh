@@ -44,10 +44,9 @@ while [ $# -gt 0 ]; do
        build="$1"; shift ;;
     esac
 done
-if [ -z "$build" ]; then build=${SCC_BIN:+$SCC_BIN/..}; build=${build:-build}; fi
-case "$build" in */bin|*/bin/) bin="$build" ;; *) bin="$build/bin" ;; esac
+. "$(dirname "$0")/bench_lib.sh"
+bin=$(bench_bin chain_bench.sh "$build") || exit 2
 SCC="$bin/scc"
-[ -x "$SCC" ] || { echo "chain_bench.sh: no scc in $bin (build first: make build)" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "chain_bench.sh: needs root (network namespaces)" >&2; exit 2; }
 for t in python3 taskset ip; do
     command -v "$t" >/dev/null || { echo "chain_bench.sh: needs $t" >&2; exit 2; }

@@ -40,10 +40,8 @@ while [ $# -gt 0 ]; do
        BUILD=$1; shift ;;
     esac
 done
-BUILD=${BUILD:-${SCC_BIN:-build}}
-if [ -x "$BUILD/scc" ]; then BIN=$BUILD
-elif [ -x "$BUILD/bin/scc" ]; then BIN=$BUILD/bin
-else echo "nf_bench: no scc in $BUILD or $BUILD/bin; build first (make build)" >&2; exit 2; fi
+. "$(dirname "$0")/bench_lib.sh"
+BIN=$(bench_bin nf_bench "$BUILD") || exit 2
 SCC=$BIN/scc
 NF=$BIN/scc-nf
 [ -x "$NF" ] || { echo "nf_bench: $NF not built" >&2; exit 2; }

@@ -45,10 +45,8 @@ for v in "$cpu" "$reps" "$loops"; do
     [[ "$v" =~ ^[0-9]+$ ]] || { echo "os_bench.sh: '$v' is not a number" >&2; exit 2; }
 done
 
-build=${build:-${SCC_BIN:-build}}
-if [ -x "$build/scc" ]; then scc=$build/scc
-elif [ -x "$build/bin/scc" ]; then scc=$build/bin/scc
-else echo "os_bench.sh: no scc in $build or $build/bin; build first (make build)" >&2; exit 2; fi
+. "$(dirname "$0")/bench_lib.sh"
+scc=$(bench_bin os_bench.sh "$build")/scc || exit 2
 for t in perf jq taskset chrt; do
     command -v "$t" >/dev/null || { echo "os_bench.sh: '$t' not found (apt-get install linux-perf jq util-linux)" >&2; exit 2; }
 done

@@ -32,10 +32,8 @@ while [ $# -gt 0 ]; do
        BUILD=$1; shift ;;
     esac
 done
-BUILD=${BUILD:-${SCC_BIN:-build}}
-if [ -x "$BUILD/scc" ]; then SCC=$BUILD/scc
-elif [ -x "$BUILD/bin/scc" ]; then SCC=$BUILD/bin/scc
-else echo "traffic_bench: no scc in $BUILD or $BUILD/bin; build first (make build)" >&2; exit 2; fi
+. "$(dirname "$0")/bench_lib.sh"
+SCC=$(bench_bin traffic_bench "$BUILD")/scc || exit 2
 HAVE_SP=1
 command -v sockperf >/dev/null || HAVE_SP=0
 if [ $QUICK = 1 ]; then REPS=${REPS:-1}; DUR=${DUR:-0.3}; LDUR=${LDUR:-0.5}; fi
