@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -73,7 +74,8 @@ static void usage(FILE *f)
         "  --no-seccomp        do not install the seccomp filter (debugging)\n"
         "  --dst-mac MAC       write MAC as the destination of every frame sent (how\n"
         "                      `scc run` steers frames through a bridge)\n"
-
+        "  --yield             sched_yield() after each batch sent (chain-order\n"
+        "                      scheduling: the next stage on this core runs next)\n"
         "  -v, -q              more / fewer messages\n"
         "  -h, --help          this text\n"
         "docs: docs/elements.md (pipelines), docs/io.md (endpoints)\n");
@@ -222,7 +224,7 @@ static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned 
 }
 
 enum { O_PIPELINE = 256, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
-       O_NOSECCOMP, O_DSTMAC };
+       O_NOSECCOMP, O_DSTMAC, O_YIELD };
 
 int main(int argc, char **argv)
 {
@@ -236,6 +238,7 @@ int main(int argc, char **argv)
         {"vni", required_argument, NULL, O_VNI},
         {"no-seccomp", no_argument, NULL, O_NOSECCOMP},
         {"dst-mac", required_argument, NULL, O_DSTMAC},
+        {"yield", no_argument, NULL, O_YIELD},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -246,7 +249,7 @@ int main(int argc, char **argv)
     const char *in_s = NULL, *out_s = NULL;
     long batch = -1, vni = -1;
     int idle = -1;
-    bool seccomp = true, set_dst = false;
+    bool seccomp = true, set_dst = false, yield = false;
     uint8_t dst_mac[6];
     int c;
     opterr = 0;
@@ -257,6 +260,7 @@ int main(int argc, char **argv)
         case O_IN: in_s = optarg; break;
         case O_OUT: out_s = optarg; break;
         case O_NOSECCOMP: seccomp = false; break;
+        case O_YIELD: yield = true; break;
         case O_DSTMAC:
             if (scc_mac_parse(optarg, dst_mac) < 0) {
                 fprintf(stderr, "scc-nf: --dst-mac '%s': expected a MAC like 02:00:00:00:00:01\n",
@@ -444,6 +448,11 @@ int main(int argc, char **argv)
                 }
             }
             nf_pipeline_clear_outputs(pipe);
+            /* chain order: this stage's batch is on its way to the next
+             * stage, which our send just woke on this core; hand it the CPU
+             * now instead of reading our next batch first */
+            if (yield)
+                sched_yield();
         }
         if (now - last >= PUBLISH_NS) {
             publish(w, pipe, in, tx, batches, now, true);
