@@ -21,6 +21,8 @@
 #include "common/scc_util.h"
 
 const char *const prof_calib_level_names[PROF_CALIB_NLEVELS] = {"L1", "L2", "L3", "DRAM"};
+const char *const prof_calib_tlb_keys[PROF_CALIB_NTLB] = {"stlb_hit", "walk", "walk_dram"};
+
 static const char *const row_keys[PROF_CALIB_NPOLICIES] = {"other", "batch", "rr", "fifo",
                                                    "other_nice-19"};
 
@@ -152,6 +154,12 @@ static json_object *build(const struct prof_calib *c)
         add(d, "hit", stat_json(&c->dtlb_hit));
         add(d, "miss", stat_json(&c->dtlb_miss));
         add(root, "dtlb", d);
+    }
+    if (c->have & PROF_CALIB_HAVE_TLB) {
+        json_object *t = json_object_new_object();
+        for (int i = 0; i < PROF_CALIB_NTLB; i++)
+            add(t, prof_calib_tlb_keys[i], stat_json(&c->tlb[i]));
+        add(root, "tlb", t);
     }
     if (c->have & PROF_CALIB_HAVE_CTXSW) {
         json_object *cs = json_object_new_object();
@@ -481,6 +489,20 @@ static int parse_root(json_object *root, struct prof_calib *c, struct rd *r)
             read_stat(r, h, "dtlb.hit", &c->dtlb_hit);
         if (mi)
             read_stat(r, mi, "dtlb.miss", &c->dtlb_miss);
+    }
+    for (int i = 0; i < PROF_CALIB_NTLB; i++)
+        snprintf(c->tlb[i].reason, sizeof(c->tlb[i].reason),
+                 "not in this calibration file (tlb.%s: rerun scc bench calibrate)",
+                 prof_calib_tlb_keys[i]);
+    if ((sec = get_obj(r, root, "", "tlb", false))) {
+        c->have |= PROF_CALIB_HAVE_TLB;
+        for (int i = 0; i < PROF_CALIB_NTLB; i++) {
+            char path[64];
+            snprintf(path, sizeof(path), "tlb.%s", prof_calib_tlb_keys[i]);
+            json_object *e = get_obj(r, sec, "tlb", prof_calib_tlb_keys[i], false);
+            if (e)
+                read_stat(r, e, path, &c->tlb[i]);
+        }
     }
     if ((sec = get_obj(r, root, "", "ctxsw", false))) {
         c->have |= PROF_CALIB_HAVE_CTXSW;

@@ -105,7 +105,23 @@ enum {
     PROF_CALIB_HAVE_CTXSW = 1u << 2,
     PROF_CALIB_HAVE_WAKEUP = 1u << 3,
     PROF_CALIB_HAVE_SYSCALL = 1u << 4,
+    PROF_CALIB_HAVE_TLB = 1u << 5,
 };
+
+/* The TLB levels of the model, each the *extra* ns one event costs over a
+ * load that hits the first-level DTLB: L_T1 a first-level DTLB miss that
+ * hits the second-level TLB (STLB), L_T2 an STLB miss whose page walk finds
+ * the page tables in cache, L_TM a page walk whose page-table loads go to
+ * DRAM. Optional section "tlb" (keys stlb_hit, walk, walk_dram; each may be
+ * absent): files written before it existed still load, with these
+ * unavailable. */
+enum prof_calib_tlb {
+    PROF_CALIB_TLB_STLB_HIT,
+    PROF_CALIB_TLB_WALK,
+    PROF_CALIB_TLB_WALK_DRAM,
+    PROF_CALIB_NTLB
+};
+extern const char *const prof_calib_tlb_keys[PROF_CALIB_NTLB]; /* "stlb_hit", "walk", "walk_dram" */
 
 struct prof_calib {
     char schema[32];     /* PROF_CALIB_SCHEMA */
@@ -143,6 +159,8 @@ struct prof_calib {
     struct prof_calib_stat dtlb_hit;
     struct prof_calib_stat dtlb_miss;
     uint32_t dtlb_pages;
+
+    struct prof_calib_stat tlb[PROF_CALIB_NTLB]; /* PROF_CALIB_HAVE_TLB */
 
     struct prof_calib_ctxsw_row ctxsw[PROF_CALIB_NPOLICIES];
 

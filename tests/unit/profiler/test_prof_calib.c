@@ -32,7 +32,10 @@ static void fill(struct prof_calib *c)
     c->caches[1] = (struct prof_calib_cache){2, "Unified", 1 << 20};
     strcpy(c->cycles_reason, "perf_event_open: No such file or directory");
     c->have = PROF_CALIB_HAVE_MEMORY | PROF_CALIB_HAVE_DTLB | PROF_CALIB_HAVE_CTXSW |
-              PROF_CALIB_HAVE_WAKEUP | PROF_CALIB_HAVE_SYSCALL;
+              PROF_CALIB_HAVE_WAKEUP | PROF_CALIB_HAVE_SYSCALL | PROF_CALIB_HAVE_TLB;
+    c->tlb[PROF_CALIB_TLB_STLB_HIT] = (struct prof_calib_stat){.available = true, .ns = 7.5, .reps = 5};
+    c->tlb[PROF_CALIB_TLB_WALK] = (struct prof_calib_stat){.available = true, .ns = 31.25, .reps = 5};
+    unavailable(&c->tlb[PROF_CALIB_TLB_WALK_DRAM], "page tables stayed in cache");
     double base[] = {1.25, 5.5, 21.0, 160.0};
     for (int k = 0; k < PROF_CALIB_NLEVELS; k++) {
         struct prof_calib_level_lat *L = &c->levels[k];
@@ -121,6 +124,10 @@ START_TEST(round_trip)
     NEAR(b.wakeup_block.ns, 20000.125);
     ck_assert_int_eq(b.wakeup_cpus[1], 1);
     NEAR(b.sc_sendmmsg.ns, 2500);
+    NEAR(b.tlb[PROF_CALIB_TLB_STLB_HIT].ns, 7.5);
+    NEAR(b.tlb[PROF_CALIB_TLB_WALK].ns, 31.25);
+    ck_assert(!b.tlb[PROF_CALIB_TLB_WALK_DRAM].available);
+    ck_assert_str_eq(b.tlb[PROF_CALIB_TLB_WALK_DRAM].reason, "page tables stayed in cache");
     prof_calib_free(&a);
     prof_calib_free(&b);
     prof_calib_free(NULL);
@@ -212,6 +219,12 @@ START_TEST(example_file_loads)
     ck_assert(c.have & PROF_CALIB_HAVE_CTXSW);
     ck_assert(c.levels[PROF_CALIB_L1].stat.available);
     ck_assert(!c.quick);
+    /* written before the TLB levels existed: it loads, and they say why not */
+    ck_assert(!(c.have & PROF_CALIB_HAVE_TLB));
+    for (int i = 0; i < PROF_CALIB_NTLB; i++) {
+        ck_assert(!c.tlb[i].available);
+        ck_assert_ptr_nonnull(strstr(c.tlb[i].reason, "not in this calibration file"));
+    }
     prof_calib_free(&c);
 }
 END_TEST
