@@ -62,6 +62,18 @@ int prof_counter_read(struct prof_counter *c, struct prof_count *o)
     return 0;
 }
 
+struct prof_count prof_count_make(uint64_t raw, uint64_t enabled_ns, uint64_t running_ns)
+{
+    struct prof_count c = {0};
+    c.raw = raw;
+    c.enabled_ns = enabled_ns;
+    c.running_ns = running_ns;
+    c.counted = running_ns > 0;
+    c.scaled = c.counted && running_ns < enabled_ns;
+    c.value = c.counted ? (double)raw * ((double)enabled_ns / (double)running_ns) : 0.0;
+    return c;
+}
+
 struct prof_count prof_count_delta(const struct prof_count *s, const struct prof_count *e)
 {
     struct prof_count d = {0};

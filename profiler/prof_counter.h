@@ -38,6 +38,10 @@ void prof_counter_close(struct prof_counter *c); /* accepts NULL */
 /* Read the counter now. Returns 0 or -errno. */
 int prof_counter_read(struct prof_counter *c, struct prof_count *out);
 
+/* A count from its three figures, scaled as perf does (value × enabled /
+ * running; running == 0 is "not counted"). For recorded counters. */
+struct prof_count prof_count_make(uint64_t raw, uint64_t enabled_ns, uint64_t running_ns);
+
 /* end - start of two reads of one counter (for a window inside a run). */
 struct prof_count prof_count_delta(const struct prof_count *start, const struct prof_count *end);
 

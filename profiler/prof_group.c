@@ -380,16 +380,6 @@ int prof_group_open(struct prof_group *g)
     return navail;
 }
 
-static void set_count(struct prof_count *c, uint64_t raw, uint64_t ena, uint64_t run)
-{
-    c->raw = raw;
-    c->enabled_ns = ena;
-    c->running_ns = run;
-    c->counted = run > 0;
-    c->scaled = run > 0 && run < ena;
-    c->value = c->counted ? (double)raw * ((double)ena / (double)run) : 0.0;
-}
-
 int prof_group_read(struct prof_group *g)
 {
     int first_err = 0;
@@ -405,7 +395,7 @@ int prof_group_read(struct prof_group *g)
                     first_err = n < 0 ? -errno : -EIO;
                 continue;
             }
-            set_count(&e->pub.count, v[0], v[1], v[2]);
+            e->pub.count = prof_count_make(v[0], v[1], v[2]);
             continue;
         }
         if (!e->leader)
@@ -429,7 +419,7 @@ int prof_group_read(struct prof_group *g)
         for (size_t j = i; j < g->n && k < members; j++)
             if (g->ev[j].fd >= 0 && g->ev[j].pub.src == PROF_SRC_HARDWARE &&
                 g->ev[j].pub.group == e->pub.group)
-                set_count(&g->ev[j].pub.count, buf[3 + k++], buf[1], buf[2]);
+                g->ev[j].pub.count = prof_count_make(buf[3 + k++], buf[1], buf[2]);
     }
     return first_err;
 }

@@ -59,7 +59,7 @@ enum prof_unavail {
 };
 
 struct prof_group_event {
-    char name[PROF_GROUP_NAME_MAX];   /* table name, "context-switches", "syscalls:sys_enter_read" */
+    char name[PROF_GROUP_NAME_MAX];   /* table name, "context-switches", "syscalls:sys_enter_x" */
     enum prof_src src;
     const struct prof_event_def *def; /* hardware: the table entry; else NULL */
     bool available;

@@ -1,0 +1,31 @@
+/*
+ * prof_text — the model as a perf-stat-like text table: it opens with the
+ * three biggest causes of latency in words, then one aligned block per NF
+ * and one for the chain (every term with events/packet, ns/event and
+ * ns/packet, or <unavailable> and why; the total and the terms it lacks;
+ * the multiplexing share; CPU, run-queue wait, blocked time, switches and
+ * system calls per packet). Writes to the caller's FILE; never to stdout
+ * on its own.
+ */
+#ifndef PROF_TEXT_H
+#define PROF_TEXT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "profiler/prof_model.h"
+
+#define PROF_TEXT_CAUSE_MAX 256
+
+/* The (up to) three biggest causes, biggest first, as sentences such as
+ * "fw: 41% of its time per packet is run-queue wait — it shares core 1
+ * with rt". A cause is an NF's run-queue wait or one of its available
+ * terms, ranked by ns per packet; the share is of the NF's time per packet
+ * (run + run-queue wait; the model's total where /proc was not sampled).
+ * Returns how many were written (0..3). Cannot fail. */
+size_t prof_text_causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX]);
+
+/* Write the report. Returns 0, or -EIO when writing to f failed. */
+int prof_text_write(FILE *f, const struct prof_model *m);
+
+#endif
