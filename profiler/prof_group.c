@@ -424,6 +424,40 @@ int prof_group_read(struct prof_group *g)
     return first_err;
 }
 
+void prof_group_event_merge(struct prof_group_event *acc, const struct prof_group_event *e)
+{
+    if (!e->available) {
+        if (!acc->available && !acc->reason[0]) {
+            acc->why = e->why;
+            acc->err = e->err;
+            snprintf(acc->reason, sizeof(acc->reason), "%s", e->reason);
+        }
+        return;
+    }
+    if (!acc->available) {
+        /* the first thread that has it: drop an earlier thread's reason */
+        acc->available = true;
+        acc->why = PROF_UNAV_NONE;
+        acc->err = 0;
+        acc->reason[0] = '\0';
+        acc->src = e->src;
+        acc->def = e->def;
+        acc->group = e->group;
+        memset(&acc->count, 0, sizeof(acc->count));
+    }
+    if (e->user_only && !acc->user_only) {
+        acc->user_only = true;
+        snprintf(acc->reason, sizeof(acc->reason), "%s", e->reason);
+    }
+    struct prof_count *a = &acc->count;
+    a->raw += e->count.raw;
+    a->enabled_ns += e->count.enabled_ns;
+    a->running_ns += e->count.running_ns;
+    a->value += e->count.counted ? e->count.value : 0;
+    a->counted |= e->count.counted;
+    a->scaled |= e->count.scaled;
+}
+
 size_t prof_group_nevents(const struct prof_group *g)
 {
     return g->n;

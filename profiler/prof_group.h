@@ -112,6 +112,15 @@ int prof_group_open(struct prof_group *g);
  * the last counts). */
 int prof_group_read(struct prof_group *g);
 
+/* Fold one thread's event into an NF's sum (same name; acc zeroed with
+ * its name set, or a copy of the first thread's): the scaled values add
+ * (each thread is scaled by its own enabled/running: threads multiplex
+ * apart), as do raw counts and times; counted if any thread counted;
+ * available if any thread's was — a thread that was gone or refused does
+ * not hide the others' counts, and its reason is kept only when no thread
+ * has the event. Cannot fail. */
+void prof_group_event_merge(struct prof_group_event *acc, const struct prof_group_event *e);
+
 size_t prof_group_nevents(const struct prof_group *g);
 const struct prof_group_event *prof_group_event(const struct prof_group *g, size_t i);
 /* The event named `name`, or NULL. */

@@ -303,6 +303,39 @@ START_TEST(errno_classification)
 }
 END_TEST
 
+/* An NF's threads fold into one event: scaled values add (each thread
+ * scaled by its own times), a gone thread does not hide the others. */
+START_TEST(threads_merge_into_one_event)
+{
+    struct prof_group_event acc = {.name = "MEM_LOAD_RETIRED:L1_HIT"};
+    struct prof_group_event gone = {
+        .why = PROF_UNAV_GONE, .err = ESRCH, .reason = "the thread is gone"};
+    struct prof_group_event t1 = {.available = true, .count = prof_count_make(100, 1000, 500)};
+    struct prof_group_event t2 = {.available = true, .count = prof_count_make(300, 1000, 1000)};
+    struct prof_group_event idle = {.available = true, .count = prof_count_make(0, 1000, 0)};
+    prof_group_event_merge(&acc, &gone);
+    ck_assert(!acc.available);
+    ck_assert_str_eq(acc.reason, "the thread is gone");
+    prof_group_event_merge(&acc, &t1);
+    prof_group_event_merge(&acc, &gone);
+    prof_group_event_merge(&acc, &t2);
+    prof_group_event_merge(&acc, &idle);
+    ck_assert(acc.available);
+    ck_assert_int_eq(acc.why, PROF_UNAV_NONE);
+    ck_assert_str_eq(acc.reason, "");
+    ck_assert(acc.count.counted && acc.count.scaled);
+    ck_assert_double_eq(acc.count.value, 100 * 2 + 300); /* not (400 raw) × 3000/1500 */
+    ck_assert_uint_eq(acc.count.raw, 400);
+    ck_assert_uint_eq(acc.count.enabled_ns, 3000);
+    ck_assert_uint_eq(acc.count.running_ns, 1500);
+    ck_assert_str_eq(acc.name, "MEM_LOAD_RETIRED:L1_HIT");
+
+    struct prof_group_event none = {.name = "x"};
+    prof_group_event_merge(&none, &idle);
+    ck_assert(none.available && !none.count.counted); /* never ran anywhere: not counted */
+}
+END_TEST
+
 /* Mount tracefs for this test only, in a mount namespace of its own. */
 static void private_tracefs(void)
 {
@@ -323,6 +356,7 @@ int main(void)
     tcase_add_test(tc, groups_are_sized_and_read_together);
     tcase_add_test(tc, gone_thread_is_classified);
     tcase_add_test(tc, errno_classification);
+    tcase_add_test(tc, threads_merge_into_one_event);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
