@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int prof_proc_sample(pid_t pid, struct prof_proc_sample *o)
 {
@@ -60,5 +61,32 @@ int prof_proc_accumulate(struct prof_proc_sample *acc, const struct prof_proc_sa
     acc->slices += e->slices - s->slices;
     acc->vol_cs += e->vol_cs - s->vol_cs;
     acc->invol_cs += e->invol_cs - s->invol_cs;
+    return 0;
+}
+
+int prof_proc_cputime(pid_t pid, uint64_t *user_ns, uint64_t *sys_ns)
+{
+    if (pid <= 0)
+        return -EINVAL;
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* the command name (field 2) may hold spaces and ')': fields restart
+     * after the last ')'; utime and stime are fields 14 and 15 */
+    const char *p = strrchr(buf, ')');
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                     &st) != 2)
+        return -EIO;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0)
+        return -EIO;
+    *user_ns = (uint64_t)(ut * (1000000000ULL / (unsigned long long)hz));
+    *sys_ns = (uint64_t)(st * (1000000000ULL / (unsigned long long)hz));
     return 0;
 }

@@ -28,6 +28,13 @@ struct prof_proc_sample {
  * the same. Never prints. */
 int prof_proc_sample(pid_t pid, struct prof_proc_sample *out);
 
+/* pid's CPU time split into user and system mode from /proc/PID/stat
+ * (utime, stime), in ns. They are tick-sampled (and rescaled by the kernel
+ * to the precise total): good for a split over a window of seconds, not
+ * for one wake-up — take the total from schedstat. Returns 0, -ENOENT (no
+ * such process) or -EIO (unexpected form). Never prints. */
+int prof_proc_cputime(pid_t pid, uint64_t *user_ns, uint64_t *sys_ns);
+
 /* *acc += end - start, field by field. Both must be valid and from one
  * process (end taken after start); returns -EINVAL otherwise, or when a
  * field went backwards (a different process), leaving *acc untouched. */
