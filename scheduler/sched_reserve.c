@@ -1,0 +1,1 @@
+#include "scheduler/sched_reserve.h"
