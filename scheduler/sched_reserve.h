@@ -113,6 +113,13 @@ bool sched_is_record(const char *rec);
  * msg says so) or -errno (msg says what failed). */
 int sched_reserve_undo(const char *rec, char *msg, size_t msglen);
 
+/* Check a v2 cpuset.cpus.partition read-back against the state written
+ * ("isolated", "root"): the kernel accepts the write and then reports
+ * "isolated invalid (Cpu list in cpuset.cpus not exclusive)" when it cannot
+ * make the partition. Returns 0 when readback is wanted, else -EINVAL
+ * with why naming the kernel's reason. */
+int sched_partition_check(const char *readback, const char *wanted, char *why, size_t whylen);
+
 /* Which cgroup hierarchy carries cpuset here: 1, 2, or -ENOTSUP; the
  * mount point into root. */
 int sched_cpuset_hierarchy(char *root, size_t rootlen);
