@@ -30,7 +30,9 @@ int sched_cg_read(const char *path, char *buf, size_t len)
 
 int sched_cg_write_create(const char *path, const char *s, bool create)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0), 0644);
+    /* O_TRUNC as a shell's `>` does: cgroupfs and /proc ignore it, and a
+     * plain file (a test's layout) then holds only the new value */
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
     if (fd < 0)
         return -errno;
     /* cgroupfs takes one value per write(2): never split it */
@@ -129,9 +131,10 @@ int sched_cg_task_path(pid_t tid, const char *controller, char *path, size_t len
         char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2)
             continue;
+        bool v2 = !strncmp(line, "0::", 3); /* the unified hierarchy's line */
         *c2 = '\0';
         const char *ctrls = c1 + 1;
-        bool hit = controller ? has_word(ctrls, controller, ",") : (!strcmp(line, "0") && !*ctrls);
+        bool hit = controller ? has_word(ctrls, controller, ",") : v2;
         if (hit) {
             snprintf(path, len, "%s", c2 + 1);
             rc = 0;

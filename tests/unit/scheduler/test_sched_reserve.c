@@ -679,7 +679,228 @@ START_TEST(refusals)
 }
 END_TEST
 
-/* ---- cgroup v2: layout tests ---- */
+/* ---- cgroup v2: layout tests ----
+ * cpuset is bound to v1 on this machine, so the v2 code runs against a
+ * temporary directory laid out like a v2 mount (req->cgroot): these tests
+ * check the file writes, the journal and the read-back parsing. The
+ * kernel's own partition behaviour is not exercised here. Affinity changes
+ * are real, on the test's decoys only. */
+
+static void layout_make(char *root, size_t len)
+{
+    snprintf(root, len, "/tmp/scc-test-v2-%d", (int)getpid());
+    char f[512];
+    ck_assert_int_eq(mkdir(root, 0700), 0);
+    snprintf(f, sizeof(f), "%s/cgroup.controllers", root);
+    write_str(f, "cpuset cpu io memory pids\n");
+    snprintf(f, sizeof(f), "%s/cgroup.subtree_control", root);
+    write_str(f, "memory\n");
+    snprintf(f, sizeof(f), "%s/cpuset.cpus.effective", root);
+    write_str(f, "0-1\n");
+    snprintf(f, sizeof(f), "%s/cgroup.procs", root);
+    write_str(f, "");
+}
+
+static void rm_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char p[600];
+        snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+        if (e->d_type == DT_REG)
+            unlink(p);
+    }
+    closedir(d);
+}
+
+static void layout_remove(const char *root)
+{
+    rm_files(root);
+    rmdir(root);
+}
+
+static void want_file(const char *dir, const char *name, const char *want)
+{
+    char f[600], v[256];
+    snprintf(f, sizeof(f), "%s/%s", dir, name);
+    read_line(f, v, sizeof(v));
+    ck_assert_msg(!strcmp(v, want), "%s: '%s', expected '%s'", f, v, want);
+}
+
+START_TEST(v2_layout_partition_and_undo)
+{
+    char root[256], dir[320], name[64], err[512];
+    layout_make(root, sizeof(root));
+    snprintf(name, sizeof(name), "scc-test-part-%d", (int)getpid());
+    snprintf(dir, sizeof(dir), "%s/%s", root, name);
+    pid_t d = decoy_start(false, -1), late = decoy_start(false, -1);
+    char cpus0[128];
+    cpus_of(d, cpus0, sizeof(cpus0));
+    struct sched_reserve_req req = core1(name);
+    pid_t keep[] = {d};
+    req.scope = SCHED_SCOPE_ALL;
+    req.keep = keep;
+    req.nkeep = 1;
+    req.cgroot = root;
+    struct jrn *j = calloc(1, sizeof(*j));
+    struct sched_journal jr = {j, jrn_record};
+    struct sched_reserve_report *rep = new_report();
+    int rc = sched_reserve_apply(&req, &jr, rep, err, sizeof(err));
+    ck_assert_msg(rc == 0, "%d %s", rc, err);
+    ck_assert_int_eq(rep->cgroup_version, 2);
+    ck_assert_str_eq(rep->where, dir);
+    ck_assert_str_eq(rep->partition, "isolated");
+    want_file(root, "cgroup.subtree_control", "+cpuset");
+    want_file(dir, "cpuset.cpus", "1");
+    want_file(dir, "cpuset.cpus.partition", "isolated");
+    char num[24], cpus[128];
+    snprintf(num, sizeof(num), "%d", (int)d);
+    want_file(dir, "cgroup.procs", num);
+    cpus_of(d, cpus, sizeof(cpus));
+    ck_assert_str_eq(cpus, "1"); /* its own affinity, inside the partition */
+    /* the journal, in order */
+    char w[6][400];
+    snprintf(w[0], sizeof(w[0]), "sched-write %s/cgroup.subtree_control -cpuset", root);
+    snprintf(w[1], sizeof(w[1]), "sched-mkdir %s", dir);
+    snprintf(w[2], sizeof(w[2]), "sched-write %s/cpuset.cpus.partition member", dir);
+    snprintf(w[3], sizeof(w[3]), "sched-affinity %d %llu %s", (int)d, start_of(d), cpus0);
+    snprintf(w[4], sizeof(w[4]), "sched-move %d %llu %s", (int)d, start_of(d), root);
+    ck_assert_int_eq(j->n, 5);
+    for (int i = 0; i < 5; i++)
+        ck_assert_str_eq(j->rec[i], w[i]);
+    /* an NF restarted later joins the partition */
+    rc = sched_reserve_add_task(&req, &jr, late, err, sizeof(err));
+    ck_assert_msg(rc == 0, "%d %s", rc, err);
+    snprintf(num, sizeof(num), "%d", (int)late);
+    want_file(dir, "cgroup.procs", num);
+    ck_assert_int_eq(j->n, 7);
+    ck_assert_msg(!strncmp(j->rec[6], "sched-move ", 11), "%s", j->rec[6]);
+    /* a second reservation of the same name finds the leftover */
+    ck_assert_int_eq(sched_reserve_apply(&req, &jr, rep, err, sizeof(err)), -EEXIST);
+    /* undo all but the mkdir; then, as the kernel would on rmdir, the
+     * cgroup's files go and the mkdir record removes the directory */
+    for (int i = j->n; i-- > 0;) {
+        if (i == 1)
+            continue;
+        char msg[512];
+        rc = sched_reserve_undo(j->rec[i], msg, sizeof(msg));
+        ck_assert_msg(rc == 0, "undo '%s': %d %s", j->rec[i], rc, msg);
+    }
+    want_file(dir, "cpuset.cpus.partition", "member");
+    want_file(root, "cgroup.subtree_control", "-cpuset"); /* the write that restores it */
+    cpus_of(d, cpus, sizeof(cpus));
+    ck_assert_str_eq(cpus, cpus0);
+    rm_files(dir);
+    char msg[512];
+    ck_assert_int_eq(sched_reserve_undo(j->rec[1], msg, sizeof(msg)), 0);
+    ck_assert(access(dir, F_OK) != 0);
+    decoy_stop(d);
+    decoy_stop(late);
+    layout_remove(root);
+    free(j);
+    free(rep);
+}
+END_TEST
+
+START_TEST(v2_partition_read_back_invalid_is_an_error)
+{
+    char why[512];
+    ck_assert_int_eq(sched_partition_check("isolated", "isolated", why, sizeof(why)), 0);
+    ck_assert_int_eq(sched_partition_check("root", "root", why, sizeof(why)), 0);
+    ck_assert_int_eq(sched_partition_check("isolated invalid (Cpu list in cpuset.cpus not "
+                                           "exclusive)", "isolated", why, sizeof(why)),
+                     -EINVAL);
+    ck_assert_msg(strstr(why, "the kernel refused the partition: Cpu list in cpuset.cpus not "
+                               "exclusive"), "%s", why);
+    ck_assert_int_eq(sched_partition_check("root invalid (Parent is not a partition root)",
+                                           "root", why, sizeof(why)), -EINVAL);
+    ck_assert_msg(strstr(why, "Parent is not a partition root"), "%s", why);
+    ck_assert_int_eq(sched_partition_check("member", "isolated", why, sizeof(why)), -EINVAL);
+    ck_assert_msg(strstr(why, "reads back 'member' after writing 'isolated'"), "%s", why);
+}
+END_TEST
+
+START_TEST(v2_layout_dry_run_pids_and_cgroup)
+{
+    char root[256], name[64], err[512];
+    layout_make(root, sizeof(root));
+    snprintf(name, sizeof(name), "scc-test-v2d-%d", (int)getpid());
+    struct sched_reserve_req req = core1(name);
+    pid_t me = getpid();
+    req.scope = SCHED_SCOPE_ALL;
+    req.cgroot = root;
+    req.keep = &me;
+    req.nkeep = 1;
+    req.dry_run = true;
+    struct sched_reserve_report *rep = new_report();
+    int rc = sched_reserve_apply(&req, NULL, rep, err, sizeof(err));
+    ck_assert_msg(rc == 0, "%d %s", rc, err);
+    ck_assert_int_eq(rep->cgroup_version, 2);
+    ck_assert_int_gt(rep->nmoved, 0);
+    ck_assert(has_comm(rep->unmovable, rep->nunmovable, "ksoftirqd/1") ||
+              has_comm(rep->unmovable, rep->nunmovable, "migration/1"));
+    char dir[320];
+    snprintf(dir, sizeof(dir), "%s/%s", root, name);
+    ck_assert(access(dir, F_OK) != 0);
+    want_file(root, "cgroup.subtree_control", "memory");
+
+    /* scope pids on v2: the decoys' affinity loses core 1, and comes back */
+    pid_t d = decoy_start(true, -1);
+    struct snap s0, s1;
+    snap_take(d, &s0);
+    req.dry_run = false;
+    req.scope = SCHED_SCOPE_PIDS;
+    req.pids = &d;
+    req.npids = 1;
+    struct jrn *j = calloc(1, sizeof(*j));
+    struct sched_journal jr = {j, jrn_record};
+    rc = sched_reserve_apply(&req, &jr, rep, err, sizeof(err));
+    ck_assert_msg(rc == 0, "%d %s", rc, err);
+    ck_assert_int_eq(rep->nmoved, 2);
+    snap_take(d, &s1);
+    ck_assert_str_eq(s1.cpus[0], "0");
+    ck_assert_str_eq(s1.cpus[1], "0");
+    never_on_core1(d);
+    ck_assert_int_eq(j->n, 2);
+    ck_assert_int_eq(jrn_undo(j), 0);
+    snap_take(d, &s1);
+    snap_same(&s0, &s1);
+    decoy_stop(d);
+
+    /* scope cgroup on v2: an empty cpuset.cpus (inherit) narrows from its
+     * effective cpus and is put back empty */
+    char grp[320];
+    snprintf(grp, sizeof(grp), "%s/grp", root);
+    ck_assert_int_eq(mkdir(grp, 0700), 0);
+    char f[400];
+    snprintf(f, sizeof(f), "%s/cpuset.cpus", grp);
+    write_str(f, "\n");
+    snprintf(f, sizeof(f), "%s/cpuset.cpus.effective", grp);
+    write_str(f, "0-1\n");
+    snprintf(f, sizeof(f), "%s/cgroup.procs", grp);
+    write_str(f, "");
+    req.scope = SCHED_SCOPE_CGROUP;
+    req.cgroup = "/grp";
+    j->n = 0;
+    rc = sched_reserve_apply(&req, &jr, rep, err, sizeof(err));
+    ck_assert_msg(rc == 0, "%d %s", rc, err);
+    want_file(grp, "cpuset.cpus", "0");
+    ck_assert_int_eq(j->n, 1);
+    char w[400];
+    snprintf(w, sizeof(w), "sched-write %s/cpuset.cpus ", grp);
+    ck_assert_str_eq(j->rec[0], w);
+    ck_assert_int_eq(jrn_undo(j), 0);
+    want_file(grp, "cpuset.cpus", "");
+    rm_files(grp);
+    rmdir(grp);
+    layout_remove(root);
+    free(j);
+    free(rep);
+}
+END_TEST
 
 int main(void)
 {
@@ -693,6 +914,12 @@ int main(void)
     tcase_add_test(tc, all_scope_dry_run_lists_and_changes_nothing);
     tcase_add_test(tc, refusals);
     suite_add_tcase(s, tc);
+    TCase *v2 = tcase_create("v2-layout");
+    tcase_set_timeout(v2, 30);
+    tcase_add_test(v2, v2_layout_partition_and_undo);
+    tcase_add_test(v2, v2_partition_read_back_invalid_is_an_error);
+    tcase_add_test(v2, v2_layout_dry_run_pids_and_cgroup);
+    suite_add_tcase(s, v2);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
