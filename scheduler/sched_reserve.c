@@ -900,8 +900,8 @@ int sched_reserve_apply(const struct sched_reserve_req *req, const struct sched_
 int sched_reserve_add_task(const struct sched_reserve_req *req, const struct sched_journal *j,
                            pid_t pid, char *err, size_t errlen)
 {
-    struct sched_reserve_report rep; /* find_root writes only root fields */
-    struct ctx c = {.req = req, .j = j, .rep = &rep, .err = err, .errlen = errlen,
+    /* no report: find_root and v2_move_in fill none */
+    struct ctx c = {.req = req, .j = j, .rep = NULL, .err = err, .errlen = errlen,
                     .layout = req->cgroot != NULL};
     if (err && errlen)
         err[0] = '\0';
