@@ -24,7 +24,9 @@
  *     sched-mkdir PATH               a cgroup we created (rmdir on undo,
  *                                    after moving any leftover task to the parent)
  *     sched-write PATH OLD           a cgroup/proc file we changed (cpuset.cpus,
- *                                    cpuset.cpus.partition, smp_affinity_list)
+ *                                    cpuset.cpus.partition, smp_affinity_list;
+ *                                    for cgroup.subtree_control OLD is the write
+ *                                    that restores it, "-cpuset")
  *     sched-move PID START CGDIR     a task we moved; CGDIR is where it was
  *     sched-affinity PID START LIST  a task whose affinity we changed (or that a
  *                                    cpuset move changes); LIST is its old
@@ -82,11 +84,13 @@ struct sched_reserve_irq {
 
 struct sched_reserve_report {
     int cgroup_version;           /* 1 or 2 */
-    char where[256];              /* the cpuset/cgroup created */
+    char where[256];              /* the cpuset/cgroup created (v1 all/pids: <root>/<name>.rest,
+                                     v2 all: <root>/<name>), or narrowed (scope cgroup);
+                                     "" for v2 scope pids (affinity only) */
     char partition[128];          /* v2: cpuset.cpus.partition read back; "" on v1 */
     int nmoved;                   /* tasks moved (or that would be) */
     struct sched_reserve_task moved[SCHED_RESERVE_MAX_LIST]; /* first ones */
-    int nunmovable;
+    int nunmovable;               /* tasks that stay and may run on a reserved core */
     struct sched_reserve_task unmovable[SCHED_RESERVE_MAX_LIST];
     int nirqs;
     struct sched_reserve_irq irqs[SCHED_RESERVE_MAX_LIST];
