@@ -18,6 +18,7 @@
 
 #include "common/scc_log.h"
 #include "launcher/ln_exec.h"
+#include "scheduler/sched_reserve.h"
 
 struct ln_state {
     int fd;
@@ -368,6 +369,22 @@ static int undo_file(const char *path)
     return 0;
 }
 
+/* The scheduler's records (core reservation): it knows how to put them
+ * back. 1 = skipped on purpose (the PID is another process now): said,
+ * not a failure. */
+static int undo_sched(const char *rec)
+{
+    char msg[512] = "";
+    int rc = sched_reserve_undo(rec, msg, sizeof(msg));
+    if (rc < 0)
+        scc_err("cleanup: %s: %s", rec, msg[0] ? msg : strerror(-rc));
+    else if (rc == 1)
+        scc_warn("cleanup: %s", msg);
+    else
+        say("cleanup: undone: %s", rec);
+    return rc < 0 ? -1 : 0;
+}
+
 int ln_state_undo(const char *path, bool verbose)
 {
     undo_verbose = verbose;
@@ -438,6 +455,8 @@ int ln_state_undo(const char *path, bool verbose)
                 failures += undo_sysctl(a, b) < 0;
             else if (sscanf(l, "file %511s", a) == 1)
                 failures += undo_file(a) < 0;
+            else if (sched_is_record(l))
+                failures += undo_sched(l) < 0;
         }
     }
     for (size_t i = 0; i < n; i++)

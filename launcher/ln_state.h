@@ -15,6 +15,15 @@
  *     pid PID STARTTIME NAME          a child process (NF, generator, sink)
  *     file PATH                       a file we created (stats page, results)
  *     intent RECORD                   about to create RECORD's object
+ *     sched-mkdir PATH                the scheduler's core reservation
+ *     sched-write PATH OLD            (scheduler/sched_reserve.h): a cgroup it
+ *     sched-move PID START CGDIR      made, a file it changed, a task it moved,
+ *     sched-affinity PID START LIST   an affinity it changed; journaled before
+ *                                     the change and undone by
+ *                                     sched_reserve_undo() (a task only while
+ *                                     PID and start time still match; a PID
+ *                                     that is another process now is skipped
+ *                                     with a warning, not a failure)
  *
  * Objects that may exist already under the same name (netns, link, sysctl)
  * are journaled twice: `intent RECORD` before the command that creates

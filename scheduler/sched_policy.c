@@ -11,18 +11,21 @@
  *
  * errno becomes advice here, in one place (perf's rule): EPERM on a
  * real-time policy means CAP_SYS_NICE or RLIMIT_RTPRIO is missing, on a
- * lower nice CAP_SYS_NICE or RLIMIT_NICE. (With RT group scheduling a
- * cpu cgroup without RT runtime, cpu.rt_runtime_us 0, also refuses rr/fifo,
- * even to root; the message stays short because it ends up in a
- * calibration file's "reason".)
+ * lower nice CAP_SYS_NICE or RLIMIT_NICE. With RT group scheduling a v1
+ * cpu cgroup without RT runtime (cpu.rt_runtime_us 0) also refuses rr/fifo,
+ * even to root: sched_rt_blocker() finds that case, and the message then
+ * names the cgroup instead of a capability nobody lacks.
  */
 #include "scheduler/sched_policy.h"
+
+#include "scheduler/sched_cg.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -179,6 +182,9 @@ int sched_policy_apply(pid_t tid, const struct sched_policy_req *req, char *err,
     const char *adv = sched_errno_advice(e);
     if (e == EPERM && !is_rt(req->policy))
         adv = "needs CAP_SYS_NICE or RLIMIT_NICE"; /* a lower nice, or leaving idle */
+    char blocker[512];
+    if (e == EPERM && is_rt(req->policy) && sched_rt_blocker(tid, blocker, sizeof(blocker)) == 1)
+        adv = blocker; /* the real cause: no capability would help */
     char what[96];
     if (is_rt(req->policy))
         snprintf(what, sizeof(what), "%s, priority %d", kernel_name(req->policy),
@@ -209,4 +215,37 @@ int sched_policy_read(pid_t tid, struct sched_policy_req *out)
     out->rt_priority = (int)a.sched_priority;
     out->slice_ns = is_fair(out->policy) ? a.sched_runtime : 0;
     return 0;
+}
+
+int sched_rt_blocker(pid_t tid, char *why, size_t len)
+{
+    if (why && len)
+        why[0] = '\0';
+    if (tid == 0)
+        tid = (pid_t)syscall(SYS_gettid);
+    char cg[512], mnt[512], root[512];
+    int rc = sched_cg_task_path(tid, "cpu", cg, sizeof(cg));
+    if (rc == -ENOENT)
+        return 0; /* no v1 cpu controller: nothing of RT group scheduling applies */
+    if (rc < 0)
+        return rc;
+    if (sched_cg_v1_mount("cpu", mnt, sizeof(mnt), root, sizeof(root)) < 0)
+        return 0; /* the task's hierarchy is not mounted here: cannot tell */
+    /* the path in /proc/PID/cgroup is relative to the hierarchy's root;
+     * a mount of a sub-tree (containers) shows it below its own root */
+    const char *rel = cg;
+    size_t rl = strlen(root);
+    if (strcmp(root, "/") && !strncmp(cg, root, rl) && (cg[rl] == '/' || !cg[rl]))
+        rel = cg + rl;
+    char file[1200], val[64];
+    snprintf(file, sizeof(file), "%s%s%scpu.rt_runtime_us", mnt, rel,
+             rel[0] && rel[strlen(rel) - 1] == '/' ? "" : "/");
+    if (sched_cg_read(file, val, sizeof(val)) < 0)
+        return 0; /* no such file: the kernel has no RT group scheduling */
+    if (strtoll(val, NULL, 10) != 0)
+        return 0;
+    seterr(why, len,
+           "cpu cgroup %s has cpu.rt_runtime_us = 0: give it RT runtime (echo N > %s) or run the "
+           "NF in a cgroup that has some", cg, file);
+    return 1;
 }

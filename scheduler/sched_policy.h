@@ -62,6 +62,18 @@ int sched_policy_read(pid_t tid, struct sched_policy_req *out);
  * there is nothing to add. Never NULL. */
 const char *sched_errno_advice(int err);
 
+/*
+ * Why rr/fifo would be refused to tid even with CAP_SYS_NICE: with RT
+ * group scheduling (CONFIG_RT_GROUP_SCHED) a v1 cpu cgroup gets no RT
+ * runtime (cpu.rt_runtime_us 0 in a new one), and sched_setattr then
+ * fails with EPERM even for root. Returns 1 and a sentence in why (naming
+ * the cgroup and what to do) when tid's cpu cgroup has 0, 0 when it has
+ * some (or the kernel has no RT group scheduling, or cpu is on cgroup v2),
+ * -errno when tid cannot be looked at (-ESRCH: gone). sched_policy_apply
+ * uses it to explain its own EPERM.
+ */
+int sched_rt_blocker(pid_t tid, char *why, size_t len);
+
 /* "other", "batch", "idle", "rr", "fifo"; "?" for anything else. */
 const char *sched_policy_name(int policy);
 /* The inverse; -EINVAL for an unknown word. Returns the policy number. */

@@ -24,7 +24,9 @@
  *     sched-mkdir PATH               a cgroup we created (rmdir on undo,
  *                                    after moving any leftover task to the parent)
  *     sched-write PATH OLD           a cgroup/proc file we changed (cpuset.cpus,
- *                                    cpuset.cpus.partition, smp_affinity_list)
+ *                                    cpuset.cpus.partition, smp_affinity_list;
+ *                                    for cgroup.subtree_control OLD is the write
+ *                                    that restores it, "-cpuset")
  *     sched-move PID START CGDIR     a task we moved; CGDIR is where it was
  *     sched-affinity PID START LIST  a task whose affinity we changed (or that a
  *                                    cpuset move changes); LIST is its old
@@ -82,11 +84,13 @@ struct sched_reserve_irq {
 
 struct sched_reserve_report {
     int cgroup_version;           /* 1 or 2 */
-    char where[256];              /* the cpuset/cgroup created */
+    char where[256];              /* the cpuset/cgroup created (v1 all/pids: <root>/<name>.rest,
+                                     v2 all: <root>/<name>), or narrowed (scope cgroup);
+                                     "" for v2 scope pids (affinity only) */
     char partition[128];          /* v2: cpuset.cpus.partition read back; "" on v1 */
     int nmoved;                   /* tasks moved (or that would be) */
     struct sched_reserve_task moved[SCHED_RESERVE_MAX_LIST]; /* first ones */
-    int nunmovable;
+    int nunmovable;               /* tasks that stay and may run on a reserved core */
     struct sched_reserve_task unmovable[SCHED_RESERVE_MAX_LIST];
     int nirqs;
     struct sched_reserve_irq irqs[SCHED_RESERVE_MAX_LIST];
@@ -112,6 +116,13 @@ bool sched_is_record(const char *rec);
  * gone), 1 (skipped on purpose: the PID now belongs to another process;
  * msg says so) or -errno (msg says what failed). */
 int sched_reserve_undo(const char *rec, char *msg, size_t msglen);
+
+/* Check a v2 cpuset.cpus.partition read-back against the state written
+ * ("isolated", "root"): the kernel accepts the write and then reports
+ * "isolated invalid (Cpu list in cpuset.cpus not exclusive)" when it cannot
+ * make the partition. Returns 0 when readback is wanted, else -EINVAL
+ * with why naming the kernel's reason. */
+int sched_partition_check(const char *readback, const char *wanted, char *why, size_t whylen);
 
 /* Which cgroup hierarchy carries cpuset here: 1, 2, or -ENOTSUP; the
  * mount point into root. */

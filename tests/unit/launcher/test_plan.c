@@ -204,6 +204,57 @@ START_TEST(state_undo_stops_recorded_process_and_removes_files)
 END_TEST
 
 
+/* The scheduler's records go to sched_reserve_undo: a cpuset the journal
+ * says was made is removed, a task record whose start time no longer
+ * matches is skipped (a warning, not a failure), and a record the
+ * scheduler refuses counts as a failure. The cpuset is one this test
+ * makes; nothing else is touched. */
+START_TEST(state_undo_dispatches_sched_records)
+{
+    const char *cpuset = "/sys/fs/cgroup/cpuset";
+    char probe[128];
+    snprintf(probe, sizeof(probe), "%s/cpuset.cpus", cpuset);
+    if (geteuid() != 0 || access(probe, F_OK) != 0) {
+        printf("SKIP state_undo_dispatches_sched_records: needs root and a cgroup v1 cpuset "
+               "at %s\n", cpuset);
+        return;
+    }
+    char dir[] = "/tmp/scc-plan-test.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    setenv("SCC_STATE_DIR", dir, 1);
+    char cg[256];
+    snprintf(cg, sizeof(cg), "%s/scc-plan-test-%d", cpuset, (int)getpid());
+    ck_assert_msg(mkdir(cg, 0755) == 0, "mkdir %s: %s", cg, strerror(errno));
+    struct ln_state *st;
+    ck_assert_int_eq(ln_state_create("s", &st), 0);
+    ck_assert_int_eq(ln_state_add(st, "sched-mkdir %s", cg), 0);
+    /* our own pid with a start time that is not ours: left alone */
+    ck_assert_int_eq(ln_state_add(st, "sched-move %d %llu %s", (int)getpid(),
+                                  ln_proc_starttime(getpid()) + 12345, cg), 0);
+    char path[512];
+    snprintf(path, sizeof(path), "%s", ln_state_path(st));
+    ln_state_close(st);
+    int left = ln_state_undo(path, false);
+    bool gone = access(cg, F_OK) != 0;
+    if (!gone)
+        rmdir(cg);
+    ck_assert_int_eq(left, 0);
+    ck_assert_msg(gone, "%s is still there", cg);
+    ck_assert_int_ne(access(path, F_OK), 0);
+
+    /* a record the scheduler refuses is a failure, and the state stays */
+    ck_assert_int_eq(ln_state_create("s", &st), 0);
+    ck_assert_int_eq(ln_state_add(st, "sched-write /etc/hostname x"), 0);
+    snprintf(path, sizeof(path), "%s", ln_state_path(st));
+    ln_state_close(st);
+    ck_assert_int_eq(ln_state_undo(path, false), 1);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+
 /* ---- names: two chains must never share a namespace or an interface ---- */
 
 static bool plans_share_a_name(const struct ln_plan *p, const struct ln_plan *q)
@@ -629,6 +680,7 @@ int main(void)
     tcase_add_test(tc, udp_plans_loopback_or_bridge);
     tcase_add_test(tc, multi_host_plan_splits_stages);
     tcase_add_test(tc, state_undo_stops_recorded_process_and_removes_files);
+    tcase_add_test(tc, state_undo_dispatches_sched_records);
     tcase_add_test(tc, names_of_different_chains_never_meet);
     tcase_add_test(tc, nf_named_like_a_launcher_stage_gets_no_shared_namespace);
     tcase_add_test(tc, existing_netns_is_refused_and_kept);
