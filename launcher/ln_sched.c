@@ -201,9 +201,21 @@ static const char *slice_how(const struct ln_sched_row *row)
 {
     if (!row->have || !fair(row->view.policy))
         return "-";
-    if (!row->asked_slice)
+    if (row->asked_known) {
+        if (!row->asked_slice)
+            return SLICE_DEFAULT;
+        return row->view.slice_ns == row->asked_slice_ns ? SLICE_CUSTOM : SLICE_FALLBACK;
+    }
+    /* what was asked is not known here (`scc sched show`): the kernel reports
+     * a custom slice's value like the default's, so compare with the slice
+     * of this process, which has the default (a custom slice equal to the
+     * default is the same thing) */
+    if (row->view.custom_slice)
+        return SLICE_CUSTOM;
+    char val[64];
+    if (!row->view.slice_ns || proc_field("/proc/self/sched", "se.slice", val, sizeof(val)) < 0)
         return SLICE_DEFAULT;
-    return row->view.slice_ns == row->asked_slice_ns ? SLICE_CUSTOM : SLICE_FALLBACK;
+    return strtoull(val, NULL, 10) == row->view.slice_ns ? SLICE_DEFAULT : SLICE_CUSTOM;
 }
 
 int ln_sched_read_row(pid_t pid, struct ln_sched_row *row)
@@ -335,12 +347,18 @@ static int on_started(void *ctx, int nf, pid_t pid, int incarnation)
             rc = 0;
     }
     if (rc < 0) {
-        if (rc == -EPERM && rt(req.policy))
+        if (rc == -EPERM && rt(req.policy)) {
+            /* sched_policy's advice names both usual causes; say which one */
             rt_eperm_advice(pid, req.rt_priority, adv, sizeof(adv));
-        scc_err("NF %s (pid %d): cannot set its scheduling: %s%s%s", name, (int)pid, err,
-                adv[0] ? "; " : "", adv);
+            scc_err("NF %s (pid %d): cannot set its scheduling: sched_setattr(%s, priority "
+                    "%d): %s: %s", name, (int)pid, req.policy == SCHED_FIFO ? "SCHED_FIFO"
+                                                                             : "SCHED_RR",
+                    req.rt_priority, strerror(-rc), adv);
+        } else
+            scc_err("NF %s (pid %d): cannot set its scheduling: %s", name, (int)pid, err);
         return -1;
     }
+    row->asked_known = true;
     row->asked_slice = req.slice_ns != 0;
     row->asked_slice_ns = req.slice_ns;
     rc = ln_sched_read_row(pid, row);
@@ -665,14 +683,8 @@ struct json_object *ln_sched_rows_json(const struct ln_sched_row *rows, int n)
 void ln_sched_print(struct ln_sched *s, FILE *out)
 {
     for (int i = 0; i < s->ch->nnfs; i++)
-        if (s->rows[i].pid > 0) {
-            bool asked = s->rows[i].asked_slice;
-            uint64_t ns = s->rows[i].asked_slice_ns;
+        if (s->rows[i].pid > 0) /* what was asked stays in the row */
             ln_sched_read_row(s->rows[i].pid, &s->rows[i]);
-            s->rows[i].asked_slice = asked;
-            s->rows[i].asked_slice_ns = ns;
-            s->rows[i].slice_how = slice_how(&s->rows[i]);
-        }
     const struct scc_sched_spec *sc = &s->ch->sched;
     fprintf(out, "\nscheduling (read back from the kernel), mode %s", scc_sched_mode_names[sc->mode]);
     if (sc->mode == SCC_SCHED_UNIPROCESSOR)

@@ -40,6 +40,7 @@ struct ln_sched_row {
     pid_t pid;
     bool have;               /* view holds a read-back (false: gone, or never read) */
     struct sched_view view;
+    bool asked_known;        /* what was asked is known (a run; not `scc sched show`) */
     bool asked_slice;        /* a custom slice was requested */
     uint64_t asked_slice_ns;
     const char *slice_how;   /* "custom (sched_runtime)", "kernel default", or the
