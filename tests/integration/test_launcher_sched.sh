@@ -181,6 +181,14 @@ DESC="idle, uniprocessor"
 chain s3 '{ "policy": "idle", "mode": "uniprocessor", "uniprocessor_cpu": 1 }' \
     '[ { "name": "a", "type": "counter" }, { "name": "b", "type": "counter" } ]'
 "$SCC" run "$T/s3.json" --dry-run >"$T/dry" 2>&1 || bad "$DESC: --dry-run failed"
+[ "$(awk '$2 == "a" || $2 == "b" {print $4}' "$T/dry" | sort -u)" = 1 ] ||
+    { bad "$DESC: --dry-run's plan does not put every NF on core 1"; cat "$T/dry"; }
+cat >"$T/s3t.json" <<JSON
+{ "name": "s3t", "scheduler": { "mode": "uniprocessor", "uniprocessor_cpu": 1, "uniprocessor_traffic": true },
+  "nfs": [ { "name": "a", "type": "counter" } ], "traffic": { "duration_s": 1 } }
+JSON
+"$SCC" run "$T/s3t.json" --dry-run 2>&1 | grep -q "^placement: gen cpu 1 .*a cpu 1, sink cpu 1" ||
+    bad "$DESC: uniprocessor_traffic does not put the generator and sink on core 1"
 snapshot "$T/before"
 if start_chain "$T/s3.json" 2; then
     expect_attr a 5 0 0
@@ -247,6 +255,17 @@ if [ -f /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
 else
     echo "note: $DESC: no v1 cpu controller with RT group scheduling; not checked"
 fi
+
+# ---- reserving the traffic tools' core is refused before anything starts ---
+cat >"$T/rv.json" <<JSON
+{ "name": "rv", "scheduler": { "reserve_cores": 0, "reserve_pids": [1] },
+  "nfs": [ { "name": "a", "type": "counter", "cpu": 1 } ], "traffic": { "gen_cpu": 0, "duration_s": 1 } }
+JSON
+"$SCC" run "$T/rv.json" --dry-run >"$T/out" 2>&1
+rc=$?
+{ [ "$rc" = 2 ] && grep -q "scheduler.reserve_cores: 0 includes a core of the generator" "$T/out"; } ||
+    bad "reserving the generator's core: rc $rc: $(cat "$T/out")"
+echo "ok: reserving the generator's core is refused"
 
 # ---- scc sched show without a running chain -------------------------------
 "$SCC" sched show >"$T/out" 2>"$T/err"
