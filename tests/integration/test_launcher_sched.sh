@@ -41,7 +41,12 @@ same_as_before() { # desc
         echo "FAIL: $1: the machine is not as it was:"; cat "$T/diff"; fail=1
     fi
 }
-bad() { echo "FAIL: $*"; fail=1; }
+nbad=0 nbad0=0
+bad() { echo "FAIL: $*"; fail=1; nbad=$((nbad + 1)); }
+passed() { # what: "ok" only when the section added no failure
+    [ "$nbad" = "$nbad0" ] && echo "ok: $1"
+    nbad0=$nbad
+}
 
 # sched_getattr(2) of a pid: "policy flags nice prio runtime" (x86_64 and aarch64)
 getattr() {
@@ -134,7 +139,7 @@ assert d['b']['slice']=='custom (sched_runtime)' and d['a']['nice']==5 and d['a'
     grep -q "custom (sched_runtime)" "$T/out" || bad "$DESC: the table shows no custom slice"
 fi
 same_as_before "$DESC"
-echo "ok: $DESC"
+passed "$DESC"
 
 # ---- rr with rr_timeslice_ms, fifo; Ctrl-C restores the sysctl -----------
 DESC="rr+rr_timeslice_ms, fifo, Ctrl-C"
@@ -162,7 +167,7 @@ assert any(s['path'].endswith('sched_rr_timeslice_ms') and s['now']=='$new_rr' a
     [ "$rc" = 130 ] || [ "$rc" = 0 ] || bad "$DESC: exit status $rc after Ctrl-C"
 fi
 same_as_before "$DESC"
-echo "ok: $DESC"
+passed "$DESC"
 
 # ---- kill -9 of the launcher + scc cleanup restores the sysctl -----------
 DESC="kill -9 + scc cleanup"
@@ -174,7 +179,7 @@ if start_chain "$T/s2.json" 30; then
     "$SCC" -q cleanup >/dev/null 2>&1 || bad "$DESC: scc cleanup failed"
 fi
 same_as_before "$DESC"
-echo "ok: $DESC"
+passed "$DESC"
 
 # ---- idle + uniprocessor on core 1 ------------------------------------------
 DESC="idle, uniprocessor"
@@ -199,7 +204,7 @@ if start_chain "$T/s3.json" 2; then
     wait "$LPID" || bad "$DESC: scc run failed: $(cat "$T/err")"
 fi
 same_as_before "$DESC"
-echo "ok: $DESC"
+passed "$DESC"
 
 # ---- chain-order: --yield where NFs share a core; a restart gets its policy again
 DESC="chain-order, NF restart"
@@ -232,7 +237,7 @@ if start_chain "$T/s4.json" 30; then
     wait "$LPID"
 fi
 same_as_before "$DESC"
-echo "ok: $DESC"
+passed "$DESC"
 
 # ---- a v1 cpu cgroup without RT runtime: refused with that reason ---------
 DESC="fifo in a cpu cgroup without RT runtime"
@@ -247,7 +252,7 @@ if [ -f /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
         [ "$rc" = 1 ] || bad "$DESC: exit status $rc, want 1"
         grep -q "cpu.rt_runtime_us 0" "$T/err" || { bad "$DESC: the reason is not given"; cat "$T/err"; }
         same_as_before "$DESC"
-        echo "ok: $DESC"
+        passed "$DESC"
     else
         echo "note: $DESC: a new cpu cgroup has RT runtime here; not checked"
     fi
@@ -265,13 +270,13 @@ JSON
 rc=$?
 { [ "$rc" = 2 ] && grep -q "scheduler.reserve_cores: 0 includes a core of the generator" "$T/out"; } ||
     bad "reserving the generator's core: rc $rc: $(cat "$T/out")"
-echo "ok: reserving the generator's core is refused"
+passed "reserving the generator's core is refused"
 
 # ---- scc sched show without a running chain -------------------------------
 "$SCC" sched show >"$T/out" 2>"$T/err"
 rc=$?
 { [ "$rc" = 1 ] && grep -q "no chain is running" "$T/err"; } || bad "sched show without a chain: rc $rc: $(cat "$T/err")"
-echo "ok: sched show without a chain"
+passed "sched show without a chain"
 
 # ---- core reservation (needs sched_reserve in the build) ------------------
 chain r0 '{ "reserve_cores": 1, "reserve_scope": "all" }' '[ { "name": "a", "type": "counter", "cpu": 1 } ]'
@@ -282,7 +287,7 @@ if grep -q "not available in this build" "$T/dry"; then
 fi
 DESC="reserve scope all, --dry-run"
 grep -q "would move" "$T/dry" || { bad "$DESC: no list of tasks it would move"; cat "$T/dry"; }
-echo "ok: $DESC"
+passed "$DESC"
 
 decoy() { sleep 300 & decoys+=($!); }
 decoy; decoy
@@ -302,7 +307,7 @@ fi
 [ "$(cpus_of "$d1")" = "$was1" ] && [ "$(cpus_of "$d2")" = "$was2" ] ||
     bad "$DESC: decoys not back: $(cpus_of "$d1") $(cpus_of "$d2"), were $was1 $was2"
 same_as_before "$DESC"
-echo "ok: $DESC"
+passed "$DESC"
 
 DESC="reserve scope cgroup"
 if [ -d /sys/fs/cgroup/cpuset ] && [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ]; then
@@ -324,7 +329,7 @@ if [ -d /sys/fs/cgroup/cpuset ] && [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ]; the
     echo "$d1" >/sys/fs/cgroup/cpuset/tasks
     rmdir "$CS_CG" && CS_CG=""
     same_as_before "$DESC"
-    echo "ok: $DESC"
+    passed "$DESC"
 else
     echo "note: $DESC: no v1 cpuset hierarchy; not checked"
 fi
