@@ -44,7 +44,6 @@ struct ln_sched {
     bool idle_nice_warned;
     /* the reservation, once made (restarted NFs join it) */
     bool reserved;
-    bool reserve_tried;
     char reserve_err[300];
     struct sched_reserve_req rreq;
     char rname[2 * SCC_NAME_MAX + 8];
@@ -570,7 +569,6 @@ int ln_sched_reserve(struct ln_sched *s, FILE *out)
     };
     struct sched_journal j = {s, journal_rec};
     char err[256] = "";
-    s->reserve_tried = true;
     int rc = sched_reserve_apply(&s->rreq, &j, s->rep, err, sizeof(err));
     if (rc < 0) {
         snprintf(s->reserve_err, sizeof(s->reserve_err), "%s%s",
