@@ -94,6 +94,15 @@ start_chain() { # file seconds
     bad "$1: the chain did not come up"; cat "$T/err" "$T/out"; return 1
 }
 
+# Ctrl-C the launcher started by start_chain (the chains run for 30 s so
+# that the checks never race their end); it reports and exits 0 or 130
+stop_chain() {
+    kill -INT "$LPID"
+    wait "$LPID"
+    local rc=$?
+    [ "$rc" = 130 ] || [ "$rc" = 0 ] || bad "$DESC: exit status $rc after Ctrl-C: $(cat "$T/err")"
+}
+
 chain() { # name scheduler-json nfs-json
     cat >"$T/$1.json" <<JSON
 { "name": "$1", "io": { "batch": 8 }, "scheduler": $2, "nfs": $3 }
@@ -119,7 +128,7 @@ chain s1 '{ "policy": "other", "nice": 5 }' \
     '[ { "name": "a", "type": "counter", "cpu": 1 },
        { "name": "b", "type": "counter", "cpu": 1, "sched": { "policy": "batch", "slice_ms": 10 } } ]'
 snapshot "$T/before"
-if start_chain "$T/s1.json" 3; then
+if start_chain "$T/s1.json" 30; then
     expect_attr a 0 5 0
     expect_attr b 3 0 0
     b=$(nf_pid b)
@@ -130,7 +139,7 @@ d={n['name']:n for n in json.load(sys.stdin)['nfs']}
 assert d['a']['policy']=='other' and d['a']['nice']==5, d['a']
 assert d['b']['policy']=='batch' and d['b']['slice_ns']==10000000 and d['b']['slice'].startswith('custom'), d['b']
 assert d['a']['cpus']=='1' and d['b']['cpus']=='1'" || bad "$DESC: scc sched show"
-    wait "$LPID" || bad "$DESC: scc run failed: $(cat "$T/err")"
+    stop_chain
     python3 -c "import json
 s=json.load(open('$T/run.json'))['scheduler']
 d={n['name']:n for n in s['nfs']}
@@ -161,10 +170,7 @@ assert n['a']['policy']=='rr' and n['a']['rt_priority']==5 and abs(n['a']['rr_ti
 assert n['b']['policy']=='fifo' and n['b']['rt_priority']==4, n['b']
 assert any(s['path'].endswith('sched_rr_timeslice_ms') and s['now']=='$new_rr' and s['before']=='$old_rr' for s in d['sysctls']), d['sysctls']" ||
         bad "$DESC: scc sched show"
-    kill -INT "$LPID"
-    wait "$LPID"
-    rc=$?
-    [ "$rc" = 130 ] || [ "$rc" = 0 ] || bad "$DESC: exit status $rc after Ctrl-C"
+    stop_chain
 fi
 same_as_before "$DESC"
 passed "$DESC"
@@ -195,13 +201,13 @@ JSON
 "$SCC" run "$T/s3t.json" --dry-run 2>&1 | grep -q "^placement: gen cpu 1 .*a cpu 1, sink cpu 1" ||
     bad "$DESC: uniprocessor_traffic does not put the generator and sink on core 1"
 snapshot "$T/before"
-if start_chain "$T/s3.json" 2; then
+if start_chain "$T/s3.json" 30; then
     expect_attr a 5 0 0
     expect_attr b 5 0 0
     for n in a b; do
         [ "$(cpus_of "$(nf_pid $n)")" = 1 ] || bad "$DESC: NF $n Cpus_allowed_list $(cpus_of "$(nf_pid $n)"), want 1"
     done
-    wait "$LPID" || bad "$DESC: scc run failed: $(cat "$T/err")"
+    stop_chain
 fi
 same_as_before "$DESC"
 passed "$DESC"
@@ -233,8 +239,7 @@ if start_chain "$T/s4.json" 30; then
     else
         bad "$DESC: NF a was not restarted"
     fi
-    kill -INT "$LPID"
-    wait "$LPID"
+    stop_chain
 fi
 same_as_before "$DESC"
 passed "$DESC"
@@ -297,12 +302,12 @@ DESC="reserve scope pids"
 chain r1 "{ \"reserve_cores\": 1, \"reserve_pids\": [$d1, $d2] }" \
     '[ { "name": "a", "type": "counter", "cpu": 1 }, { "name": "b", "type": "counter", "cpu": 1 } ]'
 snapshot "$T/before"
-if start_chain "$T/r1.json" 2; then
+if start_chain "$T/r1.json" 30; then
     for d in "$d1" "$d2"; do
         c=$(cpus_of "$d")
         has_core "$c" 1 && bad "$DESC: decoy $d may run on reserved core 1 ($c)"
     done
-    wait "$LPID" || bad "$DESC: scc run failed: $(cat "$T/err")"
+    stop_chain
 fi
 [ "$(cpus_of "$d1")" = "$was1" ] && [ "$(cpus_of "$d2")" = "$was2" ] ||
     bad "$DESC: decoys not back: $(cpus_of "$d1") $(cpus_of "$d2"), were $was1 $was2"
@@ -320,10 +325,10 @@ if [ -d /sys/fs/cgroup/cpuset ] && [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ]; the
     chain r2 "{ \"reserve_cores\": 1, \"reserve_scope\": \"cgroup\", \"reserve_cgroup\": \"/scc-sched-test.$$\" }" \
         '[ { "name": "a", "type": "counter", "cpu": 1 }, { "name": "b", "type": "counter", "cpu": 1 } ]'
     snapshot "$T/before"
-    if start_chain "$T/r2.json" 2; then
+    if start_chain "$T/r2.json" 30; then
         has_core "$(cat "$CS_CG/cpuset.cpus")" 1 &&
             bad "$DESC: the cgroup still has core 1: $(cat "$CS_CG/cpuset.cpus")"
-        wait "$LPID" || bad "$DESC: scc run failed: $(cat "$T/err")"
+        stop_chain
     fi
     [ "$(cat "$CS_CG/cpuset.cpus")" = "$cg_was" ] || bad "$DESC: cgroup cpuset.cpus $(cat "$CS_CG/cpuset.cpus"), was $cg_was"
     echo "$d1" >/sys/fs/cgroup/cpuset/tasks
