@@ -36,24 +36,7 @@ static void run_usage(FILE *f)
             "After a crash or kill -9, `scc cleanup` removes what a run left behind.\n");
 }
 
-/* The scheduler (policies, priorities, slices, reservation, chain order)
- * is its own module and not part of this launcher yet: say so instead of
- * silently running a chain without what its spec asks for. */
-static void warn_unapplied_sched(const struct scc_chain *ch)
-{
-    bool asks = ch->sched.rr_timeslice_ms || scc_cpuset_count(&ch->sched.reserve_cores) ||
-                ch->sched.mode != SCC_SCHED_PINNED;
-    for (int i = 0; i < ch->nnfs; i++) {
-        const struct scc_sched_params *sp = &ch->nfs[i].sched;
-        asks |= sp->policy != SCC_POLICY_OTHER || sp->nice || sp->slice_ms > 0;
-    }
-    if (asks)
-        scc_warn("this chain's scheduler settings (policy, nice, rt_priority, slice_ms, "
-                 "rr_timeslice_ms, reserve_cores, mode) are validated but not applied yet: "
-                 "NFs run under SCHED_OTHER, pinned as their \"cpu\" says");
-}
-
-/* Likewise for the profiler: the spec's profiler block and profile mode are
+/* The profiler: the spec's profiler block and profile mode are
  * validated, but no hardware or tracepoint counters are collected yet. */
 static void warn_unapplied_profiler(const struct scc_chain *ch)
 {
@@ -144,7 +127,6 @@ int cmd_run(int argc, char **argv)
     /* profile mode measures the chain under traffic: the spec's, or the defaults */
     if (ch->mode == SCC_MODE_PROFILE)
         ch->traffic.present = true;
-    warn_unapplied_sched(ch);
     warn_unapplied_profiler(ch);
     o.host = host;
     rc = ln_run(ch, &o);

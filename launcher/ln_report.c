@@ -193,6 +193,8 @@ int ln_report(const struct ln_report_in *in, FILE *o, const char *json_out, char
     put(root, "transport", json_object_new_string(scc_transport_names[ch->io.transport]));
     put(root, "batch", json_object_new_int64(ch->io.batch));
     put(root, "placement", placement_json(in));
+    if (in->sched)
+        put(root, "scheduler", json_object_get(in->sched));
     struct json_object *win = json_object_new_object();
     put(win, "kind", json_object_new_string(in->window_kind ? in->window_kind : "run"));
     put(win, "seconds", json_object_new_double(in->window_s));

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct json_object;
+
 #include "bench/traffic/tr_result.h"
 #include "launcher/ln_nfctl.h"
 #include "launcher/ln_topo.h"
@@ -38,6 +40,9 @@ struct ln_report_in {
     const struct ln_nf_figures *window, *run;
     const char *window_kind;      /* "sink" (post-warm-up window) or why the run's is used */
     double window_s;              /* length of the window */
+    /* The run's scheduling as read back before traffic (ln_sched_json),
+     * written as "scheduler"; NULL: none. Not taken over. */
+    struct json_object *sched;
 };
 
 /* Print the report to out and write json_out (NULL: don't). Returns 0, or

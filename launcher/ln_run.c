@@ -11,6 +11,7 @@
  * hooks) are the supervisor's, ln_proc.c; the command line is cmd_run.c.
  */
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "launcher/ln_report.h"
 #include "launcher/ln_run.h"
 #include "launcher/ln_sampler.h"
+#include "launcher/ln_sched.h"
 #include "launcher/ln_state.h"
 #include "launcher/ln_topo.h"
 #include "launcher/ln_traffic.h"
@@ -42,6 +44,7 @@ struct run {
     bool traffic;
     char stats_name[SCC_MAX_NFS][LN_STATS_NAME];
     struct ln_sampler *sampler;
+    struct ln_sched *sched;  /* policies, rr time slice, reservation, chain order */
     struct ln_placement placement;
     char notify_path[600];   /* the sink's window FIFO, "" when none */
     const char *latency_off; /* why one-way latency is not measured, or NULL */
@@ -83,6 +86,8 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
     ln_argv_add(b, st->in_ep);
     ln_argv_add(b, "--out");
     ln_argv_add(b, st->out_ep);
+    if (ln_sched_nf_yields(ch, &r->plan, st->nf)) /* chain-order: hand the core on */
+        ln_argv_add(b, "--yield");
     if (st->set_dst_mac) {
         char m[20];
         scc_mac_format(st->dst_mac, m, sizeof(m));
@@ -354,8 +359,11 @@ static int report(struct run *r)
         .window_kind = measured ? (r->traffic ? "sink" : "the whole time the chain was up")
                                 : "the whole run (the sink counted no frame after warm-up)",
         .window_s = ln_sampler_seconds(r->sampler, w),
+        .sched = r->sched ? ln_sched_json(r->sched) : NULL,
     };
-    if (ln_report(&in, stdout, r->json_out, err, sizeof(err)) < 0) {
+    int rc = ln_report(&in, stdout, r->json_out, err, sizeof(err));
+    json_object_put(in.sched);
+    if (rc < 0) {
         scc_err("%s", err);
         return -1;
     }
@@ -395,6 +403,15 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         }
         r.latency_off = latency_off_reason(ch, &r.plan);
     }
+    if (!(r.sched = ln_sched_new(ch, &r.plan))) {
+        fprintf(stderr, "scc run: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    if (ln_sched_check(r.sched, r.traffic ? &r.placement : NULL, err, sizeof(err)) < 0) {
+        fprintf(stderr, "scc run: %s\n", err);
+        goto out;
+    }
     ssize_t n = readlink("/proc/self/exe", r.self, sizeof(r.self) - 1);
     if (n > 0)
         r.self[n] = '\0';
@@ -417,7 +434,9 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         }
         printf("\nwould run, in order:\n");
         ln_topo_create(&r.plan, NULL);
+        ln_sched_before_nfs(r.sched);
         start_nfs(&r);
+        ln_sched_reserve(r.sched, stdout);
         if (r.traffic)
             drive(&r);
         printf("\nthen stop every process and remove everything above.\n");
@@ -446,7 +465,10 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
             rc = 1;
             goto out;
         }
-        struct ln_hooks h = ln_sampler_hooks(r.sampler);
+        /* scheduling first: an NF runs under its policy before it is sampled */
+        struct ln_hooks h = ln_sched_hooks(r.sched);
+        ln_proc_add_hooks(r.proc, &h);
+        h = ln_sampler_hooks(r.sampler);
         ln_proc_add_hooks(r.proc, &h);
     }
 
@@ -471,6 +493,7 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         goto out;
     }
     ln_proc_set_state(r.proc, r.state);
+    ln_sched_set_state(r.sched, r.state);
     rc = 1;
     scc_info("deploying chain %s (%d NF%s, %s, %s, batch %u)", ch->name, ch->nnfs,
              ch->nnfs == 1 ? "" : "s", scc_link_names[ch->interconnect],
@@ -483,8 +506,12 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
             scc_warn("the generator spins (traffic.gen_spin_us) on a core it shares: it takes "
                      "CPU time from what runs there, and latency measures that");
     }
-    if (ln_topo_create(&r.plan, r.state) < 0 || start_nfs(&r) < 0)
+    if (ln_topo_create(&r.plan, r.state) < 0 || ln_sched_before_nfs(r.sched) < 0 ||
+        start_nfs(&r) < 0 || ln_sched_reserve(r.sched, stdout) < 0)
         goto teardown;
+    /* the kernel's view of every NF, before traffic */
+    ln_sched_print(r.sched, stdout);
+    fflush(stdout);
     int drc = r.traffic ? drive(&r) : stay_up(&r);
     if (drc == 0 || (ln_proc_stopping(r.proc) && ln_proc_failed_stage(r.proc) < 0)) {
         rc = drc == 0 ? 0 : 130;
@@ -498,6 +525,7 @@ teardown:
 out:
     ln_proc_free(r.proc);
     ln_sampler_free(r.sampler);
+    ln_sched_free(r.sched);
     free(r.nf_exe);
     return rc;
 }

@@ -607,11 +607,97 @@ static bool sched_rt(const void *sp)
 
 static bool sched_not_rt(const void *sp) { return !sched_rt(sp); }
 
+/* scheduler.reserve_cgroup: a cgroup path below the cpuset (v1) or unified
+ * (v2) root, e.g. "system.slice" or "/user.slice/user-1000.slice". It ends
+ * up in journal records split at spaces and must stay below the root. */
+static void parse_reserve_cgroup(struct scc_spec_ctx *c, const char *path,
+                                 struct json_object *s, void *base)
+{
+    struct scc_sched_spec *sc = base;
+    const char *cg = get_str(c, path, s, "reserve_cgroup");
+    if (!cg)
+        return;
+    char p[PATH_MAX_LEN];
+    subpath(p, path, "reserve_cgroup");
+    size_t n = strlen(cg);
+    const char *bad = NULL;
+    if (n == 0 || !strcmp(cg, "/"))
+        bad = "names the root cgroup; give the cgroup whose tasks leave the reserved cores, "
+              "e.g. \"system.slice\"";
+    else if (n >= sizeof(sc->reserve_cgroup))
+        bad = "longer than 255 characters";
+    else if (strpbrk(cg, " \t\n\r"))
+        bad = "contains white space (cgroup names given to SCC may not)";
+    else if (!strcmp(cg, "..") || strstr(cg, "/../") || !strncmp(cg, "../", 3) ||
+             (n >= 3 && !strcmp(cg + n - 3, "/..")))
+        bad = "contains '..' (give a path below the cgroup root)";
+    if (bad) {
+        diag(c->d, p, "'%s' %s", cg, bad);
+        return;
+    }
+    snprintf(sc->reserve_cgroup, sizeof(sc->reserve_cgroup), "%s", cg);
+}
+
+/* scheduler.reserve_pids: the tasks a reservation of scope pids moves. */
+static void parse_reserve_pids(struct scc_spec_ctx *c, const char *path, struct json_object *s,
+                               void *base)
+{
+    struct scc_sched_spec *sc = base;
+    struct json_object *a = get_arr(c, path, s, "reserve_pids");
+    if (!a)
+        return;
+    char p[PATH_MAX_LEN];
+    size_t n = json_object_array_length(a);
+    if (n == 0) {
+        subpath(p, path, "reserve_pids");
+        diag(c->d, p, "empty list (give the PIDs to move off the reserved cores, or use "
+                      "reserve_scope \"cgroup\" or \"all\")");
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(a, i);
+        char ap[PATH_MAX_LEN];
+        subpath(ap, path, "reserve_pids");
+        idxpath(p, ap, i);
+        /* 4194304 = PID_MAX_LIMIT on 64-bit kernels */
+        if (!json_object_is_type(e, json_type_int) || json_object_get_int64(e) < 1 ||
+            json_object_get_int64(e) > 4194304) {
+            diag(c->d, p, "expected a PID 1..4194304, got %s",
+                 json_object_is_type(e, json_type_int) ? json_object_to_json_string(e)
+                                                       : scc_json_type_word(e));
+            continue;
+        }
+        int pid = (int)json_object_get_int64(e);
+        bool dup = false;
+        for (int k = 0; k < sc->nreserve_pids; k++)
+            dup |= sc->reserve_pids[k] == pid;
+        if (dup) {
+            diag(c->d, p, "PID %d is listed twice", pid);
+            continue;
+        }
+        if (sc->nreserve_pids == SCC_MAX_RESERVE_PIDS) {
+            diag(c->d, p, "too many PIDs (at most %d; use reserve_scope \"cgroup\" for more)",
+                 SCC_MAX_RESERVE_PIDS);
+            break;
+        }
+        sc->reserve_pids[sc->nreserve_pids++] = pid;
+    }
+}
+
+static bool uniproc_mode(const void *sc)
+{
+    return ((const struct scc_sched_spec *)sc)->mode == SCC_SCHED_UNIPROCESSOR;
+}
+
+static bool reserving(const void *sc)
+{
+    return scc_cpuset_count(&((const struct scc_sched_spec *)sc)->reserve_cores) > 0;
+}
+
 static void check_reserve(struct scc_spec_ctx *c, const char *path, struct json_object *s,
                           void *base)
 {
     struct scc_sched_spec *sc = base;
-    (void)path, (void)s;
+    char p[PATH_MAX_LEN];
     /* rr/fifo without rt_priority means priority 1 (docs/chain-spec.md),
      * here as in each NF's sched, so the normalised chain loads again */
     if (sched_rt(&sc->defaults) && sc->defaults.rt_priority == 0)
@@ -623,6 +709,49 @@ static void check_reserve(struct scc_spec_ctx *c, const char *path, struct json_
         diag(c->d, "scheduler.reserve_cores",
              "would reserve every online core (%s); leave at least one for the rest of the "
              "system", on);
+    }
+    /* the scope's own key is required when reserving, and meaningless
+     * otherwise: nothing is dropped silently */
+    bool res = reserving(sc);
+    const char *scope = scc_reserve_scope_names[sc->reserve_scope];
+    if (res && sc->reserve_scope == SCC_RESERVE_CGROUP && !scc_json_member(s, "reserve_cgroup")) {
+        subpath(p, path, "reserve_cgroup");
+        diag(c->d, p, "missing: reserve_scope \"cgroup\" needs the cgroup whose tasks leave "
+                      "the reserved cores (e.g. \"reserve_cgroup\": \"system.slice\")");
+    }
+    if (res && sc->reserve_scope == SCC_RESERVE_PIDS && !scc_json_member(s, "reserve_pids")) {
+        subpath(p, path, "reserve_pids");
+        diag(c->d, p, "missing: reserve_scope \"pids\" (the default) needs the PIDs to move "
+                      "off the reserved cores (e.g. \"reserve_pids\": [1234]), or set "
+                      "reserve_scope to \"cgroup\" or \"all\"");
+    }
+    static const char *const own[] = {"reserve_cgroup", "reserve_pids", "reserve_irqs"};
+    for (size_t i = 0; i < SCC_ARRAY_SIZE(own); i++) {
+        if (!scc_json_member(s, own[i]))
+            continue;
+        subpath(p, path, own[i]);
+        if (!res)
+            diag(c->d, p, "only meaningful with reserve_cores (add the cores to reserve, or "
+                          "remove this key)");
+        else if ((i == 0 && sc->reserve_scope != SCC_RESERVE_CGROUP) ||
+                 (i == 1 && sc->reserve_scope != SCC_RESERVE_PIDS))
+            diag(c->d, p, "only meaningful with reserve_scope \"%s\" (reserve_scope is "
+                          "\"%s\")", i == 0 ? "cgroup" : "pids", scope);
+    }
+    static const char *const up[] = {"uniprocessor_cpu", "uniprocessor_traffic"};
+    for (size_t i = 0; i < SCC_ARRAY_SIZE(up); i++)
+        if (scc_json_member(s, up[i]) && !uniproc_mode(sc)) {
+            subpath(p, path, up[i]);
+            diag(c->d, p, "only meaningful with mode \"uniprocessor\" (mode is \"%s\"; set "
+                          "\"mode\": \"uniprocessor\" or remove this key)",
+                 scc_sched_mode_names[sc->mode]);
+        }
+    if (uniproc_mode(sc) && sc->uniprocessor_cpu >= 0 &&
+        !scc_cpuset_isset(&c->online, sc->uniprocessor_cpu)) {
+        char on[128];
+        online_text(c, on, sizeof(on));
+        subpath(p, path, "uniprocessor_cpu");
+        diag(c->d, p, "core %d is not online (online: %s)", sc->uniprocessor_cpu, on);
     }
 }
 
@@ -1214,6 +1343,57 @@ static void warn_busy_sharing(struct scc_spec_ctx *c, const struct scc_chain *ch
 }
 
 
+/* scheduler.mode "uniprocessor": every NF (and with uniprocessor_traffic
+ * the generator and sink) on one core, written into their cpus here so
+ * that the plan, the placement, --dry-run and `scc validate` all show it.
+ * The core: uniprocessor_cpu, else the first core of nfs[0].cpu, else the
+ * first online core. A cpu given elsewhere that disagrees is an error
+ * (nothing is overridden silently). */
+static void resolve_uniprocessor(struct scc_spec_ctx *c, struct scc_chain *ch)
+{
+    struct scc_sched_spec *sc = &ch->sched;
+    if (sc->mode != SCC_SCHED_UNIPROCESSOR) {
+        sc->uniprocessor_cpu = -1;
+        sc->uniprocessor_traffic = false;
+        return;
+    }
+    if (sc->uniprocessor_cpu < 0) {
+        if (ch->nnfs && scc_cpuset_count(&ch->nfs[0].cpus))
+            sc->uniprocessor_cpu = scc_cpuset_first(&ch->nfs[0].cpus);
+        else
+            sc->uniprocessor_cpu = scc_cpuset_first(&c->online);
+    }
+    if (sc->uniprocessor_cpu < 0)
+        return;
+    struct scc_cpuset core;
+    scc_cpuset_zero(&core);
+    scc_cpuset_set(&core, sc->uniprocessor_cpu);
+    char p[PATH_MAX_LEN];
+    for (int i = 0; i < ch->nnfs; i++) {
+        struct scc_cpuset *cp = &ch->nfs[i].cpus;
+        if (scc_cpuset_count(cp) && memcmp(cp, &core, sizeof(core)) != 0) {
+            char have[128];
+            scc_cpuset_format(cp, have, sizeof(have));
+            snprintf(p, sizeof(p), "nfs[%d].cpu", i);
+            diag(c->d, p, "'%s' but scheduler.mode \"uniprocessor\" runs every NF on core %d "
+                          "(scheduler.uniprocessor_cpu); remove this cpu or make it %d",
+                 have, sc->uniprocessor_cpu, sc->uniprocessor_cpu);
+        }
+        *cp = core;
+    }
+    if (!sc->uniprocessor_traffic)
+        return;
+    struct scc_cpuset *tc[2] = {&ch->traffic.gen_cpus, &ch->traffic.sink_cpus};
+    static const char *const key[2] = {"traffic.gen_cpu", "traffic.sink_cpu"};
+    for (int k = 0; k < 2; k++) {
+        if (scc_cpuset_count(tc[k]) && memcmp(tc[k], &core, sizeof(core)) != 0)
+            diag(c->d, key[k], "scheduler.uniprocessor_traffic runs the generator and sink on "
+                               "core %d with the NFs; remove this key or set "
+                               "uniprocessor_traffic to false", sc->uniprocessor_cpu);
+        *tc[k] = core;
+    }
+}
+
 /* After every section: the checks that span them. */
 static void check_chain(struct scc_spec_ctx *c, const char *path, struct json_object *root,
                         void *base)
@@ -1236,17 +1416,11 @@ static void check_chain(struct scc_spec_ctx *c, const char *path, struct json_ob
     if (ch->nhosts > 1 && ch->interconnect != SCC_LINK_UDP)
         diag(c->d, "interconnect", "a chain across %d hosts needs interconnect \"udp\"",
              ch->nhosts);
+    resolve_uniprocessor(c, ch);
     warn_busy_sharing(c, ch);
-    if (ch->sched.mode == SCC_SCHED_CHAIN_ORDER)
-        for (int i = 0; i < ch->nnfs; i++)
-            if (ch->nfs[i].sched.policy != SCC_POLICY_FIFO &&
-                ch->nfs[i].sched.policy != SCC_POLICY_RR) {
-                char p[PATH_MAX_LEN];
-                snprintf(p, sizeof(p), "nfs[%d].sched.policy", i);
-                diag(c->d, p, "chain-order mode runs NFs under fifo or rr (set "
-                              "scheduler.policy to \"fifo\")");
-                break;
-            }
+    /* chain-order runs under any policy: with fifo/rr at one priority the
+     * yield hands the core to the next stage, with the fair policies it is
+     * a hint (docs/chain-spec.md) */
 }
 
 /* ---- the tables --------------------------------------------------------
@@ -1325,7 +1499,13 @@ static const struct scc_field scheduler_fields[] = {
     SC(reserve_cores, "reserve_cores", SCC_FIELD_CPUS, .flags = SCC_FIELD_IF_SET),
     SC(reserve_scope, "reserve_scope", SCC_FIELD_ENUM, .dflt = SCC_RESERVE_PIDS,
        .names = scc_reserve_scope_names),
+    HOOK("reserve_cgroup", .parse = parse_reserve_cgroup, .write = scc_write_reserve_cgroup),
+    HOOK("reserve_pids", .parse = parse_reserve_pids, .write = scc_write_reserve_pids),
+    SC(reserve_irqs, "reserve_irqs", SCC_FIELD_BOOL, .when = reserving),
     SC(mode, "mode", SCC_FIELD_ENUM, .dflt = SCC_SCHED_PINNED, .names = scc_sched_mode_names),
+    SC(uniprocessor_cpu, "uniprocessor_cpu", SCC_FIELD_INT, .flags = SCC_FIELD_SIGNED,
+       .min = 0, .max = SCC_MAX_CPUS - 1, .dflt = -1, .when = uniproc_mode),
+    SC(uniprocessor_traffic, "uniprocessor_traffic", SCC_FIELD_BOOL, .when = uniproc_mode),
 };
 static const struct scc_field_section scheduler_section =
     SECTION("scheduler", "## `scheduler`", scheduler_fields, .after = check_reserve);

@@ -99,12 +99,25 @@ struct scc_host_spec {
     uint32_t address; /* host order */
 };
 
+#define SCC_MAX_RESERVE_PIDS 64
+#define SCC_CGROUP_MAX 256
+
 struct scc_sched_spec {
     struct scc_sched_params defaults;
     unsigned rr_timeslice_ms;         /* 0 = leave the sysctl alone */
     struct scc_cpuset reserve_cores;  /* empty = reserve nothing */
     enum scc_reserve_scope reserve_scope; /* default pids */
+    char reserve_cgroup[SCC_CGROUP_MAX]; /* scope cgroup: the cgroup whose tasks leave */
+    int reserve_pids[SCC_MAX_RESERVE_PIDS]; /* scope pids: the tasks that leave */
+    int nreserve_pids;
+    bool reserve_irqs;                /* also move IRQ affinities off the reserved cores */
     enum scc_sched_mode mode;         /* default pinned */
+    /* uniprocessor mode: the core every NF runs on. Resolved at load time:
+     * the given core, else the first core of nfs[0].cpu, else the first
+     * online core; -1 when the mode is another. Every NF's cpus (and, with
+     * uniprocessor_traffic, traffic.gen_cpu/sink_cpu) are set to it. */
+    int uniprocessor_cpu;
+    bool uniprocessor_traffic;        /* the generator and sink run on that core too */
 };
 
 #define SCC_MAX_EVENTS 32

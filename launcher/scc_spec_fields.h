@@ -98,6 +98,7 @@ void scc_field_set_int(void *section, const struct scc_field *f, int64_t v);
 /* The writer hooks of the CUSTOM rows (scc_spec_json.c). */
 scc_field_write scc_write_hosts, scc_write_nfs, scc_write_nf_type, scc_write_nf_host,
     scc_write_nf_sched, scc_write_events, scc_write_calibration, scc_write_routes,
+    scc_write_reserve_cgroup, scc_write_reserve_pids,
     scc_write_rules, scc_write_nat_pool, scc_write_nat_ports, scc_write_route_prefix;
 
 #endif

@@ -240,3 +240,25 @@ struct json_object *scc_chain_to_json(const struct scc_chain *ch)
 {
     return section_json(scc_spec_sections[SCC_SEC_CHAIN], ch, ch);
 }
+
+void scc_write_reserve_cgroup(struct json_object *o, const char *key, const void *base,
+                              const struct scc_chain *ch)
+{
+    const struct scc_sched_spec *sc = base;
+    (void)ch;
+    if (sc->reserve_cgroup[0])
+        add_str(o, key, sc->reserve_cgroup);
+}
+
+void scc_write_reserve_pids(struct json_object *o, const char *key, const void *base,
+                            const struct scc_chain *ch)
+{
+    const struct scc_sched_spec *sc = base;
+    (void)ch;
+    if (!sc->nreserve_pids)
+        return;
+    struct json_object *a = json_object_new_array();
+    for (int i = 0; i < sc->nreserve_pids; i++)
+        json_object_array_add(a, json_object_new_int(sc->reserve_pids[i]));
+    json_object_object_add(o, key, a);
+}

@@ -36,6 +36,11 @@
 #include <linux/sched/types.h>
 #undef sched_param
 
+/* <linux/sched.h> has it, but also the clone flags glibc's <sched.h> defines */
+#ifndef SCHED_FLAG_RESET_ON_FORK
+#define SCHED_FLAG_RESET_ON_FORK 0x01
+#endif
+
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -176,6 +181,8 @@ int sched_policy_apply(pid_t tid, const struct sched_policy_req *req, char *err,
     a.sched_nice = req->nice;
     a.sched_priority = (__u32)req->rt_priority;
     a.sched_runtime = req->slice_ns; /* fair tasks: 0 = back to the default slice */
+    if (req->reset_on_fork)
+        a.sched_flags |= SCHED_FLAG_RESET_ON_FORK;
     if (syscall(SYS_sched_setattr, tid, &a, 0u) == 0)
         return 0;
     int e = errno;
@@ -214,6 +221,7 @@ int sched_policy_read(pid_t tid, struct sched_policy_req *out)
     out->nice = a.sched_nice;
     out->rt_priority = (int)a.sched_priority;
     out->slice_ns = is_fair(out->policy) ? a.sched_runtime : 0;
+    out->reset_on_fork = (a.sched_flags & SCHED_FLAG_RESET_ON_FORK) != 0;
     return 0;
 }
 

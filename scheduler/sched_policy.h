@@ -21,6 +21,7 @@
 #ifndef SCHED_POLICY_H
 #define SCHED_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,6 +37,7 @@ struct sched_policy_req {
     int nice;          /* -20..19; other and batch only (0 for the rest) */
     int rt_priority;   /* rr/fifo: 1..99; 0 for the rest */
     uint64_t slice_ns; /* other/batch on EEVDF: custom slice; 0 = kernel default */
+    bool reset_on_fork; /* SCHED_FLAG_RESET_ON_FORK: children start as other, nice 0 */
 };
 
 /*

@@ -216,7 +216,7 @@ START_TEST(normalised_json_round_trips)
         " \"io\": {\"transport\": \"udp\", \"batch\": 8, \"idle\": \"busy\", \"vni\": 7},"
         " \"hosts\": {\"h1\": {\"address\": \"10.9.0.1\"}, \"h2\": {\"address\": \"10.9.0.2\"}},"
         " \"scheduler\": {\"policy\": \"rr\", \"rt_priority\": 3, \"rr_timeslice_ms\": 10,"
-        "   \"reserve_cores\": [1], \"mode\": \"chain-order\"},"
+        "   \"reserve_cores\": [1], \"reserve_pids\": [4242, 17], \"mode\": \"chain-order\"},"
         " \"nfs\": [{\"name\": \"nat\", \"type\": \"nat\", \"host\": \"h1\", \"cpu\": [0, 1],"
         "   \"config\": {\"pool\": \"203.0.113.1-203.0.113.4\", \"ports\": \"2000-3000\"}},"
         "  {\"name\": \"l2\", \"type\": \"l2fwd\", \"host\": \"h2\", \"restart\": \"on-failure\","
@@ -228,6 +228,16 @@ START_TEST(normalised_json_round_trips)
         "   \"gen_batch\": 4, \"sink_idle\": \"busy\", \"clocks_synced\": true}}",
         "{\"name\": \"q\", \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}],"
         " \"traffic\": {\"gen_spin_us\": -1}}",
+        /* the reservation's scope keys and the uniprocessor mode's */
+        "{\"name\": \"r\", \"scheduler\": {\"reserve_cores\": 1, \"reserve_scope\": \"cgroup\","
+        "   \"reserve_cgroup\": \"/system.slice\", \"reserve_irqs\": true},"
+        " \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}]}",
+        "{\"name\": \"u\", \"scheduler\": {\"mode\": \"uniprocessor\", \"uniprocessor_cpu\": 1,"
+        "   \"uniprocessor_traffic\": true},"
+        " \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}, {\"name\": \"d\", \"type\": \"counter\"}],"
+        " \"traffic\": {}}",
+        "{\"name\": \"v\", \"scheduler\": {\"mode\": \"uniprocessor\"},"
+        " \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}]}",
         /* fifo without rt_priority means priority 1, chain-wide too */
         "{\"name\": \"f\", \"scheduler\": {\"policy\": \"fifo\"},"
         " \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}]}",
@@ -433,6 +443,77 @@ END_TEST
  * (top level, io, hosts, nfs[i], each typed NF's config, routes, scheduler,
  * profiler, traffic) has a row in the docs table under its section's
  * heading, before the next heading. */
+static struct scc_chain *load_ok(const char *json)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    struct scc_chain *ch = scc_spec_load_string(json, &o, d);
+    if (!ch)
+        scc_diags_print(d, stderr);
+    ck_assert_ptr_nonnull(ch);
+    scc_diags_free(d);
+    return ch;
+}
+
+START_TEST(scheduler_modes_and_reservation_keys)
+{
+    /* uniprocessor: every NF on the named core; traffic placement untouched */
+    struct scc_chain *ch = load_ok(
+        "{\"name\": \"u\", \"scheduler\": {\"mode\": \"uniprocessor\", \"uniprocessor_cpu\": 1},"
+        " \"nfs\": [{\"name\": \"a\", \"type\": \"counter\"}, {\"name\": \"b\", \"type\": \"counter\","
+        "  \"cpu\": 1}], \"traffic\": {}}");
+    ck_assert_int_eq(ch->sched.uniprocessor_cpu, 1);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(scc_cpuset_count(&ch->nfs[i].cpus), 1);
+        ck_assert(scc_cpuset_isset(&ch->nfs[i].cpus, 1));
+    }
+    ck_assert_int_eq(scc_cpuset_count(&ch->traffic.gen_cpus), 0);
+    scc_chain_free(ch);
+    /* default core: the first NF's; uniprocessor_traffic puts gen and sink there */
+    ch = load_ok("{\"name\": \"u\", \"scheduler\": {\"mode\": \"uniprocessor\","
+                 " \"uniprocessor_traffic\": true},"
+                 " \"nfs\": [{\"name\": \"a\", \"type\": \"counter\", \"cpu\": 1},"
+                 "  {\"name\": \"b\", \"type\": \"counter\"}], \"traffic\": {}}");
+    ck_assert_int_eq(ch->sched.uniprocessor_cpu, 1);
+    ck_assert(scc_cpuset_isset(&ch->nfs[1].cpus, 1));
+    ck_assert(scc_cpuset_isset(&ch->traffic.gen_cpus, 1));
+    ck_assert(scc_cpuset_isset(&ch->traffic.sink_cpus, 1));
+    ck_assert_int_eq(scc_cpuset_count(&ch->traffic.sink_cpus), 1);
+    scc_chain_free(ch);
+    /* unpinned first NF: the first online core */
+    ch = load_ok("{\"name\": \"u\", \"scheduler\": {\"mode\": \"uniprocessor\"},"
+                 " \"nfs\": [{\"name\": \"a\", \"type\": \"counter\"}]}");
+    ck_assert_int_eq(ch->sched.uniprocessor_cpu, 0);
+    ck_assert(scc_cpuset_isset(&ch->nfs[0].cpus, 0));
+    scc_chain_free(ch);
+    /* other modes: no uniprocessor core */
+    ch = load_ok("{\"name\": \"p\", \"nfs\": [{\"name\": \"a\", \"type\": \"counter\"}]}");
+    ck_assert_int_eq(ch->sched.uniprocessor_cpu, -1);
+    ck_assert_int_eq(ch->sched.nreserve_pids, 0);
+    ck_assert(!ch->sched.reserve_irqs);
+    scc_chain_free(ch);
+    /* chain-order runs under any policy (batch here) */
+    ch = load_ok("{\"name\": \"c\", \"scheduler\": {\"mode\": \"chain-order\", \"policy\": \"batch\"},"
+                 " \"nfs\": [{\"name\": \"a\", \"type\": \"counter\", \"cpu\": 1},"
+                 "  {\"name\": \"b\", \"type\": \"counter\", \"cpu\": 1}]}");
+    ck_assert_int_eq(ch->sched.mode, SCC_SCHED_CHAIN_ORDER);
+    scc_chain_free(ch);
+    /* reservation keys */
+    ch = load_ok("{\"name\": \"r\", \"scheduler\": {\"reserve_cores\": 1,"
+                 " \"reserve_pids\": [100, 200], \"reserve_irqs\": true},"
+                 " \"nfs\": [{\"name\": \"a\", \"type\": \"counter\"}]}");
+    ck_assert_int_eq(ch->sched.nreserve_pids, 2);
+    ck_assert_int_eq(ch->sched.reserve_pids[1], 200);
+    ck_assert(ch->sched.reserve_irqs);
+    scc_chain_free(ch);
+    ch = load_ok("{\"name\": \"r\", \"scheduler\": {\"reserve_cores\": 1,"
+                 " \"reserve_scope\": \"cgroup\", \"reserve_cgroup\": \"system.slice\"},"
+                 " \"nfs\": [{\"name\": \"a\", \"type\": \"counter\"}]}");
+    ck_assert_str_eq(ch->sched.reserve_cgroup, "system.slice");
+    scc_chain_free(ch);
+}
+END_TEST
+
 START_TEST(field_table_matches_docs)
 {
     char path[512];
@@ -485,6 +566,7 @@ int main(void)
     tcase_add_test(tc, rt_priority_inherits_policy);
     tcase_add_test(tc, traffic_placement_keys);
     tcase_add_test(tc, busy_nf_sharing_a_core_warns);
+    tcase_add_test(tc, scheduler_modes_and_reservation_keys);
     tcase_add_test(tc, field_table_matches_docs);
     suite_add_tcase(s, tc);
     TCase *tz = tcase_create("endless");

@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# scc run applies the chain's scheduling to real NFs, and the kernel agrees:
+# each policy (other + nice, batch + custom slice, idle, rr with
+# rr_timeslice_ms, fifo) read back with sched_getattr and /proc while the
+# chain runs, and through `scc sched show`; uniprocessor puts every NF on its
+# core; chain-order NFs get --yield; a restarted NF gets its policy again; a
+# real-time policy refused by a v1 cpu cgroup without RT runtime stops the run
+# with that reason. After a normal exit, Ctrl-C, an NF restart and kill -9 of
+# the launcher + `scc cleanup`, the sysctl is as before. Reservation checks
+# (decoys this test starts; scope pids and cgroup; scope all only with
+# --dry-run) run once the build has core reservation (sched_reserve).
+set -u
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
+ip netns list >/dev/null 2>&1 || { echo "skip: no network namespace support"; exit 77; }
+ncpu=$(nproc)
+[ "$ncpu" -ge 2 ] || { echo "skip: needs 2 cores (NFs go on core 1)"; exit 77; }
+
+SCC="$SCC_BIN/scc"
+T=$(mktemp -d /tmp/scc-sched-test.XXXXXX)
+export SCC_STATE_DIR="$T/state"
+fail=0
+decoys=()
+RT_CG=""
+CS_CG=""
+cleanup() {
+    for p in "${decoys[@]}"; do kill "$p" 2>/dev/null; done
+    "$SCC" -q cleanup >/dev/null 2>&1
+    [ -n "$RT_CG" ] && rmdir "$RT_CG" 2>/dev/null
+    [ -n "$CS_CG" ] && rmdir "$CS_CG" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+RR=/proc/sys/kernel/sched_rr_timeslice_ms
+snapshot() {
+    { ip -all netns list 2>/dev/null | sort; cat "$RR"; ls "$SCC_STATE_DIR" 2>/dev/null; } >"$1"
+}
+same_as_before() { # desc
+    snapshot "$T/after"
+    if ! diff -u "$T/before" "$T/after" >"$T/diff"; then
+        echo "FAIL: $1: the machine is not as it was:"; cat "$T/diff"; fail=1
+    fi
+}
+nbad=0 nbad0=0
+bad() { echo "FAIL: $*"; fail=1; nbad=$((nbad + 1)); }
+passed() { # what: "ok" only when the section added no failure
+    [ "$nbad" = "$nbad0" ] && echo "ok: $1"
+    nbad0=$nbad
+}
+
+# sched_getattr(2) of a pid: "policy flags nice prio runtime" (x86_64 and aarch64)
+getattr() {
+    python3 - "$1" <<'PY'
+import ctypes, os, sys
+nr = {"x86_64": 315, "aarch64": 275}[os.uname().machine]
+buf = ctypes.create_string_buffer(56)
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.syscall(nr, int(sys.argv[1]), buf, 56, 0) < 0:
+    sys.exit("sched_getattr: errno %d" % ctypes.get_errno())
+import struct
+size, pol, flags, nice, prio, runtime = struct.unpack_from("<IIQiIQ", buf.raw)
+print(pol, flags, nice, prio, runtime)
+PY
+}
+has_core() { # LIST CORE: is CORE in the cpu list LIST ("0-3,5")?
+    python3 -c "import sys
+s=set()
+for p in '$1'.split(','):
+    a,_,b=p.partition('-'); s.update(range(int(a),int(b or a)+1))
+sys.exit(0 if $2 in s else 1)"
+}
+slice_of() { awk '/^se.slice/ {print $3}' "/proc/$1/sched"; }
+cpus_of() { awk '/^Cpus_allowed_list/ {print $2}' "/proc/$1/status"; }
+show_json() { "$SCC" sched show --json 2>/dev/null; }
+# the pid of NF $1 from `scc sched show --json`
+nf_pid() {
+    show_json | python3 -c "import json,sys
+d=json.load(sys.stdin)
+print(next(n['pid'] for n in d['nfs'] if n['name']=='$1'))" 2>/dev/null
+}
+
+# start a chain in runtime mode for $2 s in the background; wait until both
+# NFs are up (scc sched show lists them)
+LPID=""
+start_chain() { # file seconds
+    "$SCC" run "$1" --no-traffic --duration "$2" --json "$T/run.json" >"$T/out" 2>"$T/err" &
+    LPID=$!
+    for _ in $(seq 100); do
+        n=$(show_json | python3 -c "import json,sys; print(len([x for x in json.load(sys.stdin)['nfs'] if x.get('policy')]))" 2>/dev/null)
+        [ "${n:-0}" -ge 2 ] && grep -q "scheduling (read back" "$T/out" && return 0
+        kill -0 "$LPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    bad "$1: the chain did not come up"; cat "$T/err" "$T/out"; return 1
+}
+
+# Ctrl-C the launcher started by start_chain (the chains run for 30 s so
+# that the checks never race their end); it reports and exits 0 or 130
+stop_chain() {
+    kill -INT "$LPID"
+    wait "$LPID"
+    local rc=$?
+    [ "$rc" = 130 ] || [ "$rc" = 0 ] || bad "$DESC: exit status $rc after Ctrl-C: $(cat "$T/err")"
+}
+
+chain() { # name scheduler-json nfs-json
+    cat >"$T/$1.json" <<JSON
+{ "name": "$1", "io": { "batch": 8 }, "scheduler": $2, "nfs": $3 }
+JSON
+}
+
+# expect NF $1: policy number $2, nice $3, prio $4 (sched_getattr), reset-on-fork set
+expect_attr() {
+    local pid a
+    pid=$(nf_pid "$1")
+    [ -n "$pid" ] || { bad "$DESC: no pid for NF $1"; return; }
+    read -r pol flags nice prio runtime < <(getattr "$pid")
+    [ "$pol" = "$2" ] || bad "$DESC: NF $1 policy $pol, want $2"
+    [ "$nice" = "$3" ] || bad "$DESC: NF $1 nice $nice, want $3"
+    [ "$prio" = "$4" ] || bad "$DESC: NF $1 rt priority $prio, want $4"
+    [ $((flags & 1)) = 1 ] || bad "$DESC: NF $1 has no SCHED_FLAG_RESET_ON_FORK ($flags)"
+    LAST_RUNTIME=$runtime
+}
+
+# ---- other + nice, batch + custom slice ----------------------------------
+DESC="other+nice, batch+slice"
+chain s1 '{ "policy": "other", "nice": 5 }' \
+    '[ { "name": "a", "type": "counter", "cpu": 1 },
+       { "name": "b", "type": "counter", "cpu": 1, "sched": { "policy": "batch", "slice_ms": 10 } } ]'
+snapshot "$T/before"
+if start_chain "$T/s1.json" 30; then
+    expect_attr a 0 5 0
+    expect_attr b 3 0 0
+    b=$(nf_pid b)
+    [ "$LAST_RUNTIME" = 10000000 ] || bad "$DESC: sched_getattr runtime $LAST_RUNTIME, want 10000000"
+    [ "$(slice_of "$b")" = 10000000 ] || bad "$DESC: /proc/$b/sched se.slice $(slice_of "$b")"
+    show_json | python3 -c "import json,sys
+d={n['name']:n for n in json.load(sys.stdin)['nfs']}
+assert d['a']['policy']=='other' and d['a']['nice']==5, d['a']
+assert d['b']['policy']=='batch' and d['b']['slice_ns']==10000000 and d['b']['slice'].startswith('custom'), d['b']
+assert d['a']['cpus']=='1' and d['b']['cpus']=='1'" || bad "$DESC: scc sched show"
+    stop_chain
+    python3 -c "import json
+s=json.load(open('$T/run.json'))['scheduler']
+d={n['name']:n for n in s['nfs']}
+assert d['b']['slice']=='custom (sched_runtime)' and d['a']['nice']==5 and d['a']['reset_on_fork'], s" ||
+        bad "$DESC: results JSON scheduler section"
+    grep -q "custom (sched_runtime)" "$T/out" || bad "$DESC: the table shows no custom slice"
+fi
+same_as_before "$DESC"
+passed "$DESC"
+
+# ---- rr with rr_timeslice_ms, fifo; Ctrl-C restores the sysctl -----------
+DESC="rr+rr_timeslice_ms, fifo, Ctrl-C"
+old_rr=$(cat "$RR")
+new_rr=$((old_rr == 25 ? 30 : 25))
+chain s2 "{ \"policy\": \"rr\", \"rt_priority\": 5, \"rr_timeslice_ms\": $new_rr }" \
+    '[ { "name": "a", "type": "counter", "cpu": 1 },
+       { "name": "b", "type": "counter", "cpu": 1, "sched": { "policy": "fifo", "rt_priority": 4 } } ]'
+snapshot "$T/before"
+if start_chain "$T/s2.json" 30; then
+    [ "$(cat "$RR")" = "$new_rr" ] || bad "$DESC: $RR is $(cat "$RR") during the run, want $new_rr"
+    expect_attr a 2 0 5
+    expect_attr b 1 0 4
+    show_json | python3 -c "import json,sys
+d=json.load(sys.stdin)
+n={x['name']:x for x in d['nfs']}
+# sched_rr_get_interval reports the slice in whole jiffies
+assert n['a']['policy']=='rr' and n['a']['rt_priority']==5 and abs(n['a']['rr_timeslice_ns']-$new_rr*1000000)<=10000000, n['a']
+assert n['b']['policy']=='fifo' and n['b']['rt_priority']==4, n['b']
+assert any(s['path'].endswith('sched_rr_timeslice_ms') and s['now']=='$new_rr' and s['before']=='$old_rr' for s in d['sysctls']), d['sysctls']" ||
+        bad "$DESC: scc sched show"
+    stop_chain
+fi
+same_as_before "$DESC"
+passed "$DESC"
+
+# ---- kill -9 of the launcher + scc cleanup restores the sysctl -----------
+DESC="kill -9 + scc cleanup"
+snapshot "$T/before"
+if start_chain "$T/s2.json" 30; then
+    kill -9 "$LPID"
+    wait "$LPID" 2>/dev/null
+    [ "$(cat "$RR")" = "$new_rr" ] || bad "$DESC: the sysctl was restored without cleanup?"
+    "$SCC" -q cleanup >/dev/null 2>&1 || bad "$DESC: scc cleanup failed"
+fi
+same_as_before "$DESC"
+passed "$DESC"
+
+# ---- idle + uniprocessor on core 1 ------------------------------------------
+DESC="idle, uniprocessor"
+chain s3 '{ "policy": "idle", "mode": "uniprocessor", "uniprocessor_cpu": 1 }' \
+    '[ { "name": "a", "type": "counter" }, { "name": "b", "type": "counter" } ]'
+"$SCC" run "$T/s3.json" --dry-run >"$T/dry" 2>&1 || bad "$DESC: --dry-run failed"
+[ "$(awk '$2 == "a" || $2 == "b" {print $4}' "$T/dry" | sort -u)" = 1 ] ||
+    { bad "$DESC: --dry-run's plan does not put every NF on core 1"; cat "$T/dry"; }
+cat >"$T/s3t.json" <<JSON
+{ "name": "s3t", "scheduler": { "mode": "uniprocessor", "uniprocessor_cpu": 1, "uniprocessor_traffic": true },
+  "nfs": [ { "name": "a", "type": "counter" } ], "traffic": { "duration_s": 1 } }
+JSON
+"$SCC" run "$T/s3t.json" --dry-run 2>&1 | grep -q "^placement: gen cpu 1 .*a cpu 1, sink cpu 1" ||
+    bad "$DESC: uniprocessor_traffic does not put the generator and sink on core 1"
+snapshot "$T/before"
+if start_chain "$T/s3.json" 30; then
+    expect_attr a 5 0 0
+    expect_attr b 5 0 0
+    for n in a b; do
+        [ "$(cpus_of "$(nf_pid $n)")" = 1 ] || bad "$DESC: NF $n Cpus_allowed_list $(cpus_of "$(nf_pid $n)"), want 1"
+    done
+    stop_chain
+fi
+same_as_before "$DESC"
+passed "$DESC"
+
+# ---- chain-order: --yield where NFs share a core; a restart gets its policy again
+DESC="chain-order, NF restart"
+chain s4 '{ "policy": "fifo", "rt_priority": 2, "mode": "chain-order", "rr_timeslice_ms": 20 }' \
+    '[ { "name": "a", "type": "counter", "cpu": 1, "restart": "on-failure" },
+       { "name": "b", "type": "counter", "cpu": 1 } ]'
+chain s5 '{ "mode": "chain-order" }' \
+    '[ { "name": "a", "type": "counter", "cpu": 0 }, { "name": "b", "type": "counter", "cpu": 1 } ]'
+"$SCC" run "$T/s5.json" --dry-run 2>&1 | grep -q -- "--yield" && bad "$DESC: --yield for NFs on their own cores"
+snapshot "$T/before"
+if start_chain "$T/s4.json" 30; then
+    for n in a b; do
+        tr '\0' ' ' <"/proc/$(nf_pid $n)/cmdline" | grep -q -- "--yield" || bad "$DESC: NF $n has no --yield"
+    done
+    old=$(nf_pid a)
+    kill -9 "$old"
+    new=""
+    for _ in $(seq 50); do
+        new=$(nf_pid a)
+        [ -n "$new" ] && [ "$new" != "$old" ] && break
+        sleep 0.1
+    done
+    if [ -n "$new" ] && [ "$new" != "$old" ]; then
+        expect_attr a 1 0 2
+        tr '\0' ' ' <"/proc/$new/cmdline" | grep -q -- "--yield" || bad "$DESC: restarted NF has no --yield"
+    else
+        bad "$DESC: NF a was not restarted"
+    fi
+    stop_chain
+fi
+same_as_before "$DESC"
+passed "$DESC"
+
+# ---- a v1 cpu cgroup without RT runtime: refused with that reason ---------
+DESC="fifo in a cpu cgroup without RT runtime"
+if [ -f /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
+    RT_CG=/sys/fs/cgroup/cpu/scc-sched-test.$$
+    mkdir "$RT_CG"
+    if [ "$(cat "$RT_CG/cpu.rt_runtime_us")" = 0 ]; then
+        snapshot "$T/before"
+        sh -c "echo \$\$ > $RT_CG/tasks; exec \"$SCC\" run $T/s2.json --no-traffic --duration 1" \
+            >"$T/out" 2>"$T/err"
+        rc=$?
+        [ "$rc" = 1 ] || bad "$DESC: exit status $rc, want 1"
+        grep -q "cpu.rt_runtime_us 0" "$T/err" || { bad "$DESC: the reason is not given"; cat "$T/err"; }
+        same_as_before "$DESC"
+        passed "$DESC"
+    else
+        echo "note: $DESC: a new cpu cgroup has RT runtime here; not checked"
+    fi
+    rmdir "$RT_CG" 2>/dev/null && RT_CG=""
+else
+    echo "note: $DESC: no v1 cpu controller with RT group scheduling; not checked"
+fi
+
+# ---- reserving the traffic tools' core is refused before anything starts ---
+cat >"$T/rv.json" <<JSON
+{ "name": "rv", "scheduler": { "reserve_cores": 0, "reserve_pids": [1] },
+  "nfs": [ { "name": "a", "type": "counter", "cpu": 1 } ], "traffic": { "gen_cpu": 0, "duration_s": 1 } }
+JSON
+"$SCC" run "$T/rv.json" --dry-run >"$T/out" 2>&1
+rc=$?
+{ [ "$rc" = 2 ] && grep -q "scheduler.reserve_cores: 0 includes a core of the generator" "$T/out"; } ||
+    bad "reserving the generator's core: rc $rc: $(cat "$T/out")"
+passed "reserving the generator's core is refused"
+
+# ---- scc sched show without a running chain -------------------------------
+"$SCC" sched show >"$T/out" 2>"$T/err"
+rc=$?
+{ [ "$rc" = 1 ] && grep -q "no chain is running" "$T/err"; } || bad "sched show without a chain: rc $rc: $(cat "$T/err")"
+passed "sched show without a chain"
+
+# ---- core reservation (needs sched_reserve in the build) ------------------
+chain r0 '{ "reserve_cores": 1, "reserve_scope": "all" }' '[ { "name": "a", "type": "counter", "cpu": 1 } ]'
+"$SCC" run "$T/r0.json" --dry-run >"$T/dry" 2>&1
+if grep -q "not available in this build" "$T/dry"; then
+    echo "note: core reservation is not in this build; reservation checks not run"
+    exit $fail
+fi
+DESC="reserve scope all, --dry-run"
+grep -q "would move" "$T/dry" || { bad "$DESC: no list of tasks it would move"; cat "$T/dry"; }
+passed "$DESC"
+
+decoy() { sleep 300 & decoys+=($!); }
+decoy; decoy
+d1=${decoys[0]}; d2=${decoys[1]}
+was1=$(cpus_of "$d1"); was2=$(cpus_of "$d2")
+DESC="reserve scope pids"
+chain r1 "{ \"reserve_cores\": 1, \"reserve_pids\": [$d1, $d2] }" \
+    '[ { "name": "a", "type": "counter", "cpu": 1 }, { "name": "b", "type": "counter", "cpu": 1 } ]'
+snapshot "$T/before"
+if start_chain "$T/r1.json" 30; then
+    for d in "$d1" "$d2"; do
+        c=$(cpus_of "$d")
+        has_core "$c" 1 && bad "$DESC: decoy $d may run on reserved core 1 ($c)"
+    done
+    stop_chain
+fi
+[ "$(cpus_of "$d1")" = "$was1" ] && [ "$(cpus_of "$d2")" = "$was2" ] ||
+    bad "$DESC: decoys not back: $(cpus_of "$d1") $(cpus_of "$d2"), were $was1 $was2"
+same_as_before "$DESC"
+passed "$DESC"
+
+DESC="reserve scope cgroup"
+if [ -d /sys/fs/cgroup/cpuset ] && [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ]; then
+    CS_CG=/sys/fs/cgroup/cpuset/scc-sched-test.$$
+    mkdir "$CS_CG"
+    cat /sys/fs/cgroup/cpuset/cpuset.cpus >"$CS_CG/cpuset.cpus"
+    cat /sys/fs/cgroup/cpuset/cpuset.mems >"$CS_CG/cpuset.mems"
+    echo "$d1" >"$CS_CG/tasks"
+    cg_was=$(cat "$CS_CG/cpuset.cpus")
+    chain r2 "{ \"reserve_cores\": 1, \"reserve_scope\": \"cgroup\", \"reserve_cgroup\": \"/scc-sched-test.$$\" }" \
+        '[ { "name": "a", "type": "counter", "cpu": 1 }, { "name": "b", "type": "counter", "cpu": 1 } ]'
+    snapshot "$T/before"
+    if start_chain "$T/r2.json" 30; then
+        has_core "$(cat "$CS_CG/cpuset.cpus")" 1 &&
+            bad "$DESC: the cgroup still has core 1: $(cat "$CS_CG/cpuset.cpus")"
+        stop_chain
+    fi
+    [ "$(cat "$CS_CG/cpuset.cpus")" = "$cg_was" ] || bad "$DESC: cgroup cpuset.cpus $(cat "$CS_CG/cpuset.cpus"), was $cg_was"
+    echo "$d1" >/sys/fs/cgroup/cpuset/tasks
+    rmdir "$CS_CG" && CS_CG=""
+    same_as_before "$DESC"
+    passed "$DESC"
+else
+    echo "note: $DESC: no v1 cpuset hierarchy; not checked"
+fi
+exit $fail
