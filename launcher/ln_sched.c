@@ -48,7 +48,8 @@ struct ln_sched {
     struct sched_reserve_req rreq;
     char rname[2 * SCC_NAME_MAX + 8];
     pid_t rpids[SCC_MAX_RESERVE_PIDS];
-    pid_t keep[SCC_MAX_NFS + 1];
+    pid_t keep[1];
+    pid_t members[SCC_MAX_NFS];
     struct sched_reserve_report *rep;
 };
 
@@ -163,37 +164,6 @@ static int task_cgroup(pid_t pid, const char *ctl, char *out, size_t len)
     return rc;
 }
 
-/* The launcher's own reader, for where sched_view_read is not available:
- * sched_getattr, /proc/PID/sched (se.slice), /proc/PID/status, /proc/PID/cgroup. */
-static int own_view(pid_t pid, struct sched_view *v)
-{
-    struct sched_policy_req r;
-    memset(v, 0, sizeof(*v));
-    v->tid = pid;
-    int rc = sched_policy_read(pid, &r);
-    if (rc < 0)
-        return rc;
-    v->policy = r.policy;
-    v->nice = fair(r.policy) ? r.nice : 0;
-    v->rt_priority = r.rt_priority;
-    v->reset_on_fork = r.reset_on_fork;
-    char path[64], val[256];
-    snprintf(path, sizeof(path), "/proc/%d/sched", (int)pid);
-    if (fair(r.policy) && proc_field(path, "se.slice", val, sizeof(val)) == 0)
-        v->slice_ns = strtoull(val, NULL, 10);
-    else if (fair(r.policy))
-        v->slice_ns = r.slice_ns; /* sched_getattr's runtime (0 before 6.12) */
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    if (proc_field(path, "Cpus_allowed_list", val, sizeof(val)) == 0)
-        scc_strlcpy(v->cpus, val, sizeof(v->cpus));
-    task_cgroup(pid, "cpuset", v->cpuset, sizeof(v->cpuset));
-    task_cgroup(pid, "cpu", v->cpu_cgroup, sizeof(v->cpu_cgroup));
-    struct timespec ts;
-    if (r.policy == SCHED_RR && sched_rr_get_interval(pid, &ts) == 0)
-        v->rr_timeslice_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-    return 0;
-}
-
 /* How the slice came out: a requested slice the kernel did not keep is
  * reported, not an error (kernels before 6.12 ignore sched_runtime). */
 static const char *slice_how(const struct ln_sched_row *row)
@@ -221,8 +191,6 @@ int ln_sched_read_row(pid_t pid, struct ln_sched_row *row)
 {
     row->pid = pid;
     int rc = sched_view_read(pid, &row->view);
-    if (rc == -ENOSYS) /* the scheduler's reader is not in this build */
-        rc = own_view(pid, &row->view);
     row->have = rc == 0;
     row->slice_how = slice_how(row);
     return rc;
@@ -548,12 +516,14 @@ int ln_sched_reserve(struct ln_sched *s, FILE *out)
     snprintf(s->rname, sizeof(s->rname), "scc-%s", s->plan->state_name);
     for (int i = 0; i < sc->nreserve_pids; i++)
         s->rpids[i] = (pid_t)sc->reserve_pids[i];
-    int nkeep = 0;
+    /* the NFs run on the reserved cores (members: on v2 they join the
+     * partition); the launcher is only kept where it is: the generator and
+     * sink it starts next inherit its cgroup, and they run elsewhere */
+    int nmembers = 0;
     for (int i = 0; i < s->ch->nnfs; i++)
         if (s->rows[i].pid > 0)
-            s->keep[nkeep++] = s->rows[i].pid;
-    /* the launcher too: the generator and sink it starts next inherit its
-     * cpuset (v1) */
+            s->members[nmembers++] = s->rows[i].pid;
+    int nkeep = 0;
     s->keep[nkeep++] = getpid();
     s->rreq = (struct sched_reserve_req){
         .name = s->rname,
@@ -564,6 +534,8 @@ int ln_sched_reserve(struct ln_sched *s, FILE *out)
         .npids = sc->nreserve_pids,
         .keep = s->keep,
         .nkeep = nkeep,
+        .members = s->members,
+        .nmembers = nmembers,
         .move_irqs = sc->reserve_irqs,
         .dry_run = ln_dry_run,
     };
@@ -571,9 +543,7 @@ int ln_sched_reserve(struct ln_sched *s, FILE *out)
     char err[256] = "";
     int rc = sched_reserve_apply(&s->rreq, &j, s->rep, err, sizeof(err));
     if (rc < 0) {
-        snprintf(s->reserve_err, sizeof(s->reserve_err), "%s%s",
-                 rc == -ENOSYS ? "core reservation is not available in this build: " : "",
-                 err[0] ? err : strerror(-rc));
+        snprintf(s->reserve_err, sizeof(s->reserve_err), "%s", err[0] ? err : strerror(-rc));
         if (ln_dry_run) {
             fprintf(out, "  reserve cores (scheduler.reserve_cores): %s\n", s->reserve_err);
             return 0;

@@ -157,6 +157,9 @@ static bool kept(const struct ctx *c, pid_t tid, pid_t tgid)
     for (int i = 0; i < c->req->nkeep; i++)
         if (c->req->keep[i] == tid || c->req->keep[i] == tgid)
             return true;
+    for (int i = 0; i < c->req->nmembers; i++)
+        if (c->req->members[i] == tid || c->req->members[i] == tgid)
+            return true;
     return false;
 }
 
@@ -706,7 +709,7 @@ static int v2_list_all(struct ctx *c)
     return rc;
 }
 
-/* Move one keep process into the partition (journaled), then give it back
+/* Move one member process into the partition (journaled), then give it back
  * as much of its own affinity as the partition allows. */
 static int v2_move_in(struct ctx *c, const char *dir, pid_t pid)
 {
@@ -791,8 +794,8 @@ static int v2_apply(struct ctx *c)
     }
     if (rc < 0)
         return fail(c, rc, "%s: %s", dir, why);
-    for (int i = 0; rc == 0 && i < req->nkeep; i++)
-        rc = v2_move_in(c, dir, req->keep[i]);
+    for (int i = 0; rc == 0 && i < req->nmembers; i++)
+        rc = v2_move_in(c, dir, req->members[i]);
     return rc;
 }
 

@@ -12,7 +12,7 @@
  *     with cpuset.cpus = the reserved cores and cpuset.cpus.partition =
  *     "isolated" (fallback "root"); the kernel then takes those cores from
  *     every other cgroup. The partition state is read back (it turns
- *     "... invalid (reason)" silently) and the keep PIDs move into it.
+ *     "... invalid (reason)" silently) and the member PIDs move into it.
  *     Scope "pids" on v2 narrows the listed tasks' affinity instead.
  *
  * Every original value is handed to the journal callback BEFORE it
@@ -61,6 +61,11 @@ struct sched_reserve_req {
     int npids;
     const pid_t *keep;            /* the chain's own tasks (NFs, launcher, gen, sink): never moved away */
     int nkeep;
+    const pid_t *members;         /* the tasks that run ON the reserved cores (the NFs): on v2
+                                     they move into the partition; never moved away either.
+                                     The launcher is a keep, not a member: on v2 it would
+                                     otherwise take the generator and sink into the partition */
+    int nmembers;
     bool move_irqs;               /* also narrow IRQ affinities that include reserved cores */
     const char *cgroot;           /* NULL: find the mounts in /proc/self/mountinfo; tests may
                                      point at a directory laid out like a cgroup mount */

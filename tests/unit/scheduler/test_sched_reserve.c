@@ -740,8 +740,12 @@ START_TEST(v2_layout_partition_and_undo)
     char cpus0[128];
     cpus_of(d, cpus0, sizeof(cpus0));
     struct sched_reserve_req req = core1(name);
-    pid_t keep[] = {d};
+    /* d is a member (an NF): it moves into the partition; the caller
+     * itself is a keep (the launcher): it stays where it is */
+    pid_t members[] = {d}, keep[] = {getpid()};
     req.scope = SCHED_SCOPE_ALL;
+    req.members = members;
+    req.nmembers = 1;
     req.keep = keep;
     req.nkeep = 1;
     req.cgroot = root;
