@@ -68,6 +68,18 @@ void mb_calib_print(const struct prof_calib *c, void *fp)
                     snprintf(extra + n, sizeof(extra) - (size_t)n, "cycles: unavailable");
             }
             stat_line(f, prof_calib_level_names[k], &L->stat, extra);
+            if (L->plateau_to) {
+                char a[32], z[32], kn[32] = "-", cl[32] = "-";
+                human_size(L->plateau_from, a, sizeof(a));
+                human_size(L->plateau_to, z, sizeof(z));
+                if (L->knee_next)
+                    human_size(L->knee_next, kn, sizeof(kn));
+                if (L->cache_bytes)
+                    human_size(L->cache_bytes, cl, sizeof(cl));
+                fprintf(f, "  %-22s plateau %s..%s, knee before %s; sysfs/CPUID size %s%s\n",
+                        "", a, z, kn, cl,
+                        !L->size_checked ? "" : L->size_agrees ? " (agrees)" : " (DISAGREES)");
+            }
             if (L->note[0])
                 fprintf(f, "  %-22s note: %s\n", "", L->note);
         }

@@ -149,14 +149,6 @@ static void thp_status(struct prof_calib *c, const struct chase_buf *b, int madv
              mode, madv ? strerror(-madv) : "ok", anon_kb, b->len >> 20);
 }
 
-static size_t stride_index(const struct mb_opts *o, uint32_t s)
-{
-    for (size_t i = 0; i < o->nstrides; i++)
-        if (o->strides[i] == s)
-            return i;
-    return SIZE_MAX;
-}
-
 static void dtlb_run(const struct mb_opts *o, struct prof_calib *c, uint64_t target)
 {
     const size_t page = 4096, pages = 4096, line = 64;
@@ -203,19 +195,6 @@ out:
     buf_unmap(&dense);
 }
 
-/* Working set used to measure level k: half the cache (room for other data
- * and associativity) but at least twice the level below, as a power of two. */
-static uint64_t level_ws(uint64_t below, uint64_t size)
-{
-    uint64_t t = size / 2;
-    if (t < 2 * below)
-        t = (uint64_t)sqrt((double)below * (double)size);
-    uint64_t p = 4096;
-    while (p * 2 <= t)
-        p *= 2;
-    return p;
-}
-
 int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
 {
     int r = mb_pin(o->cpu);
@@ -223,12 +202,15 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
         scc_err("sched_setaffinity(cpu %d): %s: memlat", o->cpu, strerror(-r));
         return r;
     }
-    uint64_t lvl_size[3] = {0, 0, 0};
+    uint64_t llc = 0;
     for (size_t i = 0; i < c->ncaches; i++)
-        if (c->caches[i].level >= 1 && c->caches[i].level <= 3)
-            lvl_size[c->caches[i].level - 1] = c->caches[i].size;
-    uint64_t llc = lvl_size[2] ? lvl_size[2] : lvl_size[1] ? lvl_size[1] : lvl_size[0];
-    uint64_t max_ws = llc ? 4 * llc : 64ull << 20;
+        if (c->caches[i].size > llc)
+            llc = c->caches[i].size;
+    /* The curve must reach well past the real last knee. The claimed LLC
+     * only raises the top: a too-small --llc or a VM's odd claim must not
+     * end the curve inside a cache (the old `--llc 4M` advice measured
+     * "DRAM" at 16 MiB, partly cached). */
+    uint64_t max_ws = 4 * llc > (64ull << 20) ? 4 * llc : 64ull << 20;
     if (max_ws > o->max_ws)
         max_ws = o->max_ws;
     if (max_ws < 64 * 1024)
@@ -248,18 +230,6 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
     }
     uint64_t top = sizes[nsizes - 1];
 
-    /* Pick each level's working set and make sure it is among the sizes. */
-    uint64_t ws[PROF_CALIB_NLEVELS];
-    uint64_t below = 0;
-    for (int k = 0; k < 3; k++) {
-        ws[k] = lvl_size[k] ? level_ws(below, lvl_size[k]) : 0;
-        if (ws[k] >= top)
-            ws[k] = top / 4;
-        if (lvl_size[k])
-            below = lvl_size[k];
-    }
-    ws[PROF_CALIB_DRAM] = top;
-
     struct chase_buf b = {0};
     int madv = buf_map(&b, top, MADV_HUGEPAGE);
     if (!b.map)
@@ -271,8 +241,8 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
             min_stride = o->strides[s];
     uint32_t *perm = malloc((top / min_stride + 1) * sizeof(*perm));
     size_t npts = nsizes * o->nstrides;
-    struct prof_calib_curve_point *curve = calloc(npts + 4 * o->nstrides, sizeof(*curve));
-    struct prof_calib_stat *rand_st = calloc(npts + 4 * o->nstrides, sizeof(*rand_st));
+    struct prof_calib_curve_point *curve = calloc(npts, sizeof(*curve));
+    struct prof_calib_stat *rand_st = calloc(npts, sizeof(*rand_st));
     if (!perm || !curve || !rand_st) {
         free(perm);
         free(curve);
@@ -284,32 +254,20 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
     uint64_t target = o->quick ? 600000 : 3000000; /* ns per timed repetition */
     unsigned reps = o->reps;
 
-    /* Curve plus each level's working set (when not already a curve size). */
-    uint64_t all[MAX_SIZES + 4];
-    size_t nall = 0;
-    for (size_t i = 0; i < nsizes; i++)
-        all[nall++] = sizes[i];
-    for (int k = 0; k < PROF_CALIB_NLEVELS; k++) {
-        bool seen = ws[k] == 0;
-        for (size_t i = 0; i < nall && !seen; i++)
-            seen = all[i] == ws[k];
-        if (!seen)
-            all[nall++] = ws[k];
-    }
     size_t np = 0;
-    for (size_t i = 0; i < nall; i++) {
-        mb_progress(o, "memlat: working set %llu KiB", (unsigned long long)(all[i] >> 10));
+    for (size_t i = 0; i < nsizes; i++) {
+        mb_progress(o, "memlat: working set %llu KiB", (unsigned long long)(sizes[i] >> 10));
         for (size_t s = 0; s < o->nstrides; s++, np++) {
             struct prof_calib_curve_point *pt = &curve[np];
-            pt->working_set = all[i];
+            pt->working_set = sizes[i];
             pt->stride = o->strides[s];
             pt->random_ns = pt->sequential_ns = -1;
-            size_t n = (size_t)(all[i] / o->strides[s]);
+            size_t n = (size_t)(sizes[i] / o->strides[s]);
             if (n < MIN_SLOTS) {
                 mb_stat_unavailable(&rand_st[np], "fewer than %d slots", MIN_SLOTS);
                 continue;
             }
-            void *p = link_slots(b.base, n, o->strides[s], true, perm, all[i] ^ o->strides[s]);
+            void *p = link_slots(b.base, n, o->strides[s], true, perm, sizes[i] ^ o->strides[s]);
             time_chase(p, n, reps, target, &rand_st[np]);
             pt->random_ns = rand_st[np].ns;
             struct prof_calib_stat seq;
@@ -319,58 +277,20 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
         }
     }
 
-    for (int k = 0; k < PROF_CALIB_NLEVELS; k++) {
-        struct prof_calib_level_lat *L = &c->levels[k];
-        memset(L, 0, sizeof(*L));
-        L->cycles = NAN;
-        if (!ws[k]) {
-            mb_stat_unavailable(&L->stat, "no L%d cache reported (%s)", k + 1, c->cache_source);
-            continue;
-        }
-        L->cache_bytes = k < 3 ? lvl_size[k] : 0;
-        L->working_set = ws[k];
-        const struct prof_calib_stat *worst = NULL;
-        for (size_t i = 0; i < np; i++) {
-            if (curve[i].working_set != ws[k])
-                continue;
-            size_t si = stride_index(o, curve[i].stride);
-            if (si >= PROF_CALIB_MAX_STRIDES)
-                continue;
-            L->per_stride[si].stride = curve[i].stride;
-            L->per_stride[si].ns = curve[i].random_ns;
-            if (rand_st[i].available && (!worst || rand_st[i].ns > worst->ns))
-                worst = &rand_st[i];
-        }
-        L->nstrides = o->nstrides;
-        if (!worst) {
-            mb_stat_unavailable(&L->stat, "no stride fits %llu bytes",
-                                (unsigned long long)ws[k]);
-            continue;
-        }
-        L->stat = *worst;
-        if (c->cycles_available)
-            L->cycles = L->stat.ns * c->cycles_per_ns;
-    }
-    /* A level that costs what DRAM costs was not really measured in that
-     * cache: say so rather than let the model trust it. */
-    const struct prof_calib_stat *dram = &c->levels[PROF_CALIB_DRAM].stat;
-    for (int k = PROF_CALIB_L2; k < PROF_CALIB_DRAM; k++) {
-        struct prof_calib_level_lat *L = &c->levels[k];
-        if (L->stat.available && dram->available && L->stat.ns > 0.8 * dram->ns)
-            snprintf(L->note, sizeof(L->note),
-                     "working set %llu KiB costs %.0f%% of DRAM: this %s is not fully usable "
-                     "here (a VM's CPUID may overstate it)",
-                     (unsigned long long)(L->working_set >> 10), 100.0 * L->stat.ns / dram->ns,
-                     prof_calib_level_names[k]);
-    }
-    if (top < 4 * llc)
-        snprintf(c->levels[PROF_CALIB_DRAM].note, sizeof(c->levels[PROF_CALIB_DRAM].note),
-                 "working set capped at %llu MiB (4x LLC would be %llu MiB; see --max-ws)",
-                 (unsigned long long)(top >> 20), (unsigned long long)((4 * llc) >> 20));
-
     free(c->curve);
     c->curve = curve;
     c->ncurve = np;
+    /* The levels come from the curve's plateaus, not from the claimed sizes. */
+    mb_levels_from_curve(c, rand_st);
+    if (top < 4 * llc) {
+        struct prof_calib_level_lat *D = &c->levels[PROF_CALIB_DRAM];
+        size_t l = strlen(D->note);
+        snprintf(D->note + l, sizeof(D->note) - l,
+                 "%sworking set capped at %llu MiB (4x the claimed LLC would be %llu MiB; "
+                 "see --max-ws)",
+                 l ? "; " : "", (unsigned long long)(top >> 20),
+                 (unsigned long long)((4 * llc) >> 20));
+    }
     free(rand_st);
     free(perm);
     buf_unmap(&b);

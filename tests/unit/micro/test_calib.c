@@ -41,6 +41,16 @@ START_TEST(quick_calibrate_loads)
     ck_assert_double_lt(d.levels[PROF_CALIB_L1].stat.ns, 10);
     ck_assert_double_gt(d.levels[PROF_CALIB_DRAM].stat.ns, 2 * d.levels[PROF_CALIB_L1].stat.ns);
     ck_assert_uint_gt(d.ncurve, 4);
+    /* Levels come from the curve's knees: no cache level may be a DRAM
+     * figure (sizing L3 from this VM's claimed 32 MiB used to measure it at
+     * 4-16 MiB, past the real knee, at DRAM's cost). Plateaus differ by 2x. */
+    for (int k = PROF_CALIB_L1; k < PROF_CALIB_DRAM; k++)
+        if (d.levels[k].stat.available)
+            ck_assert_msg(d.levels[k].stat.ns < 0.5 * d.levels[PROF_CALIB_DRAM].stat.ns,
+                          "%s %.1f ns vs DRAM %.1f ns", prof_calib_level_names[k],
+                          d.levels[k].stat.ns, d.levels[PROF_CALIB_DRAM].stat.ns);
+        else
+            ck_assert_str_ne(d.levels[k].stat.reason, "");
     /* cycles are either measured or explained, never 0 */
     if (d.cycles_available)
         ck_assert_double_gt(d.cycles_per_ns, 0);
