@@ -123,6 +123,13 @@ void mb_calib_print(const struct prof_calib *c, void *fp)
         stat_line(f, "hit (load latency)", &c->dtlb_hit, NULL);
         stat_line(f, "miss (extra per load)", &c->dtlb_miss, NULL);
     }
+    if (c->have & PROF_CALIB_HAVE_TLB) {
+        static const char *const what[PROF_CALIB_NTLB] = {
+            "stlb_hit (L_T1)", "walk (L_T2)", "walk_dram (L_TM)"};
+        fprintf(f, "\nTLB levels (extra ns per load over an L1 DTLB hit):\n");
+        for (int i = 0; i < PROF_CALIB_NTLB; i++)
+            stat_line(f, what[i], &c->tlb[i], NULL);
+    }
     if (c->have & PROF_CALIB_HAVE_CTXSW) {
         fprintf(f, "\ncontext switch, two processes on cpu %d (per switch, pipe overhead "
                    "subtracted):\n", c->cpu);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "bench/micro/mb_bench.h"
 #include "common/scc_log.h"
@@ -149,50 +150,192 @@ static void thp_status(struct prof_calib *c, const struct chase_buf *b, int madv
              mode, madv ? strerror(-madv) : "ok", anon_kb, b->len >> 20);
 }
 
-static void dtlb_run(const struct mb_opts *o, struct prof_calib *c, uint64_t target)
+/* Link `lines` slots spread over `pages` 4 KiB pages (pages divides lines,
+ * lines / pages <= 64) into one random cycle: slot k sits on page k % pages,
+ * its line offset rotating with the page so every variant spreads the same
+ * number of lines over the same cache sets. Only the page count differs. */
+static void *link_pages(char *base, size_t lines, size_t pages, uint32_t *perm)
 {
-    const size_t page = 4096, pages = 4096, line = 64;
-    struct chase_buf sparse = {0}, dense = {0};
-    uint32_t *perm = malloc(pages * sizeof(*perm));
-    c->dtlb_pages = (uint32_t)pages;
-    if (!perm || buf_map(&sparse, pages * page, MADV_NOHUGEPAGE) == -ENOMEM ||
-        !sparse.map || buf_map(&dense, pages * line, MADV_NOHUGEPAGE) == -ENOMEM || !dense.map) {
-        mb_stat_unavailable(&c->dtlb_hit, "out of memory for the DTLB buffers");
-        mb_stat_unavailable(&c->dtlb_miss, "out of memory for the DTLB buffers");
+    const size_t page = 4096, line = 64, step = 64 * pages / lines;
+#define SLOT(k) (base + ((k) % pages) * page + ((((k) / pages) * step + (k) % pages) % 64) * line)
+    mb_sattolo(perm, lines, 0x5eed);
+    for (size_t k = 0; k < lines; k++)
+        *(void **)SLOT(k) = SLOT(perm[k]);
+#undef SLOT
+    return base;
+}
+
+/* out = a - base: the extra ns per load, or unavailable when the difference
+ * is within noise (under 0.5 ns or 5 %). */
+static void extra_stat(struct prof_calib_stat *out, const struct prof_calib_stat *a,
+                       const struct prof_calib_stat *base, const char *what)
+{
+    double d = a->ns - base->ns;
+    if (!a->available || !base->available)
+        mb_stat_unavailable(out, "chase did not complete");
+    else if (d < 0.5 || d < 0.05 * base->ns)
+        mb_stat_unavailable(out,
+                            "could not isolate: %s cost %.2f ns vs %.2f ns within the L1 DTLB "
+                            "(difference within noise)", what, a->ns, base->ns);
+    else {
+        *out = *a;
+        out->ns = d;
+        out->min_ns = a->min_ns - base->ns;
+        out->max_ns = a->max_ns - base->ns;
+    }
+}
+
+#define TLB_LINES 4096
+#define TLB_L1_PAGES 64     /* within every L1 DTLB we know (64-72 entries) */
+#define TLB_STLB_PAGES 512  /* > L1 DTLB, < every STLB (Intel 1536-2048, AMD 2048-3072) */
+#define TLB_WALK_PAGES 4096 /* > the STLB up to Sapphire Rapids / Zen 4 */
+/* walk_dram: budget for the page-table footprint it may build */
+#define TLB_DRAM_MIN_SLOTS (128u * 1024u)
+#define TLB_DRAM_MAX_SLOTS (512u * 1024u) /* 16 GiB span: 32K mappings < vm.max_map_count */
+#define TLB_ALIAS_PAGES 129u /* odd: 8i mod 129 visits every physical page */
+
+/*
+ * L_TM: page walks whose page-table loads go to DRAM. The page tables must
+ * outgrow the LLC, which with private pages means gigabytes touched. So the
+ * data is aliased: one memfd of 129 pages is mapped again and again over a
+ * large span. n slots are chased twice over the same 129 physical pages and
+ * the same words, both far beyond the STLB: "far" puts slot i on virtual
+ * page 8i (each slot's PTE on its own cache line: n x 64 B of page-table
+ * lines, at least twice the LLC the curve shows), "near" on page i (8
+ * slots per PTE line: an eighth of that, cached). The difference is what
+ * fetching the PTE from DRAM adds to a walk; added to `walk` (same kind of
+ * walk, PTEs in cache) it is the extra over an L1 DTLB hit like the others.
+ * 129 is odd, so 8i mod 129 visits every physical page; with the word
+ * index i / 129 both chases use the same 129 x 512 words.
+ */
+static void walk_dram_run(const struct mb_opts *o, struct prof_calib *c, uint64_t target,
+                          uint64_t llc)
+{
+    struct prof_calib_stat *out = &c->tlb[PROF_CALIB_TLB_WALK_DRAM];
+    const size_t page = 4096;
+    if (!c->tlb[PROF_CALIB_TLB_WALK].available) {
+        mb_stat_unavailable(out, "needs walk, which is unavailable (%s)",
+                            c->tlb[PROF_CALIB_TLB_WALK].reason);
+        return;
+    }
+    /* Page-table lines twice the LLC the curve shows, and at least 8 MiB of
+     * them: a coarse (--quick) curve can put the knee below the capacity a
+     * sparse footprint still finds cached. */
+    uint64_t need = llc ? 2 * llc / 64 : 0;
+    if (need < TLB_DRAM_MIN_SLOTS)
+        need = TLB_DRAM_MIN_SLOTS;
+    if (need > TLB_DRAM_MAX_SLOTS) {
+        mb_stat_unavailable(out,
+                            "page tables of %llu MiB would be needed to outgrow the %llu MiB "
+                            "LLC; the benchmark builds at most %u MiB",
+                            (unsigned long long)(need * 64 >> 20),
+                            (unsigned long long)(llc >> 20), TLB_DRAM_MAX_SLOTS * 64 >> 20);
+        return;
+    }
+    size_t n = (size_t)need, m = TLB_ALIAS_PAGES, chunk = m * page;
+    size_t span = ((8 * n + m) / m + 1) * chunk;
+    int fd = memfd_create("scc-tlb", MFD_CLOEXEC);
+    char *area = MAP_FAILED, *one = MAP_FAILED;
+    uint32_t *perm = malloc(n * sizeof(*perm));
+    if (fd < 0 || ftruncate(fd, (off_t)chunk) < 0 || !perm) {
+        mb_stat_unavailable(out, "memfd_create/ftruncate: %s", strerror(errno));
         goto out;
     }
-    /* dense: 4096 lines in 64 pages (fits the L1 DTLB); sparse: the same
-     * count of lines, one per page, line offset rotating so both sets spread
-     * over the same cache sets. Same lines, same level; only pages differ. */
-    mb_sattolo(perm, pages, 0x5eed);
-    for (size_t k = 0; k < pages; k++) {
-        size_t nx = perm[k];
-        *(void **)(dense.base + k * line) = dense.base + nx * line;
-        *(void **)(sparse.base + k * page + (k % 64) * line) =
-            sparse.base + nx * page + (nx % 64) * line;
+    area = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    one = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (area == MAP_FAILED || one == MAP_FAILED) {
+        mb_stat_unavailable(out, "mmap(%zu MiB span): %s", span >> 20, strerror(errno));
+        goto out;
     }
-    struct prof_calib_stat hit, walk;
-    time_chase(dense.base, pages, o->reps, target, &hit);
-    time_chase(sparse.base, pages, o->reps, target, &walk);
-    c->dtlb_hit = hit;
-    double d = walk.ns - hit.ns;
-    if (!hit.available || !walk.available) {
-        mb_stat_unavailable(&c->dtlb_miss, "chase did not complete");
-    } else if (d < 0.5 || d < 0.05 * hit.ns) {
-        mb_stat_unavailable(&c->dtlb_miss,
-                            "could not isolate: %u pages cost %.2f ns vs %.2f ns packed "
-                            "(difference within noise)",
-                            (unsigned)pages, walk.ns, hit.ns);
+    for (size_t off = 0; off < span; off += chunk)
+        if (mmap(area + off, chunk, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+            MAP_FAILED) {
+            mb_stat_unavailable(out, "mmap(MAP_FIXED, %zu mappings): %s (vm.max_map_count?)",
+                                span / chunk, strerror(errno));
+            goto out;
+        }
+    /* slot i: virtual page S*i, physical page S*i mod m, word i / m of it;
+     * S = 8 (far: a PTE line per slot) or 1 (near: 8 slots per PTE line) */
+#define VSLOT(S, i) (area + (S) * (i) * page + (((i) / m) % 512) * 8)
+#define PSLOT(S, i) (one + (((S) * (i)) % m) * page + (((i) / m) % 512) * 8)
+    /* Write each cycle through the single mapping (no write faults over the
+     * span) and map the span's page tables in bulk: one madvise instead of
+     * a hundred thousand faults at ~20 us each in a VM. */
+    mb_sattolo(perm, n, 0x7eed);
+#ifdef MADV_POPULATE_READ
+    (void)madvise(area, span, MADV_POPULATE_READ); /* best effort: else faults on the warm-up lap */
+#endif
+    struct prof_calib_stat far, near;
+    for (size_t i = 0; i < n; i++)
+        *(void **)PSLOT(8, i) = VSLOT(8, perm[i]);
+    time_chase(VSLOT(8, 0), n, o->reps, target, &far);
+    for (size_t i = 0; i < n; i++)
+        *(void **)PSLOT(1, i) = VSLOT(1, perm[i]);
+    time_chase(VSLOT(1, 0), n, o->reps, target, &near);
+#undef VSLOT
+#undef PSLOT
+    const struct prof_calib_stat *walk = &c->tlb[PROF_CALIB_TLB_WALK];
+    struct prof_calib_stat d;
+    char what[96];
+    snprintf(what, sizeof(what), "%zu MiB of page-table lines", n * 64 >> 20);
+    extra_stat(&d, &far, &near, what);
+    if (!d.available) {
+        *out = d;
     } else {
-        c->dtlb_miss = walk;
-        c->dtlb_miss.ns = d;
-        c->dtlb_miss.min_ns = walk.min_ns - hit.ns;
-        c->dtlb_miss.max_ns = walk.max_ns - hit.ns;
+        *out = d;
+        out->ns += walk->ns;
+        out->min_ns += walk->ns;
+        out->max_ns += walk->ns;
     }
 out:
+    if (area != MAP_FAILED)
+        munmap(area, span);
+    if (one != MAP_FAILED)
+        munmap(one, chunk);
+    if (fd >= 0)
+        close(fd);
     free(perm);
-    buf_unmap(&sparse);
-    buf_unmap(&dense);
+}
+
+/* DTLB hit/miss (the dtlb section) and the TLB levels (the tlb section). */
+static void tlb_run(const struct mb_opts *o, struct prof_calib *c, uint64_t target)
+{
+    struct chase_buf b = {0};
+    uint32_t *perm = malloc(TLB_LINES * sizeof(*perm));
+    c->dtlb_pages = TLB_WALK_PAGES;
+    if (!perm || buf_map(&b, TLB_WALK_PAGES * 4096, MADV_NOHUGEPAGE) == -ENOMEM || !b.map) {
+        mb_stat_unavailable(&c->dtlb_hit, "out of memory for the DTLB buffer");
+        mb_stat_unavailable(&c->dtlb_miss, "out of memory for the DTLB buffer");
+        for (int i = 0; i < PROF_CALIB_NTLB; i++)
+            mb_stat_unavailable(&c->tlb[i], "out of memory for the DTLB buffer");
+        goto out;
+    }
+    /* The same 4096 lines over 64, 512 and 4096 pages: within the L1 DTLB,
+     * within the STLB, beyond it. Same lines, same cache level. */
+    struct prof_calib_stat hit, stlb, walk;
+    time_chase(link_pages(b.base, TLB_LINES, TLB_L1_PAGES, perm), TLB_LINES, o->reps, target, &hit);
+    time_chase(link_pages(b.base, TLB_LINES, TLB_STLB_PAGES, perm), TLB_LINES, o->reps, target,
+               &stlb);
+    time_chase(link_pages(b.base, TLB_LINES, TLB_WALK_PAGES, perm), TLB_LINES, o->reps, target,
+               &walk);
+    c->dtlb_hit = hit;
+    extra_stat(&c->dtlb_miss, &walk, &hit, "4096 pages");
+    extra_stat(&c->tlb[PROF_CALIB_TLB_STLB_HIT], &stlb, &hit, "512 pages");
+    c->tlb[PROF_CALIB_TLB_WALK] = c->dtlb_miss;
+    buf_unmap(&b);
+    /* the LLC as the curve shows it: the last cache level's knee */
+    uint64_t llc = 0;
+    for (int k = PROF_CALIB_L1; k < PROF_CALIB_DRAM; k++)
+        if (c->levels[k].knee_next)
+            llc = c->levels[k].knee_next;
+    if (!llc)
+        for (size_t i = 0; i < c->ncaches; i++)
+            if (c->caches[i].size > llc)
+                llc = c->caches[i].size;
+    walk_dram_run(o, c, target, llc);
+out:
+    free(perm);
+    buf_unmap(&b);
 }
 
 int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
@@ -295,8 +438,8 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
     free(perm);
     buf_unmap(&b);
 
-    mb_progress(o, "memlat: DTLB");
-    dtlb_run(o, c, target);
-    c->have |= PROF_CALIB_HAVE_MEMORY | PROF_CALIB_HAVE_DTLB;
+    mb_progress(o, "memlat: DTLB and TLB levels");
+    tlb_run(o, c, target);
+    c->have |= PROF_CALIB_HAVE_MEMORY | PROF_CALIB_HAVE_DTLB | PROF_CALIB_HAVE_TLB;
     return 0;
 }
