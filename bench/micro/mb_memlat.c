@@ -192,23 +192,24 @@ static void extra_stat(struct prof_calib_stat *out, const struct prof_calib_stat
 #define TLB_STLB_PAGES 512  /* > L1 DTLB, < every STLB (Intel 1536-2048, AMD 2048-3072) */
 #define TLB_WALK_PAGES 4096 /* > the STLB up to Sapphire Rapids / Zen 4 */
 /* walk_dram: budget for the page-table footprint it may build */
-#define TLB_DRAM_MIN_SLOTS (128u * 1024u)
+#define TLB_DRAM_MIN_SLOTS (64u * 1024u)
 #define TLB_DRAM_MAX_SLOTS (512u * 1024u) /* 16 GiB span: 32K mappings < vm.max_map_count */
-#define TLB_ALIAS_PAGES 129u /* odd: 8i mod 129 visits every physical page */
 
 /*
  * L_TM: page walks whose page-table loads go to DRAM. The page tables must
  * outgrow the LLC, which with private pages means gigabytes touched. So the
- * data is aliased: one memfd of 129 pages is mapped again and again over a
- * large span. n slots are chased twice over the same 129 physical pages and
+ * data is aliased: one memfd of m pages is mapped again and again over a
+ * large span. n slots are chased twice over the same m physical pages and
  * the same words, both far beyond the STLB: "far" puts slot i on virtual
  * page 8i (each slot's PTE on its own cache line: n x 64 B of page-table
  * lines, at least twice the LLC the curve shows), "near" on page i (8
  * slots per PTE line: an eighth of that, cached). The difference is what
  * fetching the PTE from DRAM adds to a walk; added to `walk` (same kind of
  * walk, PTEs in cache) it is the extra over an L1 DTLB hit like the others.
- * 129 is odd, so 8i mod 129 visits every physical page; with the word
- * index i / 129 both chases use the same 129 x 512 words.
+ * m is odd and at least n / 512, so 8i mod m visits every physical page
+ * and, with the word index i / m, no two slots share a word (the data is
+ * n x 8 B, an eighth of the far chase's page-table lines); both chases use
+ * the same words.
  */
 static void walk_dram_run(const struct mb_opts *o, struct prof_calib *c, uint64_t target,
                           uint64_t llc)
@@ -234,13 +235,16 @@ static void walk_dram_run(const struct mb_opts *o, struct prof_calib *c, uint64_
                             (unsigned long long)(llc >> 20), TLB_DRAM_MAX_SLOTS * 64 >> 20);
         return;
     }
-    size_t n = (size_t)need, m = TLB_ALIAS_PAGES, chunk = m * page;
+    /* m physical pages of 512 words hold the n slots, one word each: m >=
+     * n / 512, and odd so that 8i mod m visits every page */
+    size_t n = (size_t)need, m = ((n + 511) / 512) | 1, chunk = m * page;
     size_t span = ((8 * n + m) / m + 1) * chunk;
     int fd = memfd_create("scc-tlb", MFD_CLOEXEC);
     char *area = MAP_FAILED, *one = MAP_FAILED;
     uint32_t *perm = malloc(n * sizeof(*perm));
     if (fd < 0 || ftruncate(fd, (off_t)chunk) < 0 || !perm) {
-        mb_stat_unavailable(out, "memfd_create/ftruncate: %s", strerror(errno));
+        mb_stat_unavailable(out, "memfd_create/ftruncate(%zu KiB): %s", chunk >> 10,
+                            strerror(errno));
         goto out;
     }
     area = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -415,9 +419,11 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
             void *p = link_slots(b.base, n, o->strides[s], true, perm, sizes[i] ^ o->strides[s]);
             time_chase(p, n, reps, target, &rand_st[np]);
             pt->random_ns = rand_st[np].ns;
+            /* sequential is shown, never used by the model: 2 repetitions
+             * (was 3) pay for the TLB levels' page tables */
             struct prof_calib_stat seq;
             p = link_slots(b.base, n, o->strides[s], false, NULL, 0);
-            time_chase(p, n, reps > 3 ? 3 : reps, target, &seq);
+            time_chase(p, n, reps > 2 ? 2 : reps, target, &seq);
             pt->sequential_ns = seq.ns;
         }
     }
