@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -79,6 +80,9 @@ static void start(struct nf_run *r, const char *tag, const char *idle, bool timi
     r->pid = fork();
     ck_assert_int_ge(r->pid, 0);
     if (r->pid == 0) {
+        /* a failed assertion ends the test process: the NF then ends too,
+         * removing its page, instead of running on */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         const char *argv[17] = {exe, "--name", r->name, "--pipeline", "FromIO -> ToIO",
                                 "--in", in, "--out", out, "--batch", "32", "--idle", idle,
                                 "-q", NULL, NULL, NULL};
