@@ -65,6 +65,14 @@ static void read_stats(const char *stats_name, struct ln_nf_sample *o)
     c->tx_calls = pg->tx_calls;
     c->drops = pg->drops + pg->tx_drops + pg->rx_bad_encap + pg->rx_truncated;
     c->kernel_drops = pg->rx_kernel_drops;
+    c->recvmmsg_calls = pg->recvmmsg_calls;
+    c->sendmmsg_calls = pg->sendmmsg_calls;
+    c->rx_empty_calls = pg->rx_empty_calls;
+    c->phase = (pg->phase_flags & NF_STATS_PHASE_ON) ? 1 : 0;
+    c->phase_rx_waits = pg->phase_flags & NF_STATS_PHASE_RX_WAITS;
+    c->phase_rx_ns = pg->phase_rx_ns;
+    c->phase_pipe_ns = pg->phase_pipe_ns;
+    c->phase_tx_ns = pg->phase_tx_ns;
     add_drop(c, "I/O: send refused by the kernel", pg->tx_drops);
     add_drop(c, "I/O: bad VXLAN encapsulation", pg->rx_bad_encap);
     add_drop(c, "I/O: frame truncated", pg->rx_truncated);
@@ -94,6 +102,7 @@ void ln_nf_sample_zero(struct ln_nf_sample *o)
     o->proc.valid = true;
     o->have_task_clock = true;
     o->have_stats = true;
+    o->c.phase = -1; /* whichever the process runs with, its sums start at 0 */
 }
 
 static uint64_t drop_of(const struct ln_nf_counters *c, const char *name)
@@ -109,7 +118,10 @@ static bool counters_add(struct ln_nf_counters *acc, const struct ln_nf_counters
 {
     if (e->rx < s->rx || e->tx < s->tx || e->rx_bytes < s->rx_bytes ||
         e->tx_bytes < s->tx_bytes || e->batches < s->batches || e->rx_calls < s->rx_calls ||
-        e->tx_calls < s->tx_calls || e->drops < s->drops || e->kernel_drops < s->kernel_drops)
+        e->tx_calls < s->tx_calls || e->drops < s->drops || e->kernel_drops < s->kernel_drops ||
+        e->recvmmsg_calls < s->recvmmsg_calls || e->sendmmsg_calls < s->sendmmsg_calls ||
+        e->rx_empty_calls < s->rx_empty_calls || e->phase_rx_ns < s->phase_rx_ns ||
+        e->phase_pipe_ns < s->phase_pipe_ns || e->phase_tx_ns < s->phase_tx_ns)
         return false; /* not one process's page: refuse to subtract */
     acc->rx += e->rx - s->rx;
     acc->tx += e->tx - s->tx;
@@ -120,6 +132,18 @@ static bool counters_add(struct ln_nf_counters *acc, const struct ln_nf_counters
     acc->tx_calls += e->tx_calls - s->tx_calls;
     acc->drops += e->drops - s->drops;
     acc->kernel_drops += e->kernel_drops - s->kernel_drops;
+    acc->recvmmsg_calls += e->recvmmsg_calls - s->recvmmsg_calls;
+    acc->sendmmsg_calls += e->sendmmsg_calls - s->sendmmsg_calls;
+    acc->rx_empty_calls += e->rx_empty_calls - s->rx_empty_calls;
+    /* phase sums count only when timing ran over the whole share */
+    if (e->phase == 1 && s->phase != 0) {
+        acc->phase_rx_ns += e->phase_rx_ns - s->phase_rx_ns;
+        acc->phase_pipe_ns += e->phase_pipe_ns - s->phase_pipe_ns;
+        acc->phase_tx_ns += e->phase_tx_ns - s->phase_tx_ns;
+        acc->phase_rx_waits |= e->phase_rx_waits;
+    } else {
+        acc->phase = 0;
+    }
     for (int i = 0; i < e->ndrops; i++) {
         uint64_t before = drop_of(s, e->drop_name[i]);
         uint64_t d = e->drop_count[i] >= before ? e->drop_count[i] - before : 0;
@@ -147,6 +171,7 @@ void ln_nf_figures_add(struct ln_nf_figures *fig, const struct ln_nf_sample *s,
         fig->proc_ok = true;
         fig->task_clock_ok = true;
         fig->stats_ok = true;
+        fig->c.phase = 1; /* until a share without phase timing */
     }
     if (fig->task_clock_ok && s->have_task_clock && e->have_task_clock &&
         e->task_clock_ns >= s->task_clock_ns)
@@ -157,4 +182,6 @@ void ln_nf_figures_add(struct ln_nf_figures *fig, const struct ln_nf_sample *s,
         fig->proc_ok = false;
     if (fig->stats_ok && !(s->have_stats && e->have_stats && counters_add(&fig->c, &s->c, &e->c)))
         fig->stats_ok = false;
+    if (!fig->stats_ok)
+        fig->c.phase = 0;
 }

@@ -25,6 +25,15 @@ struct ln_nf_counters {
     uint64_t rx, tx, rx_bytes, tx_bytes, batches, rx_calls, tx_calls;
     uint64_t drops;           /* every drop the NF counted (elements + I/O) */
     uint64_t kernel_drops;    /* dropped by the kernel on the NF's receive queue */
+    /* The NF's own data-path system calls (stats page version 4). */
+    uint64_t recvmmsg_calls, sendmmsg_calls, rx_empty_calls;
+    /* scc-nf --phase-timing. In a sample: 1 on, 0 off, -1 not known (a
+     * process that has just started: its sums are 0 whichever it is). In
+     * figures: 1 when it was on at both edges of every share, else 0 and
+     * the three sums are not figures (never read them as 0 ns). */
+    int phase;
+    bool phase_rx_waits;      /* block idle: phase_rx_ns includes waiting for packets */
+    uint64_t phase_rx_ns, phase_pipe_ns, phase_tx_ns;
     int ndrops;
     char drop_name[LN_MAX_ELEM_DROPS][LN_DROP_NAME];
     uint64_t drop_count[LN_MAX_ELEM_DROPS];

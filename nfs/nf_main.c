@@ -76,6 +76,9 @@ static void usage(FILE *f)
         "                      `scc run` steers frames through a bridge)\n"
         "  --yield             sched_yield() after each batch sent (chain-order\n"
         "                      scheduling: the next stage on this core runs next)\n"
+        "  --phase-timing      time the receive, pipeline and send phases of every\n"
+        "                      batch (CLOCK_MONOTONIC, ~3 clock reads per batch) into\n"
+        "                      the stats page (profile mode); off: one branch\n"
         "  -v, -q              more / fewer messages\n"
         "  -h, --help          this text\n"
         "docs: docs/elements.md (pipelines), docs/io.md (endpoints)\n");
@@ -158,9 +161,18 @@ static struct nf_io *open_ep(const struct ep *ep, bool input, unsigned batch,
     return io;
 }
 
+/* --phase-timing: ns summed per phase over the batches that carried
+ * packets (Redis latency.h style: with it off, the loop pays one
+ * predictable branch per phase and these stay 0). */
+struct phase_sums {
+    bool on;
+    uint64_t rx_ns, pipe_ns, tx_ns;
+};
+
 /* Copy every counter into the page under the seqlock. */
 static void publish(struct nf_stats_writer *w, struct nf_pipeline *p, struct nf_io *in,
-                    struct nf_io *out, uint64_t batches, uint64_t now, bool kernel)
+                    struct nf_io *out, uint64_t batches, uint64_t now, bool kernel,
+                    const struct phase_sums *ph)
 {
     struct nf_stats_page *pg = nf_stats_page(w);
     const struct nf_io_stats *si = nf_io_get_stats(in), *so = nf_io_get_stats(out);
@@ -177,6 +189,11 @@ static void publish(struct nf_stats_writer *w, struct nf_pipeline *p, struct nf_
     pg->tx_calls = so->tx_calls;
     pg->tx_drops = so->tx_drop_again + so->tx_drop_nobufs + so->tx_drop_other;
     pg->batches = batches;
+    pg->recvmmsg_calls = si->rx_calls + si->rx_empty_calls; /* nf_io counts every call */
+    pg->sendmmsg_calls = so->tx_calls;
+    pg->phase_rx_ns = ph->rx_ns;
+    pg->phase_pipe_ns = ph->pipe_ns;
+    pg->phase_tx_ns = ph->tx_ns;
     pg->drops = nf_pipeline_drops(p);
     uint64_t kd;
     if (kernel && nf_io_kernel_drops(in, &kd) == 0) /* a getsockopt, every PUBLISH_NS */
@@ -224,7 +241,7 @@ static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned 
 }
 
 enum { O_PIPELINE = 256, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
-       O_NOSECCOMP, O_DSTMAC, O_YIELD };
+       O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE };
 
 int main(int argc, char **argv)
 {
@@ -239,6 +256,7 @@ int main(int argc, char **argv)
         {"no-seccomp", no_argument, NULL, O_NOSECCOMP},
         {"dst-mac", required_argument, NULL, O_DSTMAC},
         {"yield", no_argument, NULL, O_YIELD},
+        {"phase-timing", no_argument, NULL, O_PHASE},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -249,7 +267,7 @@ int main(int argc, char **argv)
     const char *in_s = NULL, *out_s = NULL;
     long batch = -1, vni = -1;
     int idle = -1;
-    bool seccomp = true, set_dst = false, yield = false;
+    bool seccomp = true, set_dst = false, yield = false, phase_timing = false;
     uint8_t dst_mac[6];
     int c;
     opterr = 0;
@@ -261,6 +279,7 @@ int main(int argc, char **argv)
         case O_OUT: out_s = optarg; break;
         case O_NOSECCOMP: seccomp = false; break;
         case O_YIELD: yield = true; break;
+        case O_PHASE: phase_timing = true; break;
         case O_DSTMAC:
             if (scc_mac_parse(optarg, dst_mac) < 0) {
                 fprintf(stderr, "scc-nf: --dst-mac '%s': expected a MAC like 02:00:00:00:00:01\n",
@@ -411,14 +430,18 @@ int main(int argc, char **argv)
     uint64_t batches = 0, last = 0, now = scc_now_ns();
     unsigned spins = 0, clock_every = idle == NF_IO_BUSY ? BUSY_CLOCK_SPINS : 1;
     struct nf_stats_page *pg = nf_stats_page(w);
+    struct phase_sums ph = {.on = phase_timing};
     nf_stats_begin(w);
     pg->state = 1;
     pg->ready = 1;
+    if (phase_timing)
+        pg->phase_flags = NF_STATS_PHASE_ON | (idle == NF_IO_BLOCK ? NF_STATS_PHASE_RX_WAITS : 0);
     nf_stats_end(w);
     scc_info("%s: running (pid %d, batch %ld, %s idle, %s -> %s)", name, (int)getpid(), batch,
              idle == NF_IO_BUSY ? "busy" : "block", in_s, out_s);
     status = 0;
     while (!stop_flag) {
+        uint64_t t_rx = ph.on ? scc_now_ns() : 0, t_tx = 0;
         int n = nf_io_recv(in, &b, idle == NF_IO_BUSY ? 0 : IDLE_POLL_MS);
         if (n > 0 || ++spins >= clock_every) {
             now = scc_now_ns();
@@ -431,7 +454,13 @@ int main(int argc, char **argv)
         }
         if (n > 0) {
             batches++;
+            if (ph.on)
+                ph.rx_ns += now - t_rx; /* now: read just after the receive returned */
             nf_pipeline_run(pipe, 0, &b, now);
+            if (ph.on) {
+                t_tx = scc_now_ns();
+                ph.pipe_ns += t_tx - now;
+            }
             struct nf_batch *ob = nf_pipeline_output(pipe, 0);
             if (ob->n) {
                 /* --dst-mac: the launcher steers frames through a bridge by the
@@ -448,6 +477,8 @@ int main(int argc, char **argv)
                 }
             }
             nf_pipeline_clear_outputs(pipe);
+            if (ph.on)
+                ph.tx_ns += scc_now_ns() - t_tx; /* before any yield: not our time */
             /* chain order: this stage's batch is on its way to the next
              * stage, which our send just woke on this core; hand it the CPU
              * now instead of reading our next batch first */
@@ -455,13 +486,13 @@ int main(int argc, char **argv)
                 sched_yield();
         }
         if (now - last >= PUBLISH_NS) {
-            publish(w, pipe, in, tx, batches, now, true);
+            publish(w, pipe, in, tx, batches, now, true, &ph);
             last = now;
         } else if (n > 0) {
-            publish(w, pipe, in, tx, batches, now, false);
+            publish(w, pipe, in, tx, batches, now, false, &ph);
         }
     }
-    publish(w, pipe, in, tx, batches, scc_now_ns(), true);
+    publish(w, pipe, in, tx, batches, scc_now_ns(), true, &ph);
     scc_info("%s: stopping after %llu batches", name, (unsigned long long)batches);
 out:
     nf_stats_destroy(w);

@@ -219,8 +219,18 @@ int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t
     }
     struct stat st;
     if (fstat(fd, &st) < 0 || (size_t)st.st_size != sizeof(struct nf_stats_page)) {
+        /* Say which version wrote it: the header's first words are the same
+         * in every version. */
+        uint32_t hdr[2] = {0, 0};
+        bool known = pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
+                     hdr[0] == NF_STATS_MAGIC;
         close(fd);
-        scc_errf(err, errlen, "%s: size %lld, expected %zu (another version of scc-nf?)",
+        if (known)
+            scc_errf(err, errlen, "%s: stats page version %u, this scc reads version %u: "
+                     "the NF runs another build of scc-nf; restart it with this one",
+                     path, hdr[1], NF_STATS_VERSION);
+        else
+            scc_errf(err, errlen, "%s: size %lld, expected %zu (not an scc-nf stats page?)",
                      path, (long long)st.st_size, sizeof(struct nf_stats_page));
         return -EPROTO;
     }
@@ -235,7 +245,8 @@ int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t
     int rc = read_snapshot(p, out);
     munmap((void *)p, sizeof(*p));
     if (rc == -EPROTO) {
-        scc_errf(err, errlen, "%s: magic %#x version %u, expected %#x version %u", path,
+        scc_errf(err, errlen, "%s: magic %#x version %u, expected %#x version %u (another "
+                     "build of scc-nf: restart the NF with this one)", path,
                      out->magic, out->version, NF_STATS_MAGIC, NF_STATS_VERSION);
         return -EPROTO;
     }
@@ -283,6 +294,23 @@ static struct json_object *page_json(const struct nf_stats_page *p, const char *
     add_u64(o, "drops", p->drops);
     add_u64(o, "rx_kernel_drops", p->rx_kernel_drops);
     add_u64(o, "rx_empty_calls", p->rx_empty_calls);
+    add_u64(o, "recvmmsg_calls", p->recvmmsg_calls);
+    add_u64(o, "sendmmsg_calls", p->sendmmsg_calls);
+    /* phase sums only when measured: absent means off, never 0 */
+    struct json_object *ph = json_object_new_object();
+    if (ph) {
+        bool on = p->phase_flags & NF_STATS_PHASE_ON;
+        json_object_object_add(ph, "on", json_object_new_boolean(on));
+        if (on) {
+            json_object_object_add(ph, "rx_includes_wait",
+                                   json_object_new_boolean(p->phase_flags &
+                                                           NF_STATS_PHASE_RX_WAITS));
+            add_u64(ph, "rx_ns", p->phase_rx_ns);
+            add_u64(ph, "pipeline_ns", p->phase_pipe_ns);
+            add_u64(ph, "tx_ns", p->phase_tx_ns);
+        }
+        json_object_object_add(o, "phase_timing", ph);
+    }
     json_object_object_add(o, "elements", elems);
     for (unsigned i = 0; i < n; i++) {
         const struct nf_stats_elem *e = &p->elems[i];
@@ -341,6 +369,23 @@ int nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
             (unsigned long long)p->tx_drops);
     fprintf(f, "  %14llu rx dropped by the kernel (receive queue full)\n",
             (unsigned long long)p->rx_kernel_drops);
+    fprintf(f, "  %14llu recvmmsg calls %12llu sendmmsg calls\n",
+            (unsigned long long)p->recvmmsg_calls, (unsigned long long)p->sendmmsg_calls);
+    if (p->phase_flags & NF_STATS_PHASE_ON) {
+        uint64_t sum = p->phase_rx_ns + p->phase_pipe_ns + p->phase_tx_ns;
+        double pk = p->rx_pkts ? (double)p->rx_pkts : 1;
+        fprintf(f, "  phase timing (ns per packet received; %% of the three):\n");
+        const char *names[] = {p->phase_flags & NF_STATS_PHASE_RX_WAITS
+                                   ? "receive (incl. wait for the first packet)"
+                                   : "receive",
+                               "pipeline", "send"};
+        uint64_t v[] = {p->phase_rx_ns, p->phase_pipe_ns, p->phase_tx_ns};
+        for (int i = 0; i < 3; i++)
+            fprintf(f, "  %14.1f %-42s %5.1f%%  (%llu ns)\n", (double)v[i] / pk, names[i],
+                    sum ? 100.0 * (double)v[i] / (double)sum : 0.0, (unsigned long long)v[i]);
+    } else {
+        fprintf(f, "  phase timing: off (scc-nf --phase-timing)\n");
+    }
     fprintf(f, "  %-24s %-15s %12s %12s\n", "element", "class", "in", "out");
     for (unsigned i = 0; i < n; i++) {
         const struct nf_stats_elem *e = &p->elems[i];

@@ -26,7 +26,7 @@
 #include <stdio.h>
 
 #define NF_STATS_MAGIC 0x464e4353u /* "SCNF" little-endian */
-#define NF_STATS_VERSION 3u
+#define NF_STATS_VERSION 4u
 #define NF_STATS_MAX_ELEMS 64
 #define NF_STATS_MAX_REASONS 12
 #define NF_STATS_NAME 48
@@ -68,9 +68,25 @@ struct nf_stats_page {
     uint64_t rx_empty_calls;             /* recvmmsg calls that returned nothing (a block
                                             wait that timed out or was interrupted, an
                                             empty busy spin); version 3 */
+    /* Version 4: the NF's own system calls on its data path, and (with
+     * scc-nf --phase-timing) where its time per batch goes. */
+    uint64_t recvmmsg_calls;             /* every recvmmsg (= rx_calls + rx_empty_calls) */
+    uint64_t sendmmsg_calls;             /* every sendmmsg (= tx_calls) */
+    uint32_t phase_flags;                /* NF_STATS_PHASE_*; 0 = phase timing off and the
+                                            three sums below are 0, not measured */
+    uint32_t pad2;
+    uint64_t phase_rx_ns;                /* in receive calls that returned packets */
+    uint64_t phase_pipe_ns;              /* pushing batches through the pipeline */
+    uint64_t phase_tx_ns;                /* sending what came out (sendmmsg, --dst-mac) */
     uint32_t nelems, pad;
     struct nf_stats_elem elems[NF_STATS_MAX_ELEMS];
 };
+
+/* phase_flags bits */
+#define NF_STATS_PHASE_ON 1u          /* scc-nf --phase-timing: the phase sums are measured */
+#define NF_STATS_PHASE_RX_WAITS 2u    /* block idle: a receive that returned packets also
+                                         slept until the first one arrived, so phase_rx_ns
+                                         holds wait time (busy idle: CPU time only) */
 
 struct nf_stats_writer;
 
@@ -89,7 +105,9 @@ void nf_stats_destroy(struct nf_stats_writer *w);
 int nf_stats_dirfd(const struct nf_stats_writer *w);
 
 /* Read a consistent snapshot of NAME's page. 0, or -ENOENT (no such NF),
- * -EPROTO (wrong magic/version/size), -EAGAIN (writer never settled). */
+ * -EPROTO (wrong magic/version/size: err says which version the page is and
+ * that the NF must be restarted with this build), -EAGAIN (writer never
+ * settled). */
 int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t errlen);
 /* Print a snapshot as text (perf-stat-like) or JSON (one line; the keys
  * are an interface: scripts read them). 0, or -ENOMEM (JSON not printed). */

@@ -124,6 +124,14 @@ static json_object *build(const struct prof_calib *c)
             add(e, "cycles", num(L->cycles));
             if (L->note[0])
                 add(e, "note", json_object_new_string(L->note));
+            if (L->plateau_to) {
+                add(e, "plateau_from", json_object_new_int64((int64_t)L->plateau_from));
+                add(e, "plateau_to", json_object_new_int64((int64_t)L->plateau_to));
+                if (L->knee_next)
+                    add(e, "knee_next", json_object_new_int64((int64_t)L->knee_next));
+                if (L->size_checked)
+                    add(e, "size_agrees", json_object_new_boolean(L->size_agrees));
+            }
             json_object *ps = json_object_new_array();
             for (size_t s = 0; s < L->nstrides && s < PROF_CALIB_MAX_STRIDES; s++) {
                 json_object *p = json_object_new_object();
@@ -418,6 +426,11 @@ static void read_memory(struct rd *r, json_object *mem, struct prof_calib *c)
         L->working_set = (uint64_t)get_int(r, e, path, "working_set", false, 0, INT64_MAX, 0);
         L->cycles = get_num(r, e, path, "cycles", false, NAN);
         get_str(r, e, path, "note", L->note, sizeof(L->note), false);
+        /* knee fields: absent in files written before the knee finder */
+        L->plateau_from = (uint64_t)get_int(r, e, path, "plateau_from", false, 0, INT64_MAX, 0);
+        L->plateau_to = (uint64_t)get_int(r, e, path, "plateau_to", false, 0, INT64_MAX, 0);
+        L->knee_next = (uint64_t)get_int(r, e, path, "knee_next", false, 0, INT64_MAX, 0);
+        L->size_agrees = get_bool(r, e, path, "size_agrees", false, &L->size_checked);
         char pp[96];
         snprintf(pp, sizeof(pp), "%s", path);
         json_object *ps = get_arr(r, e, path, "per_stride");

@@ -67,6 +67,14 @@ struct prof_calib_level_lat {
     uint64_t working_set;  /* bytes chased to measure this level */
     double cycles;         /* stat.ns in core cycles; NAN when no cycle counter */
     char note[PROF_CALIB_REASON_MAX]; /* caveat, e.g. "measures like DRAM"; "" when none */
+    /* Where the measured curve puts this level (bench memlat's knee finder):
+     * the plateau of working sets that cost this level's latency, and the
+     * first working set past its knee (0 for DRAM or when not recorded).
+     * The capacity the curve shows lies between plateau_to and knee_next;
+     * cache_bytes is what sysfs/CPUID claims, kept side by side. */
+    uint64_t plateau_from, plateau_to, knee_next;
+    bool size_checked;  /* both a sysfs size and a knee exist to compare */
+    bool size_agrees;   /* when checked: sysfs size within the knee's range */
     size_t nstrides;
     struct prof_calib_stride_ns per_stride[PROF_CALIB_MAX_STRIDES];
 };

@@ -50,6 +50,30 @@ int mb_cache_detect(const char *root, struct prof_calib_cache *out, size_t max, 
 /* "48K", "1024K", "32M", "12345" -> bytes. 0 or -EINVAL. */
 int mb_parse_size(const char *s, uint64_t *out);
 
+/* The latency curve's plateaus (bench/micro/mb_knee.c). A plateau is a run
+ * of consecutive working sets at about one latency; neighbouring plateaus
+ * differ by at least MB_KNEE_RATIO (a knee). ns is the plateau's upper
+ * median and `at` the index of a point holding it. */
+#define MB_KNEE_RATIO 2.0
+struct mb_plateau {
+    size_t first, last, at;
+    double ns;
+};
+/* Split ns[0..n-1] (latencies at ascending working sets, all > 0, n <= 64)
+ * into at most maxp (<= 4) plateaus. Returns their count (>= 1), or -EINVAL
+ * for an empty, too long or non-positive curve. Cannot fail otherwise. */
+int mb_find_plateaus(const double *ns, size_t n, struct mb_plateau *out, size_t maxp);
+/* Fill c->levels from c->curve: the series at the smallest stride >= 64 B
+ * is split into plateaus; the last is DRAM (when there is a knee below it),
+ * the others L1, L2, L3 in order. Each level's figure is the worst stride at
+ * the working set holding its plateau's median; st (parallel to c->curve,
+ * or NULL) supplies the repetition spread. The sizes c->caches claims are
+ * recorded next to the knees (cache_bytes, plateau_to, knee_next) and a
+ * disagreement is stated in the level's note. Levels the curve does not
+ * show are unavailable with the reason. Returns the plateau count or
+ * -EINVAL when the curve is empty. */
+int mb_levels_from_curve(struct prof_calib *c, const struct prof_calib_stat *st);
+
 /* Context-switch arithmetic (lat_ctx): a token round trip between two
  * processes on one core costs 2 switches + the 4 pipe syscalls; the same
  * 4 syscalls in one process cost overhead_ns. Per switch =

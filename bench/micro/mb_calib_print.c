@@ -68,6 +68,18 @@ void mb_calib_print(const struct prof_calib *c, void *fp)
                     snprintf(extra + n, sizeof(extra) - (size_t)n, "cycles: unavailable");
             }
             stat_line(f, prof_calib_level_names[k], &L->stat, extra);
+            if (L->plateau_to) {
+                char a[32], z[32], kn[32] = "-", cl[32] = "-";
+                human_size(L->plateau_from, a, sizeof(a));
+                human_size(L->plateau_to, z, sizeof(z));
+                if (L->knee_next)
+                    human_size(L->knee_next, kn, sizeof(kn));
+                if (L->cache_bytes)
+                    human_size(L->cache_bytes, cl, sizeof(cl));
+                fprintf(f, "  %-22s plateau %s..%s, knee before %s; sysfs/CPUID size %s%s\n",
+                        "", a, z, kn, cl,
+                        !L->size_checked ? "" : L->size_agrees ? " (agrees)" : " (DISAGREES)");
+            }
             if (L->note[0])
                 fprintf(f, "  %-22s note: %s\n", "", L->note);
         }
@@ -110,6 +122,13 @@ void mb_calib_print(const struct prof_calib *c, void *fp)
                 c->dtlb_pages);
         stat_line(f, "hit (load latency)", &c->dtlb_hit, NULL);
         stat_line(f, "miss (extra per load)", &c->dtlb_miss, NULL);
+    }
+    if (c->have & PROF_CALIB_HAVE_TLB) {
+        static const char *const what[PROF_CALIB_NTLB] = {
+            "stlb_hit (L_T1)", "walk (L_T2)", "walk_dram (L_TM)"};
+        fprintf(f, "\nTLB levels (extra ns per load over an L1 DTLB hit):\n");
+        for (int i = 0; i < PROF_CALIB_NTLB; i++)
+            stat_line(f, what[i], &c->tlb[i], NULL);
     }
     if (c->have & PROF_CALIB_HAVE_CTXSW) {
         fprintf(f, "\ncontext switch, two processes on cpu %d (per switch, pipe overhead "

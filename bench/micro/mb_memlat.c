@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "bench/micro/mb_bench.h"
 #include "common/scc_log.h"
@@ -40,8 +41,10 @@ struct chase_buf {
 static void *volatile sink;
 
 /* The measured loop: 8 dependent loads per iteration keep loop overhead
- * out of the figure. */
-static __attribute__((noinline)) void *chase(void *p, size_t count)
+ * out of the figure. Never instrumented: a sanitizer's check per load
+ * would add nanoseconds to every level and blur the knees between them. */
+static __attribute__((noinline, no_sanitize_address, no_sanitize_undefined)) void *
+chase(void *p, size_t count)
 {
     void **q = p;
     for (size_t i = 0; i < count; i += 8) {
@@ -149,71 +152,196 @@ static void thp_status(struct prof_calib *c, const struct chase_buf *b, int madv
              mode, madv ? strerror(-madv) : "ok", anon_kb, b->len >> 20);
 }
 
-static size_t stride_index(const struct mb_opts *o, uint32_t s)
+/* Link `lines` slots spread over `pages` 4 KiB pages (pages divides lines,
+ * lines / pages <= 64) into one random cycle: slot k sits on page k % pages,
+ * its line offset rotating with the page so every variant spreads the same
+ * number of lines over the same cache sets. Only the page count differs. */
+static void *link_pages(char *base, size_t lines, size_t pages, uint32_t *perm)
 {
-    for (size_t i = 0; i < o->nstrides; i++)
-        if (o->strides[i] == s)
-            return i;
-    return SIZE_MAX;
+    const size_t page = 4096, line = 64, step = 64 * pages / lines;
+#define SLOT(k) (base + ((k) % pages) * page + ((((k) / pages) * step + (k) % pages) % 64) * line)
+    mb_sattolo(perm, lines, 0x5eed);
+    for (size_t k = 0; k < lines; k++)
+        *(void **)SLOT(k) = SLOT(perm[k]);
+#undef SLOT
+    return base;
 }
 
-static void dtlb_run(const struct mb_opts *o, struct prof_calib *c, uint64_t target)
+/* out = a - base: the extra ns per load, or unavailable when the difference
+ * is within noise (under 0.5 ns or 5 %). */
+static void extra_stat(struct prof_calib_stat *out, const struct prof_calib_stat *a,
+                       const struct prof_calib_stat *base, const char *what)
 {
-    const size_t page = 4096, pages = 4096, line = 64;
-    struct chase_buf sparse = {0}, dense = {0};
-    uint32_t *perm = malloc(pages * sizeof(*perm));
-    c->dtlb_pages = (uint32_t)pages;
-    if (!perm || buf_map(&sparse, pages * page, MADV_NOHUGEPAGE) == -ENOMEM ||
-        !sparse.map || buf_map(&dense, pages * line, MADV_NOHUGEPAGE) == -ENOMEM || !dense.map) {
-        mb_stat_unavailable(&c->dtlb_hit, "out of memory for the DTLB buffers");
-        mb_stat_unavailable(&c->dtlb_miss, "out of memory for the DTLB buffers");
+    double d = a->ns - base->ns;
+    if (!a->available || !base->available)
+        mb_stat_unavailable(out, "chase did not complete");
+    else if (d < 0.5 || d < 0.05 * base->ns)
+        mb_stat_unavailable(out,
+                            "could not isolate: %s cost %.2f ns vs %.2f ns within the L1 DTLB "
+                            "(difference within noise)", what, a->ns, base->ns);
+    else {
+        *out = *a;
+        out->ns = d;
+        out->min_ns = a->min_ns - base->ns;
+        out->max_ns = a->max_ns - base->ns;
+    }
+}
+
+#define TLB_LINES 4096
+#define TLB_L1_PAGES 64     /* within every L1 DTLB we know (64-72 entries) */
+#define TLB_STLB_PAGES 512  /* > L1 DTLB, < every STLB (Intel 1536-2048, AMD 2048-3072) */
+#define TLB_WALK_PAGES 4096 /* > the STLB up to Sapphire Rapids / Zen 4 */
+/* walk_dram: budget for the page-table footprint it may build */
+#define TLB_DRAM_MIN_SLOTS (64u * 1024u)
+#define TLB_DRAM_MAX_SLOTS (512u * 1024u) /* 16 GiB span: 32K mappings < vm.max_map_count */
+
+/*
+ * L_TM: page walks whose page-table loads go to DRAM. The page tables must
+ * outgrow the LLC, which with private pages means gigabytes touched. So the
+ * data is aliased: one memfd of m pages is mapped again and again over a
+ * large span. n slots are chased twice over the same m physical pages and
+ * the same words, both far beyond the STLB: "far" puts slot i on virtual
+ * page 8i (each slot's PTE on its own cache line: n x 64 B of page-table
+ * lines, at least twice the LLC the curve shows), "near" on page i (8
+ * slots per PTE line: an eighth of that, cached). The difference is what
+ * fetching the PTE from DRAM adds to a walk; added to `walk` (same kind of
+ * walk, PTEs in cache) it is the extra over an L1 DTLB hit like the others.
+ * m is odd and at least n / 512, so 8i mod m visits every physical page
+ * and, with the word index i / m, no two slots share a word (the data is
+ * n x 8 B, an eighth of the far chase's page-table lines); both chases use
+ * the same words.
+ */
+static void walk_dram_run(const struct mb_opts *o, struct prof_calib *c, uint64_t target,
+                          uint64_t llc)
+{
+    struct prof_calib_stat *out = &c->tlb[PROF_CALIB_TLB_WALK_DRAM];
+    const size_t page = 4096;
+    if (!c->tlb[PROF_CALIB_TLB_WALK].available) {
+        mb_stat_unavailable(out, "needs walk, which is unavailable (%s)",
+                            c->tlb[PROF_CALIB_TLB_WALK].reason);
+        return;
+    }
+    /* Page-table lines twice the LLC the curve shows, and at least 8 MiB of
+     * them: a coarse (--quick) curve can put the knee below the capacity a
+     * sparse footprint still finds cached. */
+    uint64_t need = llc ? 2 * llc / 64 : 0;
+    if (need < TLB_DRAM_MIN_SLOTS)
+        need = TLB_DRAM_MIN_SLOTS;
+    if (need > TLB_DRAM_MAX_SLOTS) {
+        mb_stat_unavailable(out,
+                            "page tables of %llu MiB would be needed to outgrow the %llu MiB "
+                            "LLC; the benchmark builds at most %u MiB",
+                            (unsigned long long)(need * 64 >> 20),
+                            (unsigned long long)(llc >> 20), TLB_DRAM_MAX_SLOTS * 64 >> 20);
+        return;
+    }
+    /* m physical pages of 512 words hold the n slots, one word each: m >=
+     * n / 512, and odd so that 8i mod m visits every page */
+    size_t n = (size_t)need, m = ((n + 511) / 512) | 1, chunk = m * page;
+    size_t span = ((8 * n + m) / m + 1) * chunk;
+    int fd = memfd_create("scc-tlb", MFD_CLOEXEC);
+    char *area = MAP_FAILED, *one = MAP_FAILED;
+    uint32_t *perm = malloc(n * sizeof(*perm));
+    if (fd < 0 || ftruncate(fd, (off_t)chunk) < 0 || !perm) {
+        mb_stat_unavailable(out, "memfd_create/ftruncate(%zu KiB): %s", chunk >> 10,
+                            strerror(errno));
         goto out;
     }
-    /* dense: 4096 lines in 64 pages (fits the L1 DTLB); sparse: the same
-     * count of lines, one per page, line offset rotating so both sets spread
-     * over the same cache sets. Same lines, same level; only pages differ. */
-    mb_sattolo(perm, pages, 0x5eed);
-    for (size_t k = 0; k < pages; k++) {
-        size_t nx = perm[k];
-        *(void **)(dense.base + k * line) = dense.base + nx * line;
-        *(void **)(sparse.base + k * page + (k % 64) * line) =
-            sparse.base + nx * page + (nx % 64) * line;
+    area = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    one = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (area == MAP_FAILED || one == MAP_FAILED) {
+        mb_stat_unavailable(out, "mmap(%zu MiB span): %s", span >> 20, strerror(errno));
+        goto out;
     }
-    struct prof_calib_stat hit, walk;
-    time_chase(dense.base, pages, o->reps, target, &hit);
-    time_chase(sparse.base, pages, o->reps, target, &walk);
-    c->dtlb_hit = hit;
-    double d = walk.ns - hit.ns;
-    if (!hit.available || !walk.available) {
-        mb_stat_unavailable(&c->dtlb_miss, "chase did not complete");
-    } else if (d < 0.5 || d < 0.05 * hit.ns) {
-        mb_stat_unavailable(&c->dtlb_miss,
-                            "could not isolate: %u pages cost %.2f ns vs %.2f ns packed "
-                            "(difference within noise)",
-                            (unsigned)pages, walk.ns, hit.ns);
+    for (size_t off = 0; off < span; off += chunk)
+        if (mmap(area + off, chunk, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+            MAP_FAILED) {
+            mb_stat_unavailable(out, "mmap(MAP_FIXED, %zu mappings): %s (vm.max_map_count?)",
+                                span / chunk, strerror(errno));
+            goto out;
+        }
+    /* slot i: virtual page S*i, physical page S*i mod m, word i / m of it;
+     * S = 8 (far: a PTE line per slot) or 1 (near: 8 slots per PTE line) */
+#define VSLOT(S, i) (area + (S) * (i) * page + (((i) / m) % 512) * 8)
+#define PSLOT(S, i) (one + (((S) * (i)) % m) * page + (((i) / m) % 512) * 8)
+    /* Write each cycle through the single mapping (no write faults over the
+     * span) and map the span's page tables in bulk: one madvise instead of
+     * a hundred thousand faults at ~20 us each in a VM. */
+    mb_sattolo(perm, n, 0x7eed);
+#ifdef MADV_POPULATE_READ
+    (void)madvise(area, span, MADV_POPULATE_READ); /* best effort: else faults on the warm-up lap */
+#endif
+    struct prof_calib_stat far, near;
+    for (size_t i = 0; i < n; i++)
+        *(void **)PSLOT(8, i) = VSLOT(8, perm[i]);
+    time_chase(VSLOT(8, 0), n, o->reps, target, &far);
+    for (size_t i = 0; i < n; i++)
+        *(void **)PSLOT(1, i) = VSLOT(1, perm[i]);
+    time_chase(VSLOT(1, 0), n, o->reps, target, &near);
+#undef VSLOT
+#undef PSLOT
+    const struct prof_calib_stat *walk = &c->tlb[PROF_CALIB_TLB_WALK];
+    struct prof_calib_stat d;
+    char what[96];
+    snprintf(what, sizeof(what), "%zu MiB of page-table lines", n * 64 >> 20);
+    extra_stat(&d, &far, &near, what);
+    if (!d.available) {
+        *out = d;
     } else {
-        c->dtlb_miss = walk;
-        c->dtlb_miss.ns = d;
-        c->dtlb_miss.min_ns = walk.min_ns - hit.ns;
-        c->dtlb_miss.max_ns = walk.max_ns - hit.ns;
+        *out = d;
+        out->ns += walk->ns;
+        out->min_ns += walk->ns;
+        out->max_ns += walk->ns;
     }
 out:
+    if (area != MAP_FAILED)
+        munmap(area, span);
+    if (one != MAP_FAILED)
+        munmap(one, chunk);
+    if (fd >= 0)
+        close(fd);
     free(perm);
-    buf_unmap(&sparse);
-    buf_unmap(&dense);
 }
 
-/* Working set used to measure level k: half the cache (room for other data
- * and associativity) but at least twice the level below, as a power of two. */
-static uint64_t level_ws(uint64_t below, uint64_t size)
+/* DTLB hit/miss (the dtlb section) and the TLB levels (the tlb section). */
+static void tlb_run(const struct mb_opts *o, struct prof_calib *c, uint64_t target)
 {
-    uint64_t t = size / 2;
-    if (t < 2 * below)
-        t = (uint64_t)sqrt((double)below * (double)size);
-    uint64_t p = 4096;
-    while (p * 2 <= t)
-        p *= 2;
-    return p;
+    struct chase_buf b = {0};
+    uint32_t *perm = malloc(TLB_LINES * sizeof(*perm));
+    c->dtlb_pages = TLB_WALK_PAGES;
+    if (!perm || buf_map(&b, TLB_WALK_PAGES * 4096, MADV_NOHUGEPAGE) == -ENOMEM || !b.map) {
+        mb_stat_unavailable(&c->dtlb_hit, "out of memory for the DTLB buffer");
+        mb_stat_unavailable(&c->dtlb_miss, "out of memory for the DTLB buffer");
+        for (int i = 0; i < PROF_CALIB_NTLB; i++)
+            mb_stat_unavailable(&c->tlb[i], "out of memory for the DTLB buffer");
+        goto out;
+    }
+    /* The same 4096 lines over 64, 512 and 4096 pages: within the L1 DTLB,
+     * within the STLB, beyond it. Same lines, same cache level. */
+    struct prof_calib_stat hit, stlb, walk;
+    time_chase(link_pages(b.base, TLB_LINES, TLB_L1_PAGES, perm), TLB_LINES, o->reps, target, &hit);
+    time_chase(link_pages(b.base, TLB_LINES, TLB_STLB_PAGES, perm), TLB_LINES, o->reps, target,
+               &stlb);
+    time_chase(link_pages(b.base, TLB_LINES, TLB_WALK_PAGES, perm), TLB_LINES, o->reps, target,
+               &walk);
+    c->dtlb_hit = hit;
+    extra_stat(&c->dtlb_miss, &walk, &hit, "4096 pages");
+    extra_stat(&c->tlb[PROF_CALIB_TLB_STLB_HIT], &stlb, &hit, "512 pages");
+    c->tlb[PROF_CALIB_TLB_WALK] = c->dtlb_miss;
+    buf_unmap(&b);
+    /* the LLC as the curve shows it: the last cache level's knee */
+    uint64_t llc = 0;
+    for (int k = PROF_CALIB_L1; k < PROF_CALIB_DRAM; k++)
+        if (c->levels[k].knee_next)
+            llc = c->levels[k].knee_next;
+    if (!llc)
+        for (size_t i = 0; i < c->ncaches; i++)
+            if (c->caches[i].size > llc)
+                llc = c->caches[i].size;
+    walk_dram_run(o, c, target, llc);
+out:
+    free(perm);
+    buf_unmap(&b);
 }
 
 int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
@@ -223,12 +351,15 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
         scc_err("sched_setaffinity(cpu %d): %s: memlat", o->cpu, strerror(-r));
         return r;
     }
-    uint64_t lvl_size[3] = {0, 0, 0};
+    uint64_t llc = 0;
     for (size_t i = 0; i < c->ncaches; i++)
-        if (c->caches[i].level >= 1 && c->caches[i].level <= 3)
-            lvl_size[c->caches[i].level - 1] = c->caches[i].size;
-    uint64_t llc = lvl_size[2] ? lvl_size[2] : lvl_size[1] ? lvl_size[1] : lvl_size[0];
-    uint64_t max_ws = llc ? 4 * llc : 64ull << 20;
+        if (c->caches[i].size > llc)
+            llc = c->caches[i].size;
+    /* The curve must reach well past the real last knee. The claimed LLC
+     * only raises the top: a too-small --llc or a VM's odd claim must not
+     * end the curve inside a cache (the old `--llc 4M` advice measured
+     * "DRAM" at 16 MiB, partly cached). */
+    uint64_t max_ws = 4 * llc > (64ull << 20) ? 4 * llc : 64ull << 20;
     if (max_ws > o->max_ws)
         max_ws = o->max_ws;
     if (max_ws < 64 * 1024)
@@ -248,18 +379,6 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
     }
     uint64_t top = sizes[nsizes - 1];
 
-    /* Pick each level's working set and make sure it is among the sizes. */
-    uint64_t ws[PROF_CALIB_NLEVELS];
-    uint64_t below = 0;
-    for (int k = 0; k < 3; k++) {
-        ws[k] = lvl_size[k] ? level_ws(below, lvl_size[k]) : 0;
-        if (ws[k] >= top)
-            ws[k] = top / 4;
-        if (lvl_size[k])
-            below = lvl_size[k];
-    }
-    ws[PROF_CALIB_DRAM] = top;
-
     struct chase_buf b = {0};
     int madv = buf_map(&b, top, MADV_HUGEPAGE);
     if (!b.map)
@@ -271,8 +390,8 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
             min_stride = o->strides[s];
     uint32_t *perm = malloc((top / min_stride + 1) * sizeof(*perm));
     size_t npts = nsizes * o->nstrides;
-    struct prof_calib_curve_point *curve = calloc(npts + 4 * o->nstrides, sizeof(*curve));
-    struct prof_calib_stat *rand_st = calloc(npts + 4 * o->nstrides, sizeof(*rand_st));
+    struct prof_calib_curve_point *curve = calloc(npts, sizeof(*curve));
+    struct prof_calib_stat *rand_st = calloc(npts, sizeof(*rand_st));
     if (!perm || !curve || !rand_st) {
         free(perm);
         free(curve);
@@ -284,99 +403,51 @@ int mb_run_memlat(const struct mb_opts *o, struct prof_calib *c)
     uint64_t target = o->quick ? 600000 : 3000000; /* ns per timed repetition */
     unsigned reps = o->reps;
 
-    /* Curve plus each level's working set (when not already a curve size). */
-    uint64_t all[MAX_SIZES + 4];
-    size_t nall = 0;
-    for (size_t i = 0; i < nsizes; i++)
-        all[nall++] = sizes[i];
-    for (int k = 0; k < PROF_CALIB_NLEVELS; k++) {
-        bool seen = ws[k] == 0;
-        for (size_t i = 0; i < nall && !seen; i++)
-            seen = all[i] == ws[k];
-        if (!seen)
-            all[nall++] = ws[k];
-    }
     size_t np = 0;
-    for (size_t i = 0; i < nall; i++) {
-        mb_progress(o, "memlat: working set %llu KiB", (unsigned long long)(all[i] >> 10));
+    for (size_t i = 0; i < nsizes; i++) {
+        mb_progress(o, "memlat: working set %llu KiB", (unsigned long long)(sizes[i] >> 10));
         for (size_t s = 0; s < o->nstrides; s++, np++) {
             struct prof_calib_curve_point *pt = &curve[np];
-            pt->working_set = all[i];
+            pt->working_set = sizes[i];
             pt->stride = o->strides[s];
             pt->random_ns = pt->sequential_ns = -1;
-            size_t n = (size_t)(all[i] / o->strides[s]);
+            size_t n = (size_t)(sizes[i] / o->strides[s]);
             if (n < MIN_SLOTS) {
                 mb_stat_unavailable(&rand_st[np], "fewer than %d slots", MIN_SLOTS);
                 continue;
             }
-            void *p = link_slots(b.base, n, o->strides[s], true, perm, all[i] ^ o->strides[s]);
+            void *p = link_slots(b.base, n, o->strides[s], true, perm, sizes[i] ^ o->strides[s]);
             time_chase(p, n, reps, target, &rand_st[np]);
             pt->random_ns = rand_st[np].ns;
+            /* sequential is shown, never used by the model: 2 repetitions
+             * (was 3) pay for the TLB levels' page tables */
             struct prof_calib_stat seq;
             p = link_slots(b.base, n, o->strides[s], false, NULL, 0);
-            time_chase(p, n, reps > 3 ? 3 : reps, target, &seq);
+            time_chase(p, n, reps > 2 ? 2 : reps, target, &seq);
             pt->sequential_ns = seq.ns;
         }
     }
 
-    for (int k = 0; k < PROF_CALIB_NLEVELS; k++) {
-        struct prof_calib_level_lat *L = &c->levels[k];
-        memset(L, 0, sizeof(*L));
-        L->cycles = NAN;
-        if (!ws[k]) {
-            mb_stat_unavailable(&L->stat, "no L%d cache reported (%s)", k + 1, c->cache_source);
-            continue;
-        }
-        L->cache_bytes = k < 3 ? lvl_size[k] : 0;
-        L->working_set = ws[k];
-        const struct prof_calib_stat *worst = NULL;
-        for (size_t i = 0; i < np; i++) {
-            if (curve[i].working_set != ws[k])
-                continue;
-            size_t si = stride_index(o, curve[i].stride);
-            if (si >= PROF_CALIB_MAX_STRIDES)
-                continue;
-            L->per_stride[si].stride = curve[i].stride;
-            L->per_stride[si].ns = curve[i].random_ns;
-            if (rand_st[i].available && (!worst || rand_st[i].ns > worst->ns))
-                worst = &rand_st[i];
-        }
-        L->nstrides = o->nstrides;
-        if (!worst) {
-            mb_stat_unavailable(&L->stat, "no stride fits %llu bytes",
-                                (unsigned long long)ws[k]);
-            continue;
-        }
-        L->stat = *worst;
-        if (c->cycles_available)
-            L->cycles = L->stat.ns * c->cycles_per_ns;
-    }
-    /* A level that costs what DRAM costs was not really measured in that
-     * cache: say so rather than let the model trust it. */
-    const struct prof_calib_stat *dram = &c->levels[PROF_CALIB_DRAM].stat;
-    for (int k = PROF_CALIB_L2; k < PROF_CALIB_DRAM; k++) {
-        struct prof_calib_level_lat *L = &c->levels[k];
-        if (L->stat.available && dram->available && L->stat.ns > 0.8 * dram->ns)
-            snprintf(L->note, sizeof(L->note),
-                     "working set %llu KiB costs %.0f%% of DRAM: this %s is not fully usable "
-                     "here (a VM's CPUID may overstate it)",
-                     (unsigned long long)(L->working_set >> 10), 100.0 * L->stat.ns / dram->ns,
-                     prof_calib_level_names[k]);
-    }
-    if (top < 4 * llc)
-        snprintf(c->levels[PROF_CALIB_DRAM].note, sizeof(c->levels[PROF_CALIB_DRAM].note),
-                 "working set capped at %llu MiB (4x LLC would be %llu MiB; see --max-ws)",
-                 (unsigned long long)(top >> 20), (unsigned long long)((4 * llc) >> 20));
-
     free(c->curve);
     c->curve = curve;
     c->ncurve = np;
+    /* The levels come from the curve's plateaus, not from the claimed sizes. */
+    mb_levels_from_curve(c, rand_st);
+    if (top < 4 * llc) {
+        struct prof_calib_level_lat *D = &c->levels[PROF_CALIB_DRAM];
+        size_t l = strlen(D->note);
+        snprintf(D->note + l, sizeof(D->note) - l,
+                 "%sworking set capped at %llu MiB (4x the claimed LLC would be %llu MiB; "
+                 "see --max-ws)",
+                 l ? "; " : "", (unsigned long long)(top >> 20),
+                 (unsigned long long)((4 * llc) >> 20));
+    }
     free(rand_st);
     free(perm);
     buf_unmap(&b);
 
-    mb_progress(o, "memlat: DTLB");
-    dtlb_run(o, c, target);
-    c->have |= PROF_CALIB_HAVE_MEMORY | PROF_CALIB_HAVE_DTLB;
+    mb_progress(o, "memlat: DTLB and TLB levels");
+    tlb_run(o, c, target);
+    c->have |= PROF_CALIB_HAVE_MEMORY | PROF_CALIB_HAVE_DTLB | PROF_CALIB_HAVE_TLB;
     return 0;
 }

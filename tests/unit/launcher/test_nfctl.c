@@ -100,6 +100,73 @@ START_TEST(backwards_pair_is_missing_not_wrapped)
 }
 END_TEST
 
+/* The version-4 page fields: the NF's system calls and phase sums reach the
+ * sample, and a window's figures carry them only when phase timing ran
+ * over every share. */
+START_TEST(page_calls_and_phases)
+{
+    char name[40], err[256];
+    snprintf(name, sizeof(name), "ut-nfctl-ph-%d", (int)getpid());
+    struct nf_stats_writer *w = nf_stats_create(name, err, sizeof(err));
+    ck_assert_msg(w != NULL, "%s", err);
+    struct nf_stats_page *pg = nf_stats_page(w);
+    nf_stats_begin(w);
+    pg->recvmmsg_calls = 70;
+    pg->sendmmsg_calls = 40;
+    pg->rx_empty_calls = 30;
+    pg->phase_flags = NF_STATS_PHASE_ON | NF_STATS_PHASE_RX_WAITS;
+    pg->phase_rx_ns = 1000;
+    pg->phase_pipe_ns = 200;
+    pg->phase_tx_ns = 3000;
+    nf_stats_end(w);
+    struct ln_nf_sample a, b;
+    ln_nf_sample(name, 0, &a);
+    ck_assert(a.have_stats);
+    ck_assert_uint_eq(a.c.recvmmsg_calls, 70);
+    ck_assert_uint_eq(a.c.sendmmsg_calls, 40);
+    ck_assert_uint_eq(a.c.rx_empty_calls, 30);
+    ck_assert_int_eq(a.c.phase, 1);
+    ck_assert(a.c.phase_rx_waits);
+    ck_assert_uint_eq(a.c.phase_tx_ns, 3000);
+    nf_stats_begin(w);
+    pg->recvmmsg_calls = 170;
+    pg->sendmmsg_calls = 90;
+    pg->phase_rx_ns = 1500;
+    pg->phase_pipe_ns = 260;
+    pg->phase_tx_ns = 3900;
+    nf_stats_end(w);
+    ln_nf_sample(name, 0, &b);
+    struct ln_nf_figures f = {0};
+    ln_nf_figures_add(&f, &a, &b);
+    ck_assert(f.stats_ok);
+    ck_assert_int_eq(f.c.phase, 1);
+    ck_assert_uint_eq(f.c.recvmmsg_calls, 100);
+    ck_assert_uint_eq(f.c.sendmmsg_calls, 50);
+    ck_assert_uint_eq(f.c.phase_rx_ns, 500);
+    ck_assert_uint_eq(f.c.phase_pipe_ns, 60);
+    ck_assert_uint_eq(f.c.phase_tx_ns, 900);
+    /* a restarted process (zero start) with timing on keeps it on */
+    struct ln_nf_sample z;
+    ln_nf_sample_zero(&z);
+    ln_nf_figures_add(&f, &z, &b);
+    ck_assert_int_eq(f.c.phase, 1);
+    ck_assert_uint_eq(f.c.phase_tx_ns, 900 + 3900);
+    /* one share without it: the sums are no longer figures */
+    nf_stats_begin(w);
+    pg->phase_flags = 0;
+    nf_stats_end(w);
+    struct ln_nf_sample off;
+    ln_nf_sample(name, 0, &off);
+    ck_assert_int_eq(off.c.phase, 0);
+    struct ln_nf_figures g = {0};
+    ln_nf_figures_add(&g, &z, &off);
+    ck_assert(g.stats_ok);
+    ck_assert_int_eq(g.c.phase, 0);
+    ck_assert_uint_eq(g.c.recvmmsg_calls, 170);
+    nf_stats_destroy(w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nfctl");
@@ -107,6 +174,7 @@ int main(void)
     tcase_add_test(tc, drop_names_are_not_cut);
     tcase_add_test(tc, restart_shares_add_up);
     tcase_add_test(tc, backwards_pair_is_missing_not_wrapped);
+    tcase_add_test(tc, page_calls_and_phases);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

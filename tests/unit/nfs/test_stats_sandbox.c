@@ -94,7 +94,9 @@ START_TEST(test_print_json)
     uint64_t *ctr[] = {&pg->rx_pkts, &pg->rx_bytes, &pg->tx_pkts, &pg->tx_bytes,
                        &pg->batches, &pg->rx_calls, &pg->tx_calls, &pg->rx_bad_encap,
                        &pg->rx_truncated, &pg->tx_drops, &pg->drops, &pg->rx_kernel_drops,
-                       &pg->rx_empty_calls};
+                       &pg->rx_empty_calls, &pg->recvmmsg_calls, &pg->sendmmsg_calls,
+                       &pg->phase_rx_ns, &pg->phase_pipe_ns, &pg->phase_tx_ns};
+    pg->phase_flags = NF_STATS_PHASE_ON;
     for (size_t i = 0; i < SCC_ARRAY_SIZE(ctr); i++)
         *ctr[i] = 100 + i;
     pg->rx_pkts = 18446744073709551615ull; /* uint64 max survives as such */
@@ -124,7 +126,10 @@ START_TEST(test_print_json)
         "\"rx_pkts\": 18446744073709551615, \"rx_bytes\": 101, \"tx_pkts\": 102, "
         "\"tx_bytes\": 103, \"batches\": 104, \"rx_calls\": 105, \"tx_calls\": 106, "
         "\"rx_bad_encap\": 107, \"rx_truncated\": 108, \"tx_drops\": 109, \"drops\": 110, "
-        "\"rx_kernel_drops\": 111, \"rx_empty_calls\": 112, \"elements\": [ "
+        "\"rx_kernel_drops\": 111, \"rx_empty_calls\": 112, \"recvmmsg_calls\": 113, "
+        "\"sendmmsg_calls\": 114, \"phase_timing\": { \"on\": true, "
+        "\"rx_includes_wait\": false, \"rx_ns\": 115, \"pipeline_ns\": 116, "
+        "\"tx_ns\": 117 }, \"elements\": [ "
         "{ \"name\": \"fw\", \"class\": \"IPFilter\", \"in\": 10, \"out\": 8, \"bytes\": 0, "
         "\"drops\": { \"denied\": 2, \"bad header\": 0 } }, "
         "{ \"name\": \"c\", \"class\": \"Counter\", \"in\": 0, \"out\": 0, \"bytes\": 640, "
