@@ -27,7 +27,7 @@
 #   --rate4 PPS  4 routers, default 30000;  --rate8 PPS  8 routers, default 15000
 #   -h, --help   this text
 # Needs root (namespaces), 2 online cores (0: traffic, 1: NFs), python3.
-# Takes about 3 minutes. Serialise it with other scc runs on the machine
+# Takes about 2 minutes. Serialise it with other scc runs on the machine
 # (the integration tests hold /tmp/scc-itest.lock). Settings the scc build
 # does not apply yet are reported under the table ("not applied"): those
 # rows then measure the default. Exit 0 when the targets hold (or with
@@ -125,13 +125,18 @@ while IFS=$'\t' read -r i _ conf; do
 done <"$T/runs"
 
 nruns=$(wc -l <"$T/runs")
-echo "sched_bench: routers on core 1, gen + sink on core 0, 64 B, ${dur} s per run (warm-up ${warm} s), $reps repetition(s) x $nruns configurations"
+# other work on core 1 moves these figures more than any setting does
+# (docs/scheduler.md): say how loaded the machine was
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "sched_bench: routers on core 1, gen + sink on core 0, 64 B, ${dur} s per run (warm-up ${warm} s), $reps repetition(s) x $nruns configurations; load average $(load)"
 for rep in $(seq "$reps"); do
     while IFS=$'\t' read -r i _ _; do
         "$SCC" run "$T/c$i.json" --json "$T/r$i-$rep.json" >"$T/r$i-$rep.out" 2>&1 ||
             { echo "sched_bench.sh: scc run failed:" >&2; cat "$T/r$i-$rep.out" >&2; exit 1; }
     done <"$T/runs"
 done
+
+echo "load average after the runs: $(load) (other work on core 1 distorts the figures: docs/scheduler.md)"
 
 python3 - "$T" "$reps" "$quick" <<'PY'
 import json, os, re, statistics, sys
