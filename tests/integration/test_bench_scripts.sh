@@ -27,7 +27,7 @@ run() {
 # has NAME REGEX WHAT: a line of NAME's output matches REGEX
 has() { grep -Eq "$2" "$T/$1.out" || { bad "$1: no $3 in:"; cat "$T/$1.out"; }; }
 
-for s in nf_bench traffic_bench os_bench chain_bench; do
+for s in nf_bench traffic_bench os_bench chain_bench sched_bench; do
     bash "$SRC/bench/$s.sh" --help >"$T/help" 2>&1 || bad "$s --help exit $?"
     grep -q "BUILD_DIR" "$T/help" && grep -q -- "--quick" "$T/help" \
         || bad "$s --help does not describe BUILD_DIR and --quick"
@@ -66,6 +66,21 @@ if [ "$(id -u)" -eq 0 ] && run chain "$SRC/bench/chain_bench.sh" --quick "$BUILD
     has chain '^placement: gen cpu [0-9]' "placement line"
     has chain '^1 +\| +[0-9.]+ +[0-9.]+ +[0-9.]+ \| +[0-9.]+ +[0-9.]+ +[0-9.]+' "chain and bare figures"
     has chain '^p50 chain/bare +[0-9.]+x' "p50 ratio"
+fi
+# sched_bench: one row with figures per configuration of each group (root:
+# namespaces; it needs cores 0 and 1)
+if [ "$(id -u)" -eq 0 ] && [ "$(nproc)" -ge 2 ] && run sched "$SRC/bench/sched_bench.sh" --quick "$BIN"; then
+    fig=' +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+% +[0-9.]+ +[0-9.]+us +[0-9.]+x +[0-9.]+x$'
+    for g in "8 routers" "4 routers" "default chain"; do
+        has sched "^$g @ [0-9]+ pps" "group '$g'"
+    done
+    # default and chain-order in all three groups, the others in the two router groups
+    for c in 'default:3' 'batch\+slice:2' '\+io32:2' 'chain-order( \(fifo\))?:3'; do
+        want=${c##*:}; c=${c%:*}
+        n=$(grep -Ec "^$c$fig" "$T/sched.out")
+        [ "$n" -eq "$want" ] || { bad "sched: $want rows '$c' with figures expected, $n in:"; cat "$T/sched.out"; }
+    done
+    has sched '^  p50 lower +[0-9.]+x' "target line"
 fi
 [ $fail -eq 0 ] && ok "each script's --quick run prints its figures and exits 0 ($SECONDS s)"
 exit $fail
