@@ -64,6 +64,7 @@ struct ln_prof {
     bool have_cal;
     struct prof_calib cal;
     char cal_path[512];
+    bool spec_cal;           /* the path came from the spec, not the default */
     char cal_reason[900];
     /* window and overhead */
     bool open;
@@ -203,6 +204,7 @@ static int select_events(struct ln_prof *p, char *err, size_t errlen)
 static void load_calibration(struct ln_prof *p, const char *path)
 {
     const char *use = path ? path : LN_PROF_DEFAULT_CALIBRATION;
+    p->spec_cal = path != NULL;
     snprintf(p->cal_path, sizeof(p->cal_path), "%s", use);
     prof_calib_init(&p->cal);
     if (!path && access(use, R_OK) != 0) {
@@ -780,6 +782,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
             json_object_array_add(ev, jstr(p->events[i]));
         put(spec, "events", ev);
         put(spec, "interval_ms", json_object_new_int((int)p->interval_ms));
+        put(spec, "calibration", p->spec_cal ? jstr(p->cal_path) : NULL);
         put(o, "spec", spec);
         put(o, "machine", machine_json(p));
         put(o, "calibration", calibration_json(p));
