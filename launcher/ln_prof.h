@@ -86,4 +86,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
  * tracepoint events to out. Returns 0 or -EIO. */
 int ln_prof_list_events(FILE *out);
 
+/* `scc profile` (cmd_profile.c). */
+int cmd_profile(int argc, char **argv);
+
 #endif
