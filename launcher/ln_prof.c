@@ -89,9 +89,11 @@ static const char *const sw_names[] = {"context-switches", "cpu-migrations", "ta
 
 const char *ln_prof_event_groups(void)
 {
-    return "default, memory, tlb, sched, syscalls; or an event name from `scc profile "
-           "--list-events` (context-switches, syscalls:sys_enter_recvmmsg, "
-           "MEM_LOAD_RETIRED:L1_HIT, ...)";
+    return "groups default, memory, tlb, sched, syscalls; software events context-switches, "
+           "cpu-migrations, task-clock, page-faults; tracepoints syscalls:sys_enter_{recvmmsg,"
+           "sendmmsg,recvfrom,sendto,recvmsg,sendmsg,read,write,poll,ppoll,epoll_wait}; "
+           "hardware events as `scc profile --list-events` prints them "
+           "(e.g. MEM_LOAD_RETIRED:L1_HIT, optionally PMU::NAME)";
 }
 
 static bool in_list(const char *const *l, const char *name)
@@ -119,6 +121,26 @@ static bool is_hw_name(const char *name)
             if (!strcmp(t[i].events[k].name, n))
                 return true;
     return false;
+}
+
+size_t ln_prof_event_names(const char **out, size_t max)
+{
+    size_t n = 0;
+    for (const char *const *g = groups; *g && n < max; g++)
+        out[n++] = *g;
+    for (const char *const *g = sw_names; *g && n < max; g++)
+        out[n++] = *g;
+    static char tp[16][48]; /* the tracepoint names, built once (constant) */
+    for (size_t k = 0; prof_group_syscalls[k] && k < 16 && n < max; k++) {
+        snprintf(tp[k], sizeof(tp[k]), "syscalls:sys_enter_%s", prof_group_syscalls[k]);
+        out[n++] = tp[k];
+    }
+    size_t nt;
+    const struct prof_event_table *t = prof_events_tables(&nt);
+    for (size_t i = 0; i < nt; i++)
+        for (size_t k = 0; k < t[i].nevents && n < max; k++)
+            out[n++] = t[i].events[k].name;
+    return n;
 }
 
 bool ln_prof_event_valid(const char *name)

@@ -64,7 +64,10 @@ int ln_prof_attach(struct ln_prof *p, int i, pid_t pid);
 /* Which names are valid in profiler.events: groups and every event name
  * (hardware tables, software, tracepoints). true when `name` is one. */
 bool ln_prof_event_valid(const char *name);
-/* The valid groups and a short hint, for error messages. */
+/* Groups, software, tracepoint and hardware-table names, for "did
+ * you mean"; returns how many were put in out (at most max). */
+size_t ln_prof_event_names(const char **out, size_t max);
+/* Every valid kind of name, in words, for error messages. */
 const char *ln_prof_event_groups(void);
 
 /* Per-target inputs the profiler does not count itself, over the window. */
