@@ -39,8 +39,7 @@ static void run_usage(FILE *f)
             "After a crash or kill -9, `scc cleanup` removes what a run left behind.\n");
 }
 
-/* The profiler block only acts in profile mode; interval mode is not
- * collected yet (counting mode is). */
+/* The profiler block only acts in profile mode. */
 static void warn_unapplied_profiler(const struct scc_chain *ch)
 {
     bool block = ch->profiler.nevents != 1 || strcmp(ch->profiler.events[0], "default") ||
@@ -48,9 +47,6 @@ static void warn_unapplied_profiler(const struct scc_chain *ch)
     if (ch->mode != SCC_MODE_PROFILE && block)
         scc_warn("the \"profiler\" block applies in profile mode only (--profile or "
                  "\"mode\": \"profile\")");
-    if (ch->mode == SCC_MODE_PROFILE && ch->profiler.interval_ms)
-        scc_warn("profiler.interval_ms: interval mode is not implemented yet; counting over "
-                 "the measurement window instead");
 }
 
 int cmd_run(int argc, char **argv)

@@ -72,6 +72,11 @@ struct ln_prof {
     uint64_t cpu_open, cpu_close;
     uint64_t open_ns, read_ns;
     unsigned opened_counters;
+    /* interval mode: cumulative counts since window open, every interval */
+    uint64_t next_tick;
+    size_t nsamples, capsamples;
+    uint64_t *sample_t;       /* ns since window open */
+    double *samples;          /* [sample][target][MAX_EV]; < 0 = unknown */
 };
 
 static uint64_t cpu_now(void)
@@ -309,6 +314,8 @@ void ln_prof_free(struct ln_prof *p)
     free(p->tg);
     free(p->t);
     free(p->defs);
+    free(p->sample_t);
+    free(p->samples);
     prof_calib_free(&p->cal);
     free(p);
 }
@@ -485,6 +492,7 @@ static void on_open(void *ctx, enum ln_window w)
     p->open = true;
     p->t_open = scc_now_ns();
     p->cpu_open = cpu_now();
+    p->next_tick = p->t_open + (uint64_t)p->interval_ms * 1000000ull;
     for (int i = 0; i < p->n; i++) {
         struct target *t = &p->t[i];
         if (!t->pid)
@@ -507,6 +515,106 @@ static void on_close(void *ctx, enum ln_window w)
     p->open = false;
     p->t_close = scc_now_ns();
     p->cpu_close = cpu_now();
+}
+
+/* Event e of target t now: the shares already added plus every counted
+ * thread's count since its baseline; < 0 when no thread has it. */
+static double count_now(struct ln_prof *p, struct target *t, size_t e)
+{
+    bool known = e < t->nacc && t->acc[e].available;
+    double v = known ? t->acc[e].count.value : 0;
+    for (size_t k = 0; k < t->nthr; k++) {
+        struct thr *th = &t->thr[k];
+        if (!th->have_base || e >= prof_group_nevents(th->g))
+            continue;
+        const struct prof_group_event *x = prof_group_event(th->g, e);
+        if (!x->available)
+            continue;
+        struct prof_count d = prof_count_delta(&th->base[e], &x->count);
+        v += d.counted ? d.value : 0;
+        known = true;
+    }
+    (void)p;
+    return known ? v : -1;
+}
+
+int ln_prof_tick(struct ln_prof *p)
+{
+    if (!p->interval_ms || !p->open)
+        return 0;
+    uint64_t now = scc_now_ns();
+    if (now < p->next_tick)
+        return 0;
+    p->next_tick += (uint64_t)p->interval_ms * 1000000ull;
+    if (p->next_tick <= now) /* late (a slow loop): keep the grid, skip the missed */
+        p->next_tick = now + (uint64_t)p->interval_ms * 1000000ull;
+    if (p->nsamples == p->capsamples) {
+        size_t cap = p->capsamples ? p->capsamples * 2 : 64;
+        uint64_t *ts = realloc(p->sample_t, cap * sizeof(*ts));
+        if (!ts)
+            return -ENOMEM;
+        p->sample_t = ts;
+        double *v = realloc(p->samples, cap * (size_t)p->n * MAX_EV * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        p->samples = v;
+        p->capsamples = cap;
+    }
+    double *row = p->samples + p->nsamples * (size_t)p->n * MAX_EV;
+    uint64_t t0 = scc_now_ns();
+    for (int i = 0; i < p->n; i++) {
+        struct target *t = &p->t[i];
+        for (size_t k = 0; k < t->nthr; k++)
+            if (t->thr[k].have_base)
+                prof_group_read(t->thr[k].g);
+        for (size_t e = 0; e < MAX_EV; e++)
+            row[(size_t)i * MAX_EV + e] = count_now(p, t, e);
+    }
+    p->read_ns += scc_now_ns() - t0;
+    p->sample_t[p->nsamples++] = now - p->t_open;
+    return 0;
+}
+
+/* The names of target i's events (from its sum, or a live thread). */
+static const char *event_name(const struct ln_prof *p, int i, size_t e)
+{
+    const struct target *t = &p->t[i];
+    if (e < t->nacc)
+        return t->acc[e].name;
+    for (size_t k = 0; k < t->nthr; k++)
+        if (e < prof_group_nevents(t->thr[k].g))
+            return prof_group_event(t->thr[k].g, e)->name;
+    return NULL;
+}
+
+static struct json_object *series_json(const struct ln_prof *p)
+{
+    struct json_object *s = json_object_new_object();
+    json_object_object_add(s, "interval_ms", json_object_new_int((int)p->interval_ms));
+    struct json_object *ts = json_object_new_array();
+    for (size_t k = 0; k < p->nsamples; k++)
+        json_object_array_add(ts, json_object_new_int64((int64_t)p->sample_t[k]));
+    json_object_object_add(s, "t_ns", ts);
+    struct json_object *nfs = json_object_new_array();
+    for (int i = 0; i < p->n; i++) {
+        struct json_object *nf = json_object_new_object(), *c = json_object_new_object();
+        json_object_object_add(nf, "name", json_object_new_string(p->tg[i].name));
+        for (size_t e = 0; e < MAX_EV; e++) {
+            const char *name = event_name(p, i, e);
+            if (!name)
+                break;
+            struct json_object *a = json_object_new_array();
+            for (size_t k = 0; k < p->nsamples; k++) {
+                double v = p->samples[(k * (size_t)p->n + (size_t)i) * MAX_EV + e];
+                json_object_array_add(a, v < 0 ? NULL : json_object_new_double(v));
+            }
+            json_object_object_add(c, name, a);
+        }
+        json_object_object_add(nf, "counters", c);
+        json_object_array_add(nfs, nf);
+    }
+    json_object_object_add(s, "nfs", nfs);
+    return s;
 }
 
 struct ln_hooks ln_prof_hooks(struct ln_prof *p)
@@ -844,6 +952,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
         put(ov, "read_ns", ju64(p->read_ns));
         put(ov, "launcher_cpu_ns", ju64(launcher_cpu));
         put(o, "overhead", ov);
+        put(o, "series", p->interval_ms ? series_json(p) : NULL);
         *json = o;
     }
     prof_model_free(m);

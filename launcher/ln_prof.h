@@ -46,7 +46,7 @@ struct ln_prof_cfg {
     const struct ln_prof_target *targets;
     char *const *events;                /* profiler.events; NULL/0 = {"default"} */
     int nevents;
-    unsigned interval_ms;               /* recorded in the run file */
+    unsigned interval_ms;               /* 0: counting; else ln_prof_tick's period */
     const char *calibration;            /* NULL: LN_PROF_DEFAULT_CALIBRATION if readable */
 };
 
@@ -60,6 +60,12 @@ struct ln_hooks ln_prof_hooks(struct ln_prof *p);
 /* For processes the launcher did not start: attach target i to pid now
  * (as nf_started would). Returns 0, or -ESRCH when pid is gone. */
 int ln_prof_attach(struct ln_prof *p, int i, pid_t pid);
+
+/* Interval mode (interval_ms > 0): call often (at least every interval);
+ * while the measurement window is open, every interval_ms it reads every
+ * counter and records the counts since the window opened (the run file's
+ * profile.series). Returns 0 or -ENOMEM. A no-op in counting mode. */
+int ln_prof_tick(struct ln_prof *p);
 
 /* Which names are valid in profiler.events: groups and every event name
  * (hardware tables, software, tracepoints). true when `name` is one. */

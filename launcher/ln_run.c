@@ -170,6 +170,16 @@ static int start_nfs(struct run *r)
     return 0;
 }
 
+/* Wait for the supervisor's events up to ms, and in the profiler's
+ * interval mode no longer than its interval, then let it sample. */
+static void wait_tick(struct run *r, int ms)
+{
+    unsigned iv = r->prof ? r->chain->profiler.interval_ms : 0;
+    ln_proc_wait(r->proc, iv && (int)iv < ms ? (int)iv : ms);
+    if (r->prof && ln_prof_tick(r->prof) < 0)
+        scc_warn("profiler: out of memory for the interval series");
+}
+
 /* After the generator stopped: wait until the NFs' receive counters stand
  * still (frames in flight have reached the sink or a counter), at most 1 s. */
 static void drain(struct run *r)
@@ -280,7 +290,7 @@ static int drive(struct run *r)
         }
         if (tty)
             fprintf(stderr, "\r  traffic: %.1f / %.1f s ", (scc_now_ns() - t0) / 1e9, secs);
-        ln_proc_wait(r->proc, 100);
+        wait_tick(r, 100);
     }
     if (tty)
         fprintf(stderr, "\r%40s\r", "");
@@ -306,7 +316,7 @@ static int stay_up(struct run *r)
         }
         if (end && scc_now_ns() >= end)
             break;
-        ln_proc_wait(r->proc, 200);
+        wait_tick(r, 200);
     }
     ln_proc_window(r->proc, LN_WIN_MEASURE, false);
     ln_proc_window(r->proc, LN_WIN_RUN, false);

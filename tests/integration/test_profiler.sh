@@ -53,6 +53,7 @@ cat >"$T/chain.json" <<JSON
     { "name": "fw", "type": "firewall", "cpu": $last,
       "config": { "rules": ["allow udp dst port 9000-9999", "deny all"] } },
     { "name": "l2", "type": "l2fwd", "cpu": $last } ],
+  "profiler": { "interval_ms": 200 },
   "traffic": { "rate_pps": 5000, "size": 64, "duration_s": 2, "warmup_s": 0.3 } }
 JSON
 if ! "$SCC" run "$T/chain.json" --json "$T/run.json" >"$T/out" 2>"$T/err"; then
@@ -98,6 +99,19 @@ for nf in p["nfs"]:
     assert 0.5 * run <= ctr(nf, "task-clock")["value"] <= 1.1 * run, (ctr(nf, "task-clock"), run)
 assert p["sink"]["latency_ns"]["p50"] > 0, p["sink"]
 assert p["overhead"]["counters"] > 0 and p["overhead"]["read_ns"] > 0, p["overhead"]
+'
+    check "interval mode: a series every 200 ms, cumulative, ending near the window's counts" "$T/run.json" '
+s = p["series"]
+assert s["interval_ms"] == 200 and len(s["t_ns"]) >= 5, s["t_ns"]
+assert all(b > a for a, b in zip(s["t_ns"], s["t_ns"][1:])), s["t_ns"]
+for sn, nf in zip(s["nfs"], p["nfs"]):
+    v = sn["counters"]["syscalls:sys_enter_recvmmsg"]
+    assert len(v) == len(s["t_ns"]) and all(b >= a for a, b in zip(v, v[1:])), v
+    total = ctr(nf, "syscalls:sys_enter_recvmmsg")["value"]
+    assert 0 < v[-1] <= total and v[-1] >= 0.5 * total, (v[-1], total)
+    if not p["machine"]["pmu_available"]:
+        hw = [k for k in sn["counters"] if ":" in k and not k.startswith("syscalls:")]
+        assert hw and all(x is None for k in hw for x in sn["counters"][k]), "hardware series must be null"
 '
     if python3 "$VALIDATE" "$SCHEMA" "$T/run.json"; then echo "ok: the run file validates against its schema"
     else echo "FAIL: the run file does not validate"; fail=1; fi
