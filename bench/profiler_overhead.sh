@@ -131,7 +131,7 @@ b0=$(best "${without[@]}")
 b1=$(best "${with[@]}")
 grep -h "profiler overhead:\|hardware counters:\|tracepoints:" "$tmp/prof.out" | sed 's/^ */profiler: /'
 awk -v a="$m0" -v b="$m1" -v x="$b0" -v y="$b1" 'BEGIN {
-    printf "median without %.0f pps, with %.0f pps: ratio %.3f\n", a, b, a > 0 ? b / a : 0
+    printf "median without %.0f pps, with %.0f pps: ratio %.3f\n", a, b, (a > 0 ? b / a : 0)
     r = x > 0 ? y / x : 0
     printf "best without %.0f pps, with %.0f pps: ratio %.3f (goal >= 0.97: %s)\n", x, y, r,
            (r >= 0.97 ? "met" : "missed")

@@ -77,6 +77,7 @@ if [ "$(id -u)" -eq 0 ] && run profo "$SRC/bench/profiler_overhead.sh" --quick "
     has profo '^1 +off +[0-9]*[1-9][0-9]* ' "throughput without the profiler"
     has profo '^1 +on +[0-9]*[1-9][0-9]* ' "throughput with the profiler"
     has profo '^profiler: profiler overhead: [0-9]+ counters' "the profiler's own line"
+    has profo '^median without [0-9]+ pps, with [0-9]+ pps: ratio [0-9.]+$' "median ratio"
     has profo '^best without [0-9]+ pps, with [0-9]+ pps: ratio [0-9.]+ ' "ratio"
 fi
 [ $fail -eq 0 ] && ok "each script's --quick run prints its figures and exits 0 ($SECONDS s)"
