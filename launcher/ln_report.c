@@ -195,6 +195,8 @@ int ln_report(const struct ln_report_in *in, FILE *o, const char *json_out, char
     put(root, "placement", placement_json(in));
     if (in->sched)
         put(root, "scheduler", json_object_get(in->sched));
+    if (in->profile)
+        put(root, "profile", json_object_get(in->profile));
     struct json_object *win = json_object_new_object();
     put(win, "kind", json_object_new_string(in->window_kind ? in->window_kind : "run"));
     put(win, "seconds", json_object_new_double(in->window_s));

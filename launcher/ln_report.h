@@ -43,6 +43,9 @@ struct ln_report_in {
     /* The run's scheduling as read back before traffic (ln_sched_json),
      * written as "scheduler"; NULL: none. Not taken over. */
     struct json_object *sched;
+    /* Profile mode: the profiler's section (ln_prof_report), written as
+     * "profile"; NULL: none. Not taken over. */
+    struct json_object *profile;
 };
 
 /* Print the report to out and write json_out (NULL: don't). Returns 0, or

@@ -22,6 +22,7 @@
 #include "launcher/ln_exec.h"
 #include "launcher/ln_nfctl.h"
 #include "launcher/ln_proc.h"
+#include "launcher/ln_prof.h"
 #include "launcher/ln_report.h"
 #include "launcher/ln_run.h"
 #include "launcher/ln_sampler.h"
@@ -45,6 +46,7 @@ struct run {
     char stats_name[SCC_MAX_NFS][LN_STATS_NAME];
     struct ln_sampler *sampler;
     struct ln_sched *sched;  /* policies, rr time slice, reservation, chain order */
+    struct ln_prof *prof;    /* profile mode: the profiler's counters; NULL otherwise */
     struct ln_placement placement;
     char notify_path[600];   /* the sink's window FIFO, "" when none */
     const char *latency_off; /* why one-way latency is not measured, or NULL */
@@ -168,6 +170,16 @@ static int start_nfs(struct run *r)
     return 0;
 }
 
+/* Wait for the supervisor's events up to ms, and in the profiler's
+ * interval mode no longer than its interval, then let it sample. */
+static void wait_tick(struct run *r, int ms)
+{
+    unsigned iv = r->prof ? r->chain->profiler.interval_ms : 0;
+    ln_proc_wait(r->proc, iv && (int)iv < ms ? (int)iv : ms);
+    if (r->prof && ln_prof_tick(r->prof) < 0)
+        scc_warn("profiler: out of memory for the interval series");
+}
+
 /* After the generator stopped: wait until the NFs' receive counters stand
  * still (frames in flight have reached the sink or a counter), at most 1 s. */
 static void drain(struct run *r)
@@ -278,7 +290,7 @@ static int drive(struct run *r)
         }
         if (tty)
             fprintf(stderr, "\r  traffic: %.1f / %.1f s ", (scc_now_ns() - t0) / 1e9, secs);
-        ln_proc_wait(r->proc, 100);
+        wait_tick(r, 100);
     }
     if (tty)
         fprintf(stderr, "\r%40s\r", "");
@@ -304,7 +316,7 @@ static int stay_up(struct run *r)
         }
         if (end && scc_now_ns() >= end)
             break;
-        ln_proc_wait(r->proc, 200);
+        wait_tick(r, 200);
     }
     ln_proc_window(r->proc, LN_WIN_MEASURE, false);
     ln_proc_window(r->proc, LN_WIN_RUN, false);
@@ -361,13 +373,55 @@ static int report(struct run *r)
         .window_s = ln_sampler_seconds(r->sampler, w),
         .sched = r->sched ? ln_sched_json(r->sched) : NULL,
     };
+    struct ln_prof_figs pf = {
+        .fig = in.window,
+        .window_s = in.window_s,
+        .sink = in.sink,
+        .sink_reason = serr,
+    };
+    /* the model twice (cheap): its JSON goes into the run file that
+     * ln_report writes, its table after the report's own text */
+    if (r->prof && r->json_out && ln_prof_report(r->prof, &pf, NULL, &in.profile) < 0)
+        scc_warn("profile: could not build the run file's profile section");
     int rc = ln_report(&in, stdout, r->json_out, err, sizeof(err));
     json_object_put(in.sched);
+    json_object_put(in.profile);
+    if (r->prof && ln_prof_report(r->prof, &pf, stdout, NULL) < 0)
+        scc_err("profile: cannot write the profile table");
     if (rc < 0) {
         scc_err("%s", err);
         return -1;
     }
     return 0;
+}
+
+static enum prof_calib_policy_row policy_row(const struct scc_sched_params *sp)
+{
+    switch (sp->policy) {
+    case SCC_POLICY_BATCH: return PROF_CALIB_CS_BATCH;
+    case SCC_POLICY_RR: return PROF_CALIB_CS_RR;
+    case SCC_POLICY_FIFO: return PROF_CALIB_CS_FIFO;
+    default: return sp->nice < 0 ? PROF_CALIB_CS_OTHER_NICE : PROF_CALIB_CS_OTHER;
+    }
+}
+
+/* The profiler for a chain: one target per NF (those of other hosts are
+ * never started here and report no packets). */
+static struct ln_prof *new_prof(const struct scc_chain *ch, char *err, size_t len)
+{
+    struct ln_prof_target tg[SCC_MAX_NFS];
+    for (int i = 0; i < ch->nnfs; i++)
+        tg[i] = (struct ln_prof_target){.name = ch->nfs[i].name,
+                                        .cpu = scc_cpuset_first(&ch->nfs[i].cpus),
+                                        .policy = policy_row(&ch->nfs[i].sched)};
+    struct ln_prof_cfg cfg = {.n = ch->nnfs,
+                              .targets = tg,
+                              .events = ch->profiler.events,
+                              .nevents = ch->profiler.nevents,
+                              .interval_ms = ch->profiler.interval_ms,
+                              .calibration = ch->profiler.calibration};
+    err[0] = '\0';
+    return ln_prof_new(&cfg, err, len);
 }
 
 int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
@@ -470,6 +524,18 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         ln_proc_add_hooks(r.proc, &h);
         h = ln_sampler_hooks(r.sampler);
         ln_proc_add_hooks(r.proc, &h);
+        if (ch->mode == SCC_MODE_PROFILE) {
+            if (!(r.prof = new_prof(ch, err, sizeof(err)))) {
+                fprintf(stderr, "scc run: profiler: %s\n",
+                        errno == ENOMEM ? "out of memory" : err);
+                rc = errno == ENOMEM ? 1 : 2;
+                goto out;
+            }
+            /* after the sampler: its window edges are taken first, and the
+             * profiler's open/read cost falls outside them */
+            h = ln_prof_hooks(r.prof);
+            ln_proc_add_hooks(r.proc, &h);
+        }
     }
 
     int src = ln_state_create(r.plan.state_name, &r.state);
@@ -525,6 +591,7 @@ teardown:
 out:
     ln_proc_free(r.proc);
     ln_sampler_free(r.sampler);
+    ln_prof_free(r.prof);
     ln_sched_free(r.sched);
     free(r.nf_exe);
     return rc;

@@ -7,6 +7,7 @@
 
 #include "common/scc_log.h"
 #include "common/scc_cmds.h"
+#include "launcher/ln_prof.h"  /* cmd_profile */
 #include "launcher/ln_sched.h" /* cmd_sched */
 
 struct scc_cmd {
@@ -20,6 +21,7 @@ static const struct scc_cmd commands[] = {
     {"run", cmd_run, "deploy a chain, drive traffic through it, report, clean up"},
     {"cleanup", cmd_cleanup, "remove what a crashed or killed run left behind"},
     {"sched", cmd_sched, "show a running chain's scheduling, read back from the kernel"},
+    {"profile", cmd_profile, "profile running processes: the per-packet breakdown (perf stat -p)"},
     {"stats", cmd_stats, "print the live counters of a running NF"},
     {"gen", cmd_gen, "send paced test traffic (docs/traffic.md)"},
     {"sink", cmd_sink, "receive test traffic: rate, loss, latency"},

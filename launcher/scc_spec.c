@@ -10,6 +10,7 @@
  * optional key would otherwise silently fall back to its default.
  */
 #include "launcher/scc_spec.h"
+#include "launcher/ln_prof.h"
 #include "launcher/scc_spec_fields.h"
 
 #include <ctype.h>
@@ -787,7 +788,19 @@ static void parse_events(struct scc_spec_ctx *c, const char *path, struct json_o
             diag(c->d, p, "too many events (at most %d)", SCC_MAX_EVENTS);
             break;
         }
-        prof->events[prof->nevents++] = xstrdup(c, json_object_get_string(e));
+        const char *name = json_object_get_string(e);
+        if (!ln_prof_event_valid(name)) {
+            const char *cand[256];
+            size_t nc = ln_prof_event_names(cand, 256);
+            const char *s = scc_suggest(name, cand, nc);
+            char hint[160] = "";
+            if (s)
+                snprintf(hint, sizeof(hint), " (did you mean '%s'?)", s);
+            diag(c->d, p, "unknown event or group '%s'%s; valid: %s", name, hint,
+                 ln_prof_event_groups());
+            continue;
+        }
+        prof->events[prof->nevents++] = xstrdup(c, name);
     }
 }
 

@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 const char *const prof_group_syscalls[] = {
@@ -197,9 +200,92 @@ int prof_group_add_software(struct prof_group *g)
     return 0;
 }
 
+#define NSYSCALLS (sizeof(prof_group_syscalls) / sizeof(prof_group_syscalls[0]) - 1)
+
+/* Ids resolved by prof_group_resolve_tracefs (0: not resolved there). */
+static long resolved_id[NSYSCALLS];
+static bool resolved;
+
+static bool tracefs_mounted(void)
+{
+    return access("/sys/kernel/tracing/events", F_OK) == 0 ||
+           access("/sys/kernel/debug/tracing/events", F_OK) == 0;
+}
+
+static long tracepoint_id(const char *sc, char *reason, size_t len);
+
+int prof_group_resolve_tracefs(char *note, size_t len)
+{
+    if (note && len)
+        note[0] = '\0';
+    if (resolved || tracefs_mounted())
+        return 0;
+    if (geteuid() != 0) {
+        if (note)
+            snprintf(note, len, "tracefs is not mounted and only root can mount it");
+        return -EPERM;
+    }
+    /* A tracepoint id is the kernel's, not the mount's: a child in a mount
+     * namespace of its own mounts tracefs, reads the ids and exits, and
+     * the mount goes with its namespace. Nothing is mounted on the host,
+     * and our own mount namespace (in which `ip netns add` must publish
+     * its bind mounts) is untouched. */
+    int pfd[2];
+    if (pipe(pfd) < 0)
+        return -errno;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(pfd[0]);
+        close(pfd[1]);
+        return -e;
+    }
+    if (pid == 0) {
+        close(pfd[0]);
+        long ids[NSYSCALLS];
+        memset(ids, 0, sizeof(ids));
+        if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+            mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0) {
+            char r[PROF_GROUP_REASON_MAX];
+            for (size_t i = 0; i < NSYSCALLS; i++) {
+                long id = tracepoint_id(prof_group_syscalls[i], r, sizeof(r));
+                ids[i] = id > 0 ? id : 0;
+            }
+        } else {
+            ids[0] = -errno;
+        }
+        ssize_t w = write(pfd[1], ids, sizeof(ids));
+        _exit(w == (ssize_t)sizeof(ids) ? 0 : 1);
+    }
+    close(pfd[1]);
+    long ids[NSYSCALLS];
+    ssize_t n = read(pfd[0], ids, sizeof(ids));
+    close(pfd[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (n != (ssize_t)sizeof(ids))
+        return -EIO;
+    if (ids[0] < 0) {
+        if (note)
+            snprintf(note, len, "cannot mount a private tracefs: %s", strerror((int)-ids[0]));
+        return (int)ids[0];
+    }
+    for (size_t i = 0; i < NSYSCALLS; i++)
+        resolved_id[i] = ids[i];
+    resolved = true;
+    if (note)
+        snprintf(note, len, "tracefs is not mounted: tracepoint ids read from a private "
+                            "mount (nothing left mounted)");
+    return 0;
+}
+
 /* The tracepoint id of syscalls:sys_enter_<sc>, or -errno with why in reason. */
 static long tracepoint_id(const char *sc, char *reason, size_t len)
 {
+    for (size_t i = 0; resolved && i < NSYSCALLS; i++)
+        if (!strcmp(prof_group_syscalls[i], sc) && resolved_id[i] > 0)
+            return resolved_id[i];
     static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
     bool any_root = false;
     int last_err = ENOENT;

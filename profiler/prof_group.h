@@ -98,6 +98,15 @@ int prof_group_add_software(struct prof_group *g);
  * one that cannot be found is added as unavailable saying why. 0 or -ENOMEM. */
 int prof_group_add_syscalls(struct prof_group *g);
 
+/* When tracefs is not mounted and we are root: read the tracepoint ids
+ * of prof_group_syscalls in a forked child that mounts tracefs in a mount
+ * namespace of its own (gone when it exits: nothing stays mounted, and the
+ * caller's mount namespace is untouched), for prof_group_add_syscalls to
+ * use. Returns 0 (resolved, or not needed: tracefs is mounted), -EPERM
+ * (not root) or -errno; note says what was done or why not. Forks: call
+ * it before starting threads. */
+int prof_group_resolve_tracefs(char *note, size_t len);
+
 /* The system calls prof_group_add_syscalls counts, NULL-terminated. */
 extern const char *const prof_group_syscalls[];
 

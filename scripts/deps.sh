@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config libjson-c-dev libpfm4-dev libseccomp-dev
-      check linux-libc-dev iproute2 clang python3 procps)
+      check linux-libc-dev iproute2 clang python3 procps linux-perf)
 
 missing=()
 for p in "${PKGS[@]}"; do

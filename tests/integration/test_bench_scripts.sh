@@ -82,5 +82,19 @@ if [ "$(id -u)" -eq 0 ] && [ "$(nproc)" -ge 2 ] && run sched "$SRC/bench/sched_b
     done
     has sched '^  p50 lower +[0-9.]+x' "target line"
 fi
+
+# profiler_overhead: the chain's zero-loss throughput without and with the
+# profiler attached, and the ratio (root: the profiler's tracepoints)
+bash "$SRC/bench/profiler_overhead.sh" --help >"$T/help" 2>&1 && grep -q "BUILD_DIR" "$T/help" \
+    && grep -q -- "--quick" "$T/help" || bad "profiler_overhead --help"
+bash "$SRC/bench/profiler_overhead.sh" --quick "$T/nowhere" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "no scc in" "$T/err" || bad "profiler_overhead with a bad build dir"
+if [ "$(id -u)" -eq 0 ] && run profo "$SRC/bench/profiler_overhead.sh" --quick "$BIN"; then
+    has profo '^1 +off +[0-9]*[1-9][0-9]* ' "throughput without the profiler"
+    has profo '^1 +on +[0-9]*[1-9][0-9]* ' "throughput with the profiler"
+    has profo '^profiler: profiler overhead: [0-9]+ counters' "the profiler's own line"
+    has profo '^median without [0-9]+ pps, with [0-9]+ pps: ratio [0-9.]+$' "median ratio"
+    has profo '^best without [0-9]+ pps, with [0-9]+ pps: ratio [0-9.]+ ' "ratio"
+fi
 [ $fail -eq 0 ] && ok "each script's --quick run prints its figures and exits 0 ($SECONDS s)"
 exit $fail

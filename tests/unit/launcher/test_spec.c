@@ -514,6 +514,40 @@ START_TEST(scheduler_modes_and_reservation_keys)
 }
 END_TEST
 
+/* profiler.events: groups, software, tracepoint and hardware-table names
+ * load; an unknown name is an error at its JSON path that lists the valid
+ * names (and suggests the nearest). */
+START_TEST(profiler_events_are_validated)
+{
+    struct scc_chain *ch = load_ok(
+        "{\"name\": \"e\", \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}],"
+        " \"profiler\": {\"events\": [\"memory\", \"tlb\", \"sched\", \"syscalls\","
+        "   \"context-switches\", \"syscalls:sys_enter_recvmmsg\", \"MEM_LOAD_RETIRED:L1_HIT\","
+        "   \"amd64_fam19h_zen3::LS_DISPATCH:LD_DISPATCH\"]}}");
+    ck_assert_int_eq(ch->profiler.nevents, 8);
+    scc_chain_free(ch);
+
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    ch = scc_spec_load_string(
+        "{\"name\": \"e\", \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}],"
+        " \"profiler\": {\"events\": [\"sched\", \"memroy\", \"syscalls:sys_enter_bogus\"]}}",
+        &o, d);
+    ck_assert_ptr_null(ch);
+    ck_assert_uint_eq(scc_diags_count(d), 2);
+    ck_assert_str_eq(scc_diags_path(d, 0), "profiler.events[1]");
+    const char *m = scc_diags_msg(d, 0);
+    ck_assert_msg(strstr(m, "'memroy'") && strstr(m, "did you mean 'memory'") &&
+                      strstr(m, "default, memory, tlb, sched, syscalls") &&
+                      strstr(m, "context-switches") && strstr(m, "--list-events"),
+                  "%s", m);
+    ck_assert_str_eq(scc_diags_path(d, 1), "profiler.events[2]");
+    ck_assert_msg(strstr(scc_diags_msg(d, 1), "syscalls:sys_enter_{recvmmsg,"), "%s",
+                  scc_diags_msg(d, 1));
+    scc_diags_free(d);
+}
+END_TEST
+
 START_TEST(field_table_matches_docs)
 {
     char path[512];
@@ -568,6 +602,7 @@ int main(void)
     tcase_add_test(tc, busy_nf_sharing_a_core_warns);
     tcase_add_test(tc, scheduler_modes_and_reservation_keys);
     tcase_add_test(tc, field_table_matches_docs);
+    tcase_add_test(tc, profiler_events_are_validated);
     suite_add_tcase(s, tc);
     TCase *tz = tcase_create("endless");
     tcase_set_timeout(tz, 10);

@@ -1,0 +1,101 @@
+/*
+ * ln_prof — the run's profiler: per-thread counters (profiler/prof_group:
+ * hardware from this CPU's prof_events table, software events, the network
+ * system calls' tracepoints) on every NF process, attached through the run
+ * hooks (ln_hooks.h) like ln_sampler, read over the measurement window,
+ * and turned into the per-packet model (prof_model) with the launcher's
+ * own per-NF figures (packets, /proc schedstat/status from ln_sampler),
+ * the calibration and the sink's percentiles. `scc profile -p PID` uses
+ * the same object with targets it attaches itself (ln_prof_attach).
+ *
+ * Counting: groups are opened when a target process starts (so their cost
+ * is outside the window), the task list (/proc/PID/task) is rescanned at
+ * window open, a baseline is read then and the counts at close; an
+ * incarnation that exits inside the window is read before it is reaped and
+ * its share added (restarts add up, never subtract). Library-style: never
+ * prints except ln_prof_report to the FILE it is given.
+ */
+#ifndef LN_PROF_H
+#define LN_PROF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "bench/traffic/tr_result.h"
+#include "launcher/ln_hooks.h"
+#include "launcher/ln_nfctl.h"
+#include "profiler/prof_calib.h"
+
+struct json_object;
+struct ln_prof;
+
+/* Where the model looks for a calibration when the spec names none:
+ * `scc bench calibrate -o /var/lib/scc/calibration.json` writes it. */
+#define LN_PROF_DEFAULT_CALIBRATION "/var/lib/scc/calibration.json"
+
+struct ln_prof_target {
+    const char *name;                  /* NF name or "pid 1234 (comm)" */
+    int cpu;                           /* pinned core, or -1 */
+    enum prof_calib_policy_row policy; /* context-switch cost row */
+};
+
+struct ln_prof_cfg {
+    int n;                              /* targets (the chain's NFs, or -p's PIDs) */
+    const struct ln_prof_target *targets;
+    char *const *events;                /* profiler.events; NULL/0 = {"default"} */
+    int nevents;
+    unsigned interval_ms;               /* 0: counting; else ln_prof_tick's period */
+    const char *calibration;            /* NULL: LN_PROF_DEFAULT_CALIBRATION if readable */
+};
+
+/* NULL with errno (ENOMEM, EINVAL with err saying which event name). */
+struct ln_prof *ln_prof_new(const struct ln_prof_cfg *cfg, char *err, size_t errlen);
+void ln_prof_free(struct ln_prof *p); /* closes every counter; NULL ok */
+
+/* The hooks for the supervisor (ctx = p): target i = NF i. */
+struct ln_hooks ln_prof_hooks(struct ln_prof *p);
+
+/* For processes the launcher did not start: attach target i to pid now
+ * (as nf_started would). Returns 0, or -ESRCH when pid is gone. */
+int ln_prof_attach(struct ln_prof *p, int i, pid_t pid);
+
+/* Interval mode (interval_ms > 0): call often (at least every interval);
+ * while the measurement window is open, every interval_ms it reads every
+ * counter and records the counts since the window opened (the run file's
+ * profile.series). Returns 0 or -ENOMEM. A no-op in counting mode. */
+int ln_prof_tick(struct ln_prof *p);
+
+/* Which names are valid in profiler.events: groups and every event name
+ * (hardware tables, software, tracepoints). true when `name` is one. */
+bool ln_prof_event_valid(const char *name);
+/* Groups, software, tracepoint and hardware-table names, for "did
+ * you mean"; returns how many were put in out (at most max). */
+size_t ln_prof_event_names(const char **out, size_t max);
+/* Every valid kind of name, in words, for error messages. */
+const char *ln_prof_event_groups(void);
+
+/* Per-target inputs the profiler does not count itself, over the window. */
+struct ln_prof_figs {
+    const struct ln_nf_figures *fig;   /* per target: packets (c.rx), /proc; NULL entries ok */
+    const uint64_t *packets;           /* per target, overrides fig's c.rx when non-NULL */
+    double window_s;
+    const struct tr_sink_result *sink; /* NULL: no sink ran */
+    const char *sink_reason;           /* why not, when sink is NULL */
+};
+
+/* Compute the model, print the text table to out (NULL: don't) and build
+ * the run file's "profile" section into *json (NULL: don't; caller puts).
+ * Returns 0, -ENOMEM, or -EIO when writing failed. */
+int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
+                   struct json_object **json);
+
+/* List the hardware tables (this CPU's marked) and the software and
+ * tracepoint events to out. Returns 0 or -EIO. */
+int ln_prof_list_events(FILE *out);
+
+/* `scc profile` (cmd_profile.c). */
+int cmd_profile(int argc, char **argv);
+
+#endif

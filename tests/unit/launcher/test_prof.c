@@ -1,0 +1,182 @@
+/*
+ * ln_prof on the run hooks, with processes this test starts: counts cover
+ * the measurement window only; an incarnation that exits inside the window
+ * is read before it is reaped and the next one's share is added (restarts
+ * add up); an unavailable source says why and is null in the run file,
+ * never 0; without a calibration every term says so while the /proc-based
+ * figures stay real. Syscall tracepoints need root (the profiler mounts a
+ * private tracefs when the host has none): without root they must be
+ * unavailable with a reason.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launcher/ln_prof.h"
+
+/* A child that waits for a byte, makes `writes` write(2) calls, then
+ * either exits or waits for a second byte. */
+struct kid {
+    pid_t pid;
+    int go;
+};
+
+static struct kid spawn(int writes, bool linger)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    if (pid == 0) { /* no ck_* here: Check writes its mark points (counted!) */
+        close(p[1]);
+        char b;
+        if (read(p[0], &b, 1) != 1)
+            _exit(1);
+        int fd = open("/dev/null", O_WRONLY);
+        for (int i = 0; i < writes; i++)
+            if (write(fd, "x", 1) != 1)
+                _exit(2);
+        if (linger && read(p[0], &b, 1) < 0)
+            _exit(3);
+        _exit(0);
+    }
+    ck_assert_int_ge(pid, 0);
+    close(p[0]);
+    return (struct kid){pid, p[1]};
+}
+
+static void go(struct kid *k)
+{
+    ck_assert_int_eq(write(k->go, "g", 1), 1);
+}
+
+static json_object *get(json_object *o, const char *k)
+{
+    json_object *v = NULL;
+    ck_assert_msg(json_object_object_get_ex(o, k, &v), "no key %s", k);
+    return v;
+}
+
+static json_object *counter(json_object *nf, const char *name)
+{
+    json_object *a = get(nf, "counters");
+    for (size_t i = 0; i < json_object_array_length(a); i++) {
+        json_object *c = json_object_array_get_idx(a, i);
+        if (!strcmp(json_object_get_string(get(c, "name")), name))
+            return c;
+    }
+    ck_abort_msg("no counter %s", name);
+    return NULL;
+}
+
+START_TEST(restarts_add_up_over_the_window)
+{
+    const struct ln_prof_target tg[1] = {{.name = "nf", .cpu = -1, .policy = PROF_CALIB_CS_OTHER}};
+    char *ev[] = {"sched", "syscalls"};
+    char err[256];
+    struct ln_prof_cfg cfg = {.n = 1, .targets = tg, .events = ev, .nevents = 2,
+                              .calibration = "/nonexistent/calibration.json"};
+    struct ln_prof *p = ln_prof_new(&cfg, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    struct ln_hooks h = ln_prof_hooks(p);
+
+    /* incarnation 0: 300 writes before the window (not counted), then
+     * the window opens and a second child ... */
+    struct kid a = spawn(300, false);
+    ck_assert_int_eq(h.nf_started(h.ctx, 0, a.pid, 0), 0);
+    go(&a);
+    siginfo_t si;
+    ck_assert_int_eq(waitid(P_PID, (id_t)a.pid, &si, WEXITED | WNOWAIT), 0);
+    h.nf_exited(h.ctx, 0, a.pid, 0); /* outside the window: nothing added */
+    waitpid(a.pid, NULL, 0);
+
+    struct kid b = spawn(1000, false);
+    ck_assert_int_eq(h.nf_started(h.ctx, 0, b.pid, 1), 0);
+    h.window_open(h.ctx, LN_WIN_MEASURE);
+    go(&b);
+    ck_assert_int_eq(waitid(P_PID, (id_t)b.pid, &si, WEXITED | WNOWAIT), 0);
+    h.nf_exited(h.ctx, 0, b.pid, 0); /* read before the reap */
+    waitpid(b.pid, NULL, 0);
+
+    struct kid c = spawn(500, true); /* restarted inside the window */
+    ck_assert_int_eq(h.nf_started(h.ctx, 0, c.pid, 2), 0);
+    go(&c);
+    usleep(200000);
+    h.window_close(h.ctx, LN_WIN_MEASURE);
+    go(&c); /* after the window: its exit is not counted */
+    waitpid(c.pid, NULL, 0);
+
+    uint64_t packets[1] = {1500};
+    struct ln_prof_figs f = {.packets = packets, .window_s = 0.3, .sink_reason = "no sink"};
+    json_object *j = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(ln_prof_report(p, &f, out, &j), 0);
+    fclose(out);
+    ck_assert_ptr_nonnull(strstr(buf, "Per-packet latency model"));
+    ck_assert_ptr_nonnull(strstr(buf, "calibration: none"));
+
+    json_object *nf = json_object_array_get_idx(get(j, "nfs"), 0);
+    ck_assert_int_eq(json_object_get_int(get(nf, "shares")), 2);
+    json_object *w = counter(nf, "syscalls:sys_enter_write");
+    if (geteuid() == 0) {
+        ck_assert_msg(json_object_get_boolean(get(w, "available")), "%s",
+                      json_object_to_json_string(w));
+        ck_assert_int_eq((int)json_object_get_double(get(w, "value")), 1500);
+    } else {
+        ck_assert(!json_object_get_boolean(get(w, "available")));
+        ck_assert(json_object_get_type(get(w, "value")) == json_type_null);
+        ck_assert_str_ne(json_object_get_string(get(w, "reason")), "");
+    }
+    /* no calibration: every term unavailable, null, with the reason */
+    json_object *t = get(get(nf, "terms"), "L_SC");
+    ck_assert(!json_object_get_boolean(get(t, "available")));
+    ck_assert(json_object_get_type(get(t, "ns_per_packet")) == json_type_null);
+    ck_assert_ptr_nonnull(strstr(json_object_get_string(get(t, "reason")), "calibration"));
+    json_object *cal = get(j, "calibration");
+    ck_assert(!json_object_get_boolean(get(cal, "available")));
+    /* the hardware: whatever this machine has, never a silent 0 */
+    json_object *m = get(j, "machine");
+    if (!json_object_get_boolean(get(m, "pmu_available")))
+        ck_assert_str_ne(json_object_get_string(get(m, "pmu_reason")), "");
+    json_object_put(j);
+    free(buf);
+    ln_prof_free(p);
+}
+END_TEST
+
+START_TEST(unknown_event_is_refused)
+{
+    const struct ln_prof_target tg[1] = {{.name = "nf", .cpu = -1}};
+    char *ev[] = {"memory", "cache-missess"};
+    char err[512] = "";
+    struct ln_prof_cfg cfg = {.n = 1, .targets = tg, .events = ev, .nevents = 2};
+    ck_assert_ptr_null(ln_prof_new(&cfg, err, sizeof(err)));
+    ck_assert_ptr_nonnull(strstr(err, "profiler.events[1]"));
+    ck_assert(ln_prof_event_valid("syscalls:sys_enter_sendmmsg"));
+    ck_assert(ln_prof_event_valid("MEM_LOAD_RETIRED:L3_MISS"));
+    ck_assert(!ln_prof_event_valid("syscalls:sys_enter_bogus"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ln_prof");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, restarts_add_up_over_the_window);
+    tcase_add_test(tc, unknown_event_is_refused);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? 1 : 0;
+}
