@@ -177,6 +177,20 @@ static struct json_object *nf_json(const struct ln_report_in *in, const struct l
                                     : NULL);
     }
     put(n, "sched", sc);
+    /* scc-nf --phase-timing (profile mode): CPU per packet by phase, as the
+     * NF measured it; null when it did not run over the whole window */
+    struct json_object *ph = NULL;
+    if (sok && w->c.phase == 1 && w->c.rx > 0) {
+        double pkts = (double)w->c.rx;
+        ph = json_object_new_object();
+        put(ph, "rx_ns_per_packet", json_object_new_double((double)w->c.phase_rx_ns / pkts));
+        put(ph, "pipeline_ns_per_packet",
+            json_object_new_double((double)w->c.phase_pipe_ns / pkts));
+        put(ph, "tx_ns_per_packet", json_object_new_double((double)w->c.phase_tx_ns / pkts));
+        /* block idle: the receive that returned packets also slept first */
+        put(ph, "rx_includes_wait", json_object_new_boolean(w->c.phase_rx_waits));
+    }
+    put(n, "phases", ph);
     return n;
 }
 

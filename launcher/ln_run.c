@@ -82,6 +82,10 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
     ln_argv_add(b, ln_argv_fmt(b, "%u", ch->io.batch));
     ln_argv_add(b, "--idle");
     ln_argv_add(b, scc_idle_names[ch->io.idle]);
+    /* profile mode: the NF times its own receive / pipeline / send phases,
+     * the measured breakdown the profiler's model is held against */
+    if (ch->mode == SCC_MODE_PROFILE)
+        ln_argv_add(b, "--phase-timing");
     ln_argv_add(b, "--vni");
     ln_argv_add(b, ln_argv_fmt(b, "%u", (unsigned)ch->io.vni));
     ln_argv_add(b, "--in");
