@@ -98,6 +98,14 @@ for nf in p["nfs"]:
     run = f["run_ns_per_packet"]["value"] * pk
     assert 0.5 * run <= ctr(nf, "task-clock")["value"] <= 1.1 * run, (ctr(nf, "task-clock"), run)
 assert p["sink"]["latency_ns"]["p50"] > 0, p["sink"]
+# the NF timed its own phases (scc-nf --phase-timing in profile mode): the
+# pipeline and send phases are CPU work, so they fit in the run time
+for n in r["nfs"]:
+    ph = n["phases"]
+    assert ph and ph["rx_includes_wait"], (n["name"], ph)
+    cpu = n["sched"]["cpu_ns_per_packet"]
+    assert 0 < ph["pipeline_ns_per_packet"] and 0 < ph["tx_ns_per_packet"], ph
+    assert ph["pipeline_ns_per_packet"] + ph["tx_ns_per_packet"] <= 1.1 * cpu, (ph, cpu)
 assert p["overhead"]["counters"] > 0 and p["overhead"]["read_ns"] > 0, p["overhead"]
 '
     check "interval mode: a series every 200 ms, cumulative, ending near the window's counts" "$T/run.json" '
