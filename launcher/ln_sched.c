@@ -498,10 +498,30 @@ static void print_reservation(const struct ln_sched *s, FILE *out, bool details)
     if (shown)
         print_tasks(out, "cannot move", r->unmovable, r->nunmovable);
     shown = r->nirqs < SCHED_RESERVE_MAX_LIST ? r->nirqs : SCHED_RESERVE_MAX_LIST;
-    for (int i = 0; i < shown; i++)
-        fprintf(out, "      irq %d: %s%s%s%s%s\n", r->irqs[i].irq, r->irqs[i].was,
-                r->irqs[i].now[0] ? " -> " : "", r->irqs[i].now, r->irqs[i].why[0] ? ": " : "",
-                r->irqs[i].why);
+    /* one line per run of IRQs that share their masks and reason (a
+     * machine has dozens, mostly alike), numbers as ranges: "irqs 24-43" */
+    for (int i = 0; i < shown;) {
+        const struct sched_reserve_irq *q = &r->irqs[i];
+        int j = i + 1;
+        while (j < shown && !strcmp(r->irqs[j].was, q->was) && !strcmp(r->irqs[j].now, q->now) &&
+               !strcmp(r->irqs[j].why, q->why))
+            j++;
+        char nums[512] = "";
+        size_t len = 0;
+        for (int k = i; k < j && len < sizeof(nums) - 24;) {
+            int e = k;
+            while (e + 1 < j && r->irqs[e + 1].irq == r->irqs[e].irq + 1)
+                e++;
+            len += (size_t)snprintf(nums + len, sizeof(nums) - len, "%s%d", k > i ? "," : "",
+                                    r->irqs[k].irq);
+            if (e > k)
+                len += (size_t)snprintf(nums + len, sizeof(nums) - len, "-%d", r->irqs[e].irq);
+            k = e + 1;
+        }
+        fprintf(out, "      irq%s %s: %s%s%s%s%s\n", j - i > 1 ? "s" : "", nums, q->was,
+                q->now[0] ? " -> " : "", q->now, q->why[0] ? ": " : "", q->why);
+        i = j;
+    }
 }
 
 int ln_sched_reserve(struct ln_sched *s, FILE *out)
