@@ -473,6 +473,9 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
             rc = 1;
             goto out;
         }
+        for (int s = 1; s < r.plan.nstages - 1; s++) /* fused groups: a row per NF */
+            if (r.plan.stages[s].nfused > 1)
+                ln_sampler_set_group(r.sampler, r.plan.stages[s].nf, r.plan.stages[s].nfused);
         /* scheduling first: an NF runs under its policy before it is sampled */
         struct ln_hooks h = ln_sched_hooks(r.sched);
         ln_proc_add_hooks(r.proc, &h);
