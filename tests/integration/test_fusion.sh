@@ -190,6 +190,41 @@ assert c["r4"]["elements"].get("DecIPTTL@3: TTL expired") == 200, c["r4"]
 assert c["r3"]["drops"] == 0 and c["r5"]["rx"] == c["r4"]["tx"], c
 PY
 
+# ---- a crash takes the group down; restart applies to the group ---------
+spec fd3r default fused
+python3 - "$T/fd3r.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for nf in d["nfs"]:
+    nf["restart"] = "on-failure"
+d["traffic"] = {"rate_pps": 3000, "duration_s": 3, "flows": 2, "warmup_s": 0.3}
+json.dump(d, open(sys.argv[1], "w"))
+PY
+"$SCC" run "$T/fd3r.json" --json "$T/fd3r.out.json" >"$T/fd3r.out" 2>"$T/fd3r.err" &
+lpid=$!
+pid=
+for i in $(seq 100); do pid=$(pgrep -f -- "--name fd3r.fw " | head -1); [ -n "$pid" ] && break; sleep 0.05; done
+sleep 1.5
+[ -n "$pid" ] && kill -9 "$pid"
+sleep 0.5
+npid=$(pgrep -f -- "--name fd3r.fw .*--stage rt=" | head -1)
+wait $lpid || { echo "FAIL: the restart run failed"; cat "$T/fd3r.err"; fail=1; }
+lpid=
+[ -n "$npid" ] && [ "$npid" != "$pid" ] || { echo "FAIL: the group was not restarted as one scc-nf"; fail=1; }
+python3 - "$T/fd3r.out.json" <<'PY' && echo "ok: a killed group restarts as one process, every NF's figures summed" || fail=1
+import json, sys
+r = json.load(open(sys.argv[1]))
+nf = {n["name"]: n for n in r["nfs"]}
+assert sorted(nf) == ["fw", "l2", "rt"], nf.keys()
+for n in nf.values():
+    assert n["processes"] == 2, n
+    assert n["fused_group"] == ["fw", "rt", "l2"], n
+assert nf["fw"]["cpu_shared_with"] == ["rt", "l2"], nf["fw"]
+assert r["fused"] and r["fused"][0].startswith("fw+rt+l2 in one process"), r["fused"]
+assert nf["rt"]["rx"] > 0 and nf["l2"]["tx"] > 0, nf
+PY
+nothing_left fd3r
+
 # ---- kill -9 of the launcher, then scc cleanup -------------------------
 "$SCC" run "$T/fd3f.json" --no-traffic --duration 60 >"$T/k.out" 2>"$T/k.err" &
 lpid=$!
