@@ -46,7 +46,55 @@ static void add_drop(struct ln_nf_counters *c, const char *name, uint64_t n)
     c->drop_count[c->ndrops++] = n;
 }
 
-static void read_stats(const char *stats_name, struct ln_nf_sample *o)
+/* One stage of a multi-stage page (see ln_nf_sample_stage). */
+static void read_stage(const struct nf_stats_page *pg, unsigned k, struct ln_nf_counters *c)
+{
+    const struct nf_stats_stage *st = &pg->stages[k];
+    bool first = k == 0, last = k + 1 == pg->nstages;
+    c->rx = st->rx_pkts;
+    c->tx = st->tx_pkts;
+    c->batches = pg->batches; /* the group's receive rounds */
+    c->drops = st->drops;
+    c->phase = (pg->phase_flags & NF_STATS_PHASE_ON) ? 1 : 0;
+    c->phase_pipe_ns = st->pipe_ns;
+    if (first) {
+        c->rx_bytes = pg->rx_bytes;
+        c->rx_calls = pg->rx_calls;
+        c->recvmmsg_calls = pg->recvmmsg_calls;
+        c->rx_empty_calls = pg->rx_empty_calls;
+        c->kernel_drops = pg->rx_kernel_drops;
+        c->drops += pg->rx_bad_encap + pg->rx_truncated;
+        c->phase_rx_waits = pg->phase_flags & NF_STATS_PHASE_RX_WAITS;
+        c->phase_rx_ns = pg->phase_rx_ns;
+        add_drop(c, "I/O: bad VXLAN encapsulation", pg->rx_bad_encap);
+        add_drop(c, "I/O: frame truncated", pg->rx_truncated);
+    }
+    if (last) {
+        c->tx_bytes = pg->tx_bytes;
+        c->tx_calls = pg->tx_calls;
+        c->sendmmsg_calls = pg->sendmmsg_calls;
+        c->drops += pg->tx_drops;
+        c->phase_tx_ns = pg->phase_tx_ns;
+        add_drop(c, "I/O: send refused by the kernel", pg->tx_drops);
+    }
+    size_t plen = strnlen(st->name, NF_STATS_NAME);
+    for (uint32_t e = st->first_elem; e < st->first_elem + st->nelems && e < NF_STATS_MAX_ELEMS;
+         e++) {
+        const struct nf_stats_elem *el = &pg->elems[e];
+        /* "STAGE/name" -> "name": the drop reads as it would unfused */
+        const char *en = el->name;
+        if (!strncmp(en, st->name, plen) && en[plen] == '/')
+            en += plen + 1;
+        for (uint32_t r = 0; r < el->nreasons && r < NF_STATS_MAX_REASONS; r++) {
+            char name[LN_DROP_NAME];
+            snprintf(name, sizeof(name), "%.*s: %.*s", NF_STATS_NAME, en, NF_STATS_REASON,
+                     el->reason[r]);
+            add_drop(c, name, el->drops[r]);
+        }
+    }
+}
+
+static void read_stats(const char *stats_name, int stage, struct ln_nf_sample *o)
 {
     struct nf_stats_page *pg = malloc(sizeof(*pg));
     char err[128];
@@ -55,7 +103,17 @@ static void read_stats(const char *stats_name, struct ln_nf_sample *o)
         return;
     }
     struct ln_nf_counters *c = &o->c;
+    unsigned ns = pg->nstages;
+    if (stage >= 0 && (unsigned)stage >= ns) { /* not the group this launcher started */
+        free(pg);
+        return;
+    }
     o->have_stats = true;
+    if (stage >= 0 && ns > 1) {
+        read_stage(pg, (unsigned)stage, c);
+        free(pg);
+        return;
+    }
     c->rx = pg->rx_pkts;
     c->tx = pg->tx_pkts;
     c->rx_bytes = pg->rx_bytes;
@@ -90,10 +148,15 @@ static void read_stats(const char *stats_name, struct ln_nf_sample *o)
 
 void ln_nf_sample(const char *stats_name, pid_t pid, struct ln_nf_sample *o)
 {
+    ln_nf_sample_stage(stats_name, pid, -1, o);
+}
+
+void ln_nf_sample_stage(const char *stats_name, pid_t pid, int stage, struct ln_nf_sample *o)
+{
     memset(o, 0, sizeof(*o));
     if (pid > 0)
         prof_proc_sample(pid, &o->proc);
-    read_stats(stats_name, o);
+    read_stats(stats_name, stage, o);
 }
 
 void ln_nf_sample_zero(struct ln_nf_sample *o)

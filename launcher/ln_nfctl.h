@@ -56,6 +56,14 @@ struct ln_nf_figures {
     uint64_t task_clock_ns;
     bool stats_ok;            /* every share had stats-page figures at both edges */
     struct ln_nf_counters c;
+    /* A fused NF (one stage of a group's process, docs/fusion.md): /proc
+     * and task-clock figures are per process. cpu_split: proc.run_ns and
+     * task_clock_ns are this NF's share of the process's, split by the
+     * stages' pipeline ns (phase timing was on); the process's context
+     * switches, slices and wait stay on the group's first NF. cpu_group:
+     * not split (phase timing off): the first NF's row holds the whole
+     * group's CPU and the other members have none (proc_ok false). */
+    bool cpu_split, cpu_group;
 };
 
 /* Stats-page name for an NF of a run (unique per chain/host and NF),
@@ -66,6 +74,15 @@ bool ln_nf_ready(const char *stats_name);
 /* Read the stats page and /proc for pid (0 = stats only). Never fails:
  * what could not be read is marked as missing in the sample. */
 void ln_nf_sample(const char *stats_name, pid_t pid, struct ln_nf_sample *out);
+/* Stage `stage` of a fused group's page (its process's pid, 0 = no /proc:
+ * a member other than the first reads no process figures). The NF's own
+ * counters: rx/tx/drops of its stage, its elements' drops (names without
+ * the "STAGE/" prefix, as unfused), pipeline ns; what happens at the
+ * group's ends (receive calls and bytes, I/O drops, kernel drops, receive
+ * ns) goes to the first stage, the send side to the last, as unfused; a
+ * stage inside the group makes no system call, and its calls read 0.
+ * stage < 0: the whole page (ln_nf_sample). */
+void ln_nf_sample_stage(const char *stats_name, pid_t pid, int stage, struct ln_nf_sample *out);
 /* The sample of a process that has just started: every counter 0, known. */
 void ln_nf_sample_zero(struct ln_nf_sample *out);
 /* Add one process's share (end - start) to fig. A figure whose edges are

@@ -121,6 +121,28 @@ static void traffic_text(const struct ln_report_in *in, FILE *o, uint64_t sent, 
                    "sink's clock and were left out\n", s->latency_negative);
 }
 
+/* A fused NF (docs/fusion.md): its group, and whose CPU figures it holds. */
+static void fused_json(const struct ln_plan *p, const struct ln_stage *st,
+                       const struct ln_nf_figures *w, struct json_object *n)
+{
+    const struct ln_stage *h = &p->stages[st->group];
+    if (h->nfused < 2)
+        return;
+    struct json_object *g = json_object_new_array(), *with = json_object_new_array();
+    for (int k = st->group; k < st->group + h->nfused; k++) {
+        json_object_array_add(g, json_object_new_string(p->stages[k].name));
+        if (&p->stages[k] != st)
+            json_object_array_add(with, json_object_new_string(p->stages[k].name));
+    }
+    put(n, "fused_group", g);
+    if (w->cpu_group && st == h) { /* the process's CPU, not split: on the first NF */
+        put(n, "cpu_shared_with", with);
+    } else {
+        json_object_put(with);
+        put(n, "cpu_split", json_object_new_string(w->cpu_split ? "pipeline_ns" : "none"));
+    }
+}
+
 static struct json_object *nf_json(const struct ln_report_in *in, const struct ln_stage *st,
                                    const struct ln_nf_figures *w, double *cpu_pp_out, bool *cpu_ok)
 {
@@ -133,6 +155,7 @@ static struct json_object *nf_json(const struct ln_report_in *in, const struct l
     else
         snprintf(c, sizeof(c), "any");
     put(n, "cpu", json_object_new_string(c));
+    fused_json(in->plan, st, w, n);
     put(n, "processes", json_object_new_int(w->shares));
     put(n, "stats_available", json_object_new_boolean(w->shares && w->stats_ok));
     bool sok = w->shares && w->stats_ok;
@@ -330,6 +353,20 @@ int ln_report(const struct ln_report_in *in, FILE *o, const char *json_out, char
         }
     }
     put(root, "nfs", nfs);
+    struct json_object *groups = json_object_new_array();
+    for (int s = 1; s < plan->nstages - 1; s++) {
+        const struct ln_stage *st = &plan->stages[s];
+        if (!st->local || st->nfused < 2)
+            continue;
+        char g[256];
+        ln_group_describe(plan, s, g, sizeof(g));
+        fprintf(o, "  fused: %s\n", g);
+        if (in->window[st->nf].cpu_group)
+            fprintf(o, "  %-10s   CPU figures on %s's row are the whole group's (no phase "
+                       "timing to split them)\n", "", st->name);
+        json_object_array_add(groups, json_object_new_string(g));
+    }
+    put(root, "fused", groups);
 
     if (in->traffic) {
         /* refused sends never count as sent (the generator takes their

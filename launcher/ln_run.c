@@ -76,8 +76,15 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
     ln_argv_add(b, r->nf_exe ? r->nf_exe : "scc-nf");
     ln_argv_add(b, "--name");
     ln_argv_add(b, r->stats_name[st->nf]);
-    ln_argv_add(b, "--pipeline");
-    ln_argv_add(b, ch->nfs[st->nf].pipeline);
+    if (st->nfused > 1) { /* a fused group: one --stage per NF, in chain order */
+        for (int k = st->nf; k < st->nf + st->nfused; k++) {
+            ln_argv_add(b, "--stage");
+            ln_argv_add(b, ln_argv_fmt(b, "%s=%s", ch->nfs[k].name, ch->nfs[k].pipeline));
+        }
+    } else {
+        ln_argv_add(b, "--pipeline");
+        ln_argv_add(b, ch->nfs[st->nf].pipeline);
+    }
     ln_argv_add(b, "--batch");
     ln_argv_add(b, ln_argv_fmt(b, "%u", ch->io.batch));
     ln_argv_add(b, "--idle");
@@ -141,8 +148,8 @@ static int teardown(struct run *r)
 static int start_nfs(struct run *r)
 {
     for (int s = 1; s < r->plan.nstages - 1; s++) {
-        if (!r->plan.stages[s].local)
-            continue;
+        if (!r->plan.stages[s].local || ln_stage_member(&r->plan, s))
+            continue; /* a fused member runs in its head's process */
         struct ln_argv b;
         nf_argv(r, s, &b);
         if (ln_proc_spawn(r->proc, s, &b) < 0)
@@ -153,7 +160,7 @@ static int start_nfs(struct run *r)
     /* every NF must publish "ready" (its sockets are open) before traffic starts */
     uint64_t deadline = scc_now_ns() + 10ull * 1000000000ull;
     for (int s = 1; s < r->plan.nstages - 1; s++) {
-        if (!r->plan.stages[s].local)
+        if (!r->plan.stages[s].local || ln_stage_member(&r->plan, s))
             continue;
         const char *name = r->stats_name[r->plan.stages[s].nf];
         for (;;) {
@@ -449,8 +456,9 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         fprintf(stderr, "scc run: %s\n", err);
         goto out;
     }
+    /* a fused member's counters are a row of its head's page */
     for (int s = 1; s < r.plan.nstages - 1; s++)
-        ln_nf_stats_name(r.plan.state_name, r.plan.stages[s].name,
+        ln_nf_stats_name(r.plan.state_name, r.plan.stages[r.plan.stages[s].group].name,
                          r.stats_name[r.plan.stages[s].nf]);
     if (r.traffic) {
         struct scc_cpuset online;
@@ -523,6 +531,9 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
             rc = 1;
             goto out;
         }
+        for (int s = 1; s < r.plan.nstages - 1; s++) /* fused groups: a row per NF */
+            if (r.plan.stages[s].nfused > 1)
+                ln_sampler_set_group(r.sampler, r.plan.stages[s].nf, r.plan.stages[s].nfused);
         /* scheduling first: an NF runs under its policy before it is sampled */
         struct ln_hooks h = ln_sched_hooks(r.sched);
         ln_proc_add_hooks(r.proc, &h);

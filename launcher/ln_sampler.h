@@ -21,6 +21,11 @@ struct ln_sampler;
 struct ln_sampler *ln_sampler_new(int nnf, const char *const *stats_names);
 void ln_sampler_free(struct ln_sampler *s); /* accepts NULL */
 
+/* NFs head..head+n-1 run as one fused process (scc-nf --stage, one stage
+ * each, in that order) whose page is head's: the supervisor reports only
+ * head's process; each NF's figures are its stage's. 0 or -EINVAL. */
+int ln_sampler_set_group(struct ln_sampler *s, int head, int n);
+
 /* The hooks to register with the supervisor (ctx = s). */
 struct ln_hooks ln_sampler_hooks(struct ln_sampler *s);
 

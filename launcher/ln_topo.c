@@ -73,6 +73,74 @@ static int add_ns(struct ln_plan *p, const char *ns, const char *who, char *err,
     return 0;
 }
 
+static bool same_sched(const struct scc_sched_params *a, const struct scc_sched_params *b)
+{
+    return a->policy == b->policy && a->nice == b->nice && a->rt_priority == b->rt_priority &&
+           a->slice_ms == b->slice_ms;
+}
+
+void ln_fuse_why_not(const struct scc_chain *ch, int a, int b, int ngroup, char *why, size_t len)
+{
+    const struct scc_nf_spec *x = &ch->nfs[a], *y = &ch->nfs[b];
+    char cx[32] = "none", cy[32] = "none";
+    if (scc_cpuset_count(&x->cpus))
+        scc_cpuset_format(&x->cpus, cx, sizeof(cx));
+    if (scc_cpuset_count(&y->cpus))
+        scc_cpuset_format(&y->cpus, cy, sizeof(cy));
+    why[0] = '\0';
+    if (!x->fuse || !y->fuse)
+        snprintf(why, len, "\"fuse\": false on %s", !y->fuse ? y->name : x->name);
+    else if (strcmp(x->host, y->host) != 0)
+        snprintf(why, len, "different hosts (%s, %s)", y->host, x->host);
+    else if (scc_cpuset_count(&x->cpus) != 1 || scc_cpuset_count(&y->cpus) != 1)
+        snprintf(why, len, "not both pinned to one core (cpu %s, %s)", cy, cx);
+    else if (scc_cpuset_first(&x->cpus) != scc_cpuset_first(&y->cpus))
+        snprintf(why, len, "different cores (%s, %s)", cy, cx);
+    else if (x->env != y->env)
+        snprintf(why, len, "different env (%s, %s)", scc_env_names[y->env],
+                 scc_env_names[x->env]);
+    else if (!same_sched(&x->sched, &y->sched))
+        snprintf(why, len, "different scheduling (policy %s, %s)",
+                 scc_policy_names[y->sched.policy], scc_policy_names[x->sched.policy]);
+    else if (x->restart != y->restart)
+        snprintf(why, len, "different restart policies (%s, %s)",
+                 scc_restart_names[y->restart], scc_restart_names[x->restart]);
+    else if (ngroup >= LN_MAX_GROUP)
+        snprintf(why, len, "the group has %d NFs, the most one scc-nf runs", LN_MAX_GROUP);
+}
+
+/* The stage after s's group (skipping fused members). */
+static int next_stage(const struct ln_plan *p, int s)
+{
+    int n = s + 1;
+    while (n < p->nstages - 1 && ln_stage_member(p, n))
+        n++;
+    return n;
+}
+
+/* Fused mode: NF stages join their predecessor's group when
+ * ln_fuse_why_not finds nothing against it. */
+static void plan_groups(const struct scc_chain *ch, struct ln_plan *p)
+{
+    for (int s = 0; s < p->nstages; s++) {
+        p->stages[s].group = s;
+        p->stages[s].nfused = p->stages[s].nf >= 0 ? 1 : 0;
+    }
+    p->fused_mode = ch->sched.mode == SCC_SCHED_FUSED;
+    if (!p->fused_mode)
+        return;
+    for (int s = 2; s < p->nstages - 1; s++) {
+        struct ln_stage *head = &p->stages[p->stages[s - 1].group];
+        ln_fuse_why_not(ch, p->stages[s - 1].nf, p->stages[s].nf, head->nfused, p->nofuse[s],
+                        LN_WHY_MAX);
+        if (p->nofuse[s][0])
+            continue;
+        p->stages[s].group = p->stages[s - 1].group;
+        p->stages[s].nfused = 0;
+        head->nfused++;
+    }
+}
+
 int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *p, char *err,
                   size_t errlen)
 {
@@ -117,19 +185,31 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
         st->nf = (s == 0 || s == n - 1) ? -1 : s - 1;
         snprintf(st->name, sizeof(st->name), "%s",
                  s == 0 ? "gen" : s == n - 1 ? "sink" : ch->nfs[s - 1].name);
+    }
+    plan_groups(ch, p);
+    for (int s = 0; s < n; s++) {
+        struct ln_stage *st = &p->stages[s];
         st->local = !multi || strcmp(stage_host(ch, s), host) == 0;
+        make_mac(st->mac, tag, s, 1);
+        if (ln_stage_member(p, s)) {
+            /* runs inside its head's process, in its namespace: owns nothing */
+            scc_strlcpy(st->netns, p->stages[st->group].netns, sizeof(st->netns));
+            continue;
+        }
         bool own_ns = st->nf < 0 ? !loopback : (!multi && ch->nfs[st->nf].env == SCC_ENV_NETNS);
         if (own_ns)
             ns_name(st->netns, ch->name, st->name);
-        make_mac(st->mac, tag, s, 1);
         if (st->local && add_ns(p, st->netns, st->name, err, errlen) < 0)
             return -EINVAL;
     }
 
     if (!udp && ch->interconnect == SCC_LINK_B2B) {
         for (int h = 0; h + 1 < n; h++) {
+            if (ln_stage_member(p, h + 1))
+                continue; /* a hop inside a fused group: a function call */
             struct ln_link *l = &p->links[p->nlinks++];
-            struct ln_stage *a = &p->stages[h], *b = &p->stages[h + 1];
+            /* the hop out of a group leaves from its head's namespace */
+            struct ln_stage *a = &p->stages[p->stages[h].group], *b = &p->stages[h + 1];
             snprintf(l->a, sizeof(l->a), "s%08xh%ua", (unsigned)tag, (unsigned)h & 0xff);
             snprintf(l->b, sizeof(l->b), "s%08xh%ub", (unsigned)tag, (unsigned)h & 0xff);
             scc_strlcpy(l->a_ns, a->netns, sizeof(l->a_ns));
@@ -146,8 +226,11 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
         if (add_ns(p, p->sw_ns, "sw", err, errlen) < 0)
             return -EINVAL;
         for (int s = 0; s < n; s++) {
+            if (ln_stage_member(p, s))
+                continue; /* no bridge port: it has no process */
             struct ln_link *l = &p->links[p->nlinks++];
             struct ln_stage *st = &p->stages[s];
+            int nx = next_stage(p, s);
             snprintf(l->a, sizeof(l->a), "s%08xp%u", (unsigned)tag, (unsigned)s & 0xff);
             snprintf(l->b, sizeof(l->b), "s%08xq%u", (unsigned)tag, (unsigned)s & 0xff);
             scc_strlcpy(l->a_ns, st->netns, sizeof(l->a_ns));
@@ -165,16 +248,19 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
                 scc_strlcpy(st->out_if, l->a, sizeof(st->out_if));
                 if (!udp) {
                     st->set_dst_mac = true;
-                    make_mac(st->dst_mac, tag, s + 1, 1);
+                    make_mac(st->dst_mac, tag, nx, 1);
                 }
             }
         }
     }
 
-    /* endpoints */
+    /* endpoints (a fused member has none: its head's out is the group's) */
     for (int s = 0; s < n; s++) {
         struct ln_stage *st = &p->stages[s];
         char a[20];
+        if (ln_stage_member(p, s))
+            continue;
+        int nx = next_stage(p, s);
         if (!udp) {
             if (st->in_if[0])
                 snprintf(st->in_ep, sizeof(st->in_ep), "raw:%s", st->in_if);
@@ -190,13 +276,13 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
                          prev_remote ? "0.0.0.0" : "127.0.0.1", port + (unsigned)s);
             if (s < n - 1) {
                 const char *to = "127.0.0.1";
-                if (multi && strcmp(stage_host(ch, s + 1), stage_host(ch, s)) != 0) {
+                if (multi && strcmp(stage_host(ch, nx), stage_host(ch, s)) != 0) {
                     for (int k = 0; k < ch->nhosts; k++)
-                        if (strcmp(ch->hosts[k].name, stage_host(ch, s + 1)) == 0)
+                        if (strcmp(ch->hosts[k].name, stage_host(ch, nx)) == 0)
                             scc_ipv4_format(ch->hosts[k].address, a, sizeof(a));
                     to = a;
                 }
-                snprintf(st->out_ep, sizeof(st->out_ep), "udp:%s:%u", to, port + (unsigned)s + 1);
+                snprintf(st->out_ep, sizeof(st->out_ep), "udp:%s:%u", to, port + (unsigned)nx);
             }
         } else {
             if (s > 0) {
@@ -204,12 +290,46 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
                 snprintf(st->in_ep, sizeof(st->in_ep), "udp:%s:%u", a, port);
             }
             if (s < n - 1) {
-                scc_ipv4_format(p->stages[s + 1].addr, a, sizeof(a));
+                scc_ipv4_format(p->stages[nx].addr, a, sizeof(a));
                 snprintf(st->out_ep, sizeof(st->out_ep), "udp:%s:%u", a, port);
             }
         }
     }
     return 0;
+}
+
+void ln_group_describe(const struct ln_plan *p, int head, char *buf, size_t len)
+{
+    const struct ln_stage *h = &p->stages[head];
+    const struct scc_chain *ch = p->chain;
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int s = head; s < head + h->nfused && k < len; s++)
+        k += (size_t)snprintf(buf + k, len - k, "%s%s", s > head ? "+" : "", p->stages[s].name);
+    if (k >= len)
+        return;
+    int hops = h->nfused - 1;
+    char core[32] = "any core";
+    if (scc_cpuset_count(&ch->nfs[h->nf].cpus) == 1)
+        snprintf(core, sizeof(core), "core %d", scc_cpuset_first(&ch->nfs[h->nf].cpus));
+    /* what each hop between two separate NFs would have had */
+    bool ns = ch->nfs[h->nf].env == SCC_ENV_NETNS && ch->nhosts == 0;
+    bool udp = ch->interconnect == SCC_LINK_UDP;
+    char what[96];
+    if (udp && !p->has_switch)
+        snprintf(what, sizeof(what), "%d VXLAN endpoint%s", hops, hops == 1 ? "" : "s");
+    else if (udp)
+        snprintf(what, sizeof(what), "%d VXLAN endpoint%s, %d bridge port%s", hops,
+                 hops == 1 ? "" : "s", hops, hops == 1 ? "" : "s");
+    else if (ch->interconnect == SCC_LINK_BRIDGE)
+        snprintf(what, sizeof(what), "%d bridge port%s", hops, hops == 1 ? "" : "s");
+    else
+        snprintf(what, sizeof(what), "%d veth pair%s", hops, hops == 1 ? "" : "s");
+    char nss[32] = "";
+    if (ns)
+        snprintf(nss, sizeof(nss), ", %d namespace%s", hops, hops == 1 ? "" : "s");
+    snprintf(buf + k, len - k, " in one process on %s (saved %d hop%s: %s%s)", core, hops,
+             hops == 1 ? "" : "s", what, nss);
 }
 
 void ln_plan_print(const struct ln_plan *p, void *stdio_file)
@@ -227,10 +347,31 @@ void ln_plan_print(const struct ln_plan *p, void *stdio_file)
         scc_mac_format(st->mac, mac, sizeof(mac));
         if (st->nf >= 0 && scc_cpuset_count(&ch->nfs[st->nf].cpus))
             scc_cpuset_format(&ch->nfs[st->nf].cpus, cpu, sizeof(cpu));
-        fprintf(f, "  %-3d %-10s %-22s %-6s %-17s %-24s %-24s%s\n", s, st->name,
-                st->netns[0] ? st->netns : "(root)", cpu, mac, st->in_ep[0] ? st->in_ep : "-",
-                st->out_ep[0] ? st->out_ep : "-", st->local ? "" : "  [other host]");
+        char nsd[LN_NS_MAX + 16];
+        if (ln_stage_member(p, s))
+            snprintf(nsd, sizeof(nsd), "(in %s)", p->stages[st->group].name);
+        else
+            snprintf(nsd, sizeof(nsd), "%s", st->netns[0] ? st->netns : "(root)");
+        fprintf(f, "  %-3d %-10s %-22s %-6s %-17s %-24s %-24s%s\n", s, st->name, nsd, cpu, mac,
+                st->in_ep[0] ? st->in_ep : "-", st->out_ep[0] ? st->out_ep : "-",
+                st->local ? "" : "  [other host]");
     }
+    if (!p->fused_mode)
+        return;
+    int groups = 0;
+    for (int s = 1; s < p->nstages - 1; s++)
+        if (p->stages[s].nfused > 1) {
+            char g[256];
+            ln_group_describe(p, s, g, sizeof(g));
+            fprintf(f, "fused: %s\n", g);
+            groups++;
+        }
+    if (!groups)
+        fprintf(f, "fused: no group (no two neighbouring NFs can share a process)\n");
+    for (int s = 2; s < p->nstages - 1; s++)
+        if (p->nofuse[s][0])
+            fprintf(f, "not fused: %s with %s: %s\n", p->stages[s].name, p->stages[s - 1].name,
+                    p->nofuse[s]);
 }
 
 #define RUN(...)                                                                                \

@@ -11,6 +11,13 @@
  *   udp     VXLAN-in-UDP hops: over loopback when every stage runs in the
  *           root namespace, else over a bridge with addresses 198.18.0.S+1/24
  *           (RFC 2544's benchmarking range, inside our own namespaces).
+ * Fusion (scheduler.mode "fused", docs/fusion.md): consecutive NFs that
+ * can share a process form a group. Every NF keeps its stage (so every
+ * reader of the plan still sees one row per NF), but only the group's
+ * first stage (its head) runs a process, owns a namespace and has links:
+ * its in-link is its own, its out-link the one the group's last NF would
+ * have had. The other members have no namespace, no link, no bridge port
+ * and no endpoint; the hops between them are function calls in scc-nf.
  * Names, MACs and addresses are derived deterministically from the chain
  * (and host) name, so `scc run --dry-run` shows exactly what a run creates.
  * Namespaces are scc-<chain>.<stage> ('.' cannot occur in chain or NF
@@ -44,7 +51,14 @@ struct ln_stage {
     bool set_dst_mac;         /* bridge: write dst_mac on every frame sent */
     uint8_t dst_mac[6];
     uint32_t addr;            /* udp over bridge: this stage's address (host order) */
+    int group;                /* stage whose process runs this one: itself, or the head
+                                 of its fused group */
+    int nfused;               /* a head: NFs its process runs (1 = not fused); 0 for
+                                 members, gen and sink */
 };
+
+#define LN_WHY_MAX 96
+#define LN_MAX_GROUP 16      /* NFs one scc-nf runs (NF_STATS_MAX_STAGES) */
 
 struct ln_link {
     char a[LN_IF_MAX], a_ns[LN_NS_MAX];  /* veth end A and its namespace ("" = root) */
@@ -66,14 +80,38 @@ struct ln_plan {
     char netns[LN_MAX_STAGES + 1][LN_NS_MAX]; /* namespaces to create */
     bool has_switch;
     char sw_ns[LN_NS_MAX];
+    bool fused_mode;                     /* scheduler.mode "fused" */
+    /* fused mode: why NF stage s was not fused with stage s-1 ("" when it
+     * was, or for s = 1) */
+    char nofuse[LN_MAX_STAGES][LN_WHY_MAX];
 };
+
+/* Is stage s a fused member (no process of its own)? */
+static inline bool ln_stage_member(const struct ln_plan *p, int s)
+{
+    return p->stages[s].group != s;
+}
+
+/* Why NFs a and b (indexes into chain->nfs, b = a + 1) cannot share one
+ * process; "" when they can. ngroup: NFs already in a's group. Compared:
+ * both "fuse" not false, the same host, each pinned to exactly one core and
+ * the same one, the same env (netns/native), the same scheduling (policy,
+ * nice, priority, slice) and restart policy, the group below LN_MAX_GROUP.
+ * Transport, batch, idle and VNI are chain-wide (io.*): always the same. */
+void ln_fuse_why_not(const struct scc_chain *chain, int a, int b, int ngroup, char *why,
+                     size_t len);
 
 /* Compute the plan for `host` (NULL or "" = single host). Returns 0 or
  * -EINVAL with a message in err. */
 int ln_plan_build(const struct scc_chain *chain, const char *host, struct ln_plan *plan,
                   char *err, size_t errlen);
 
-/* Print the plan (stages, interfaces, MACs, addresses) for a person. */
+/* "fw+rt+l2 in one process on core 1 (saved 2 hops: 2 veth pairs, 2
+ * namespaces)" for the group whose head is stage head. */
+void ln_group_describe(const struct ln_plan *plan, int head, char *buf, size_t len);
+
+/* Print the plan (stages, interfaces, MACs, addresses; in fused mode the
+ * groups and what was not fused, and why) for a person. */
 void ln_plan_print(const struct ln_plan *plan, void *stdio_file);
 
 /* Create namespaces, links, bridge and addresses. First every name the

@@ -35,7 +35,8 @@ const char *const scc_env_names[] = {"native", "netns", NULL};
 const char *const scc_nf_type_names[] = {"pipeline", "router", "firewall", "l2fwd",
                                          "nat", "counter", NULL};
 const char *const scc_policy_names[] = {"other", "batch", "rr", "fifo", "idle", NULL};
-const char *const scc_sched_mode_names[] = {"pinned", "uniprocessor", "chain-order", NULL};
+const char *const scc_sched_mode_names[] = {"pinned", "uniprocessor", "chain-order", "fused",
+                                            NULL};
 const char *const scc_reserve_scope_names[] = {"all", "cgroup", "pids", NULL};
 const char *const scc_restart_names[] = {"no", "on-failure", NULL};
 const char *const scc_size_dist_names[] = {"fixed", "imix", "datacenter", NULL};
@@ -687,6 +688,12 @@ static void parse_reserve_pids(struct scc_spec_ctx *c, const char *path, struct 
 static bool uniproc_mode(const void *sc)
 {
     return ((const struct scc_sched_spec *)sc)->mode == SCC_SCHED_UNIPROCESSOR;
+}
+
+/* "fuse" is written only when it was turned off (true is the default) */
+static bool fuse_off(const void *nf)
+{
+    return !((const struct scc_nf_spec *)nf)->fuse;
 }
 
 static bool reserving(const void *sc)
@@ -1431,6 +1438,15 @@ static void check_chain(struct scc_spec_ctx *c, const char *path, struct json_ob
              ch->nhosts);
     resolve_uniprocessor(c, ch);
     warn_busy_sharing(c, ch);
+    /* "fuse": false only means something to the fused mode: say so rather
+     * than let a reader think it changed this run */
+    for (int i = 0; i < ch->nnfs && ch->sched.mode != SCC_SCHED_FUSED; i++)
+        if (!ch->nfs[i].fuse) {
+            char p[64];
+            snprintf(p, sizeof(p), "nfs[%d].fuse", i);
+            warn(c->d, p, "only meaningful with scheduler.mode \"fused\" (mode is \"%s\")",
+                 scc_sched_mode_names[ch->sched.mode]);
+        }
     /* chain-order runs under any policy: with fifo/rr at one priority the
      * yield hands the core to the next stage, with the fair policies it is
      * a hint (docs/chain-spec.md) */
@@ -1585,6 +1601,7 @@ static const struct scc_field nf_fields[] = {
     HOOK("host", .parse = parse_nf_host, .write = scc_write_nf_host, .phase = 1),
     HOOK("sched", .parse = parse_nf_sched, .write = scc_write_nf_sched, .phase = 1),
     NF(restart, "restart", SCC_FIELD_ENUM, .dflt = SCC_RESTART_NO, .names = scc_restart_names),
+    NF(fuse, "fuse", SCC_FIELD_BOOL, .dflt = 1, .when = fuse_off),
 };
 static const struct scc_field_section nf_section = SECTION("nfs[i]", "## `nfs[i]`", nf_fields);
 

@@ -32,7 +32,8 @@ enum scc_nf_type { SCC_NF_PIPELINE, SCC_NF_ROUTER, SCC_NF_FIREWALL, SCC_NF_L2FWD
                    SCC_NF_NAT, SCC_NF_COUNTER };
 enum scc_policy { SCC_POLICY_OTHER, SCC_POLICY_BATCH, SCC_POLICY_RR, SCC_POLICY_FIFO,
                   SCC_POLICY_IDLE };
-enum scc_sched_mode { SCC_SCHED_PINNED, SCC_SCHED_UNIPROCESSOR, SCC_SCHED_CHAIN_ORDER };
+enum scc_sched_mode { SCC_SCHED_PINNED, SCC_SCHED_UNIPROCESSOR, SCC_SCHED_CHAIN_ORDER,
+                      SCC_SCHED_FUSED };
 enum scc_reserve_scope { SCC_RESERVE_ALL, SCC_RESERVE_CGROUP, SCC_RESERVE_PIDS };
 enum scc_restart { SCC_RESTART_NO, SCC_RESTART_ON_FAILURE };
 enum scc_size_dist { SCC_DIST_FIXED, SCC_DIST_IMIX, SCC_DIST_DATACENTER };
@@ -82,6 +83,8 @@ struct scc_nf_spec {
     char host[SCC_NAME_MAX];     /* "" = every host / single-host */
     struct scc_sched_params sched; /* chain default merged with this NF's overrides */
     enum scc_restart restart;    /* default no */
+    bool fuse;                   /* default true; false: never fused with a neighbour
+                                    (scheduler.mode "fused", docs/fusion.md) */
     /* typed configuration (kept for printing; already expanded into pipeline) */
     struct scc_route *routes;
     int nroutes;

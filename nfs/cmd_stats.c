@@ -20,7 +20,9 @@ int cmd_stats(int argc, char **argv)
             printf("usage: scc stats [--json] NAME\n\n"
                    "Print the counters of the running NF NAME (rx/tx packets and bytes,\n"
                    "batches, receive/send system calls, drops per element and reason),\n"
-                   "read from its stats page /dev/shm/scc-nf-NAME.\n"
+                   "read from its stats page /dev/shm/scc-nf-NAME. A fused group (one\n"
+                   "scc-nf running several NFs, docs/fusion.md) also shows a row per NF:\n"
+                   "its packets in and out, drops and pipeline time.\n"
                    "  --json   one JSON object instead of the table\n"
                    "docs: docs/elements.md\n");
             return 0;

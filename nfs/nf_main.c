@@ -5,6 +5,13 @@
  * (sendmmsg). Its counters are published live in a shared-memory page
  * (nf_stats.h) that `scc stats NAME` and the launcher read.
  *
+ * A fused group (`--stage NAME=PIPELINE`, repeated in chain order) runs
+ * several NFs in this one process: each stage is its own pipeline, and the
+ * batch one stage's ToIO collected is the batch handed to the next stage's
+ * FromIO, by a function call (no copy, no system call). Only the first
+ * stage's input and the last stage's output are sockets; every stage keeps
+ * its own row on the stats page, so the NFs are still counted one by one.
+ *
  * Life cycle: parse options -> build the pipeline -> open the sockets ->
  * create the stats page -> drop capabilities -> seccomp -> ready=1 -> loop
  * until SIGTERM/SIGINT (the handler only sets a flag) -> remove the page.
@@ -56,7 +63,8 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: scc-nf --pipeline STR --in EP --out EP [options]\n\n"
+        "usage: scc-nf --pipeline STR --in EP --out EP [options]\n"
+        "       scc-nf --stage NAME=STR [--stage NAME=STR ...] --in EP --out EP [options]\n\n"
         "Runs one network function: receive a batch, push it through the element\n"
         "pipeline, send the result; counters live in /dev/shm/scc-nf-NAME\n"
         "(read them with `scc stats NAME`).\n\n"
@@ -66,6 +74,10 @@ static void usage(FILE *f)
         "                      bind, for --out the peer to send to (default port 4789)\n\n"
         "options:\n"
         "  --pipeline STR      element pipeline, e.g. 'FromIO -> Counter -> ToIO'\n"
+        "  --stage NAME=STR    one NF of a fused group, in chain order (repeat, up to %d):\n"
+        "                      its output batch is the next stage's input (a function\n"
+        "                      call, no socket); --in feeds the first, --out sends the\n"
+        "                      last's; counters per stage on the stats page\n"
         "  --name NAME         stats page name (default nf<PID>)\n"
         "  --in EP, --out EP   input and output endpoints (required)\n"
         "  --batch N           packets per receive/send call, 1..1024 (default 32)\n"
@@ -81,7 +93,8 @@ static void usage(FILE *f)
         "                      the stats page (profile mode); off: one branch\n"
         "  -v, -q              more / fewer messages\n"
         "  -h, --help          this text\n"
-        "docs: docs/elements.md (pipelines), docs/io.md (endpoints)\n");
+        "docs: docs/elements.md (pipelines), docs/io.md (endpoints), docs/fusion.md\n",
+        NF_STATS_MAX_STAGES);
 }
 
 struct ep {
@@ -169,8 +182,17 @@ struct phase_sums {
     uint64_t rx_ns, pipe_ns, tx_ns;
 };
 
+/* One NF of the process: the whole NF (--pipeline) or a stage of a fused
+ * group (--stage). */
+struct stage {
+    const char *name;          /* NF name (a --stage's NAME) */
+    const char *text;          /* its pipeline */
+    struct nf_pipeline *pipe;
+    uint64_t rx, tx, pipe_ns;  /* packets in and out, ns in its pipeline (phase timing) */
+};
+
 /* Copy every counter into the page under the seqlock. */
-static void publish(struct nf_stats_writer *w, struct nf_pipeline *p, struct nf_io *in,
+static void publish(struct nf_stats_writer *w, const struct stage *sg, int nsg, struct nf_io *in,
                     struct nf_io *out, uint64_t batches, uint64_t now, bool kernel,
                     const struct phase_sums *ph)
 {
@@ -194,23 +216,35 @@ static void publish(struct nf_stats_writer *w, struct nf_pipeline *p, struct nf_
     pg->phase_rx_ns = ph->rx_ns;
     pg->phase_pipe_ns = ph->pipe_ns;
     pg->phase_tx_ns = ph->tx_ns;
-    pg->drops = nf_pipeline_drops(p);
     uint64_t kd;
     if (kernel && nf_io_kernel_drops(in, &kd) == 0) /* a getsockopt, every PUBLISH_NS */
         pg->rx_kernel_drops = kd;
-    for (unsigned i = 0; i < pg->nelems; i++) {
-        const struct nf_element *e = nf_pipeline_element(p, (int)i);
-        struct nf_stats_elem *se = &pg->elems[i];
-        se->in_pkts = e->in_pkts;
-        se->out_pkts = e->out_pkts;
-        se->bytes = e->bytes;
-        for (unsigned r = 0; r < se->nreasons; r++)
-            se->drops[r] = e->drops[r];
+    pg->drops = 0;
+    for (int k = 0; k < nsg && k < (int)pg->nstages; k++) {
+        struct nf_stats_stage *ss = &pg->stages[k];
+        ss->rx_pkts = sg[k].rx;
+        ss->tx_pkts = sg[k].tx;
+        ss->pipe_ns = sg[k].pipe_ns;
+        ss->drops = nf_pipeline_drops(sg[k].pipe);
+        pg->drops += ss->drops;
+        /* describe() laid the stage's elements out from first_elem on */
+        for (uint32_t i = 0; i < ss->nelems; i++) {
+            const struct nf_element *e = nf_pipeline_element(sg[k].pipe, (int)i);
+            struct nf_stats_elem *se = &pg->elems[ss->first_elem + i];
+            se->in_pkts = e->in_pkts;
+            se->out_pkts = e->out_pkts;
+            se->bytes = e->bytes;
+            for (unsigned r = 0; r < se->nreasons; r++)
+                se->drops[r] = e->drops[r];
+        }
     }
     nf_stats_end(w);
 }
 
-static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned batch,
+/* Lay out the page: the stages, then every stage's elements in order;
+ * with several stages an element's name is "STAGE/name", so two routers'
+ * "rt" stay apart. */
+static void describe(struct nf_stats_writer *w, const struct stage *sg, int nsg, unsigned batch,
                      const char *in, const char *out)
 {
     struct nf_stats_page *pg = nf_stats_page(w);
@@ -218,35 +252,52 @@ static void describe(struct nf_stats_writer *w, struct nf_pipeline *p, unsigned 
     pg->batch = batch;
     scc_strlcpy(pg->transport_in, in, sizeof(pg->transport_in));
     scc_strlcpy(pg->transport_out, out, sizeof(pg->transport_out));
-    int n = nf_pipeline_nelements(p);
-    if (n > NF_STATS_MAX_ELEMS) {
-        scc_warn("%d elements; the stats page shows the first %d", n, NF_STATS_MAX_ELEMS);
-        n = NF_STATS_MAX_ELEMS;
+    int total = 0, shown = 0;
+    pg->nstages = (uint32_t)nsg; /* main() refuses more than NF_STATS_MAX_STAGES */
+    for (int k = 0; k < nsg; k++) {
+        struct nf_stats_stage *ss = &pg->stages[k];
+        scc_strlcpy(ss->name, sg[k].name, sizeof(ss->name));
+        int n = nf_pipeline_nelements(sg[k].pipe);
+        total += n;
+        if (shown + n > NF_STATS_MAX_ELEMS)
+            n = NF_STATS_MAX_ELEMS - shown;
+        ss->first_elem = (uint32_t)shown;
+        ss->nelems = (uint32_t)n;
+        for (int i = 0; i < n; i++) {
+            const struct nf_element *e = nf_pipeline_element(sg[k].pipe, i);
+            struct nf_stats_elem *se = &pg->elems[shown + i];
+            if (nsg > 1) { /* cut to the page's 48 bytes, as a plain name is */
+                char full[2 * NF_STATS_NAME + 2];
+                snprintf(full, sizeof(full), "%s/%s", sg[k].name, e->name);
+                scc_strlcpy(se->name, full, sizeof(se->name));
+            } else {
+                scc_strlcpy(se->name, e->name, sizeof(se->name));
+            }
+            scc_strlcpy(se->cls, e->ops->cls, sizeof(se->cls));
+            /* publish() indexes drops[] by nreasons: clamp it to both limits */
+            int nr = e->ops->ndrop_reasons;
+            nr = nr < 0 ? 0 : nr > NF_STATS_MAX_REASONS ? NF_STATS_MAX_REASONS : nr;
+            nr = nr > NF_MAX_DROP_REASONS ? NF_MAX_DROP_REASONS : nr;
+            se->nreasons = (uint32_t)nr;
+            for (int r = 0; r < nr; r++)
+                scc_strlcpy(se->reason[r], e->ops->drop_reasons[r], sizeof(se->reason[r]));
+        }
+        shown += n;
     }
-    pg->nelems = (uint32_t)n;
-    for (int i = 0; i < n; i++) {
-        const struct nf_element *e = nf_pipeline_element(p, i);
-        struct nf_stats_elem *se = &pg->elems[i];
-        scc_strlcpy(se->name, e->name, sizeof(se->name));
-        scc_strlcpy(se->cls, e->ops->cls, sizeof(se->cls));
-        /* publish() indexes drops[] by nreasons: clamp it to both limits */
-        int nr = e->ops->ndrop_reasons;
-        nr = nr < 0 ? 0 : nr > NF_STATS_MAX_REASONS ? NF_STATS_MAX_REASONS : nr;
-        nr = nr > NF_MAX_DROP_REASONS ? NF_MAX_DROP_REASONS : nr;
-        se->nreasons = (uint32_t)nr;
-        for (int r = 0; r < nr; r++)
-            scc_strlcpy(se->reason[r], e->ops->drop_reasons[r], sizeof(se->reason[r]));
-    }
+    pg->nelems = (uint32_t)shown;
     nf_stats_end(w);
+    if (total > shown)
+        scc_warn("%d elements; the stats page shows the first %d", total, shown);
 }
 
-enum { O_PIPELINE = 256, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
+enum { O_PIPELINE = 256, O_STAGE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
        O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE };
 
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"pipeline", required_argument, NULL, O_PIPELINE},
+        {"stage", required_argument, NULL, O_STAGE},
         {"name", required_argument, NULL, O_NAME},
         {"in", required_argument, NULL, O_IN},
         {"out", required_argument, NULL, O_OUT},
@@ -269,11 +320,52 @@ int main(int argc, char **argv)
     int idle = -1;
     bool seccomp = true, set_dst = false, yield = false, phase_timing = false;
     uint8_t dst_mac[6];
+    struct stage sg[NF_STATS_MAX_STAGES];
+    char *stage_args[NF_STATS_MAX_STAGES]; /* NAME=STR copies, split at '=' */
+    int nsg = 0;
+    memset(sg, 0, sizeof(sg));
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
         switch (c) {
         case O_PIPELINE: pipeline = optarg; break;
+        case O_STAGE: {
+            const char *eq = strchr(optarg, '=');
+            char nm[NF_STATS_NAME];
+            size_t nl = eq ? (size_t)(eq - optarg) : 0;
+            if (nsg >= NF_STATS_MAX_STAGES) {
+                fprintf(stderr, "scc-nf: more than %d --stage options\n", NF_STATS_MAX_STAGES);
+                goto usage_fail;
+            }
+            if (!eq || nl == 0 || nl > 32 || !eq[1]) {
+                fprintf(stderr, "scc-nf: --stage '%s': expected NAME=PIPELINE\n", optarg);
+                goto usage_fail;
+            }
+            memcpy(nm, optarg, nl);
+            nm[nl] = '\0';
+            /* the name prefixes element names on the stats page as "NAME/" */
+            if (nf_stats_name_ok(nm) < 0) {
+                fprintf(stderr, "scc-nf: --stage '%s': name '%s': use 1..32 of A-Z a-z 0-9 _ - .\n",
+                        optarg, nm);
+                goto usage_fail;
+            }
+            for (int k = 0; k < nsg; k++)
+                if (!strcmp(sg[k].name, nm)) {
+                    fprintf(stderr, "scc-nf: --stage '%s': stage name '%s' given twice\n",
+                            optarg, nm);
+                    goto usage_fail;
+                }
+            stage_args[nsg] = strdup(optarg);
+            if (!stage_args[nsg]) {
+                fprintf(stderr, "scc-nf: out of memory\n");
+                goto usage_fail;
+            }
+            stage_args[nsg][nl] = '\0';
+            sg[nsg].name = stage_args[nsg];
+            sg[nsg].text = stage_args[nsg] + nl + 1;
+            nsg++;
+            break;
+        }
         case O_NAME: name = optarg; break;
         case O_IN: in_s = optarg; break;
         case O_OUT: out_s = optarg; break;
@@ -284,20 +376,20 @@ int main(int argc, char **argv)
             if (scc_mac_parse(optarg, dst_mac) < 0) {
                 fprintf(stderr, "scc-nf: --dst-mac '%s': expected a MAC like 02:00:00:00:00:01\n",
                         optarg);
-                return 2;
+                goto usage_fail;
             }
             set_dst = true;
             break;
         case O_BATCH:
             if (scc_parse_long(optarg, 1, NF_BATCH_MAX, &batch) < 0) {
                 fprintf(stderr, "scc-nf: --batch '%s': expected 1..%u\n", optarg, NF_BATCH_MAX);
-                return 2;
+                goto usage_fail;
             }
             break;
         case O_VNI:
             if (scc_parse_long(optarg, 0, 0xffffff, &vni) < 0) {
                 fprintf(stderr, "scc-nf: --vni '%s': expected 0..16777215\n", optarg);
-                return 2;
+                goto usage_fail;
             }
             break;
         case O_IDLE:
@@ -307,7 +399,7 @@ int main(int argc, char **argv)
                 idle = NF_IO_BUSY;
             else {
                 fprintf(stderr, "scc-nf: --idle '%s': expected block or busy\n", optarg);
-                return 2;
+                goto usage_fail;
             }
             break;
         case 'v':
@@ -315,7 +407,11 @@ int main(int argc, char **argv)
                                                                   : SCC_LOG_DEBUG);
             break;
         case 'q': scc_log_set_level(SCC_LOG_ERROR); break;
-        case 'h': usage(stdout); return 0;
+        case 'h':
+            usage(stdout);
+            for (int k = 0; k < nsg; k++)
+                free(stage_args[k]);
+            return 0;
         default:
             /* getopt_long sets optopt to the option's value when its
              * argument is missing, and to 0 for an unknown long option */
@@ -326,25 +422,29 @@ int main(int argc, char **argv)
             else
                 fprintf(stderr, "scc-nf: unknown option '-%c'\n", optopt);
             usage(stderr);
-            return 2;
+            goto usage_fail;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "scc-nf: unexpected argument '%s'\n", argv[optind]);
-        return 2;
+        goto usage_fail;
     }
-    if (!pipeline) {
-        fprintf(stderr, "scc-nf: --pipeline is required\n");
+    if (pipeline && nsg) {
+        fprintf(stderr, "scc-nf: --pipeline and --stage exclude each other (a plain NF is a "
+                        "one-stage group)\n");
+        goto usage_fail;
+    }
+    if (!pipeline && !nsg) {
+        fprintf(stderr, "scc-nf: --pipeline (or --stage) is required\n");
         usage(stderr);
-        return 2;
+        goto usage_fail;
     }
     if (!in_s || !out_s) {
         fprintf(stderr, "scc-nf: --in and --out are required\n");
-        return 2;
+        goto usage_fail;
     }
 
     int status = 1;
-    struct nf_pipeline *pipe = NULL;
     struct nf_io *in = NULL, *out = NULL;
     struct nf_stats_writer *w = NULL;
     struct nf_pkt **slots = NULL;
@@ -353,7 +453,8 @@ int main(int argc, char **argv)
 
     if (parse_ep(in_s, &ein, err, sizeof(err)) < 0 || parse_ep(out_s, &eout, err, sizeof(err)) < 0) {
         fprintf(stderr, "scc-nf: %s\n", err);
-        return 2;
+        status = 2;
+        goto out;
     }
     if (batch < 0)
         batch = 32;
@@ -366,12 +467,23 @@ int main(int argc, char **argv)
         name = defname;
     }
 
+    if (pipeline) { /* a plain NF: one stage, named after the NF */
+        sg[0].name = name;
+        sg[0].text = pipeline;
+        nsg = 1;
+    }
     struct nf_pipeline_opts po = {.sz = sizeof(po), .batch = (unsigned)batch, .noutputs = 1};
-    int rc = nf_pipeline_build(pipeline, &po, &pipe, err, sizeof(err));
-    if (rc < 0) {
-        scc_err("pipeline: %s", err);
-        status = 2;
-        goto out;
+    int rc = 0;
+    for (int k = 0; k < nsg; k++) {
+        rc = nf_pipeline_build(sg[k].text, &po, &sg[k].pipe, err, sizeof(err));
+        if (rc < 0) {
+            if (pipeline)
+                scc_err("pipeline: %s", err);
+            else
+                scc_err("stage %s: pipeline: %s", sg[k].name, err);
+            status = 2;
+            goto out;
+        }
     }
     slots = calloc((size_t)batch, sizeof(*slots));
     if (!slots) {
@@ -396,7 +508,7 @@ int main(int argc, char **argv)
         scc_err("stats page: %s", err);
         goto out;
     }
-    describe(w, pipe, (unsigned)batch, in_s, out_s);
+    describe(w, sg, nsg, (unsigned)batch, in_s, out_s);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -437,8 +549,9 @@ int main(int argc, char **argv)
     if (phase_timing)
         pg->phase_flags = NF_STATS_PHASE_ON | (idle == NF_IO_BLOCK ? NF_STATS_PHASE_RX_WAITS : 0);
     nf_stats_end(w);
-    scc_info("%s: running (pid %d, batch %ld, %s idle, %s -> %s)", name, (int)getpid(), batch,
-             idle == NF_IO_BUSY ? "busy" : "block", in_s, out_s);
+    scc_info("%s: running (pid %d, batch %ld, %s idle, %s -> %s, %d stage%s)", name,
+             (int)getpid(), batch, idle == NF_IO_BUSY ? "busy" : "block", in_s, out_s, nsg,
+             nsg == 1 ? "" : "s");
     status = 0;
     while (!stop_flag) {
         uint64_t t_rx = ph.on ? scc_now_ns() : 0, t_tx = 0;
@@ -456,12 +569,30 @@ int main(int argc, char **argv)
             batches++;
             if (ph.on)
                 ph.rx_ns += now - t_rx; /* now: read just after the receive returned */
-            nf_pipeline_run(pipe, 0, &b, now);
+            /* stage k's output batch is stage k+1's input: the hop of an
+             * unfused chain, as a function call */
+            struct nf_batch *ib = &b, *ob = NULL;
+            uint64_t t0 = now;
+            for (int k = 0; k < nsg; k++) {
+                sg[k].rx += ib->n;
+                nf_pipeline_run(sg[k].pipe, 0, ib, now);
+                ob = nf_pipeline_output(sg[k].pipe, 0);
+                sg[k].tx += ob->n;
+                if (ph.on) { /* one clock read per stage, only in profile mode */
+                    uint64_t t1 = scc_now_ns();
+                    sg[k].pipe_ns += t1 - t0;
+                    t0 = t1;
+                }
+                if (k > 0) /* ib was stage k-1's output: stage k has taken its packets */
+                    nf_pipeline_clear_outputs(sg[k - 1].pipe);
+                if (!ob->n)
+                    break; /* nothing left for the later stages */
+                ib = ob;
+            }
             if (ph.on) {
-                t_tx = scc_now_ns();
+                t_tx = t0;
                 ph.pipe_ns += t_tx - now;
             }
-            struct nf_batch *ob = nf_pipeline_output(pipe, 0);
             if (ob->n) {
                 /* --dst-mac: the launcher steers frames through a bridge by the
                  * next stage's MAC, whatever the pipeline did to the header */
@@ -476,7 +607,7 @@ int main(int argc, char **argv)
                     break;
                 }
             }
-            nf_pipeline_clear_outputs(pipe);
+            nf_pipeline_clear_outputs(sg[nsg - 1].pipe);
             if (ph.on)
                 ph.tx_ns += scc_now_ns() - t_tx; /* before any yield: not our time */
             /* chain order: this stage's batch is on its way to the next
@@ -486,19 +617,27 @@ int main(int argc, char **argv)
                 sched_yield();
         }
         if (now - last >= PUBLISH_NS) {
-            publish(w, pipe, in, tx, batches, now, true, &ph);
+            publish(w, sg, nsg, in, tx, batches, now, true, &ph);
             last = now;
         } else if (n > 0) {
-            publish(w, pipe, in, tx, batches, now, false, &ph);
+            publish(w, sg, nsg, in, tx, batches, now, false, &ph);
         }
     }
-    publish(w, pipe, in, tx, batches, scc_now_ns(), true, &ph);
+    publish(w, sg, nsg, in, tx, batches, scc_now_ns(), true, &ph);
     scc_info("%s: stopping after %llu batches", name, (unsigned long long)batches);
 out:
     nf_stats_destroy(w);
     nf_io_close(out);
     nf_io_close(in);
-    nf_pipeline_destroy(pipe);
+    for (int k = 0; k < nsg; k++)
+        nf_pipeline_destroy(sg[k].pipe);
+    if (!pipeline)
+        for (int k = 0; k < nsg; k++)
+            free(stage_args[k]);
     free(slots);
     return status;
+usage_fail:
+    for (int k = 0; k < nsg; k++)
+        free(stage_args[k]);
+    return 2;
 }

@@ -193,6 +193,8 @@ static int read_snapshot(const struct nf_stats_page *p, struct nf_stats_page *ou
         if (out->magic != NF_STATS_MAGIC || out->version != NF_STATS_VERSION)
             return -EPROTO;
         out->nelems = n;
+        if (out->nstages > NF_STATS_MAX_STAGES)
+            out->nstages = NF_STATS_MAX_STAGES;
         /* the slots not in use read as zeros, never as stale memory */
         memset(&out->elems[n], 0, (NF_STATS_MAX_ELEMS - n) * sizeof(out->elems[0]));
         return 0;
@@ -311,6 +313,33 @@ static struct json_object *page_json(const struct nf_stats_page *p, const char *
         }
         json_object_object_add(o, "phase_timing", ph);
     }
+    /* version 5: the stages of a fused group (one for a plain NF) */
+    struct json_object *stages = json_object_new_array();
+    if (!stages) {
+        json_object_put(elems);
+        json_object_put(o);
+        return NULL;
+    }
+    json_object_object_add(o, "stages", stages);
+    unsigned ns = p->nstages < NF_STATS_MAX_STAGES ? p->nstages : NF_STATS_MAX_STAGES;
+    for (unsigned i = 0; i < ns; i++) {
+        const struct nf_stats_stage *st = &p->stages[i];
+        struct json_object *js = json_object_new_object();
+        if (!js) {
+            json_object_put(elems);
+            json_object_put(o);
+            return NULL;
+        }
+        json_object_array_add(stages, js);
+        json_object_object_add(js, "name", json_object_new_string(st->name));
+        add_u64(js, "rx_pkts", st->rx_pkts);
+        add_u64(js, "tx_pkts", st->tx_pkts);
+        add_u64(js, "drops", st->drops);
+        add_u64(js, "first_element", st->first_elem);
+        add_u64(js, "elements", st->nelems);
+        if (p->phase_flags & NF_STATS_PHASE_ON) /* absent means not measured */
+            add_u64(js, "pipeline_ns", st->pipe_ns);
+    }
     json_object_object_add(o, "elements", elems);
     for (unsigned i = 0; i < n; i++) {
         const struct nf_stats_elem *e = &p->elems[i];
@@ -385,6 +414,24 @@ int nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
                     sum ? 100.0 * (double)v[i] / (double)sum : 0.0, (unsigned long long)v[i]);
     } else {
         fprintf(f, "  phase timing: off (scc-nf --phase-timing)\n");
+    }
+    unsigned ns = p->nstages < NF_STATS_MAX_STAGES ? p->nstages : NF_STATS_MAX_STAGES;
+    if (ns > 1) {
+        /* a fused group: one row per original NF, in chain order */
+        bool ph = p->phase_flags & NF_STATS_PHASE_ON;
+        fprintf(f, "  %u fused stages (chain order):\n", ns);
+        fprintf(f, "  %-24s %12s %12s %12s %s\n", "stage", "rx", "tx", "drops",
+                ph ? "  pipeline ns/pkt" : "");
+        for (unsigned i = 0; i < ns; i++) {
+            const struct nf_stats_stage *st = &p->stages[i];
+            fprintf(f, "  %-24s %12llu %12llu %12llu", st->name,
+                    (unsigned long long)st->rx_pkts, (unsigned long long)st->tx_pkts,
+                    (unsigned long long)st->drops);
+            if (ph)
+                fprintf(f, "  %16.1f", st->rx_pkts ? (double)st->pipe_ns / (double)st->rx_pkts
+                                                   : 0.0);
+            fputc('\n', f);
+        }
     }
     fprintf(f, "  %-24s %-15s %12s %12s\n", "element", "class", "in", "out");
     for (unsigned i = 0; i < n; i++) {

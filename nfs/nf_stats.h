@@ -26,8 +26,9 @@
 #include <stdio.h>
 
 #define NF_STATS_MAGIC 0x464e4353u /* "SCNF" little-endian */
-#define NF_STATS_VERSION 4u
-#define NF_STATS_MAX_ELEMS 64
+#define NF_STATS_VERSION 5u
+#define NF_STATS_MAX_ELEMS 128 /* 16 fused routers of 6 elements fit */
+#define NF_STATS_MAX_STAGES 16
 #define NF_STATS_MAX_REASONS 12
 #define NF_STATS_NAME 48
 #define NF_STATS_REASON 48
@@ -40,6 +41,18 @@ struct nf_stats_elem {
     uint32_t nreasons, pad;
     char reason[NF_STATS_MAX_REASONS][NF_STATS_REASON];
     uint64_t drops[NF_STATS_MAX_REASONS];
+};
+
+/* Version 5: one row per stage of a fused group (scc-nf --stage; a plain
+ * --pipeline NF has one stage named after the NF). A stage's elements are
+ * elems[first_elem .. first_elem + nelems - 1]. */
+struct nf_stats_stage {
+    char name[NF_STATS_NAME];   /* the original NF's name */
+    uint32_t first_elem, nelems;
+    uint64_t rx_pkts;           /* packets handed to the stage's FromIO */
+    uint64_t tx_pkts;           /* packets its ToIO handed on (to the next stage or the send) */
+    uint64_t drops;             /* sum over the stage's elements and reasons */
+    uint64_t pipe_ns;           /* --phase-timing: ns in this stage's pipeline (else 0) */
 };
 
 struct nf_stats_page {
@@ -78,7 +91,10 @@ struct nf_stats_page {
     uint64_t phase_rx_ns;                /* in receive calls that returned packets */
     uint64_t phase_pipe_ns;              /* pushing batches through the pipeline */
     uint64_t phase_tx_ns;                /* sending what came out (sendmmsg, --dst-mac) */
-    uint32_t nelems, pad;
+    /* Version 5: the stages of a fused group (nstages >= 1). */
+    uint32_t nstages, pad3;
+    struct nf_stats_stage stages[NF_STATS_MAX_STAGES];
+    uint32_t nelems, pad;          /* with several stages, element names are "STAGE/name" */
     struct nf_stats_elem elems[NF_STATS_MAX_ELEMS];
 };
 

@@ -56,6 +56,9 @@ static void usage(FILE *f)
             "  --series              keep a per-second time series (JSON and text)\n"
             "  --no-latency REASON   the sender's clock is not comparable with ours (another\n"
             "                        host, no PTP): report no one-way latency, say REASON\n"
+            "  --digest              a digest of every frame of ours (headers but the UDP\n"
+            "                        checksum, flow, sequence, length; order-free) in the\n"
+            "                        JSON: compares what two chains delivered\n"
             "output:\n"
             "  --json FILE           write the scc-sink/1 JSON report (- = stdout)\n"
             "  --ready FILE          create FILE once the socket is open\n"
@@ -71,6 +74,7 @@ struct sink_cfg {
     uint64_t count;
     double duration_s, idle_s, timeout_s, warmup_s;
     bool series;
+    bool digest;
     const char *json, *ready, *notify;
     const char *no_latency;     /* reason, or NULL: latency measured */
 };
@@ -192,6 +196,12 @@ static void report(const struct sink_cfg *c, struct nf_io *io, struct tr_sink *s
     json_object_object_add(o, "warmup_discarded", u64j(n.warmup));
     json_object_object_add(o, "latency_negative", u64j(n.latency_negative));
     json_object_object_add(o, "bad_checksum", u64j(n.bad_checksum));
+    if (c->digest) { /* a string: 64 bits survive every JSON reader */
+        char d[20];
+        snprintf(d, sizeof(d), "%016llx", (unsigned long long)n.digest);
+        json_object_object_add(o, "frames_digest", json_object_new_string(d));
+        json_object_object_add(o, "frames_digested", u64j(n.digest_frames));
+    }
     /* The window every figure above covers (CLOCK_MONOTONIC ns). */
     const bool opened = w->open_ns && n.rx;
     json_object *wj = json_object_new_object();
@@ -274,7 +284,7 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
 {
     enum { O_LISTEN, O_RCVBUF, O_COUNT,
            O_DURATION, O_IDLE_TO, O_TIMEOUT, O_WARMUP, O_SERIES, O_JSON, O_READY,
-           O_NOTIFY, O_NO_LATENCY };
+           O_NOTIFY, O_NO_LATENCY, O_DIGEST };
     static const struct option opts[] = {
         TR_IO_LONGOPTS,
         {"listen", required_argument, NULL, O_LISTEN},
@@ -289,6 +299,7 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
         {"ready", required_argument, NULL, O_READY},
         {"notify", required_argument, NULL, O_NOTIFY},
         {"no-latency", required_argument, NULL, O_NO_LATENCY},
+        {"digest", no_argument, NULL, O_DIGEST},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -344,6 +355,9 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
         case O_SERIES:
             c->series = true;
             break;
+        case O_DIGEST:
+            c->digest = true;
+            break;
         case O_JSON:
             c->json = a;
             break;
@@ -391,7 +405,7 @@ int cmd_sink(int argc, char **argv)
         return 1;
     }
     struct tr_sink_opts so = {.warmup_ns = (uint64_t)(c.warmup_s * 1e9), .series = c.series,
-                              .no_latency = c.no_latency != NULL};
+                              .no_latency = c.no_latency != NULL, .digest = c.digest};
     struct tr_sink *s = tr_sink_create(&so);
     struct nf_pkt **pk = calloc(c.io.batch, sizeof(*pk));
     if (!s || !pk) {

@@ -181,6 +181,18 @@ bool tr_sink_account(struct tr_sink *s, const uint8_t *frame, uint32_t len, uint
         s->c.foreign++;
         return false;
     }
+    if (s->o.digest) {
+        /* parse checked len >= TR_MIN_FRAME */
+        uint64_t h = 0xcbf29ce484222325ull;
+        for (uint32_t i = 0; i < TR_HDR_LEN + 8; i++) {
+            if (i == TR_HDR_LEN - 2) /* the UDP checksum: skip its two bytes */
+                i += 2;
+            h = (h ^ frame[i]) * 0x100000001b3ull;
+        }
+        h = (h ^ len) * 0x100000001b3ull;
+        s->c.digest += h;
+        s->c.digest_frames++;
+    }
     if (!s->started) {
         if (s->t0_ns == 0)
             s->t0_ns = rx_ns ? rx_ns : 1;

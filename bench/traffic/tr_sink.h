@@ -35,6 +35,7 @@ struct tr_sink_opts {
     uint64_t warmup_ns;   /* discard what arrives this long after the first frame */
     bool series;          /* keep the per-second series */
     bool no_latency;      /* the clocks are not comparable: record no latency */
+    bool digest;          /* keep frames_digest (scc sink --digest) */
 };
 
 struct tr_sink_counts {
@@ -49,6 +50,13 @@ struct tr_sink_counts {
     uint64_t latency_negative; /* receive time before send time: not in the histograms */
     uint64_t bad_checksum;  /* ours, counted, but an IPv4 or UDP checksum is wrong */
     uint64_t first_ns, last_ns; /* receive times of the first and last counted frame */
+    /* opts.digest: over every frame of ours (warm-up included), the sum
+     * mod 2^64 of a 64-bit FNV-1a hash of what an NF may change and the
+     * generator fixes: the Ethernet, IPv4 and UDP headers but the UDP
+     * checksum (it covers the send time), the payload's magic, flow and
+     * sequence, and the frame length. Order does not matter: the same
+     * frames in any order give the same digest (docs/traffic.md). */
+    uint64_t digest, digest_frames;
 };
 
 struct tr_sink_second {

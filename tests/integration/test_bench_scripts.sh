@@ -96,5 +96,18 @@ if [ "$(id -u)" -eq 0 ] && run profo "$SRC/bench/profiler_overhead.sh" --quick "
     has profo '^median without [0-9]+ pps, with [0-9]+ pps: ratio [0-9.]+$' "median ratio"
     has profo '^best without [0-9]+ pps, with [0-9]+ pps: ratio [0-9.]+ ' "ratio"
 fi
+
+# fusion_bench: 8 routers default / best unfused / fused at two rates (root)
+bash "$SRC/bench/fusion_bench.sh" --help >"$T/help" 2>&1 && grep -q "BUILD_DIR" "$T/help" &&
+    grep -q -- "--quick" "$T/help" || bad "fusion_bench --help does not describe BUILD_DIR and --quick"
+bash "$SRC/bench/fusion_bench.sh" --quick "$T/nowhere" >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" -eq 2 ] && grep -q "no scc in" "$T/err" || bad "fusion_bench with a bad build dir: exit $rc"
+if [ "$(id -u)" -eq 0 ] && run fusion "$SRC/bench/fusion_bench.sh" --quick "$BUILD"; then
+    for cfg in default best fused; do
+        has fusion "^$cfg +10\.0 \| +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ \| +[0-9.]+ +[0-9]+ \|" \
+            "$cfg row at 10 kpps"
+    done
+    has fusion '^target at 15000 pps: ' "target line"
+fi
 [ $fail -eq 0 ] && ok "each script's --quick run prints its figures and exits 0 ($SECONDS s)"
 exit $fail

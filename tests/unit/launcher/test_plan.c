@@ -333,6 +333,138 @@ END_TEST
  * namespace of a child process (a tmpfs on /run), so nothing the test does
  * is visible outside it and nothing outside can be touched ---- */
 
+/* Fused mode: groups, what is not fused and why, no hop objects inside a
+ * group, and the group's ends on its first NF's in-link and its last NF's
+ * out-link. */
+#define FNF(n, cpu, extra) "{\"name\": \"" n "\", \"type\": \"counter\", \"cpu\": " cpu extra "}"
+
+START_TEST(fused_groups_and_reasons)
+{
+    /* a b c on core 1 (one group), d on core 0, e f on 0 but f opts out,
+     * g h on 1 but h native: groups {a b c}, and every other NF alone */
+    struct scc_chain *ch = load("{\"name\": \"fz\", \"scheduler\": {\"mode\": \"fused\"}, "
+        "\"nfs\": [" FNF("a", "1", "") "," FNF("b", "1", "") "," FNF("c", "1", "") ","
+        FNF("d", "0", "") "," FNF("e", "0", ", \"restart\": \"on-failure\"") ","
+        FNF("f", "0", ", \"fuse\": false") "," FNF("g", "1", "") ","
+        FNF("h", "1", ", \"env\": \"native\"") "," FNF("i", "[0, 1]", "") "]}");
+    struct ln_plan p;
+    char err[128];
+    ck_assert_int_eq(ln_plan_build(ch, NULL, &p, err, sizeof(err)), 0);
+    ck_assert(p.fused_mode);
+    ck_assert_int_eq(p.nstages, 11);
+    ck_assert_int_eq(p.stages[1].nfused, 3);
+    ck_assert_int_eq(p.stages[2].group, 1);
+    ck_assert_int_eq(p.stages[3].group, 1);
+    ck_assert_int_eq(p.stages[2].nfused, 0);
+    for (int s = 4; s < 10; s++) {
+        ck_assert_int_eq(p.stages[s].group, s);
+        ck_assert_int_eq(p.stages[s].nfused, 1);
+    }
+    ck_assert_str_eq(p.nofuse[2], "");
+    ck_assert_str_eq(p.nofuse[3], "");
+    ck_assert_str_eq(p.nofuse[4], "different cores (0, 1)");
+    ck_assert_str_eq(p.nofuse[5], "different restart policies (on-failure, no)");
+    ck_assert_str_eq(p.nofuse[6], "\"fuse\": false on f");
+    ck_assert_str_eq(p.nofuse[7], "\"fuse\": false on f");
+    ck_assert_str_eq(p.nofuse[8], "different env (native, netns)");
+    ck_assert_str_eq(p.nofuse[9], "not both pinned to one core (cpu 0-1, 1)");
+    /* b2b: no link and no namespace for b and c; the group's ends */
+    ck_assert_int_eq(p.nlinks, 10 - 2);
+    for (int i = 0; i < p.nns; i++) {
+        ck_assert_str_ne(p.netns[i], "scc-fz.b");
+        ck_assert_str_ne(p.netns[i], "scc-fz.c");
+    }
+    ck_assert_int_eq(p.nns, 2 + 9 - 2 - 1); /* gen, sink, the NFs but b, c and native h */
+    ck_assert_str_eq(p.stages[2].in_ep, "");
+    ck_assert_str_eq(p.stages[3].out_ep, "");
+    for (int i = 0; i < p.nlinks; i++) {
+        ck_assert_str_ne(p.links[i].a_ns, "scc-fz.b");
+        ck_assert_str_ne(p.links[i].b_ns, "scc-fz.b");
+        ck_assert_str_ne(p.links[i].b_ns, "scc-fz.c");
+    }
+    /* a's out-link is the hop c -> d would have been, from a's namespace */
+    ck_assert_str_eq(p.links[1].a, p.stages[1].out_if);
+    ck_assert_str_eq(p.links[1].a_ns, "scc-fz.a");
+    ck_assert_str_eq(p.links[1].b, p.stages[4].in_if);
+    ck_assert_str_eq(p.links[1].b_ns, "scc-fz.d");
+    char g[256];
+    ln_group_describe(&p, 1, g, sizeof(g));
+    ck_assert_str_eq(g, "a+b+c in one process on core 1 (saved 2 hops: 2 veth pairs, 2 namespaces)");
+    /* the dry-run text */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ln_plan_print(&p, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "fused: a+b+c in one process on core 1"));
+    ck_assert_ptr_nonnull(strstr(text, "not fused: d with c: different cores (0, 1)"));
+    ck_assert_ptr_nonnull(strstr(text, "(in a)"));
+    free(text);
+    scc_chain_free(ch);
+}
+END_TEST
+
+/* Bridge and udp: no bridge port and no VXLAN endpoint for a member; the
+ * head steers to (or sends to) the stage after its group. Without the
+ * fused mode the same chain is not grouped. */
+START_TEST(fused_bridge_and_udp)
+{
+    const char *links[] = {"bridge", "udp"};
+    for (int k = 0; k < 2; k++) {
+        char json[1024];
+        snprintf(json, sizeof(json),
+                 "{\"name\": \"fb\", \"interconnect\": \"%s\", \"io\": {\"transport\": \"%s\"},"
+                 " \"scheduler\": {\"mode\": \"fused\"}, \"nfs\": [" FNF("a", "1", "") ","
+                 FNF("b", "1", "") "," FNF("c", "0", "") "]}",
+                 links[k], k ? "udp" : "raw");
+        struct scc_chain *ch = load(json);
+        struct ln_plan p;
+        char err[128];
+        ck_assert_int_eq(ln_plan_build(ch, NULL, &p, err, sizeof(err)), 0);
+        ck_assert_int_eq(p.stages[1].nfused, 2);
+        ck_assert(ln_stage_member(&p, 2));
+        ck_assert(p.has_switch);
+        ck_assert_int_eq(p.nlinks, 4); /* gen, a, c, sink: no port for b */
+        for (int i = 0; i < p.nns; i++)
+            ck_assert_str_ne(p.netns[i], "scc-fb.b");
+        ck_assert_str_eq(p.stages[2].in_ep, "");
+        ck_assert_str_eq(p.stages[2].out_ep, "");
+        if (k == 0) {
+            ck_assert(p.stages[1].set_dst_mac);
+            ck_assert_mem_eq(p.stages[1].dst_mac, p.stages[3].mac, 6);
+        } else {
+            ck_assert_str_eq(p.stages[1].out_ep, "udp:198.18.0.4:4789"); /* c's address */
+            ck_assert_uint_eq(p.stages[2].addr, 0);
+        }
+        scc_chain_free(ch);
+    }
+    /* udp over loopback (native): a sends to c's port, b binds none */
+    struct scc_chain *ch = load("{\"name\": \"fl\", \"interconnect\": \"udp\", \"io\": "
+        "{\"transport\": \"udp\", \"udp_port\": 7000}, \"scheduler\": {\"mode\": \"fused\"}, "
+        "\"nfs\": [" FNF("a", "1", ", \"env\": \"native\"") ","
+        FNF("b", "1", ", \"env\": \"native\"") "," FNF("c", "0", ", \"env\": \"native\"") "]}");
+    struct ln_plan p;
+    char err[128];
+    ck_assert_int_eq(ln_plan_build(ch, NULL, &p, err, sizeof(err)), 0);
+    ck_assert_str_eq(p.stages[1].in_ep, "udp:127.0.0.1:7001");
+    ck_assert_str_eq(p.stages[1].out_ep, "udp:127.0.0.1:7003");
+    ck_assert_str_eq(p.stages[2].in_ep, "");
+    ck_assert_str_eq(p.stages[3].in_ep, "udp:127.0.0.1:7003");
+    char g[256];
+    ln_group_describe(&p, 1, g, sizeof(g));
+    ck_assert_str_eq(g, "a+b in one process on core 1 (saved 1 hop: 1 VXLAN endpoint)");
+    scc_chain_free(ch);
+    /* pinned mode: nothing grouped */
+    ch = load("{\"name\": \"fp\", \"nfs\": [" FNF("a", "1", "") "," FNF("b", "1", "") "]}");
+    ck_assert_int_eq(ln_plan_build(ch, NULL, &p, err, sizeof(err)), 0);
+    ck_assert(!p.fused_mode);
+    ck_assert_int_eq(p.stages[1].nfused, 1);
+    ck_assert_int_eq(p.stages[2].group, 2);
+    ck_assert_int_eq(p.nlinks, 3);
+    scc_chain_free(ch);
+}
+END_TEST
+
 static char tdir[64];
 
 static bool netns_there(const char *name)
@@ -683,6 +815,8 @@ int main(void)
     tcase_add_test(tc, state_undo_dispatches_sched_records);
     tcase_add_test(tc, names_of_different_chains_never_meet);
     tcase_add_test(tc, nf_named_like_a_launcher_stage_gets_no_shared_namespace);
+    tcase_add_test(tc, fused_groups_and_reasons);
+    tcase_add_test(tc, fused_bridge_and_udp);
     tcase_add_test(tc, existing_netns_is_refused_and_kept);
     tcase_add_test(tc, existing_root_link_is_refused_and_kept);
     tcase_add_test(tc, created_topology_is_undone);

@@ -238,6 +238,10 @@ START_TEST(normalised_json_round_trips)
         " \"traffic\": {}}",
         "{\"name\": \"v\", \"scheduler\": {\"mode\": \"uniprocessor\"},"
         " \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}]}",
+        /* fused mode with an NF that opts out: "fuse" written only when false */
+        "{\"name\": \"fz\", \"scheduler\": {\"mode\": \"fused\"},"
+        " \"nfs\": [{\"name\": \"c\", \"type\": \"counter\", \"cpu\": 1},"
+        "  {\"name\": \"d\", \"type\": \"counter\", \"cpu\": 1, \"fuse\": false}]}",
         /* fifo without rt_priority means priority 1, chain-wide too */
         "{\"name\": \"f\", \"scheduler\": {\"policy\": \"fifo\"},"
         " \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}]}",
@@ -374,6 +378,42 @@ START_TEST(traffic_placement_keys)
     ck_assert(json_object_object_get_ex(tr, "gen_cpu", &v));
     ck_assert_str_eq(json_object_get_string(v), "0");
     json_object_put(j);
+    scc_chain_free(ch);
+    scc_diags_free(d);
+}
+END_TEST
+
+/* "fuse": default true, false kept and written back only then; outside
+ * the fused mode it changes nothing, and says so with a warning. */
+START_TEST(fuse_key)
+{
+    struct scc_spec_opts o = opts();
+    struct scc_diags *d = scc_diags_new();
+    struct scc_chain *ch = scc_spec_load_string(
+        "{\"name\": \"f\", \"scheduler\": {\"mode\": \"fused\"}, \"nfs\": ["
+        "{\"name\": \"a\", \"type\": \"counter\", \"cpu\": 1},"
+        "{\"name\": \"b\", \"type\": \"counter\", \"cpu\": 1, \"fuse\": false}]}", &o, d);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_uint_eq(scc_diags_nwarnings(d), 0);
+    ck_assert_int_eq(ch->sched.mode, SCC_SCHED_FUSED);
+    ck_assert(ch->nfs[0].fuse);
+    ck_assert(!ch->nfs[1].fuse);
+    struct json_object *j = scc_chain_to_json(ch), *nfs, *v;
+    ck_assert(json_object_object_get_ex(j, "nfs", &nfs));
+    ck_assert(!json_object_object_get_ex(json_object_array_get_idx(nfs, 0), "fuse", &v));
+    ck_assert(json_object_object_get_ex(json_object_array_get_idx(nfs, 1), "fuse", &v));
+    ck_assert(!json_object_get_boolean(v));
+    json_object_put(j);
+    scc_chain_free(ch);
+    scc_diags_free(d);
+
+    d = scc_diags_new();
+    ch = scc_spec_load_string("{\"name\": \"f\", \"nfs\": [{\"name\": \"a\", \"type\": "
+                              "\"counter\", \"fuse\": false}]}", &o, d);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_uint_eq(scc_diags_nwarnings(d), 1);
+    ck_assert_str_eq(scc_diags_warning_path(d, 0), "nfs[0].fuse");
+    ck_assert_ptr_nonnull(strstr(scc_diags_warning_msg(d, 0), "only meaningful with scheduler.mode"));
     scc_chain_free(ch);
     scc_diags_free(d);
 }
@@ -594,6 +634,7 @@ int main(void)
     tcase_add_test(tc, every_problem_is_reported_at_once);
     tcase_add_test(tc, typed_nfs_expand_to_pipelines);
     tcase_add_test(tc, normalised_json_round_trips);
+    tcase_add_test(tc, fuse_key);
     tcase_add_test(tc, missing_file_is_a_clear_error);
     tcase_add_test(tc, one_problem_one_message);
     tcase_add_test(tc, nat_single_port);

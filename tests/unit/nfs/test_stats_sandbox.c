@@ -112,6 +112,13 @@ START_TEST(test_print_json)
     scc_strlcpy(pg->elems[1].name, "c", sizeof(pg->elems[1].name));
     scc_strlcpy(pg->elems[1].cls, "Counter", sizeof(pg->elems[1].cls));
     pg->elems[1].bytes = 640;
+    pg->nstages = 1; /* version 5: a plain NF is one stage named after it */
+    scc_strlcpy(pg->stages[0].name, "nf1", sizeof(pg->stages[0].name));
+    pg->stages[0].nelems = 2;
+    pg->stages[0].rx_pkts = 10;
+    pg->stages[0].tx_pkts = 8;
+    pg->stages[0].drops = 2;
+    pg->stages[0].pipe_ns = 116;
 
     char *text = NULL;
     size_t len = 0;
@@ -129,7 +136,9 @@ START_TEST(test_print_json)
         "\"rx_kernel_drops\": 111, \"rx_empty_calls\": 112, \"recvmmsg_calls\": 113, "
         "\"sendmmsg_calls\": 114, \"phase_timing\": { \"on\": true, "
         "\"rx_includes_wait\": false, \"rx_ns\": 115, \"pipeline_ns\": 116, "
-        "\"tx_ns\": 117 }, \"elements\": [ "
+        "\"tx_ns\": 117 }, \"stages\": [ { \"name\": \"nf1\", \"rx_pkts\": 10, "
+        "\"tx_pkts\": 8, \"drops\": 2, \"first_element\": 0, \"elements\": 2, "
+        "\"pipeline_ns\": 116 } ], \"elements\": [ "
         "{ \"name\": \"fw\", \"class\": \"IPFilter\", \"in\": 10, \"out\": 8, \"bytes\": 0, "
         "\"drops\": { \"denied\": 2, \"bad header\": 0 } }, "
         "{ \"name\": \"c\", \"class\": \"Counter\", \"in\": 0, \"out\": 0, \"bytes\": 640, "
