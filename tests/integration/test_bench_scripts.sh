@@ -75,12 +75,13 @@ if [ "$(id -u)" -eq 0 ] && [ "$(nproc)" -ge 2 ] && run sched "$SRC/bench/sched_b
         has sched "^$g @ [0-9]+ pps" "group '$g'"
     done
     # default and chain-order in all three groups, the others in the two router groups
-    for c in 'default:3' 'batch\+slice:2' '\+io32:2' 'chain-order( \(fifo\))?:3'; do
+    for c in 'default:3' 'batch\+slice:2' '\+io32:2' 'chain-order( \(fifo\))?:3' 'fused:3'; do
         want=${c##*:}; c=${c%:*}
         n=$(grep -Ec "^$c$fig" "$T/sched.out")
         [ "$n" -eq "$want" ] || { bad "sched: $want rows '$c' with figures expected, $n in:"; cat "$T/sched.out"; }
     done
     has sched '^  p50 lower +[0-9.]+x' "target line"
+    has sched '^  fused .* vs default: p50 [0-9.]+x, IQR [0-9.]+x lower' "fused line"
 fi
 
 # profiler_overhead: the chain's zero-loss throughput without and with the
