@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include "profiler/prof_model.h"
 #include "profiler/prof_proc.h"
 #include "profiler/prof_text.h"
+#include "scheduler/sched_policy.h"
+#include "scheduler/sched_view.h"
 
 #define MAX_EV 96
 
@@ -43,6 +46,9 @@ struct target {
     uint64_t user0, sys0;
     double user_ns, sys_ns;
     int shares;
+    /* the policy the process runs under, read back (ln_prof_policy_row) */
+    enum prof_calib_policy_row row;
+    char policy_seen[96];
 };
 
 struct ln_prof {
@@ -447,6 +453,45 @@ static void cpu_base(struct target *t, bool zero)
         t->cpu_bad = true;
 }
 
+enum prof_calib_policy_row ln_prof_policy_row(const struct sched_view *v, char *seen, size_t len)
+{
+    enum prof_calib_policy_row row = PROF_CALIB_CS_OTHER;
+    const char *note = "";
+    switch (v->policy) {
+    case SCHED_BATCH: row = PROF_CALIB_CS_BATCH; break;
+    case SCHED_RR: row = PROF_CALIB_CS_RR; break;
+    case SCHED_FIFO: row = PROF_CALIB_CS_FIFO; break;
+    case SCHED_IDLE: note = "; no calibrated idle row: other's cost"; break;
+    default:
+        /* the calibration measures nice 0 and nice -19 only: a raised
+         * priority costs like the second */
+        if (v->nice < 0)
+            row = PROF_CALIB_CS_OTHER_NICE;
+        break;
+    }
+    bool rt = v->policy == SCHED_RR || v->policy == SCHED_FIFO;
+    snprintf(seen, len, "%s %s %d (read back with sched_getattr%s)", sched_policy_name(v->policy),
+             rt ? "priority" : "nice", rt ? v->rt_priority : v->nice, note);
+    return row;
+}
+
+/* The policy target i's process runs under now: the kernel's view, not the
+ * spec's request (a restart, chain-order or a failed sched_setattr can
+ * make them differ); the configured row when it cannot be read. */
+static void read_policy(struct ln_prof *p, int i)
+{
+    struct target *t = &p->t[i];
+    struct sched_view v;
+    int r = t->pid ? sched_view_read(t->pid, &v) : -ESRCH;
+    if (r == 0) {
+        t->row = ln_prof_policy_row(&v, t->policy_seen, sizeof(t->policy_seen));
+        return;
+    }
+    t->row = p->tg[i].policy;
+    snprintf(t->policy_seen, sizeof(t->policy_seen), "%s as configured (read back failed: %s)",
+             prof_model_policy_names[t->row], strerror(-r));
+}
+
 int ln_prof_attach(struct ln_prof *p, int i, pid_t pid)
 {
     if (i < 0 || i >= p->n)
@@ -457,6 +502,7 @@ int ln_prof_attach(struct ln_prof *p, int i, pid_t pid)
     if (kill(pid, 0) < 0 && errno == ESRCH)
         return -ESRCH;
     scan_threads(p, t);
+    read_policy(p, i);
     if (p->open)
         cpu_base(t, true);
     return 0;
@@ -498,6 +544,7 @@ static void on_open(void *ctx, enum ln_window w)
         if (!t->pid)
             continue;
         scan_threads(p, t); /* threads started since the process did */
+        read_policy(p, i);  /* what it runs under in the window */
         for (size_t k = 0; k < t->nthr; k++)
             read_base(p, &t->thr[k]);
         cpu_base(t, false);
@@ -715,7 +762,52 @@ static struct json_object *result_json(const struct prof_nf_result *r)
     put(f, "switches_per_packet", figure_json(&r->switches_per_pkt));
     put(f, "involuntary_switches_per_packet", figure_json(&r->invol_per_pkt));
     put(f, "syscalls_per_packet", figure_json(&r->syscalls_per_pkt));
+    put(f, "nf_syscalls_per_packet", figure_json(&r->nf_syscalls_per_pkt));
+    put(f, "measured_cpu_ns_per_packet", figure_json(&r->measured_cpu_per_pkt));
     put(o, "figures", f);
+    put(o, "cs_policy", jstr(r->cs_policy));
+    put(o, "policy_seen", r->policy_seen[0] ? jstr(r->policy_seen) : NULL);
+    struct json_object *ph = NULL;
+    if (r->measured_cpu_per_pkt.available) {
+        ph = json_object_new_object();
+        put(ph, "rx_ns_per_packet", json_object_new_double(r->phase_rx_per_pkt.v));
+        put(ph, "pipeline_ns_per_packet", json_object_new_double(r->phase_pipe_per_pkt.v));
+        put(ph, "tx_ns_per_packet", json_object_new_double(r->phase_tx_per_pkt.v));
+        put(ph, "rx_includes_wait", json_object_new_boolean(r->phase_rx_waits));
+        put(ph, "cpu_ns_per_packet", json_object_new_double(r->measured_cpu_per_pkt.v));
+    }
+    put(o, "phases", ph);
+    put(o, "phases_reason", ph ? NULL : jstr(r->measured_cpu_per_pkt.reason));
+    return o;
+}
+
+/* Tracepoint e's window count of target t; < 0 when not counted. */
+static double tp_count(const struct target *t, const char *name)
+{
+    for (size_t e = 0; e < t->nacc; e++)
+        if (!strcmp(t->acc[e].name, name))
+            return t->acc[e].available && t->acc[e].count.counted ? t->acc[e].count.value : -1;
+    return -1;
+}
+
+/* The NF's own recvmmsg/sendmmsg counts next to the tracepoints' (a
+ * cross-check: both count the same calls of the same processes over the
+ * same window); null when the NF's stats page was not read. */
+static struct json_object *nf_calls_json(const struct target *t, const struct ln_nf_figures *fg)
+{
+    if (!fg || !fg->shares || !fg->stats_ok)
+        return NULL;
+    struct json_object *o = json_object_new_object();
+    const char *names[2] = {"recvmmsg", "sendmmsg"};
+    uint64_t own[2] = {fg->c.recvmmsg_calls, fg->c.sendmmsg_calls};
+    for (int k = 0; k < 2; k++) {
+        char tp[64], key[48];
+        snprintf(tp, sizeof(tp), "syscalls:sys_enter_%s", names[k]);
+        double v = tp_count(t, tp);
+        put(o, names[k], ju64(own[k]));
+        snprintf(key, sizeof(key), "tracepoint_%s", names[k]);
+        put(o, key, v >= 0 ? json_object_new_double(v) : NULL);
+    }
     return o;
 }
 
@@ -848,7 +940,25 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
         struct prof_nf_input *x = &in[i];
         x->name = p->tg[i].name;
         x->cpu = p->tg[i].cpu;
-        x->policy = p->tg[i].policy;
+        x->policy = t->policy_seen[0] ? t->row : p->tg[i].policy;
+        x->policy_seen = t->policy_seen[0] ? t->policy_seen : "as configured (not started here)";
+        /* the NF's own figures: its stats page over the same window */
+        bool stats = fg && fg->shares && fg->stats_ok;
+        x->have_nf_calls = stats;
+        if (stats) {
+            x->nf_recvmmsg = fg->c.recvmmsg_calls;
+            x->nf_sendmmsg = fg->c.sendmmsg_calls;
+        }
+        x->have_phases = stats && fg->c.phase == 1;
+        if (x->have_phases) {
+            x->phase_rx_waits = fg->c.phase_rx_waits;
+            x->phase_rx_ns = (double)fg->c.phase_rx_ns;
+            x->phase_pipe_ns = (double)fg->c.phase_pipe_ns;
+            x->phase_tx_ns = (double)fg->c.phase_tx_ns;
+        }
+        x->phase_reason = !fg || !fg->shares ? "no stats page: not an scc-nf, or not sampled"
+                          : !fg->stats_ok   ? "the NF's stats page was not read at both edges"
+                                            : "a process of the window ran without --phase-timing";
         if (f->packets)
             x->packets = f->packets[i];
         else if (fg && fg->shares && fg->stats_ok)
@@ -897,6 +1007,17 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
                     (double)f->sink->lat.p99, where, why[0] ? " — " : "", why);
         else
             fprintf(out, "  model total vs sink latency: not compared (%s)\n", why);
+        /* the NFs' own measurement, same window: the model's CPU work per
+         * packet against what the NFs timed */
+        if (ch->measured_cpu_per_pkt.available)
+            fprintf(out, "  measured CPU per packet (the NFs' phase sums%s) %.0f ns vs model total "
+                         "%.0f ns%s\n",
+                    ch->phase_rx_waits ? ", receive left out where it includes waiting" : "",
+                    ch->measured_cpu_per_pkt.v, ch->total_ns_per_pkt,
+                    ch->lacking ? " (the model lacks terms: see above)" : "");
+        else
+            fprintf(out, "  measured CPU per packet: unavailable (%s)\n",
+                    ch->measured_cpu_per_pkt.reason);
         fprintf(out, "  profiler overhead: %u counters; opening %.2f ms (at process start, "
                      "outside the window), reading %.3f ms; launcher CPU in the window %.2f ms\n",
                 p->opened_counters, p->open_ns / 1e6, p->read_ns / 1e6, launcher_cpu / 1e6);
@@ -923,6 +1044,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
             put(r, "threads", json_object_new_int(p->t[i].threads_max));
             put(r, "shares", json_object_new_int(p->t[i].shares));
             put(r, "counters", counters_json(&p->t[i]));
+            put(r, "nf_syscalls", nf_calls_json(&p->t[i], f->fig ? &f->fig[i] : NULL));
             json_object_array_add(nfs, r);
         }
         put(o, "nfs", nfs);
