@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -241,6 +242,81 @@ START_TEST(policy_read_back_and_the_nfs_own_figures)
 }
 END_TEST
 
+/* Intel PCM over the window, with a stand-in for the pcm binary
+ * (SCC_PCM_BIN): started at window open with -csv=FILE, stopped with
+ * SIGINT at close, its CSV (here the hand-written fixture in pcm's
+ * documented layout) parsed into the run file and the text, for the NFs'
+ * cores only. Without it (this host: not Intel) the source says why. */
+START_TEST(pcm_runs_over_the_window)
+{
+    const char *src = getenv("SCC_SOURCE_DIR");
+    char dir[] = "/tmp/scc-test-pcm.XXXXXX", bin[128], fixture[512], err[256];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(bin, sizeof(bin), "%s/pcm", dir);
+    snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/profiler/pcm.csv", src ? src : ".");
+    FILE *f = fopen(bin, "w");
+    ck_assert_ptr_nonnull(f);
+    /* writes its CSV when interrupted, as pcm does on SIGINT */
+    fprintf(f, "#!/bin/sh\nfor a; do case $a in -csv=*) out=${a#-csv=};; esac; done\n"
+               "trap 'cat \"%s\" > \"$out\"; exit 0' INT\n"
+               "while :; do sleep 0.05; done\n",
+            fixture);
+    fclose(f);
+    ck_assert_int_eq(chmod(bin, 0755), 0);
+    setenv("SCC_PCM_BIN", bin, 1);
+
+    const struct ln_prof_target tg[2] = {{.name = "fw", .cpu = 0}, {.name = "rt", .cpu = 0}};
+    char *ev[] = {"sched"};
+    struct ln_prof_cfg cfg = {.n = 2, .targets = tg, .events = ev, .nevents = 1,
+                              .calibration = "/nonexistent/calibration.json"};
+    struct ln_prof *p = ln_prof_new(&cfg, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    unsetenv("SCC_PCM_BIN");
+    struct ln_hooks h = ln_prof_hooks(p);
+    h.window_open(h.ctx, LN_WIN_MEASURE);
+    usleep(300000); /* the shell's trap must be in place before the SIGINT */
+    h.window_close(h.ctx, LN_WIN_MEASURE);
+    uint64_t packets[2] = {10, 10};
+    struct ln_prof_figs fg = {.packets = packets, .window_s = 0.3, .sink_reason = "no sink"};
+    json_object *j = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(ln_prof_report(p, &fg, out, &j), 0);
+    fclose(out);
+    json_object *pc = get(j, "pcm");
+    ck_assert_msg(json_object_get_boolean(get(pc, "available")), "%s",
+                  json_object_to_json_string(pc));
+    ck_assert_int_eq(json_object_get_int(get(pc, "intervals")), 2);
+    ck_assert_double_eq_tol(json_object_get_double(get(pc, "memory_read_gb")), 2.0, 1e-9);
+    json_object *cores = get(pc, "cores");
+    ck_assert_uint_eq(json_object_array_length(cores), 1); /* the NFs' core only */
+    json_object *c0 = json_object_array_get_idx(cores, 0);
+    ck_assert_int_eq(json_object_get_int(get(c0, "core")), 0);
+    ck_assert_str_eq(json_object_get_string(get(c0, "nfs")), "fw, rt");
+    ck_assert_double_eq_tol(json_object_get_double(get(c0, "l3_hit_ratio")), 0.45, 1e-9);
+    ck_assert_ptr_nonnull(strstr(buf, "    core 0 (fw, rt): L2 hit 85.0%, L3 hit 45.0%"));
+    ck_assert_ptr_nonnull(strstr(buf, "memory read 2.000 GB, written 0.750 GB"));
+    json_object_put(j);
+    free(buf);
+    ln_prof_free(p);
+    /* the CSV was removed; only the stand-in is left, ours to remove */
+    ck_assert_int_eq(unlink(bin), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+
+    /* without SCC_PCM_BIN on a host that cannot run pcm: unavailable, with the reason */
+    p = ln_prof_new(&cfg, err, sizeof(err));
+    ck_assert_ptr_nonnull(p);
+    j = NULL;
+    ck_assert_int_eq(ln_prof_report(p, &fg, NULL, &j), 0);
+    pc = get(j, "pcm");
+    if (!json_object_get_boolean(get(pc, "available")))
+        ck_assert_str_ne(json_object_get_string(get(pc, "reason")), "");
+    json_object_put(j);
+    ln_prof_free(p);
+}
+END_TEST
+
 START_TEST(unknown_event_is_refused)
 {
     const struct ln_prof_target tg[1] = {{.name = "nf", .cpu = -1}};
@@ -263,6 +339,7 @@ int main(void)
     tcase_add_test(tc, restarts_add_up_over_the_window);
     tcase_add_test(tc, unknown_event_is_refused);
     tcase_add_test(tc, policy_read_back_and_the_nfs_own_figures);
+    tcase_add_test(tc, pcm_runs_over_the_window);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
