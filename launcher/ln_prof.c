@@ -1148,7 +1148,8 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
             x->phase_tx_ns = (double)fg->c.phase_tx_ns;
         }
         x->phase_reason = !fg || !fg->shares ? "no stats page: not an scc-nf, or not sampled"
-                          : !fg->stats_ok   ? "the NF's stats page was not read at both edges"
+                          : !fg->stats_ok   ? "no stats page over the window (not an scc-nf of "
+                                              "this run, or its page was unreadable at an edge)"
                                             : "a process of the window ran without --phase-timing";
         if (f->packets)
             x->packets = f->packets[i];
