@@ -5,11 +5,15 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,8 +21,11 @@
 #include "profiler/prof_events.h"
 #include "profiler/prof_group.h"
 #include "profiler/prof_model.h"
+#include "profiler/prof_pcm.h"
 #include "profiler/prof_proc.h"
 #include "profiler/prof_text.h"
+#include "scheduler/sched_policy.h"
+#include "scheduler/sched_view.h"
 
 #define MAX_EV 96
 
@@ -43,6 +50,9 @@ struct target {
     uint64_t user0, sys0;
     double user_ns, sys_ns;
     int shares;
+    /* the policy the process runs under, read back (ln_prof_policy_row) */
+    enum prof_calib_policy_row row;
+    char policy_seen[96];
 };
 
 struct ln_prof {
@@ -72,6 +82,15 @@ struct ln_prof {
     uint64_t cpu_open, cpu_close;
     uint64_t open_ns, read_ns;
     unsigned opened_counters;
+    /* Intel PCM over the window (prof_pcm): probed at creation, run from
+     * window open to close, its CSV parsed then */
+    bool pcm_ok;             /* probe passed */
+    char pcm_bin[256];
+    char pcm_reason[600];    /* why unavailable ("" when pcm_have) */
+    pid_t pcm_pid;
+    char pcm_csv[64];
+    bool pcm_have;           /* a parsed result */
+    struct prof_pcm_result *pcm;
     /* interval mode: cumulative counts since window open, every interval */
     uint64_t next_tick;
     size_t nsamples, capsamples;
@@ -284,6 +303,8 @@ struct ln_prof *ln_prof_new(const struct ln_prof_cfg *cfg, char *err, size_t err
         !p->tracefs_note[0])
         snprintf(p->tracefs_note, sizeof(p->tracefs_note), "tracefs could not be read");
     load_calibration(p, cfg->calibration);
+    p->pcm_ok = prof_pcm_probe(p->pcm_bin, sizeof(p->pcm_bin), p->pcm_reason,
+                               sizeof(p->pcm_reason)) == 0;
     return p;
 nomem:
     ln_prof_free(p);
@@ -296,6 +317,89 @@ static void drop_threads(struct target *t)
     for (size_t k = 0; k < t->nthr; k++)
         prof_group_free(t->thr[k].g);
     t->nthr = 0;
+}
+
+/* ---- Intel PCM ------------------------------------------------------------ */
+
+/* Start `pcm 0.2 -csv=FILE` for the window. Its failures are reported as
+ * the source's reason, never the run's. */
+static void pcm_start(struct ln_prof *p)
+{
+    if (!p->pcm_ok || p->pcm_pid > 0)
+        return;
+    snprintf(p->pcm_csv, sizeof(p->pcm_csv), "/tmp/scc-pcm-XXXXXX");
+    int fd = mkstemp(p->pcm_csv);
+    if (fd < 0) {
+        snprintf(p->pcm_reason, sizeof(p->pcm_reason), "mkstemp %s: %s", p->pcm_csv,
+                 strerror(errno));
+        p->pcm_csv[0] = '\0';
+        return;
+    }
+    close(fd);
+    char arg[96];
+    snprintf(arg, sizeof(arg), "-csv=%s", p->pcm_csv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* the launcher blocks its signals for its signalfd: pcm must see
+         * SIGINT (it writes its last row and exits on it); it dies with us */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            dup2(nul, 1);
+            dup2(nul, 2);
+        }
+        execl(p->pcm_bin, p->pcm_bin, "0.2", arg, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0) {
+        snprintf(p->pcm_reason, sizeof(p->pcm_reason), "fork for pcm: %s", strerror(errno));
+        unlink(p->pcm_csv);
+        p->pcm_csv[0] = '\0';
+        return;
+    }
+    p->pcm_pid = pid;
+}
+
+/* Stop pcm (SIGINT, then SIGKILL after 3 s) and, when parse, read its CSV. */
+static void pcm_finish(struct ln_prof *p, bool parse)
+{
+    if (p->pcm_pid <= 0)
+        return;
+    kill(p->pcm_pid, SIGINT);
+    int st = 0;
+    pid_t r = 0;
+    for (int k = 0; k < 300 && (r = waitpid(p->pcm_pid, &st, WNOHANG)) == 0; k++)
+        usleep(10000);
+    if (r == 0) {
+        kill(p->pcm_pid, SIGKILL);
+        r = waitpid(p->pcm_pid, &st, 0);
+    }
+    /* r < 0 (ECHILD): the launcher's reaper took it; the CSV still says */
+    p->pcm_pid = 0;
+    if (parse) {
+        char err[300];
+        if (!p->pcm && !(p->pcm = calloc(1, sizeof(*p->pcm)))) {
+            snprintf(p->pcm_reason, sizeof(p->pcm_reason), "out of memory");
+        } else if (prof_pcm_parse_file(p->pcm_csv, p->pcm, err, sizeof(err)) == 0) {
+            p->pcm_have = true;
+            p->pcm_reason[0] = '\0';
+        } else if (r > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+            snprintf(p->pcm_reason, sizeof(p->pcm_reason), "could not execute %s", p->pcm_bin);
+        } else {
+            snprintf(p->pcm_reason, sizeof(p->pcm_reason), "%s ran but %s", p->pcm_bin, err);
+        }
+    }
+    unlink(p->pcm_csv);
+    p->pcm_csv[0] = '\0';
+}
+
+static void pcm_stop(struct ln_prof *p)
+{
+    pcm_finish(p, false);
 }
 
 void ln_prof_free(struct ln_prof *p)
@@ -316,6 +420,8 @@ void ln_prof_free(struct ln_prof *p)
     free(p->defs);
     free(p->sample_t);
     free(p->samples);
+    pcm_stop(p);
+    free(p->pcm);
     prof_calib_free(&p->cal);
     free(p);
 }
@@ -447,6 +553,45 @@ static void cpu_base(struct target *t, bool zero)
         t->cpu_bad = true;
 }
 
+enum prof_calib_policy_row ln_prof_policy_row(const struct sched_view *v, char *seen, size_t len)
+{
+    enum prof_calib_policy_row row = PROF_CALIB_CS_OTHER;
+    const char *note = "";
+    switch (v->policy) {
+    case SCHED_BATCH: row = PROF_CALIB_CS_BATCH; break;
+    case SCHED_RR: row = PROF_CALIB_CS_RR; break;
+    case SCHED_FIFO: row = PROF_CALIB_CS_FIFO; break;
+    case SCHED_IDLE: note = "; no calibrated idle row: other's cost"; break;
+    default:
+        /* the calibration measures nice 0 and nice -19 only: a raised
+         * priority costs like the second */
+        if (v->nice < 0)
+            row = PROF_CALIB_CS_OTHER_NICE;
+        break;
+    }
+    bool rt = v->policy == SCHED_RR || v->policy == SCHED_FIFO;
+    snprintf(seen, len, "%s %s %d (read back with sched_getattr%s)", sched_policy_name(v->policy),
+             rt ? "priority" : "nice", rt ? v->rt_priority : v->nice, note);
+    return row;
+}
+
+/* The policy target i's process runs under now: the kernel's view, not the
+ * spec's request (a restart, chain-order or a failed sched_setattr can
+ * make them differ); the configured row when it cannot be read. */
+static void read_policy(struct ln_prof *p, int i)
+{
+    struct target *t = &p->t[i];
+    struct sched_view v;
+    int r = t->pid ? sched_view_read(t->pid, &v) : -ESRCH;
+    if (r == 0) {
+        t->row = ln_prof_policy_row(&v, t->policy_seen, sizeof(t->policy_seen));
+        return;
+    }
+    t->row = p->tg[i].policy;
+    snprintf(t->policy_seen, sizeof(t->policy_seen), "%s as configured (read back failed: %s)",
+             prof_model_policy_names[t->row], strerror(-r));
+}
+
 int ln_prof_attach(struct ln_prof *p, int i, pid_t pid)
 {
     if (i < 0 || i >= p->n)
@@ -457,6 +602,7 @@ int ln_prof_attach(struct ln_prof *p, int i, pid_t pid)
     if (kill(pid, 0) < 0 && errno == ESRCH)
         return -ESRCH;
     scan_threads(p, t);
+    read_policy(p, i);
     if (p->open)
         cpu_base(t, true);
     return 0;
@@ -493,11 +639,13 @@ static void on_open(void *ctx, enum ln_window w)
     p->t_open = scc_now_ns();
     p->cpu_open = cpu_now();
     p->next_tick = p->t_open + (uint64_t)p->interval_ms * 1000000ull;
+    pcm_start(p);
     for (int i = 0; i < p->n; i++) {
         struct target *t = &p->t[i];
         if (!t->pid)
             continue;
         scan_threads(p, t); /* threads started since the process did */
+        read_policy(p, i);  /* what it runs under in the window */
         for (size_t k = 0; k < t->nthr; k++)
             read_base(p, &t->thr[k]);
         cpu_base(t, false);
@@ -515,6 +663,7 @@ static void on_close(void *ctx, enum ln_window w)
     p->open = false;
     p->t_close = scc_now_ns();
     p->cpu_close = cpu_now();
+    pcm_finish(p, true);
 }
 
 /* Event e of target t now: the shares already added plus every counted
@@ -715,7 +864,52 @@ static struct json_object *result_json(const struct prof_nf_result *r)
     put(f, "switches_per_packet", figure_json(&r->switches_per_pkt));
     put(f, "involuntary_switches_per_packet", figure_json(&r->invol_per_pkt));
     put(f, "syscalls_per_packet", figure_json(&r->syscalls_per_pkt));
+    put(f, "nf_syscalls_per_packet", figure_json(&r->nf_syscalls_per_pkt));
+    put(f, "measured_cpu_ns_per_packet", figure_json(&r->measured_cpu_per_pkt));
     put(o, "figures", f);
+    put(o, "cs_policy", r->cs_policy[0] ? jstr(r->cs_policy) : NULL); /* null: the chain */
+    put(o, "policy_seen", r->policy_seen[0] ? jstr(r->policy_seen) : NULL);
+    struct json_object *ph = NULL;
+    if (r->measured_cpu_per_pkt.available) {
+        ph = json_object_new_object();
+        put(ph, "rx_ns_per_packet", json_object_new_double(r->phase_rx_per_pkt.v));
+        put(ph, "pipeline_ns_per_packet", json_object_new_double(r->phase_pipe_per_pkt.v));
+        put(ph, "tx_ns_per_packet", json_object_new_double(r->phase_tx_per_pkt.v));
+        put(ph, "rx_includes_wait", json_object_new_boolean(r->phase_rx_waits));
+        put(ph, "cpu_ns_per_packet", json_object_new_double(r->measured_cpu_per_pkt.v));
+    }
+    put(o, "phases", ph);
+    put(o, "phases_reason", ph ? NULL : jstr(r->measured_cpu_per_pkt.reason));
+    return o;
+}
+
+/* Tracepoint e's window count of target t; < 0 when not counted. */
+static double tp_count(const struct target *t, const char *name)
+{
+    for (size_t e = 0; e < t->nacc; e++)
+        if (!strcmp(t->acc[e].name, name))
+            return t->acc[e].available && t->acc[e].count.counted ? t->acc[e].count.value : -1;
+    return -1;
+}
+
+/* The NF's own recvmmsg/sendmmsg counts next to the tracepoints' (a
+ * cross-check: both count the same calls of the same processes over the
+ * same window); null when the NF's stats page was not read. */
+static struct json_object *nf_calls_json(const struct target *t, const struct ln_nf_figures *fg)
+{
+    if (!fg || !fg->shares || !fg->stats_ok)
+        return NULL;
+    struct json_object *o = json_object_new_object();
+    const char *names[2] = {"recvmmsg", "sendmmsg"};
+    uint64_t own[2] = {fg->c.recvmmsg_calls, fg->c.sendmmsg_calls};
+    for (int k = 0; k < 2; k++) {
+        char tp[64], key[48];
+        snprintf(tp, sizeof(tp), "syscalls:sys_enter_%s", names[k]);
+        double v = tp_count(t, tp);
+        put(o, names[k], ju64(own[k]));
+        snprintf(key, sizeof(key), "tracepoint_%s", names[k]);
+        put(o, key, v >= 0 ? json_object_new_double(v) : NULL);
+    }
     return o;
 }
 
@@ -803,6 +997,92 @@ static struct json_object *calibration_json(const struct ln_prof *p)
     return c;
 }
 
+/* Is core c one the report shows PCM figures for (an NF's core, or every
+ * core when no NF is pinned)? */
+static bool pcm_core_shown(const struct ln_prof *p, int c)
+{
+    bool pinned = false;
+    for (int i = 0; i < p->n; i++) {
+        pinned |= p->tg[i].cpu >= 0;
+        if (p->tg[i].cpu == c)
+            return true;
+    }
+    return !pinned;
+}
+
+/* "fw, l2": the NFs pinned to core c */
+static void nfs_on_core(const struct ln_prof *p, int c, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < p->n && o < len; i++)
+        if (p->tg[i].cpu == c)
+            o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", p->tg[i].name);
+}
+
+static struct json_object *pcm_json(const struct ln_prof *p)
+{
+    struct json_object *o = json_object_new_object();
+    put(o, "available", json_object_new_boolean(p->pcm_have));
+    put(o, "reason", p->pcm_have ? NULL : jstr(p->pcm_reason));
+    put(o, "binary", p->pcm_bin[0] ? jstr(p->pcm_bin) : NULL);
+    if (!p->pcm_have) {
+        put(o, "intervals", NULL);
+        put(o, "memory_read_gb", NULL);
+        put(o, "memory_write_gb", NULL);
+        put(o, "cores", json_object_new_array());
+        return o;
+    }
+    const struct prof_pcm_result *r = p->pcm;
+    put(o, "intervals", json_object_new_int((int)r->rows));
+    put(o, "memory_read_gb", r->have_traffic ? json_object_new_double(r->read_gb) : NULL);
+    put(o, "memory_write_gb", r->have_traffic ? json_object_new_double(r->write_gb) : NULL);
+    struct json_object *cores = json_object_new_array();
+    for (size_t i = 0; i < r->ncores; i++) {
+        const struct prof_pcm_core *c = &r->core[i];
+        if (!pcm_core_shown(p, c->core))
+            continue;
+        struct json_object *x = json_object_new_object();
+        char names[256];
+        nfs_on_core(p, c->core, names, sizeof(names));
+        put(x, "core", json_object_new_int(c->core));
+        put(x, "socket", json_object_new_int(c->socket));
+        put(x, "nfs", jstr(names));
+        put(x, "l2_hit_ratio", c->have_l2hit ? json_object_new_double(c->l2hit) : NULL);
+        put(x, "l3_hit_ratio", c->have_l3hit ? json_object_new_double(c->l3hit) : NULL);
+        json_object_array_add(cores, x);
+    }
+    put(o, "cores", cores);
+    return o;
+}
+
+static void pcm_text(const struct ln_prof *p, FILE *out)
+{
+    if (!p->pcm_have) {
+        fprintf(out, "  Intel PCM: unavailable — %s\n", p->pcm_reason);
+        return;
+    }
+    const struct prof_pcm_result *r = p->pcm;
+    fprintf(out, "  Intel PCM (system-wide per core: every task on the core, %zu intervals)",
+            r->rows);
+    if (r->have_traffic)
+        fprintf(out, ": memory read %.3f GB, written %.3f GB", r->read_gb, r->write_gb);
+    fputc('\n', out);
+    for (size_t i = 0; i < r->ncores; i++) {
+        const struct prof_pcm_core *c = &r->core[i];
+        if (!pcm_core_shown(p, c->core))
+            continue;
+        char names[256], l2[32] = "n/a", l3[32] = "n/a";
+        nfs_on_core(p, c->core, names, sizeof(names));
+        if (c->have_l2hit)
+            snprintf(l2, sizeof(l2), "%.1f%%", 100 * c->l2hit);
+        if (c->have_l3hit)
+            snprintf(l3, sizeof(l3), "%.1f%%", 100 * c->l3hit);
+        fprintf(out, "    core %d%s%s%s: L2 hit %s, L3 hit %s\n", c->core, names[0] ? " (" : "",
+                names, names[0] ? ")" : "", l2, l3);
+    }
+}
+
 /* Where the model's chain total stands against the sink's percentiles. */
 static const char *compare_sink(const struct prof_nf_result *ch, const struct tr_sink_result *s,
                                 char *why, size_t len)
@@ -841,6 +1121,9 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
     struct prof_nf_input *in = calloc((size_t)p->n + 1, sizeof(*in));
     if (!in)
         return -ENOMEM;
+    if (!p->pcm_have && !p->pcm_reason[0])
+        snprintf(p->pcm_reason, sizeof(p->pcm_reason),
+                 "pcm did not run: the measurement window never closed");
     double window_s = f->window_s;
     for (int i = 0; i < p->n; i++) {
         const struct target *t = &p->t[i];
@@ -848,7 +1131,26 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
         struct prof_nf_input *x = &in[i];
         x->name = p->tg[i].name;
         x->cpu = p->tg[i].cpu;
-        x->policy = p->tg[i].policy;
+        x->policy = t->policy_seen[0] ? t->row : p->tg[i].policy;
+        x->policy_seen = t->policy_seen[0] ? t->policy_seen : "as configured (not started here)";
+        /* the NF's own figures: its stats page over the same window */
+        bool stats = fg && fg->shares && fg->stats_ok;
+        x->have_nf_calls = stats;
+        if (stats) {
+            x->nf_recvmmsg = fg->c.recvmmsg_calls;
+            x->nf_sendmmsg = fg->c.sendmmsg_calls;
+        }
+        x->have_phases = stats && fg->c.phase == 1;
+        if (x->have_phases) {
+            x->phase_rx_waits = fg->c.phase_rx_waits;
+            x->phase_rx_ns = (double)fg->c.phase_rx_ns;
+            x->phase_pipe_ns = (double)fg->c.phase_pipe_ns;
+            x->phase_tx_ns = (double)fg->c.phase_tx_ns;
+        }
+        x->phase_reason = !fg || !fg->shares ? "no stats page: not an scc-nf, or not sampled"
+                          : !fg->stats_ok   ? "no stats page over the window (not an scc-nf of "
+                                              "this run, or its page was unreadable at an edge)"
+                                            : "a process of the window ran without --phase-timing";
         if (f->packets)
             x->packets = f->packets[i];
         else if (fg && fg->shares && fg->stats_ok)
@@ -888,6 +1190,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
             fprintf(out, "  hardware counters: unavailable — %s\n", hw_unavailable_reason(p));
         if (p->tracefs_note[0])
             fprintf(out, "  tracepoints: %s\n", p->tracefs_note);
+        pcm_text(p, out);
         if (prof_text_write(out, m) < 0)
             rc = -EIO;
         if (where)
@@ -897,6 +1200,17 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
                     (double)f->sink->lat.p99, where, why[0] ? " — " : "", why);
         else
             fprintf(out, "  model total vs sink latency: not compared (%s)\n", why);
+        /* the NFs' own measurement, same window: the model's CPU work per
+         * packet against what the NFs timed */
+        if (ch->measured_cpu_per_pkt.available)
+            fprintf(out, "  measured CPU per packet (the NFs' phase sums%s) %.0f ns vs model total "
+                         "%.0f ns%s\n",
+                    ch->phase_rx_waits ? ", receive left out where it includes waiting" : "",
+                    ch->measured_cpu_per_pkt.v, ch->total_ns_per_pkt,
+                    ch->lacking ? " (the model lacks terms: see above)" : "");
+        else
+            fprintf(out, "  measured CPU per packet: unavailable (%s)\n",
+                    ch->measured_cpu_per_pkt.reason);
         fprintf(out, "  profiler overhead: %u counters; opening %.2f ms (at process start, "
                      "outside the window), reading %.3f ms; launcher CPU in the window %.2f ms\n",
                 p->opened_counters, p->open_ns / 1e6, p->read_ns / 1e6, launcher_cpu / 1e6);
@@ -916,6 +1230,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
         put(o, "spec", spec);
         put(o, "machine", machine_json(p));
         put(o, "calibration", calibration_json(p));
+        put(o, "pcm", pcm_json(p));
         put(o, "window_s", json_object_new_double(window_s));
         struct json_object *nfs = json_object_new_array();
         for (size_t i = 0; i < prof_model_nnfs(m); i++) {
@@ -923,6 +1238,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
             put(r, "threads", json_object_new_int(p->t[i].threads_max));
             put(r, "shares", json_object_new_int(p->t[i].shares));
             put(r, "counters", counters_json(&p->t[i]));
+            put(r, "nf_syscalls", nf_calls_json(&p->t[i], f->fig ? &f->fig[i] : NULL));
             json_object_array_add(nfs, r);
         }
         put(o, "nfs", nfs);

@@ -30,6 +30,7 @@
 
 struct json_object;
 struct ln_prof;
+struct sched_view;
 
 /* Where the model looks for a calibration when the spec names none:
  * `scc bench calibrate -o /var/lib/scc/calibration.json` writes it. */
@@ -60,6 +61,14 @@ struct ln_hooks ln_prof_hooks(struct ln_prof *p);
 /* For processes the launcher did not start: attach target i to pid now
  * (as nf_started would). Returns 0, or -ESRCH when pid is gone. */
 int ln_prof_attach(struct ln_prof *p, int i, pid_t pid);
+
+/* The calibration's context-switch row for a policy read back from the
+ * kernel (scheduler/sched_view), and that policy in words into seen
+ * ("batch nice 0 (read back with sched_getattr)"). The profiler reads
+ * every target's policy when it attaches and again at window open, and
+ * costs L_CS with it; the configured row is used only where it cannot be
+ * read. */
+enum prof_calib_policy_row ln_prof_policy_row(const struct sched_view *v, char *seen, size_t len);
 
 /* Interval mode (interval_ms > 0): call often (at least every interval);
  * while the measurement window is open, every interval_ms it reads every

@@ -16,7 +16,9 @@
  *               ctxsw[policy].sw, the NF's own policy.
  *   L_SC        the syscalls:sys_enter_* tracepoints; recvmmsg and
  *               sendmmsg at their calibrated cost, the others at the
- *               getppid cost (a lower bound, said in the caveat).
+ *               getppid cost (a lower bound, said in the caveat). When
+ *               no tracepoint could be counted, the NF's own recvmmsg and
+ *               sendmmsg counts (its stats page), said in the caveat.
  *
  * SchedContention/RunTime is the on-CPU time lost to being preempted:
  * involuntary switches × L_CS over run time. Wait/RunTime is schedstat's
@@ -30,6 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const char *const prof_model_policy_names[PROF_CALIB_NPOLICIES] = {"other", "batch", "rr", "fifo",
+                                                                  "other nice -19"};
 
 struct prof_model {
     size_t n;
@@ -170,8 +175,8 @@ static bool cost_of(const struct prof_calib *cal, const struct prof_nf_input *in
             return false;
         }
         const struct prof_calib_ctxsw_row *row = &cal->ctxsw[in->policy];
-        char what[48];
-        snprintf(what, sizeof(what), "ctxsw.%s", row->policy[0] ? row->policy : "?");
+        char what[64];
+        snprintf(what, sizeof(what), "ctxsw[%s]", prof_model_policy_names[in->policy]);
         return stat_cost(&row->sw, what, t);
     }
     default:
@@ -199,6 +204,39 @@ static void cs_term(const struct prof_nf_input *in, const struct prof_calib *cal
     if (!cost_of(cal, in, PROF_TERM_CS, t))
         return;
     t->available = true;
+}
+
+/* L_SC from the NF's own recvmmsg/sendmmsg counts: what the NF says it
+ * called when no tracepoint could count it (tracefs, permissions). Only
+ * the data path's two calls: a lower bound, said in the caveat. */
+static void nf_calls_term(const struct prof_nf_input *in, const struct prof_calib *cal,
+                          const char *tp_reason, struct prof_term_val *t, double *calls_out,
+                          bool *calls_known)
+{
+    double rc = (double)in->nf_recvmmsg, sc = (double)in->nf_sendmmsg;
+    *calls_known = true;
+    *calls_out = rc + sc;
+    t->events = rc + sc;
+    if (!cal) {
+        cost_of(NULL, in, PROF_TERM_SC, t);
+        return;
+    }
+    const struct prof_calib_stat *cr = &cal->sc_recvmmsg, *cs = &cal->sc_sendmmsg;
+    bool have = cal->have & PROF_CALIB_HAVE_SYSCALL;
+    if (!have || (rc > 0 && !cr->available) || (sc > 0 && !cs->available)) {
+        why(t->reason, "calibration %s", !have ? "has no syscall section"
+                                         : rc > 0 && !cr->available
+                                             ? "syscall.recvmmsg_empty unavailable"
+                                             : "syscall.sendmmsg_64B unavailable");
+        return;
+    }
+    t->available = true;
+    t->cost_ns = t->events > 0 ? (rc * (rc > 0 ? cr->ns : 0) + sc * (sc > 0 ? cs->ns : 0)) /
+                                     t->events
+                               : 0;
+    why(t->reason, "from the NF's own counts (its stats page: recvmmsg and sendmmsg only); "
+                   "tracepoints unavailable: %.300s",
+        tp_reason);
 }
 
 static void sc_term(const struct prof_nf_input *in, const struct prof_calib *cal,
@@ -244,6 +282,10 @@ static void sc_term(const struct prof_nf_input *in, const struct prof_calib *cal
         } else if (c) {
             ns += v * c->ns;
         }
+    }
+    if (!any && in->have_nf_calls) {
+        nf_calls_term(in, cal, first_reason, t, calls_out, calls_known);
+        return;
     }
     *calls_known = any;
     *calls_out = calls;
@@ -344,6 +386,23 @@ static void compute_nf(const struct prof_nf_input *in, const struct prof_calib *
     figure(&r->invol_per_pkt, proc, (double)p->invol_cs / pk, pr);
     figure(&r->syscalls_per_pkt, calls_known && in->packets > 0, calls / pk,
            in->packets == 0 ? no_pk : r->term[PROF_TERM_SC].reason);
+
+    snprintf(r->cs_policy, sizeof(r->cs_policy), "%s", prof_model_policy_names[in->policy]);
+    snprintf(r->policy_seen, sizeof(r->policy_seen), "%s", in->policy_seen ? in->policy_seen : "");
+    figure(&r->nf_syscalls_per_pkt, in->have_nf_calls && in->packets > 0,
+           (double)(in->nf_recvmmsg + in->nf_sendmmsg) / pk,
+           in->packets == 0 ? no_pk : "the NF's stats page was not read at both edges");
+    bool ph = in->have_phases && in->packets > 0;
+    const char *phr = in->packets == 0 ? no_pk
+                      : in->phase_reason ? in->phase_reason
+                                         : "the NF ran without --phase-timing";
+    figure(&r->phase_rx_per_pkt, ph, in->phase_rx_ns / pk, phr);
+    figure(&r->phase_pipe_per_pkt, ph, in->phase_pipe_ns / pk, phr);
+    figure(&r->phase_tx_per_pkt, ph, in->phase_tx_ns / pk, phr);
+    r->phase_rx_waits = ph && in->phase_rx_waits;
+    figure(&r->measured_cpu_per_pkt, ph,
+           ((r->phase_rx_waits ? 0 : in->phase_rx_ns) + in->phase_pipe_ns + in->phase_tx_ns) / pk,
+           phr);
 }
 
 static void sum_figure(struct prof_figure *dst, const struct prof_figure *src, const char *nf)
@@ -372,9 +431,13 @@ static void compute_chain(struct prof_model *m, const struct prof_nf_input *in,
         c->term[k].available = true;
         c->term[k].counted_ratio = 1;
     }
-    struct prof_figure *figs[] = {&c->run_ns_per_pkt, &c->wait_ns_per_pkt, &c->blocked_ns_per_pkt,
-                                  &c->user_ns_per_pkt, &c->sys_ns_per_pkt, &c->switches_per_pkt,
-                                  &c->invol_per_pkt, &c->syscalls_per_pkt};
+    struct prof_figure *figs[] = {&c->run_ns_per_pkt,      &c->wait_ns_per_pkt,
+                                  &c->blocked_ns_per_pkt,  &c->user_ns_per_pkt,
+                                  &c->sys_ns_per_pkt,      &c->switches_per_pkt,
+                                  &c->invol_per_pkt,       &c->syscalls_per_pkt,
+                                  &c->nf_syscalls_per_pkt, &c->phase_rx_per_pkt,
+                                  &c->phase_pipe_per_pkt,  &c->phase_tx_per_pkt,
+                                  &c->measured_cpu_per_pkt};
     for (size_t f = 0; f < sizeof(figs) / sizeof(figs[0]); f++)
         figs[f]->available = true;
     double run = 0, wait = 0, contention = 0;
@@ -401,10 +464,14 @@ static void compute_chain(struct prof_model *m, const struct prof_nf_input *in,
         }
         if (r->counted_ratio < c->counted_ratio)
             c->counted_ratio = r->counted_ratio;
-        const struct prof_figure *src[] = {&r->run_ns_per_pkt, &r->wait_ns_per_pkt,
-                                           &r->blocked_ns_per_pkt, &r->user_ns_per_pkt,
-                                           &r->sys_ns_per_pkt, &r->switches_per_pkt,
-                                           &r->invol_per_pkt, &r->syscalls_per_pkt};
+        const struct prof_figure *src[] = {&r->run_ns_per_pkt,      &r->wait_ns_per_pkt,
+                                           &r->blocked_ns_per_pkt,  &r->user_ns_per_pkt,
+                                           &r->sys_ns_per_pkt,      &r->switches_per_pkt,
+                                           &r->invol_per_pkt,       &r->syscalls_per_pkt,
+                                           &r->nf_syscalls_per_pkt, &r->phase_rx_per_pkt,
+                                           &r->phase_pipe_per_pkt,  &r->phase_tx_per_pkt,
+                                           &r->measured_cpu_per_pkt};
+        c->phase_rx_waits |= r->phase_rx_waits;
         for (size_t f = 0; f < sizeof(figs) / sizeof(figs[0]); f++)
             sum_figure(figs[f], src[f], r->name);
         if (ratios && !r->wait_over_run.available) {

@@ -53,6 +53,20 @@ struct prof_nf_input {
     size_t nevents;
 
     enum prof_calib_policy_row policy; /* the context-switch cost row the NF runs under */
+    const char *policy_seen;  /* how that policy was known, e.g. "batch nice 0 (read back
+                               * with sched_getattr)"; NULL: not said */
+
+    /* The NF's own figures from its stats page over the window (scc-nf):
+     * its data-path system calls, a cross-check of the tracepoints and
+     * L_SC's source when they are unavailable ... */
+    bool have_nf_calls;
+    uint64_t nf_recvmmsg, nf_sendmmsg;
+    /* ... and --phase-timing's cumulative receive / pipeline / send ns: a
+     * measured breakdown to hold the model against. */
+    bool have_phases;
+    bool phase_rx_waits;      /* block idle: the receive phase includes waiting for packets */
+    double phase_rx_ns, phase_pipe_ns, phase_tx_ns;
+    const char *phase_reason; /* why no phases, when !have_phases */
 };
 
 struct prof_term_val {
@@ -91,7 +105,21 @@ struct prof_nf_result {
     struct prof_figure switches_per_pkt;    /* voluntary + involuntary */
     struct prof_figure invol_per_pkt;
     struct prof_figure syscalls_per_pkt;
+
+    char cs_policy[32];       /* the ctxsw row L_CS is costed with: prof_model_policy_names */
+    char policy_seen[96];     /* the input's policy_seen, "" when not said */
+    struct prof_figure nf_syscalls_per_pkt; /* the NF's own recvmmsg + sendmmsg per packet */
+    /* Measured by the NF (--phase-timing), ns per packet. measured_cpu is
+     * its CPU per packet: the sum of the phases, without the receive phase
+     * when that includes waiting (phase_rx_waits, block idle). */
+    struct prof_figure phase_rx_per_pkt, phase_pipe_per_pkt, phase_tx_per_pkt;
+    struct prof_figure measured_cpu_per_pkt;
+    bool phase_rx_waits;
 };
+
+/* The ctxsw rows by enum prof_calib_policy_row, in words: "other",
+ * "batch", "rr", "fifo", "other nice -19". */
+extern const char *const prof_model_policy_names[PROF_CALIB_NPOLICIES];
 
 struct prof_model; /* opaque */
 

@@ -121,6 +121,8 @@ static void block(FILE *f, const struct prof_nf_result *r, bool chain, size_t nn
                     t->cost_ns, prof_term_names[k], prof_term_words[k]);
             if (t->scaled)
                 fprintf(f, "  (scaled, counted %.1f%%)", 100.0 * t->counted_ratio);
+            if (k == PROF_TERM_CS && !chain)
+                fprintf(f, "  [cost of ctxsw %s]", r->cs_policy);
             if (t->reason[0])
                 fprintf(f, "  # %s", t->reason);
             fputc('\n', f);
@@ -150,6 +152,27 @@ static void block(FILE *f, const struct prof_nf_result *r, bool chain, size_t nn
     figure(f, "context switches", &r->switches_per_pkt, "/pkt");
     figure(f, "  involuntary", &r->invol_per_pkt, "/pkt");
     figure(f, "system calls", &r->syscalls_per_pkt, "/pkt");
+    figure(f, "  the NF's own count", &r->nf_syscalls_per_pkt, "/pkt");
+    if (!chain && r->policy_seen[0])
+        fprintf(f, "  %-26s %14s  %s\n", "policy", "", r->policy_seen);
+    /* what the NF measured itself, to hold the model against */
+    if (!r->measured_cpu_per_pkt.available) {
+        figure(f, "measured (phase timing)", &r->measured_cpu_per_pkt, "");
+        return;
+    }
+    fprintf(f, "\n  measured by the NF%s (--phase-timing):\n", chain ? "s" : "");
+    if (r->phase_rx_waits)
+        fprintf(f, "  %-26s %14.3f ns/pkt  # receive includes waiting (block idle)%s\n",
+                "receive", r->phase_rx_per_pkt.v, chain ? " in some NF" : "");
+    else
+        figure(f, "receive", &r->phase_rx_per_pkt, "ns/pkt");
+    figure(f, "pipeline", &r->phase_pipe_per_pkt, "ns/pkt");
+    figure(f, "send", &r->phase_tx_per_pkt, "ns/pkt");
+    fprintf(f, "  %-26s %14.3f ns/pkt  # %s; the model's total: %.3f\n", "cpu (phase sum)",
+            r->measured_cpu_per_pkt.v,
+            r->phase_rx_waits ? "pipeline + send (receive holds waiting)"
+                              : "receive + pipeline + send",
+            r->total_ns_per_pkt);
 }
 
 int prof_text_write(FILE *f, const struct prof_model *m)

@@ -4,7 +4,10 @@
 #     reason where the machine has no PMU (null, never 0); software,
 #     tracepoint and schedstat figures real and plausible per packet; the run
 #     file validates against docs/schema/scc-run.schema.json; no tracefs
-#     mount is left behind.
+#     mount is left behind. L_CS is costed with the policy each NF runs
+#     under, read back (fw runs SCHED_BATCH); the NFs' own recvmmsg/sendmmsg
+#     counts agree with the tracepoints; the NFs' phase timing stands next to
+#     the model; Intel PCM is there or says why not.
 #  2. `scc profile -p` on a process the test starts by hand (an scc-nf in a
 #     network namespace of the test, fed by scc gen, drained by scc sink):
 #     its per-process context switches and recvmmsg/sendmmsg entries agree
@@ -50,7 +53,7 @@ PY
 cat >"$T/chain.json" <<JSON
 { "name": "prof$$", "mode": "profile", "io": { "transport": "raw", "batch": 16, "idle": "block" },
   "nfs": [
-    { "name": "fw", "type": "firewall", "cpu": $last,
+    { "name": "fw", "type": "firewall", "cpu": $last, "sched": { "policy": "batch" },
       "config": { "rules": ["allow udp dst port 9000-9999", "deny all"] } },
     { "name": "l2", "type": "l2fwd", "cpu": $last } ],
   "profiler": { "interval_ms": 200 },
@@ -121,6 +124,35 @@ for sn, nf in zip(s["nfs"], p["nfs"]):
         hw = [k for k in sn["counters"] if ":" in k and not k.startswith("syscalls:")]
         assert hw and all(x is None for k in hw for x in sn["counters"][k]), "hardware series must be null"
 '
+    check "L_CS at the cost of the policy read back; the NFs' own syscall counts and phases; PCM said" "$T/run.json" '
+fw, l2 = p["nfs"]
+# fw runs SCHED_BATCH (its spec), l2 the default: each costed with its own row
+assert fw["cs_policy"] == "batch" and fw["policy_seen"].startswith("batch nice 0 (read back"), fw["policy_seen"]
+assert l2["cs_policy"] == "other" and "read back" in l2["policy_seen"], l2["policy_seen"]
+assert p["chain"]["cs_policy"] is None
+for nf in p["nfs"]:
+    # the NF counts its own recvmmsg/sendmmsg: the tracepoints count the same
+    # calls of the same process over the same window (edges sampled a moment apart)
+    own = nf["nf_syscalls"]
+    for k in ("recvmmsg", "sendmmsg"):
+        tp = own["tracepoint_" + k]
+        assert tp is not None and abs(own[k] - tp) <= 0.02 * tp + 8, (nf["name"], k, own)
+    assert nf["figures"]["nf_syscalls_per_packet"]["available"], nf["figures"]
+    # the measured breakdown next to the model: block idle, so the NF CPU is pipeline + send
+    ph = nf["phases"]
+    assert ph and ph["rx_includes_wait"], (nf["name"], ph)
+    assert abs(ph["cpu_ns_per_packet"] - ph["pipeline_ns_per_packet"] - ph["tx_ns_per_packet"]) < 1e-6 * ph["cpu_ns_per_packet"] + 1e-9, ph
+ch = p["chain"]["phases"]
+assert ch and abs(ch["cpu_ns_per_packet"] - sum(n["phases"]["cpu_ns_per_packet"] for n in p["nfs"])) < 1e-3, ch
+pcm = p["pcm"]
+assert pcm["available"] or pcm["reason"], pcm
+if not pcm["available"]:
+    assert pcm["cores"] == [] and pcm["intervals"] is None, pcm
+'
+    for want in "measured by the NF (--phase-timing):" "receive includes waiting (block idle)" \
+                "batch nice 0 (read back with sched_getattr)" "measured CPU per packet (the NFs' phase sums" "Intel PCM"; do
+        grep -qF "$want" "$T/out" || { echo "FAIL: the table lacks \"$want\""; fail=1; }
+    done
     if python3 "$VALIDATE" "$SCHEMA" "$T/run.json"; then echo "ok: the run file validates against its schema"
     else echo "FAIL: the run file does not validate"; fail=1; fi
 fi

@@ -10,11 +10,13 @@
  */
 #include <check.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,6 +153,170 @@ START_TEST(restarts_add_up_over_the_window)
 }
 END_TEST
 
+/* L_CS is costed with the policy the process runs under, read back from
+ * the kernel (here SCHED_BATCH while the target was configured "other");
+ * the NF's own stats-page figures (system calls, phase timing) go into
+ * the run file and the text, and L_SC falls back to the NF's counts where
+ * the tracepoints are unavailable. */
+START_TEST(policy_read_back_and_the_nfs_own_figures)
+{
+    const struct ln_prof_target tg[1] = {{.name = "nf", .cpu = -1, .policy = PROF_CALIB_CS_OTHER}};
+    char *ev[] = {"sched", "syscalls"};
+    char err[256], cal[512];
+    const char *src = getenv("SCC_SOURCE_DIR");
+    snprintf(cal, sizeof(cal), "%s/tests/fixtures/profiler/calibration.json", src ? src : ".");
+    struct ln_prof_cfg cfg = {.n = 1, .targets = tg, .events = ev, .nevents = 2,
+                              .calibration = cal};
+    struct ln_prof *p = ln_prof_new(&cfg, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    struct ln_hooks h = ln_prof_hooks(p);
+    struct kid k = spawn(100, true);
+    struct sched_param sp = {.sched_priority = 0};
+    ck_assert_int_eq(sched_setscheduler(k.pid, SCHED_BATCH, &sp), 0);
+    ck_assert_int_eq(h.nf_started(h.ctx, 0, k.pid, 0), 0);
+    h.window_open(h.ctx, LN_WIN_MEASURE);
+    go(&k);
+    usleep(100000);
+    h.window_close(h.ctx, LN_WIN_MEASURE);
+    go(&k);
+    waitpid(k.pid, NULL, 0);
+
+    /* the stats page's figures over the window, as the sampler gives them */
+    struct ln_nf_figures fig[1];
+    memset(fig, 0, sizeof(fig));
+    fig[0].shares = 1;
+    fig[0].stats_ok = true;
+    fig[0].c.rx = 100;
+    fig[0].c.recvmmsg_calls = 30;
+    fig[0].c.sendmmsg_calls = 20;
+    fig[0].c.phase = 1;
+    fig[0].c.phase_rx_ns = 50000;   /* 500 ns/pkt */
+    fig[0].c.phase_pipe_ns = 80000; /* 800 */
+    fig[0].c.phase_tx_ns = 120000;  /* 1200 */
+    struct ln_prof_figs f = {.fig = fig, .window_s = 0.1, .sink_reason = "no sink"};
+    json_object *j = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(ln_prof_report(p, &f, out, &j), 0);
+    fclose(out);
+
+    json_object *nf = json_object_array_get_idx(get(j, "nfs"), 0);
+    ck_assert_str_eq(json_object_get_string(get(nf, "cs_policy")), "batch");
+    ck_assert_msg(!strncmp(json_object_get_string(get(nf, "policy_seen")), "batch nice 0 (read back",
+                           23),
+                  "%s", json_object_get_string(get(nf, "policy_seen")));
+    json_object *cs = get(get(nf, "terms"), "L_CS");
+    if (json_object_get_boolean(get(cs, "available"))) { /* ctxsw[batch] 1500 ns, not other's 2000 */
+        ck_assert_double_eq(json_object_get_double(get(cs, "cost_ns")), 1500);
+        ck_assert_ptr_nonnull(strstr(buf, "[cost of ctxsw batch]"));
+    }
+    if (getenv("SCC_TEST_SHOW"))
+        fputs(buf, stderr);
+
+    json_object *ph = get(nf, "phases");
+    ck_assert_double_eq(json_object_get_double(get(ph, "rx_ns_per_packet")), 500);
+    ck_assert_double_eq(json_object_get_double(get(ph, "pipeline_ns_per_packet")), 800);
+    ck_assert_double_eq(json_object_get_double(get(ph, "tx_ns_per_packet")), 1200);
+    ck_assert_double_eq(json_object_get_double(get(ph, "cpu_ns_per_packet")), 2500);
+    ck_assert(!json_object_get_boolean(get(ph, "rx_includes_wait")));
+    ck_assert_ptr_nonnull(strstr(buf, "measured by the NF (--phase-timing)"));
+    ck_assert_ptr_nonnull(strstr(buf, "measured CPU per packet (the NFs' phase sums) 2500 ns"));
+
+    json_object *own = get(nf, "nf_syscalls");
+    ck_assert_int_eq(json_object_get_int(get(own, "recvmmsg")), 30);
+    ck_assert_int_eq(json_object_get_int(get(own, "sendmmsg")), 20);
+    json_object *sc = get(get(nf, "terms"), "L_SC");
+    if (json_object_get_type(get(own, "tracepoint_recvmmsg")) == json_type_null) {
+        /* no tracepoints here: L_SC from the NF's 50 calls = 0.5/pkt (30 × 400 + 20 × 1000) */
+        ck_assert(json_object_get_boolean(get(sc, "available")));
+        ck_assert_double_eq(json_object_get_double(get(sc, "ns_per_packet")), 320);
+        ck_assert_ptr_nonnull(strstr(json_object_get_string(get(sc, "reason")), "own counts"));
+    } else {
+        /* this test process makes no recvmmsg: the tracepoint counts 0 */
+        ck_assert_double_eq(json_object_get_double(get(own, "tracepoint_recvmmsg")), 0);
+    }
+    json_object_put(j);
+    free(buf);
+    ln_prof_free(p);
+}
+END_TEST
+
+/* Intel PCM over the window, with a stand-in for the pcm binary
+ * (SCC_PCM_BIN): started at window open with -csv=FILE, stopped with
+ * SIGINT at close, its CSV (here the hand-written fixture in pcm's
+ * documented layout) parsed into the run file and the text, for the NFs'
+ * cores only. Without it (this host: not Intel) the source says why. */
+START_TEST(pcm_runs_over_the_window)
+{
+    const char *src = getenv("SCC_SOURCE_DIR");
+    char dir[] = "/tmp/scc-test-pcm.XXXXXX", bin[128], fixture[512], err[256];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(bin, sizeof(bin), "%s/pcm", dir);
+    snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/profiler/pcm.csv", src ? src : ".");
+    FILE *f = fopen(bin, "w");
+    ck_assert_ptr_nonnull(f);
+    /* writes its CSV when interrupted, as pcm does on SIGINT */
+    fprintf(f, "#!/bin/sh\nfor a; do case $a in -csv=*) out=${a#-csv=};; esac; done\n"
+               "trap 'cat \"%s\" > \"$out\"; exit 0' INT\n"
+               "while :; do sleep 0.05; done\n",
+            fixture);
+    fclose(f);
+    ck_assert_int_eq(chmod(bin, 0755), 0);
+    setenv("SCC_PCM_BIN", bin, 1);
+
+    const struct ln_prof_target tg[2] = {{.name = "fw", .cpu = 0}, {.name = "rt", .cpu = 0}};
+    char *ev[] = {"sched"};
+    struct ln_prof_cfg cfg = {.n = 2, .targets = tg, .events = ev, .nevents = 1,
+                              .calibration = "/nonexistent/calibration.json"};
+    struct ln_prof *p = ln_prof_new(&cfg, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    unsetenv("SCC_PCM_BIN");
+    struct ln_hooks h = ln_prof_hooks(p);
+    h.window_open(h.ctx, LN_WIN_MEASURE);
+    usleep(300000); /* the shell's trap must be in place before the SIGINT */
+    h.window_close(h.ctx, LN_WIN_MEASURE);
+    uint64_t packets[2] = {10, 10};
+    struct ln_prof_figs fg = {.packets = packets, .window_s = 0.3, .sink_reason = "no sink"};
+    json_object *j = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(ln_prof_report(p, &fg, out, &j), 0);
+    fclose(out);
+    json_object *pc = get(j, "pcm");
+    ck_assert_msg(json_object_get_boolean(get(pc, "available")), "%s",
+                  json_object_to_json_string(pc));
+    ck_assert_int_eq(json_object_get_int(get(pc, "intervals")), 2);
+    ck_assert_double_eq_tol(json_object_get_double(get(pc, "memory_read_gb")), 2.0, 1e-9);
+    json_object *cores = get(pc, "cores");
+    ck_assert_uint_eq(json_object_array_length(cores), 1); /* the NFs' core only */
+    json_object *c0 = json_object_array_get_idx(cores, 0);
+    ck_assert_int_eq(json_object_get_int(get(c0, "core")), 0);
+    ck_assert_str_eq(json_object_get_string(get(c0, "nfs")), "fw, rt");
+    ck_assert_double_eq_tol(json_object_get_double(get(c0, "l3_hit_ratio")), 0.45, 1e-9);
+    ck_assert_ptr_nonnull(strstr(buf, "    core 0 (fw, rt): L2 hit 85.0%, L3 hit 45.0%"));
+    ck_assert_ptr_nonnull(strstr(buf, "memory read 2.000 GB, written 0.750 GB"));
+    json_object_put(j);
+    free(buf);
+    ln_prof_free(p);
+    /* the CSV was removed; only the stand-in is left, ours to remove */
+    ck_assert_int_eq(unlink(bin), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+
+    /* without SCC_PCM_BIN on a host that cannot run pcm: unavailable, with the reason */
+    p = ln_prof_new(&cfg, err, sizeof(err));
+    ck_assert_ptr_nonnull(p);
+    j = NULL;
+    ck_assert_int_eq(ln_prof_report(p, &fg, NULL, &j), 0);
+    pc = get(j, "pcm");
+    if (!json_object_get_boolean(get(pc, "available")))
+        ck_assert_str_ne(json_object_get_string(get(pc, "reason")), "");
+    json_object_put(j);
+    ln_prof_free(p);
+}
+END_TEST
+
 START_TEST(unknown_event_is_refused)
 {
     const struct ln_prof_target tg[1] = {{.name = "nf", .cpu = -1}};
@@ -172,6 +338,8 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, restarts_add_up_over_the_window);
     tcase_add_test(tc, unknown_event_is_refused);
+    tcase_add_test(tc, policy_read_back_and_the_nfs_own_figures);
+    tcase_add_test(tc, pcm_runs_over_the_window);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);

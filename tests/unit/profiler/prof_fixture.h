@@ -8,7 +8,9 @@
  * "cputime": {user_ns, sys_ns} (optional), "hw_unavailable": reason (no
  * hardware table for this NF), "events": [{"name", "src":
  * hardware|software|tracepoint, "value", "enabled", "running"} or {"name",
- * "src", "unavailable": reason, "errno"}]}]}. */
+ * "src", "unavailable": reason, "errno"}], and the NF's own figures:
+ * "policy_seen" (words), "nf_calls": {recvmmsg, sendmmsg}, "phases":
+ * {rx_ns, pipe_ns, tx_ns, rx_waits} (each optional)}]}. */
 #ifndef PROF_FIXTURE_H
 #define PROF_FIXTURE_H
 
@@ -31,6 +33,7 @@ struct fixture {
     struct prof_group_event ev[FIX_MAX_NFS][FIX_MAX_EVENTS];
     char names[FIX_MAX_NFS][32];
     char hw_reason[FIX_MAX_NFS][PROF_GROUP_REASON_MAX];
+    char policy_seen[FIX_MAX_NFS][96];
 };
 
 static json_object *fx_get(json_object *o, const char *k)
@@ -78,6 +81,28 @@ static void fixture_load(struct fixture *fx, const char *file)
         for (int p = 0; p < PROF_CALIB_NPOLICIES; p++)
             if (pol && strcmp(pol, policies[p]) == 0)
                 in->policy = (enum prof_calib_policy_row)p;
+        json_object *ps = fx_get(nf, "policy_seen");
+        if (ps) {
+            snprintf(fx->policy_seen[i], sizeof(fx->policy_seen[i]), "%s",
+                     json_object_get_string(ps));
+            in->policy_seen = fx->policy_seen[i];
+        }
+        json_object *nc = fx_get(nf, "nf_calls");
+        if (nc) {
+            in->have_nf_calls = true;
+            in->nf_recvmmsg = fx_u64(nc, "recvmmsg");
+            in->nf_sendmmsg = fx_u64(nc, "sendmmsg");
+        }
+        json_object *ph = fx_get(nf, "phases");
+        if (ph) {
+            in->have_phases = true;
+            in->phase_rx_ns = (double)fx_u64(ph, "rx_ns");
+            in->phase_pipe_ns = (double)fx_u64(ph, "pipe_ns");
+            in->phase_tx_ns = (double)fx_u64(ph, "tx_ns");
+            in->phase_rx_waits = json_object_get_boolean(fx_get(ph, "rx_waits"));
+        } else {
+            in->phase_reason = "no phase timing in this fixture";
+        }
         json_object *pr = fx_get(nf, "proc");
         if (pr) {
             in->have_proc = true;

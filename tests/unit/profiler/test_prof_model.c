@@ -201,6 +201,71 @@ START_TEST(nopmu_hardware_unavailable_with_reason)
 }
 END_TEST
 
+/* The NFs' own figures (nfown.json): L_CS costed with the calibration row
+ * of the policy each NF runs under, L_SC from the NF's own system-call
+ * counts where the tracepoints are unavailable, and the measured phase
+ * breakdown per packet. */
+START_TEST(own_policy_calls_and_phases)
+{
+    struct prof_model *m = model("nfown.json");
+    const struct prof_nf_result *fw = prof_model_nf(m, 0), *nat = prof_model_nf(m, 1);
+    /* fw, SCHED_BATCH: 100000 switches / 50000 packets = 2 × ctxsw[batch] 1500 (not other's
+     * 2000) = 3000 */
+    term(fw, PROF_TERM_CS, 2, 1500, 3000);
+    ck_assert_str_eq(fw->cs_policy, "batch");
+    ck_assert_str_eq(fw->policy_seen, "batch nice 0 (read back with sched_getattr)");
+    /* tracepoints unavailable: 60000 recvmmsg × 400 + 50000 sendmmsg × 1000 = 74e6 ns over
+     * 110000 calls → 2.2 per packet at 672.727 ns = 1480 ns/pkt */
+    term(fw, PROF_TERM_SC, 2.2, 74e6 / 110000, 1480);
+    ck_assert_ptr_nonnull(strstr(fw->term[PROF_TERM_SC].reason, "from the NF's own counts"));
+    ck_assert_ptr_nonnull(strstr(fw->term[PROF_TERM_SC].reason, "tracefs is not mounted"));
+    fig(&fw->syscalls_per_pkt, 2.2);
+    fig(&fw->nf_syscalls_per_pkt, 2.2);
+    NEAR(fw->total_ns_per_pkt, 4480);
+    /* phases: 25e6 / 50e6 / 75e6 ns over 50000 packets; measured CPU = the sum */
+    fig(&fw->phase_rx_per_pkt, 500);
+    fig(&fw->phase_pipe_per_pkt, 1000);
+    fig(&fw->phase_tx_per_pkt, 1500);
+    fig(&fw->measured_cpu_per_pkt, 3000);
+    ck_assert(!fw->phase_rx_waits);
+
+    /* nat, other nice -19: 1 switch/pkt × 2100; tracepoints counted (the NF's own counts only
+     * cross-check them): 40000 × 400 + 50000 × 1000 = 66e6 → 1.8/pkt, 1320 ns/pkt */
+    term(nat, PROF_TERM_CS, 1, 2100, 2100);
+    ck_assert_str_eq(nat->cs_policy, "other nice -19");
+    term(nat, PROF_TERM_SC, 1.8, 66e6 / 90000, 1320);
+    ck_assert_ptr_null(strstr(nat->term[PROF_TERM_SC].reason, "own counts"));
+    fig(&nat->nf_syscalls_per_pkt, 1.8);
+    NEAR(nat->total_ns_per_pkt, 3420);
+    /* block idle: receive (10000 ns/pkt) includes waiting, so the measured CPU is pipeline
+     * 800 + send 1200 */
+    fig(&nat->phase_rx_per_pkt, 10000);
+    fig(&nat->measured_cpu_per_pkt, 2000);
+    ck_assert(nat->phase_rx_waits);
+
+    const struct prof_nf_result *c = prof_model_chain(m);
+    term(c, PROF_TERM_CS, 3, 5100.0 / 3, 5100);
+    term(c, PROF_TERM_SC, 4, 2800.0 / 4, 2800);
+    fig(&c->measured_cpu_per_pkt, 5000);
+    fig(&c->phase_rx_per_pkt, 10500);
+    ck_assert(c->phase_rx_waits);
+    prof_model_free(m);
+
+    /* the same NFs without phase timing and without their own counts: no silent 0s */
+    fx.in[0].have_phases = fx.in[0].have_nf_calls = false;
+    fx.in[0].phase_reason = NULL;
+    m = prof_model_new(fx.in, fx.n, &fx.cal);
+    fw = prof_model_nf(m, 0);
+    lacks(fw, PROF_TERM_SC, "tracefs is not mounted");
+    ck_assert(!fw->measured_cpu_per_pkt.available);
+    ck_assert_ptr_nonnull(strstr(fw->measured_cpu_per_pkt.reason, "--phase-timing"));
+    ck_assert(!prof_model_chain(m)->measured_cpu_per_pkt.available);
+    ck_assert_ptr_nonnull(strstr(prof_model_chain(m)->measured_cpu_per_pkt.reason, "fw: "));
+    prof_model_free(m);
+    fixture_free(&fx);
+}
+END_TEST
+
 /* rt's memory group ran 25% of the window and its TLB group 50%: values
  * scaled by enabled/running; mon's L3_MISS never ran: "not counted". */
 START_TEST(multiplexed_values_are_scaled)
@@ -290,6 +355,7 @@ int main(void)
     tcase_add_test(tc, nopmu_hardware_unavailable_with_reason);
     tcase_add_test(tc, multiplexed_values_are_scaled);
     tcase_add_test(tc, no_calibration_and_no_packets);
+    tcase_add_test(tc, own_policy_calls_and_phases);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

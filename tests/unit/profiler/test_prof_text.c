@@ -180,6 +180,37 @@ START_TEST(write_error_is_reported)
 }
 END_TEST
 
+/* The NFs' own figures (nfown.json, values checked in test_prof_model.c):
+ * the policy whose context-switch cost was used, the NF's own system-call
+ * count, and the phase timing — with the receive phase flagged where it
+ * includes waiting (block idle) and left out of the measured CPU. */
+START_TEST(nf_own_phases_and_policy)
+{
+    struct prof_model *m;
+    char *t = render("nfown.json", &m);
+    has(line_with(t, "L_CS  context"), "[cost of ctxsw batch]");
+    has(t, "policy                                     batch nice 0 (read back with sched_getattr)");
+    has(line_with(t, "L_SC  system"), "from the NF's own counts");
+    has(t, "    the NF's own count                2.200 /pkt");
+    has(t, "  measured by the NF (--phase-timing):\n"
+           "  receive                           500.000 ns/pkt\n"
+           "  pipeline                         1000.000 ns/pkt\n"
+           "  send                             1500.000 ns/pkt\n"
+           "  cpu (phase sum)                  3000.000 ns/pkt  # receive + pipeline + send; the "
+           "model's total: 4480.000\n");
+    /* nat: block idle */
+    has(t, "  receive                         10000.000 ns/pkt  # receive includes waiting (block "
+           "idle)\n");
+    has(t, "  cpu (phase sum)                  2000.000 ns/pkt  # pipeline + send (receive holds "
+           "waiting); the model's total: 3420.000\n");
+    has(t, "  measured by the NFs (--phase-timing):");
+    has(t, "cpu (phase sum)                  5000.000 ns/pkt");
+    free(t);
+    prof_model_free(m);
+    fixture_free(&fx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("prof_text");
@@ -189,6 +220,7 @@ int main(void)
     tcase_add_test(tc, nopmu_rows_say_unavailable);
     tcase_add_test(tc, multiplexed_share_is_shown);
     tcase_add_test(tc, write_error_is_reported);
+    tcase_add_test(tc, nf_own_phases_and_policy);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
