@@ -1165,6 +1165,28 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
         x->have_cputime = t->cpu_ok && !t->cpu_bad;
         x->user_ns = t->user_ns;
         x->sys_ns = t->sys_ns;
+        /* fused NFs (one process for several): inside the group a hop is a
+         * function call, so a member makes no system calls of its own; the
+         * process's receive and send calls belong to the group's head,
+         * where the tracepoints count them too (the sampler puts the send
+         * side on the group's last NF: fold it back, or the chain would
+         * count it twice). The process's user/system split is the group's,
+         * not one NF's: left out. */
+        int head = p->tg[i].fused_head - 1;
+        if (head >= 0 && head < p->n) {
+            x->have_cputime = false;
+            if (head != i) {
+                x->have_nf_calls = stats;
+                x->nf_recvmmsg = x->nf_sendmmsg = 0;
+                x->policy = in[head].policy;
+                x->policy_seen = in[head].policy_seen;
+            } else if (stats && f->fig) {
+                for (int k = 0; k < p->n; k++)
+                    if (k != i && p->tg[k].fused_head == i + 1 && f->fig[k].shares &&
+                        f->fig[k].stats_ok)
+                        x->nf_sendmmsg += f->fig[k].c.sendmmsg_calls;
+            }
+        }
         x->table = p->cpu_table && p->table.nevents ? &p->table : NULL;
         x->hw_reason = p->hw_reason;
         x->events = t->acc;

@@ -40,6 +40,10 @@ struct ln_prof_target {
     const char *name;                  /* NF name or "pid 1234 (comm)" */
     int cpu;                           /* pinned core, or -1 */
     enum prof_calib_policy_row policy; /* context-switch cost row */
+    /* Chain fusion (scheduler.mode fused): 1 + the index of the target
+     * whose process runs this one, when it is in a fused group of two or
+     * more NFs (the head itself included); 0 = not fused. */
+    int fused_head;
 };
 
 struct ln_prof_cfg {

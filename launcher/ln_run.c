@@ -418,13 +418,23 @@ static enum prof_calib_policy_row policy_row(const struct scc_sched_params *sp)
 
 /* The profiler for a chain: one target per NF (those of other hosts are
  * never started here and report no packets). */
-static struct ln_prof *new_prof(const struct scc_chain *ch, char *err, size_t len)
+static struct ln_prof *new_prof(const struct scc_chain *ch, const struct ln_plan *plan,
+                                char *err, size_t len)
 {
     struct ln_prof_target tg[SCC_MAX_NFS];
     for (int i = 0; i < ch->nnfs; i++)
         tg[i] = (struct ln_prof_target){.name = ch->nfs[i].name,
                                         .cpu = scc_cpuset_first(&ch->nfs[i].cpus),
                                         .policy = policy_row(&ch->nfs[i].sched)};
+    /* fused groups: which NF's process runs each NF */
+    for (int s = 1; s < plan->nstages - 1; s++) {
+        const struct ln_stage *st = &plan->stages[s];
+        if (st->nf < 0 || st->group < 1 || st->group >= plan->nstages - 1)
+            continue;
+        const struct ln_stage *hd = &plan->stages[st->group];
+        if (hd->nf >= 0 && hd->nfused > 1)
+            tg[st->nf].fused_head = hd->nf + 1;
+    }
     struct ln_prof_cfg cfg = {.n = ch->nnfs,
                               .targets = tg,
                               .events = ch->profiler.events,
@@ -540,7 +550,7 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         h = ln_sampler_hooks(r.sampler);
         ln_proc_add_hooks(r.proc, &h);
         if (ch->mode == SCC_MODE_PROFILE) {
-            if (!(r.prof = new_prof(ch, err, sizeof(err)))) {
+            if (!(r.prof = new_prof(ch, &r.plan, err, sizeof(err)))) {
                 fprintf(stderr, "scc run: profiler: %s\n",
                         errno == ENOMEM ? "out of memory" : err);
                 rc = errno == ENOMEM ? 1 : 2;

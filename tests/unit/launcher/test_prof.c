@@ -317,6 +317,77 @@ START_TEST(pcm_runs_over_the_window)
 }
 END_TEST
 
+/* Chain fusion: three NFs in one process. Inside the group a hop is a
+ * function call, so the members make no system calls; the process's
+ * receive (counted on the first NF's stage) and send (on the last NF's)
+ * are the head's, and the chain counts each once. The process's user/system
+ * split is the group's: no NF gets it. Unfused, the same counts stay where
+ * the NFs made them. */
+static double nf_fig(json_object *j, int i, const char *k)
+{
+    json_object *n = i < 0 ? get(j, "chain") : json_object_array_get_idx(get(j, "nfs"), (size_t)i);
+    json_object *f = get(get(n, "figures"), k);
+    ck_assert_msg(json_object_get_boolean(get(f, "available")), "%s: %s", k,
+                  json_object_to_json_string(f));
+    return json_object_get_double(get(f, "value"));
+}
+
+START_TEST(fused_group_counts_the_process_once)
+{
+    char err[512];
+    for (int fused = 0; fused < 2; fused++) {
+        struct ln_prof_target tg[3] = {{.name = "fw", .cpu = 1}, {.name = "rt", .cpu = 1},
+                                       {.name = "l2", .cpu = 1}};
+        for (int i = 0; fused && i < 3; i++)
+            tg[i].fused_head = 1; /* all three run in fw's process */
+        char *ev[] = {"sched"};
+        struct ln_prof_cfg cfg = {.n = 3, .targets = tg, .events = ev, .nevents = 1,
+                                  .calibration = "/nonexistent/calibration.json"};
+        struct ln_prof *p = ln_prof_new(&cfg, err, sizeof(err));
+        ck_assert_msg(p != NULL, "%s", err);
+        struct ln_hooks h = ln_prof_hooks(p);
+        h.window_open(h.ctx, LN_WIN_MEASURE);
+        h.window_close(h.ctx, LN_WIN_MEASURE);
+        struct ln_nf_figures fg[3];
+        memset(fg, 0, sizeof(fg));
+        for (int i = 0; i < 3; i++) {
+            fg[i].shares = 1;
+            fg[i].stats_ok = true;
+            fg[i].c.rx = fg[i].c.tx = 100;
+        }
+        /* as the sampler reports a fused group: receive on the first stage,
+         * send on the last; unfused, each NF made both */
+        fg[0].c.recvmmsg_calls = 100;
+        fg[2].c.sendmmsg_calls = 100;
+        if (!fused) {
+            fg[0].c.sendmmsg_calls = fg[1].c.recvmmsg_calls = fg[1].c.sendmmsg_calls = 100;
+            fg[2].c.recvmmsg_calls = 100;
+        }
+        struct ln_prof_figs f = {.fig = fg, .window_s = 1.0, .sink_reason = "no sink"};
+        json_object *j = NULL;
+        ck_assert_int_eq(ln_prof_report(p, &f, NULL, &j), 0);
+        if (fused) {
+            ck_assert_double_eq_tol(nf_fig(j, 0, "nf_syscalls_per_packet"), 2.0, 1e-9);
+            ck_assert_double_eq_tol(nf_fig(j, 1, "nf_syscalls_per_packet"), 0.0, 1e-9);
+            ck_assert_double_eq_tol(nf_fig(j, 2, "nf_syscalls_per_packet"), 0.0, 1e-9);
+            ck_assert_double_eq_tol(nf_fig(j, -1, "nf_syscalls_per_packet"), 2.0, 1e-9);
+            for (int i = 0; i < 3; i++) {
+                json_object *u = get(get(json_object_array_get_idx(get(j, "nfs"), (size_t)i),
+                                         "figures"),
+                                     "user_ns_per_packet");
+                ck_assert(!json_object_get_boolean(get(u, "available")));
+            }
+        } else {
+            for (int i = 0; i < 3; i++)
+                ck_assert_double_eq_tol(nf_fig(j, i, "nf_syscalls_per_packet"), 2.0, 1e-9);
+            ck_assert_double_eq_tol(nf_fig(j, -1, "nf_syscalls_per_packet"), 6.0, 1e-9);
+        }
+        json_object_put(j);
+        ln_prof_free(p);
+    }
+}
+END_TEST
+
 START_TEST(unknown_event_is_refused)
 {
     const struct ln_prof_target tg[1] = {{.name = "nf", .cpu = -1}};
@@ -340,6 +411,7 @@ int main(void)
     tcase_add_test(tc, unknown_event_is_refused);
     tcase_add_test(tc, policy_read_back_and_the_nfs_own_figures);
     tcase_add_test(tc, pcm_runs_over_the_window);
+    tcase_add_test(tc, fused_group_counts_the_process_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
