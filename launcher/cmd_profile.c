@@ -43,7 +43,8 @@ static void profile_usage(FILE *f)
             "  --packets N             the denominator, given\n"
             "  --json FILE             write the run file (scc-run/2 with a profile section)\n"
             "  --calibration FILE      the calibration (default %s)\n"
-            "  --events LIST           profiler.events, comma-separated (default: default)\n"
+            "  --events LIST           profiler.events, comma-separated (default: default,\n"
+            "                          which here includes the syscalls tracepoints)\n"
             "  --list-events           list the hardware tables (this CPU's marked), the\n"
             "                          software events and the tracepoints\n"
             "  -h, --help              this text\n",
@@ -245,7 +246,9 @@ int cmd_profile(int argc, char **argv)
     }
     char err[600] = "";
     struct ln_prof_cfg cfg = {.n = npids, .targets = tg, .events = events,
-                              .nevents = nevents, .calibration = cal};
+                              .nevents = nevents, .calibration = cal,
+                              /* no stats page here: the tracepoints are L_SC's only source */
+                              .default_syscalls = true};
     struct ln_prof *p = ln_prof_new(&cfg, err, sizeof(err));
     free(evdup);
     if (!p) {

@@ -64,6 +64,7 @@ struct ln_prof {
     unsigned interval_ms;
     /* selection */
     bool sel_sw, sel_tp;
+    bool default_syscalls; /* "default" holds the tracepoints (scc profile -p) */
     char pmu[64];
     const struct prof_event_table *cpu_table; /* this CPU's, unfiltered */
     struct prof_event_table table;            /* the selected entries */
@@ -203,8 +204,10 @@ static int select_events(struct ln_prof *p, char *err, size_t errlen)
         p->sel_sw |= !strcmp(e, "sched") || in_list(sw_names, e);
         p->sel_tp |= !strcmp(e, "syscalls") || is_tracepoint(e);
     }
-    if (all)
-        mem = tlb = p->sel_sw = p->sel_tp = true;
+    if (all) {
+        mem = tlb = p->sel_sw = true;
+        p->sel_tp |= p->default_syscalls; /* ln_prof_cfg.default_syscalls: why */
+    }
 
     char ierr[256];
     if (prof_events_init(ierr, sizeof(ierr)) < 0) {
@@ -293,6 +296,7 @@ struct ln_prof *ln_prof_new(const struct ln_prof_cfg *cfg, char *err, size_t err
             goto nomem;
     p->nevents = ne;
     p->interval_ms = cfg->interval_ms;
+    p->default_syscalls = cfg->default_syscalls;
     int r = select_events(p, err, errlen);
     if (r < 0) {
         ln_prof_free(p);
@@ -1326,7 +1330,7 @@ int ln_prof_list_events(FILE *out)
     fprintf(out, "\ntracepoints (group syscalls):\n");
     for (const char *const *s = prof_group_syscalls; *s; s++)
         fprintf(out, "    syscalls:sys_enter_%s\n", *s);
-    fprintf(out, "\ngroups for profiler.events: default (all), memory (L_D*), tlb (L_T*), "
-                 "sched, syscalls\n");
+    fprintf(out, "\ngroups for profiler.events: default (memory, tlb, sched; and syscalls for "
+                 "`scc profile -p`), memory (L_D*), tlb (L_T*), sched, syscalls\n");
     return ferror(out) ? -EIO : 0;
 }

@@ -17,8 +17,10 @@
  *   L_SC        the syscalls:sys_enter_* tracepoints; recvmmsg and
  *               sendmmsg at their calibrated cost, the others at the
  *               getppid cost (a lower bound, said in the caveat). When
- *               no tracepoint could be counted, the NF's own recvmmsg and
- *               sendmmsg counts (its stats page), said in the caveat.
+ *               no tracepoint was counted (unavailable, or not selected:
+ *               the default for NFs the launcher started), the NF's own
+ *               recvmmsg and sendmmsg counts (its stats page), said in the
+ *               caveat.
  *
  * SchedContention/RunTime is the on-CPU time lost to being preempted:
  * involuntary switches × L_CS over run time. Wait/RunTime is schedstat's
@@ -234,16 +236,20 @@ static void nf_calls_term(const struct prof_nf_input *in, const struct prof_cali
     t->cost_ns = t->events > 0 ? (rc * (rc > 0 ? cr->ns : 0) + sc * (sc > 0 ? cs->ns : 0)) /
                                      t->events
                                : 0;
-    why(t->reason, "from the NF's own counts (its stats page: recvmmsg and sendmmsg only); "
-                   "tracepoints unavailable: %.300s",
-        tp_reason);
+    if (tp_reason)
+        why(t->reason, "from the NF's own counts (its stats page: recvmmsg and sendmmsg only); "
+                       "tracepoints unavailable: %.300s",
+            tp_reason);
+    else
+        why(t->reason, "from the NF's own counts (its stats page: recvmmsg and sendmmsg only); "
+                       "add the syscalls group to profiler.events for the tracepoints");
 }
 
 static void sc_term(const struct prof_nf_input *in, const struct prof_calib *cal,
                     struct prof_term_val *t, double *calls_out, bool *calls_known)
 {
     double calls = 0, ns = 0, other = 0;
-    bool any = false, cost_ok = true;
+    bool any = false, recorded = false, cost_ok = true;
     char missing[160] = "", first_reason[PROF_MODEL_REASON_MAX] = "",
          cost_reason[PROF_CALIB_REASON_MAX + 32] = "";
     for (const char *const *sc = prof_group_syscalls; *sc; sc++) {
@@ -251,6 +257,7 @@ static void sc_term(const struct prof_nf_input *in, const struct prof_calib *cal
         snprintf(name, sizeof(name), "syscalls:sys_enter_%s", *sc);
         struct prof_term_val tmp = {.counted_ratio = 1};
         double v = 0;
+        recorded |= find(in, name) != NULL;
         if (!use_event(in, name, 1, &tmp, &v)) {
             if (!first_reason[0])
                 snprintf(first_reason, sizeof(first_reason), "%s", tmp.reason);
@@ -283,14 +290,19 @@ static void sc_term(const struct prof_nf_input *in, const struct prof_calib *cal
             ns += v * c->ns;
         }
     }
+    /* no tracepoint recorded at all: not selected (profiler.events), as
+     * for NFs the launcher started by default (ln_prof_cfg.default_syscalls) */
     if (!any && in->have_nf_calls) {
-        nf_calls_term(in, cal, first_reason, t, calls_out, calls_known);
+        nf_calls_term(in, cal, recorded ? first_reason : NULL, t, calls_out, calls_known);
         return;
     }
     *calls_known = any;
     *calls_out = calls;
     if (!any) {
-        why(t->reason, "%s", first_reason);
+        if (recorded)
+            why(t->reason, "%s", first_reason);
+        else
+            why(t->reason, "no tracepoint selected: add the syscalls group to profiler.events");
         return;
     }
     t->events = calls;

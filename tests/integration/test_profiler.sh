@@ -7,12 +7,16 @@
 #     mount is left behind. L_CS is costed with the policy each NF runs
 #     under, read back (fw runs SCHED_BATCH); the NFs' own recvmmsg/sendmmsg
 #     counts agree with the tracepoints; the NFs' phase timing stands next to
-#     the model; Intel PCM is there or says why not.
+#     the model; Intel PCM is there or says why not. The tracepoints are
+#     requested (profiler.events ["default", "syscalls"]); a second, short
+#     run with the default events checks that they are left out and L_SC
+#     comes from the NFs' own counts.
 #  2. `scc profile -p` on a process the test starts by hand (an scc-nf in a
 #     network namespace of the test, fed by scc gen, drained by scc sink):
 #     its per-process context switches and recvmmsg/sendmmsg entries agree
-#     within 2% with `perf stat -p` over the same window, and the packet
-#     denominator comes from NETNS:lo.
+#     within 2% with `perf stat -p` over the same window (the tracepoints are
+#     in -p's default events: such a process has no stats page), and the
+#     packet denominator comes from NETNS:lo.
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 ip netns list >/dev/null 2>&1 || { echo "skip: no network namespace support"; exit 77; }
@@ -56,7 +60,7 @@ cat >"$T/chain.json" <<JSON
     { "name": "fw", "type": "firewall", "cpu": $last, "sched": { "policy": "batch" },
       "config": { "rules": ["allow udp dst port 9000-9999", "deny all"] } },
     { "name": "l2", "type": "l2fwd", "cpu": $last } ],
-  "profiler": { "interval_ms": 200 },
+  "profiler": { "interval_ms": 200, "events": ["default", "syscalls"] },
   "traffic": { "rate_pps": 5000, "size": 64, "duration_s": 2, "warmup_s": 0.3 } }
 JSON
 if ! "$SCC" run "$T/chain.json" --json "$T/run.json" >"$T/out" 2>"$T/err"; then
@@ -157,6 +161,24 @@ if not pcm["available"]:
     else echo "FAIL: the run file does not validate"; fail=1; fi
 fi
 [ "$(grep -c tracefs /proc/self/mountinfo)" -eq "$mounts_before" ] || { echo "FAIL: a tracefs mount was left behind"; fail=1; }
+
+# ---- 1b. the default events: no tracepoints on the NFs the launcher
+# started (they cost a busy NF throughput); L_SC from the NFs' own counts
+sed -e 's/"events": \["default", "syscalls"\]/"events": ["default"]/' \
+    -e 's/"duration_s": 2/"duration_s": 1/' "$T/chain.json" >"$T/chain-default.json"
+if ! "$SCC" run "$T/chain-default.json" --json "$T/run-default.json" >"$T/out-default" 2>"$T/err"; then
+    echo "FAIL: scc run --profile (default events)"; cat "$T/err"; fail=1
+else
+    check "default events: no tracepoints on our NFs, L_SC from their own counts" "$T/run-default.json" '
+for nf in p["nfs"]:
+    assert not [c for c in nf["counters"] if c["name"].startswith("syscalls:")], nf["name"]
+    assert ctr(nf, "context-switches")["available"], nf["name"]
+    sc = nf["terms"]["L_SC"]
+    assert "own counts" in sc["reason"] and "syscalls group" in sc["reason"], sc
+    assert nf["figures"]["nf_syscalls_per_packet"]["available"], nf["figures"]
+    assert nf["nf_syscalls"]["tracepoint_recvmmsg"] is None, nf["nf_syscalls"]
+'
+fi
 
 # ---- 2. scc profile -p on a process it did not start, against perf stat --
 # How the two windows are aligned: both tools attach to the NF while it is

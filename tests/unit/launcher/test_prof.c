@@ -242,6 +242,77 @@ START_TEST(policy_read_back_and_the_nfs_own_figures)
 }
 END_TEST
 
+/* One profiled target over a short window with the "default" events, its
+ * stats page giving 30 recvmmsg + 20 sendmmsg for 100 packets; the run
+ * file's profile section into *j. */
+static json_object *default_events_run(bool default_syscalls)
+{
+    const struct ln_prof_target tg[1] = {{.name = "nf", .cpu = -1, .policy = PROF_CALIB_CS_OTHER}};
+    char err[256], cal[512];
+    const char *src = getenv("SCC_SOURCE_DIR");
+    snprintf(cal, sizeof(cal), "%s/tests/fixtures/profiler/calibration.json", src ? src : ".");
+    struct ln_prof_cfg cfg = {.n = 1, .targets = tg, .calibration = cal,
+                              .default_syscalls = default_syscalls};
+    struct ln_prof *p = ln_prof_new(&cfg, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    struct ln_hooks h = ln_prof_hooks(p);
+    struct kid k = spawn(10, true);
+    ck_assert_int_eq(h.nf_started(h.ctx, 0, k.pid, 0), 0);
+    h.window_open(h.ctx, LN_WIN_MEASURE);
+    go(&k);
+    usleep(20000);
+    h.window_close(h.ctx, LN_WIN_MEASURE);
+    go(&k);
+    waitpid(k.pid, NULL, 0);
+    struct ln_nf_figures fig[1];
+    memset(fig, 0, sizeof(fig));
+    fig[0].shares = 1;
+    fig[0].stats_ok = true;
+    fig[0].c.rx = 100;
+    fig[0].c.recvmmsg_calls = 30;
+    fig[0].c.sendmmsg_calls = 20;
+    struct ln_prof_figs f = {.fig = fig, .window_s = 0.02, .sink_reason = "no sink"};
+    json_object *j = NULL;
+    ck_assert_int_eq(ln_prof_report(p, &f, NULL, &j), 0);
+    ln_prof_free(p);
+    return j;
+}
+
+static bool has_tracepoints(json_object *nf)
+{
+    json_object *c = get(nf, "counters");
+    for (size_t i = 0; i < json_object_array_length(c); i++)
+        if (!strncmp(json_object_get_string(get(json_object_array_get_idx(c, i), "name")),
+                     "syscalls:", 9))
+            return true;
+    return false;
+}
+
+/* The system-call tracepoints cost a busy NF throughput (every system
+ * call of a traced task takes the kernel's slow path), so for NFs the
+ * launcher started (ln_run: default_syscalls false) "default" leaves them
+ * out and L_SC comes from the NF's own counts, saying how to add them;
+ * `scc profile -p` (default_syscalls true) keeps them by default. */
+START_TEST(default_events_leave_tracepoints_to_the_syscalls_group)
+{
+    json_object *j = default_events_run(false);
+    json_object *nf = json_object_array_get_idx(get(j, "nfs"), 0);
+    ck_assert(!has_tracepoints(nf));
+    ck_assert(json_object_array_length(get(nf, "counters")) > 0); /* the software events */
+    json_object *sc = get(get(nf, "terms"), "L_SC");
+    /* 50 calls / 100 packets: 30 × 400 + 20 × 1000 over 100 packets = 320 ns */
+    ck_assert(json_object_get_boolean(get(sc, "available")));
+    ck_assert_double_eq(json_object_get_double(get(sc, "ns_per_packet")), 320);
+    const char *why = json_object_get_string(get(sc, "reason"));
+    ck_assert_msg(strstr(why, "own counts") && strstr(why, "add the syscalls group"), "%s", why);
+    json_object_put(j);
+
+    j = default_events_run(true);
+    ck_assert(has_tracepoints(json_object_array_get_idx(get(j, "nfs"), 0)));
+    json_object_put(j);
+}
+END_TEST
+
 /* Intel PCM over the window, with a stand-in for the pcm binary
  * (SCC_PCM_BIN): started at window open with -csv=FILE, stopped with
  * SIGINT at close, its CSV (here the hand-written fixture in pcm's
@@ -410,6 +481,7 @@ int main(void)
     tcase_add_test(tc, restarts_add_up_over_the_window);
     tcase_add_test(tc, unknown_event_is_refused);
     tcase_add_test(tc, policy_read_back_and_the_nfs_own_figures);
+    tcase_add_test(tc, default_events_leave_tracepoints_to_the_syscalls_group);
     tcase_add_test(tc, pcm_runs_over_the_window);
     tcase_add_test(tc, fused_group_counts_the_process_once);
     suite_add_tcase(s, tc);
