@@ -1135,6 +1135,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
         struct prof_nf_input *x = &in[i];
         x->name = p->tg[i].name;
         x->cpu = p->tg[i].cpu;
+        x->fused_head = p->tg[i].fused_head;
         x->policy = t->policy_seen[0] ? t->row : p->tg[i].policy;
         x->policy_seen = t->policy_seen[0] ? t->policy_seen : "as configured (not started here)";
         /* the NF's own figures: its stats page over the same window */

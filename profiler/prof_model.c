@@ -337,6 +337,7 @@ static void compute_nf(const struct prof_nf_input *in, const struct prof_calib *
 {
     snprintf(r->name, sizeof(r->name), "%s", in->name);
     r->cpu = in->cpu;
+    r->fused_head = in->fused_head;
     r->packets = in->packets;
     r->counted_ratio = 1;
     double pk = (double)in->packets;

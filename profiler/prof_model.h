@@ -37,6 +37,8 @@
 struct prof_nf_input {
     const char *name;
     int cpu;                  /* core it is pinned to; -1 when not pinned */
+    int fused_head;           /* 1 + index of the NF whose process runs this one when it is
+                               * in a fused group (ln_prof_target); 0: a process of its own */
     uint64_t packets;         /* the NF's packets in the window (the denominator) */
     double thread_ns;         /* window length × threads sampled (for blocked time) */
 
@@ -90,6 +92,7 @@ struct prof_figure {
 struct prof_nf_result {
     char name[PROF_MODEL_NAME_MAX];
     int cpu;
+    int fused_head;           /* the input's */
     uint64_t packets;
     struct prof_term_val term[PROF_NTERMS];
     double total_ns_per_pkt;  /* sum of the available terms */

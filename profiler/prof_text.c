@@ -25,16 +25,26 @@ static int by_ns(const void *a, const void *b)
     return x->seq < y->seq ? -1 : (x->seq > y->seq);
 }
 
-/* "rt", "rt and nat", "rt, nat and fw": the chain's other NFs on r's core. */
+/* Whether NF i is a competitor of NF self for its core: on the same core
+ * and in another process. NFs fused into self's process (the same
+ * fused_head) are function calls of the same thread, not run-queue
+ * competition: never named as such. */
+static bool core_mate(const struct prof_model *m, size_t self, size_t i)
+{
+    const struct prof_nf_result *r = prof_model_nf(m, self), *o = prof_model_nf(m, i);
+    return i != self && o->cpu == r->cpu && !(r->fused_head && o->fused_head == r->fused_head);
+}
+
+/* "rt", "rt and nat", "rt, nat and fw": the NFs of the chain's other
+ * processes on r's core. */
 static void core_mates(const struct prof_model *m, size_t self, char *buf, size_t len)
 {
-    const struct prof_nf_result *r = prof_model_nf(m, self);
     size_t n = 0, total = 0;
     for (size_t i = 0; i < prof_model_nnfs(m); i++)
-        total += i != self && prof_model_nf(m, i)->cpu == r->cpu;
+        total += core_mate(m, self, i);
     buf[0] = '\0';
     for (size_t i = 0, o = 0; i < prof_model_nnfs(m) && o < len; i++) {
-        if (i == self || prof_model_nf(m, i)->cpu != r->cpu)
+        if (!core_mate(m, self, i))
             continue;
         n++;
         const char *sep = n == 1 ? "" : n == total ? " and " : ", ";
@@ -49,9 +59,13 @@ static double time_per_pkt(const struct prof_nf_result *r)
     return r->total_ns_per_pkt;
 }
 
-size_t prof_text_causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX])
+/* The causes as prof_text_causes; *measured = how many causes there were
+ * before the PROF_TEXT_CAUSE_MIN_PCT cut (0: none measured at all). */
+static size_t causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX],
+                     size_t *measured)
 {
     size_t n = prof_model_nnfs(m), nc = 0;
+    *measured = 0;
     struct cause *c = calloc(n * (PROF_NTERMS + 1), sizeof(*c));
     if (!c)
         return 0;
@@ -64,11 +78,17 @@ size_t prof_text_causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_
                 c[nc++] = (struct cause){i, k, r->term[k].ns_per_pkt, (unsigned)nc};
     }
     qsort(c, nc, sizeof(*c), by_ns);
-    size_t w = nc < 3 ? nc : 3;
-    for (size_t j = 0; j < w; j++) {
+    *measured = nc;
+    size_t w = 0;
+    for (size_t j = 0; j < nc && w < 3; j++) {
         const struct prof_nf_result *r = prof_model_nf(m, c[j].nf);
         double t = time_per_pkt(r);
         double pct = t > 0 ? 100.0 * c[j].ns / t : 0;
+        /* ranked by ns, but a cause is only worth a sentence when it is a
+         * visible share of its NF's time: a small NF's 0.4% is noise */
+        if (pct < PROF_TEXT_CAUSE_MIN_PCT)
+            continue;
+        char *line = out[w++];
         char why[160];
         if (c[j].what < 0) {
             char mates[128];
@@ -77,15 +97,18 @@ size_t prof_text_causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_
                 snprintf(why, sizeof(why), "it is not pinned to a core");
             else if (mates[0])
                 snprintf(why, sizeof(why), "it shares core %d with %s", r->cpu, mates);
+            else if (r->fused_head)
+                snprintf(why, sizeof(why),
+                         "no other process of the chain is on core %d: other tasks are", r->cpu);
             else
                 snprintf(why, sizeof(why),
                          "no other NF of the chain is on core %d: other tasks are", r->cpu);
-            snprintf(out[j], PROF_TEXT_CAUSE_MAX,
+            snprintf(line, PROF_TEXT_CAUSE_MAX,
                      "%s: %.0f%% of its time per packet is run-queue wait — %s", r->name, pct,
                      why);
         } else {
             const struct prof_term_val *tv = &r->term[c[j].what];
-            snprintf(out[j], PROF_TEXT_CAUSE_MAX,
+            snprintf(line, PROF_TEXT_CAUSE_MAX,
                      "%s: %.0f%% of its time per packet is %s (%s) — %.2f per packet at %.1f "
                      "ns each",
                      r->name, pct, prof_term_words[c[j].what], prof_term_names[c[j].what],
@@ -94,6 +117,12 @@ size_t prof_text_causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_
     }
     free(c);
     return w;
+}
+
+size_t prof_text_causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX])
+{
+    size_t measured;
+    return causes(m, out, &measured);
 }
 
 static void figure(FILE *f, const char *label, const struct prof_figure *x, const char *unit)
@@ -177,17 +206,21 @@ static void block(FILE *f, const struct prof_nf_result *r, bool chain, size_t nn
 
 int prof_text_write(FILE *f, const struct prof_model *m)
 {
-    char causes[3][PROF_TEXT_CAUSE_MAX];
-    size_t nc = prof_text_causes(m, causes);
+    char cs[3][PROF_TEXT_CAUSE_MAX];
+    size_t measured, nc = causes(m, cs, &measured);
     fprintf(f, "Per-packet latency model (Latency/Pkt = L_D1 + L_D2 + L_D3 + L_DM + L_T1 + L_T2 "
                "+ L_TM + L_CS + L_SC)\n\n");
-    if (nc == 0)
+    if (measured == 0)
         fprintf(f, "Biggest causes of latency: none measured (every term and the run-queue wait "
                    "are unavailable)\n");
+    else if (nc == 0)
+        fprintf(f, "Biggest causes of latency: none above %.0f%% of an NF's time per packet\n",
+                PROF_TEXT_CAUSE_MIN_PCT);
     else
-        fprintf(f, "Biggest causes of latency:\n");
+        fprintf(f, "Biggest causes of latency%s:\n",
+                nc < 3 && measured > nc ? " (the others below the 1% cut)" : "");
     for (size_t i = 0; i < nc; i++)
-        fprintf(f, "  %zu. %s\n", i + 1, causes[i]);
+        fprintf(f, "  %zu. %s\n", i + 1, cs[i]);
     for (size_t i = 0; i < prof_model_nnfs(m); i++)
         block(f, prof_model_nf(m, i), false, 0);
     block(f, prof_model_chain(m), true, prof_model_nnfs(m));

@@ -16,12 +16,17 @@
 #include "profiler/prof_model.h"
 
 #define PROF_TEXT_CAUSE_MAX 256
+/* A cause below this share (percent) of its NF's time per packet is not listed. */
+#define PROF_TEXT_CAUSE_MIN_PCT 1.0
 
 /* The (up to) three biggest causes, biggest first, as sentences such as
  * "fw: 41% of its time per packet is run-queue wait — it shares core 1
  * with rt". A cause is an NF's run-queue wait or one of its available
  * terms, ranked by ns per packet; the share is of the NF's time per packet
  * (run + run-queue wait; the model's total where /proc was not sampled).
+ * A cause below PROF_TEXT_CAUSE_MIN_PCT of its NF's time is left out. For
+ * run-queue wait, the NFs named as sharing the core are those of the
+ * chain's other processes (never NFs fused into the same process).
  * Returns how many were written (0..3). Cannot fail. */
 size_t prof_text_causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX]);
 

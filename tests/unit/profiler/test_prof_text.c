@@ -102,6 +102,74 @@ START_TEST(amd_causes)
 }
 END_TEST
 
+/* A cause below 1% of its NF's time per packet is never listed: with fw's
+ * run time 500000 ns/pkt (5e10 ns over 100000 packets) its wait is 4100 of
+ * 504100 (0.8%) and its L_CS 3000 (0.6%), so rt's causes lead: L_CS 2000
+ * of 5000 (40%), L_SC 1400 (28%), then its wait 1000 (20%). With rt's run as big too,
+ * nothing is left, and the report says so. */
+START_TEST(causes_below_one_percent_are_left_out)
+{
+    fixture_load(&fx, "intel.json");
+    fx.in[0].proc.run_ns = 50000000000ull;
+    struct prof_model *m = prof_model_new(fx.in, fx.n, &fx.cal);
+    ck_assert_ptr_nonnull(m);
+    char c[3][PROF_TEXT_CAUSE_MAX];
+    size_t n = prof_text_causes(m, c);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(c[0], "rt: 40% of its time per packet is context switches (L_CS) — 1.00 per "
+                           "packet at 2000.0 ns each");
+    ck_assert_str_eq(c[1], "rt: 28% of its time per packet is system calls (L_SC) — 2.00 per "
+                           "packet at 700.0 ns each");
+    ck_assert_str_eq(c[2], "rt: 20% of its time per packet is run-queue wait — it shares core 1 "
+                           "with fw");
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(strncmp(c[i], "fw:", 3) != 0, "%s", c[i]);
+    prof_model_free(m);
+
+    fx.in[1].proc.run_ns = 50000000000ull;
+    m = prof_model_new(fx.in, fx.n, &fx.cal);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(prof_text_causes(m, c), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(prof_text_write(f, m), 0);
+    fclose(f);
+    has(buf, "Biggest causes of latency: none above 1% of an NF's time per packet\n");
+    free(buf);
+    prof_model_free(m);
+    fixture_free(&fx);
+}
+END_TEST
+
+/* fw and rt fused into one process (fused_head 1 for both): rt is a
+ * function call of fw's thread, not a competitor for core 1, so fw's wait
+ * names no NF of the chain; an NF of another process on the core is
+ * still named. */
+START_TEST(fused_nfs_are_not_core_mates)
+{
+    fixture_load(&fx, "intel.json");
+    fx.in[0].fused_head = fx.in[1].fused_head = 1;
+    struct prof_model *m = prof_model_new(fx.in, fx.n, &fx.cal);
+    ck_assert_ptr_nonnull(m);
+    char c[3][PROF_TEXT_CAUSE_MAX];
+    ck_assert_uint_eq(prof_text_causes(m, c), 3);
+    ck_assert_str_eq(c[0], "fw: 45% of its time per packet is run-queue wait — no other process "
+                           "of the chain is on core 1: other tasks are");
+    prof_model_free(m);
+
+    /* rt alone in its process: fw's wait names it again */
+    fx.in[1].fused_head = 0;
+    m = prof_model_new(fx.in, fx.n, &fx.cal);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(prof_text_causes(m, c), 3);
+    ck_assert_str_eq(c[0], "fw: 45% of its time per packet is run-queue wait — it shares core 1 "
+                           "with rt");
+    prof_model_free(m);
+    fixture_free(&fx);
+}
+END_TEST
+
 /* No PMU: the hardware rows read <unavailable> with the reason, never a 0. */
 START_TEST(nopmu_rows_say_unavailable)
 {
@@ -216,6 +284,8 @@ int main(void)
     Suite *s = suite_create("prof_text");
     TCase *tc = tcase_create("fixtures");
     tcase_add_test(tc, intel_causes_and_table);
+    tcase_add_test(tc, causes_below_one_percent_are_left_out);
+    tcase_add_test(tc, fused_nfs_are_not_core_mates);
     tcase_add_test(tc, amd_causes);
     tcase_add_test(tc, nopmu_rows_say_unavailable);
     tcase_add_test(tc, multiplexed_share_is_shown);
