@@ -51,13 +51,14 @@ struct ln_prof_cfg {
     const struct ln_prof_target *targets;
     char *const *events;                /* profiler.events; NULL/0 = {"default"} */
     int nevents;
-    /* Whether the "default" group holds the system-call tracepoints. An
-     * enabled syscalls:sys_enter_* event sends every system call of the
-     * traced task down the kernel's slow path, which costs a busy NF a few
-     * percent of its throughput; NFs the launcher started count their own
-     * recvmmsg/sendmmsg (the stats page, L_SC's source then), so for them
-     * the tracepoints are opt-in (the "syscalls" group). `scc profile -p`
-     * sets it: a process without a stats page has no other source. */
+    /* Whether the "default" group holds the system-call tracepoints. While
+     * a syscalls:sys_enter_* event is enabled, the kernel sends every
+     * system call on the machine down its traced slow path
+     * (syscall_regfunc marks every task). NFs the launcher started count
+     * their own recvmmsg/sendmmsg (the stats page, L_SC's source then), so
+     * for them the tracepoints are opt-in (the "syscalls" group). `scc
+     * profile -p` sets it: a process without a stats page has no other
+     * source. */
     bool default_syscalls;
     unsigned interval_ms;               /* 0: counting; else ln_prof_tick's period */
     const char *calibration;            /* NULL: LN_PROF_DEFAULT_CALIBRATION if readable */
