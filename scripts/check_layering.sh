@@ -8,8 +8,8 @@
 # A file may include headers of its own module and of modules in lower
 # layers only; modules in the same layer do not include each other (that is
 # how cycles start). Every `#include "MODULE/..."` in the sources and in the
-# tests (tests/unit/<module> counts as <module>, tests/fuzz as nfs) is one
-# edge; a forbidden edge is printed with its file and line and the build
+# tests (tests/unit/<module> counts as <module>, a tests/fuzz target as the
+# module it fuzzes) is one edge; a forbidden edge is printed with its file and line and the build
 # fails. The build runs this before compiling anything (CMakeLists.txt,
 # target check_layering), and each library's include path holds only its own
 # folder and those of the libraries it links, so the compiler agrees.
@@ -35,6 +35,9 @@ module_of() {
     case $1 in
     bench/traffic/*|tests/unit/traffic/*) echo bench/traffic ;;
     bench/micro/*|tests/unit/micro/*) echo bench/micro ;;
+    tests/fuzz/fuzz_spec.c|tests/fuzz/fuzz_stats_page.c) echo launcher ;;
+    tests/fuzz/fuzz_sink_frame.c) echo bench/traffic ;;
+    tests/fuzz/fuzz_calib.c) echo profiler ;;
     tests/fuzz/*) echo nfs ;;
     tests/unit/*) local m=${1#tests/unit/}; echo "${m%%/*}" ;;
     */*) echo "${1%%/*}" ;;
