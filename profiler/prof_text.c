@@ -71,11 +71,17 @@ static size_t causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX
         return 0;
     for (size_t i = 0; i < n; i++) {
         const struct prof_nf_result *r = prof_model_nf(m, i);
-        if (r->wait_ns_per_pkt.available && r->wait_ns_per_pkt.v > 0)
-            c[nc++] = (struct cause){i, -1, r->wait_ns_per_pkt.v, (unsigned)nc};
+        /* the order index is read before nc moves (one statement may not
+         * both read and increment it: -Wunsequenced) */
+        if (r->wait_ns_per_pkt.available && r->wait_ns_per_pkt.v > 0) {
+            c[nc] = (struct cause){i, -1, r->wait_ns_per_pkt.v, (unsigned)nc};
+            nc++;
+        }
         for (int k = 0; k < PROF_NTERMS; k++)
-            if (r->term[k].available && r->term[k].ns_per_pkt > 0)
-                c[nc++] = (struct cause){i, k, r->term[k].ns_per_pkt, (unsigned)nc};
+            if (r->term[k].available && r->term[k].ns_per_pkt > 0) {
+                c[nc] = (struct cause){i, k, r->term[k].ns_per_pkt, (unsigned)nc};
+                nc++;
+            }
     }
     qsort(c, nc, sizeof(*c), by_ns);
     *measured = nc;
