@@ -14,6 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "nfs/nf_csum.h"
 #include "nfs/nf_pipeline.h"
 
@@ -161,6 +166,33 @@ static inline uint64_t t_drops(struct nf_pipeline *p, const char *elem, int reas
     const struct nf_element *e = nf_pipeline_find(p, elem);
     ck_assert_msg(e != NULL, "no element %s", elem);
     return e->drops[reason];
+}
+
+/* A UDP socket bound to an ephemeral loopback port, its address in *a,
+ * with a 1 MiB receive buffer (a test's sink must not drop what an NF
+ * forwards in a burst). For the tests that run a real scc-nf over UDP. */
+static inline int t_bound_udp(struct sockaddr_in *a)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(fd, 0);
+    memset(a, 0, sizeof(*a));
+    a->sin_family = AF_INET;
+    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
+    socklen_t l = sizeof(*a);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)a, &l), 0);
+    int big = 1 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+    return fd;
+}
+
+/* A free loopback UDP port: bind, read it back, close (the NF binds it next). */
+static inline unsigned t_free_port(void)
+{
+    struct sockaddr_in a;
+    int fd = t_bound_udp(&a);
+    close(fd);
+    return ntohs(a.sin_port);
 }
 
 #define T_MAIN(suite_fn)                                                                     \

@@ -45,29 +45,6 @@ struct nf {
     char name[40];
 };
 
-static int bound_udp(struct sockaddr_in *a)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_ge(fd, 0);
-    memset(a, 0, sizeof(*a));
-    a->sin_family = AF_INET;
-    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
-    socklen_t l = sizeof(*a);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)a, &l), 0);
-    int big = 1 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-    return fd;
-}
-
-static unsigned free_port(void)
-{
-    struct sockaddr_in a;
-    int fd = bound_udp(&a);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static bool read_page(const char *name, struct nf_stats_page *pg)
 {
     char err[256];
@@ -245,8 +222,8 @@ static void fused_vs_separate(int n, const char *const *names, const char *const
 
     /* fused: one process, n stages */
     struct sockaddr_in sa;
-    int sink = bound_udp(&sa);
-    unsigned in = free_port();
+    int sink = t_bound_udp(&sa);
+    unsigned in = t_free_port();
     char stage_args[4][1024];
     const char *popts[12];
     int k = 0;
@@ -274,10 +251,10 @@ static void fused_vs_separate(int n, const char *const *names, const char *const
     close(sink);
 
     /* separate: n processes in a row, each stage's output the next one's input */
-    sink = bound_udp(&sa);
+    sink = t_bound_udp(&sa);
     unsigned ports[5];
     for (int i = 0; i < n; i++)
-        ports[i] = free_port();
+        ports[i] = t_free_port();
     ports[n] = ntohs(sa.sin_port);
     struct nf sep[4];
     for (int i = n - 1; i >= 0; i--) { /* downstream first: nothing sent into the void */

@@ -21,6 +21,7 @@
 
 #include "common/scc_util.h"
 #include "nfs/nf_stats.h"
+#include "nf_testlib.h"
 
 #define ROUNDS 200
 
@@ -31,28 +32,6 @@ struct nf_run {
     struct sockaddr_in to;   /* the NF's input */
     struct nf_stats_page *pg;
 };
-
-static int bound_udp(struct sockaddr_in *a)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_ge(fd, 0);
-    memset(a, 0, sizeof(*a));
-    a->sin_family = AF_INET;
-    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
-    socklen_t l = sizeof(*a);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)a, &l), 0);
-    return fd;
-}
-
-/* A free port: bind, read it back, close (the NF binds it next). */
-static unsigned free_port(void)
-{
-    struct sockaddr_in a;
-    int fd = bound_udp(&a);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 static bool read_page(struct nf_run *r)
 {
@@ -67,8 +46,8 @@ static void start(struct nf_run *r, const char *tag, const char *idle, bool timi
     snprintf(exe, sizeof(exe), "%s/bin/scc-nf", bin ? bin : "build");
     snprintf(r->name, sizeof(r->name), "ut-ph%s-%d", tag, (int)getpid());
     struct sockaddr_in sink;
-    r->rx = bound_udp(&sink);
-    unsigned port = free_port();
+    r->rx = t_bound_udp(&sink);
+    unsigned port = t_free_port();
     snprintf(in, sizeof(in), "udp:127.0.0.1:%u", port);
     snprintf(out, sizeof(out), "udp:127.0.0.1:%u", ntohs(sink.sin_port));
     r->tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
