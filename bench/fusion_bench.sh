@@ -94,10 +94,16 @@ def fig(cfg, rate):
     t = r["traffic"]
     lat = t["sink"]["latency_ns"] if t.get("sink") else None
     sent, recv = t.get("sent") or 0, t.get("received") or 0
-    cpu = [n["sched"]["cpu_ns"] for n in r["nfs"] if n.get("sched") and n["sched"].get("cpu_ns") is not None]
+    # every NF's CPU, or none: a fused group's process CPU sits on its first
+    # NF (cpu_shared_with names the others); any other NF without figures
+    # makes the sum unknown ("-"), never a partial sum
+    held = {m for n in r["nfs"] for m in (n.get("cpu_shared_with") or [])}
+    own = [n for n in r["nfs"] if not (n.get("sched") is None and n["name"] in held)]
+    known = all(n.get("sched") and n["sched"].get("cpu_ns") is not None for n in own)
+    cpu = [n["sched"]["cpu_ns"] for n in own] if known else []
     win = t["sink"]["rx_pkts"] if t.get("sink") else 0
     f = {"loss": (sent - recv) / sent if sent else None,
-         "cpu": sum(cpu) / win if cpu and win else None}
+         "cpu": sum(cpu) / win if known and cpu and win else None}
     for k in ("p25", "p50", "p75", "p99", "iqr"):
         f[k] = lat[k] / 1e3 if lat else None
     return f
