@@ -6,12 +6,15 @@ ASAN_BUILD ?= build-asan
 WERROR   ?= OFF
 JOBS     ?= $(shell nproc)
 
-.PHONY: all deps build demo check unit integration asan fuzz bench clean
+.PHONY: all deps test-deps build demo check unit integration asan fuzz bench clean
 
 all: build
 
 deps:
 	@./scripts/deps.sh
+
+test-deps:
+	@./scripts/deps.sh --test
 
 $(BUILD)/Makefile: CMakeLists.txt
 	cmake -S . -B $(BUILD) -DSCC_WERROR=$(WERROR) >/dev/null
@@ -24,13 +27,13 @@ demo: build
 	./scripts/demo.sh $(BUILD)
 
 # Every test: unit and integration (integration needs root + netns).
-check: build
+check: test-deps build
 	ctest --test-dir $(BUILD) --output-on-failure -j 1
 
 unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -L unit
 
-integration: build
+integration: test-deps build
 	ctest --test-dir $(BUILD) --output-on-failure -L integration
 
 # Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.

@@ -50,7 +50,15 @@ static json_object *num(double v)
     char buf[64];
     if (!isfinite(v))
         return NULL; /* JSON null */
-    snprintf(buf, sizeof(buf), "%.3f", v);
+    /* Three decimals are plenty for nanoseconds and cycles and keep the
+     * file readable; but "%.3f" of a huge value (a hand-edited or hostile
+     * file) has hundreds of digits and would be cut at the buffer, which
+     * writes a different number than was read. Beyond 1e15 the shortest
+     * exact form is written instead (found by fuzz_calib). */
+    if (fabs(v) < 1e15)
+        snprintf(buf, sizeof(buf), "%.3f", v);
+    else
+        snprintf(buf, sizeof(buf), "%.17g", v);
     return json_object_new_double_s(v, buf);
 }
 

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Install the Debian packages SCC needs, and nothing when they are all there.
-# Called by `make demo` and `make check`; safe to run any number of times.
+# Called by `make demo` (what the build and the main job need) and, with
+# --test, by `make check` (also what the tests drive: a headless browser for
+# the HTML report, and ordinary applications sent through a chain). Safe to
+# run any number of times.
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config libjson-c-dev libpfm4-dev libseccomp-dev
-      check linux-libc-dev iproute2 clang python3 procps linux-perf)
+      check linux-libc-dev iproute2 clang python3 procps linux-perf
+      liburing-dev libxdp-dev libbpf-dev)
+if [ "${1:-}" = "--test" ]; then
+    PKGS+=(chromium iperf3 sockperf iputils-ping)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
