@@ -10,6 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the table is rendered from: the model's results, wherever they
+ * came from (a live prof_model, or a run file read back by `scc report`). */
+struct view {
+    const struct prof_nf_result *nf;
+    size_t n;
+    const struct prof_nf_result *chain;
+};
+
 struct cause {
     size_t nf;     /* NF index */
     int what;      /* -1: run-queue wait; else a term */
@@ -29,26 +37,26 @@ static int by_ns(const void *a, const void *b)
  * and in another process. NFs fused into self's process (the same
  * fused_head) are function calls of the same thread, not run-queue
  * competition: never named as such. */
-static bool core_mate(const struct prof_model *m, size_t self, size_t i)
+static bool core_mate(const struct view *m, size_t self, size_t i)
 {
-    const struct prof_nf_result *r = prof_model_nf(m, self), *o = prof_model_nf(m, i);
+    const struct prof_nf_result *r = &m->nf[self], *o = &m->nf[i];
     return i != self && o->cpu == r->cpu && !(r->fused_head && o->fused_head == r->fused_head);
 }
 
 /* "rt", "rt and nat", "rt, nat and fw": the NFs of the chain's other
  * processes on r's core. */
-static void core_mates(const struct prof_model *m, size_t self, char *buf, size_t len)
+static void core_mates(const struct view *m, size_t self, char *buf, size_t len)
 {
     size_t n = 0, total = 0;
-    for (size_t i = 0; i < prof_model_nnfs(m); i++)
+    for (size_t i = 0; i < m->n; i++)
         total += core_mate(m, self, i);
     buf[0] = '\0';
-    for (size_t i = 0, o = 0; i < prof_model_nnfs(m) && o < len; i++) {
+    for (size_t i = 0, o = 0; i < m->n && o < len; i++) {
         if (!core_mate(m, self, i))
             continue;
         n++;
         const char *sep = n == 1 ? "" : n == total ? " and " : ", ";
-        o += (size_t)snprintf(buf + o, len - o, "%s%s", sep, prof_model_nf(m, i)->name);
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", sep, m->nf[i].name);
     }
 }
 
@@ -61,16 +69,16 @@ static double time_per_pkt(const struct prof_nf_result *r)
 
 /* The causes as prof_text_causes; *measured = how many causes there were
  * before the PROF_TEXT_CAUSE_MIN_PCT cut (0: none measured at all). */
-static size_t causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX],
+static size_t causes(const struct view *m, char out[3][PROF_TEXT_CAUSE_MAX],
                      size_t *measured)
 {
-    size_t n = prof_model_nnfs(m), nc = 0;
+    size_t n = m->n, nc = 0;
     *measured = 0;
     struct cause *c = calloc(n * (PROF_NTERMS + 1), sizeof(*c));
     if (!c)
         return 0;
     for (size_t i = 0; i < n; i++) {
-        const struct prof_nf_result *r = prof_model_nf(m, i);
+        const struct prof_nf_result *r = &m->nf[i];
         /* the order index is read before nc moves (one statement may not
          * both read and increment it: -Wunsequenced) */
         if (r->wait_ns_per_pkt.available && r->wait_ns_per_pkt.v > 0) {
@@ -87,7 +95,7 @@ static size_t causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX
     *measured = nc;
     size_t w = 0;
     for (size_t j = 0; j < nc && w < 3; j++) {
-        const struct prof_nf_result *r = prof_model_nf(m, c[j].nf);
+        const struct prof_nf_result *r = &m->nf[c[j].nf];
         double t = time_per_pkt(r);
         double pct = t > 0 ? 100.0 * c[j].ns / t : 0;
         /* ranked by ns, but a cause is only worth a sentence when it is a
@@ -125,10 +133,24 @@ static size_t causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX
     return w;
 }
 
+static struct view model_view(const struct prof_model *m)
+{
+    return (struct view){prof_model_nf(m, 0), prof_model_nnfs(m), prof_model_chain(m)};
+}
+
 size_t prof_text_causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX])
 {
+    struct view v = model_view(m);
     size_t measured;
-    return causes(m, out, &measured);
+    return causes(&v, out, &measured);
+}
+
+size_t prof_text_causes_results(const struct prof_nf_result *nfs, size_t n,
+                                char out[3][PROF_TEXT_CAUSE_MAX])
+{
+    struct view v = {nfs, n, NULL};
+    size_t measured;
+    return n ? causes(&v, out, &measured) : 0;
 }
 
 static void figure(FILE *f, const char *label, const struct prof_figure *x, const char *unit)
@@ -210,7 +232,7 @@ static void block(FILE *f, const struct prof_nf_result *r, bool chain, size_t nn
             r->total_ns_per_pkt);
 }
 
-int prof_text_write(FILE *f, const struct prof_model *m)
+static int write_view(FILE *f, const struct view *m)
 {
     char cs[3][PROF_TEXT_CAUSE_MAX];
     size_t measured, nc = causes(m, cs, &measured);
@@ -227,10 +249,25 @@ int prof_text_write(FILE *f, const struct prof_model *m)
                 nc < 3 && measured > nc ? " (the others below the 1% cut)" : "");
     for (size_t i = 0; i < nc; i++)
         fprintf(f, "  %zu. %s\n", i + 1, cs[i]);
-    for (size_t i = 0; i < prof_model_nnfs(m); i++)
-        block(f, prof_model_nf(m, i), false, 0);
-    block(f, prof_model_chain(m), true, prof_model_nnfs(m));
+    for (size_t i = 0; i < m->n; i++)
+        block(f, &m->nf[i], false, 0);
+    block(f, m->chain, true, m->n);
     if (fflush(f) != 0 || ferror(f))
         return -EIO;
     return 0;
+}
+
+int prof_text_write(FILE *f, const struct prof_model *m)
+{
+    struct view v = model_view(m);
+    return write_view(f, &v);
+}
+
+int prof_text_write_results(FILE *f, const struct prof_nf_result *nfs, size_t n,
+                            const struct prof_nf_result *chain)
+{
+    if (!n || !nfs || !chain)
+        return -EINVAL;
+    struct view v = {nfs, n, chain};
+    return write_view(f, &v);
 }

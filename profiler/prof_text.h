@@ -6,6 +6,10 @@
  * the multiplexing share; CPU, run-queue wait, blocked time, switches and
  * system calls per packet). Writes to the caller's FILE; never to stdout
  * on its own.
+ *
+ * It renders either a live model (prof_text_write) or the same results
+ * read back from a saved run file (prof_text_write_results, `scc
+ * report`): one table, one code path, whichever the source.
  */
 #ifndef PROF_TEXT_H
 #define PROF_TEXT_H
@@ -30,7 +34,18 @@
  * Returns how many were written (0..3). Cannot fail. */
 size_t prof_text_causes(const struct prof_model *m, char out[3][PROF_TEXT_CAUSE_MAX]);
 
+/* The same from n NF results (in chain order, as prof_model_nf gives
+ * them). Cannot fail; 0 when n == 0. */
+size_t prof_text_causes_results(const struct prof_nf_result *nfs, size_t n,
+                                char out[3][PROF_TEXT_CAUSE_MAX]);
+
 /* Write the report. Returns 0, or -EIO when writing to f failed. */
 int prof_text_write(FILE *f, const struct prof_model *m);
+
+/* Write the report from results: n NFs in chain order and the chain's
+ * (what prof_model_nf / prof_model_chain give, or a run file's "profile"
+ * read back). Returns 0, -EINVAL (n == 0 or a NULL), or -EIO. */
+int prof_text_write_results(FILE *f, const struct prof_nf_result *nfs, size_t n,
+                            const struct prof_nf_result *chain);
 
 #endif
