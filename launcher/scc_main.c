@@ -9,6 +9,7 @@
 #include "common/scc_cmds.h"
 #include "launcher/ln_prof.h"  /* cmd_profile */
 #include "launcher/ln_sched.h" /* cmd_sched */
+#include "launcher/rep.h"      /* cmd_report */
 
 struct scc_cmd {
     const char *name;
@@ -22,6 +23,7 @@ static const struct scc_cmd commands[] = {
     {"cleanup", cmd_cleanup, "remove what a crashed or killed run left behind"},
     {"sched", cmd_sched, "show a running chain's scheduling, read back from the kernel"},
     {"profile", cmd_profile, "profile running processes: the per-packet breakdown (perf stat -p)"},
+    {"report", cmd_report, "render saved run files: text, CSV, JSON, a self-contained HTML page"},
     {"stats", cmd_stats, "print the live counters of a running NF"},
     {"gen", cmd_gen, "send paced test traffic (docs/traffic.md)"},
     {"sink", cmd_sink, "receive test traffic: rate, loss, latency"},
