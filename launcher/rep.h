@@ -27,8 +27,10 @@
 #define REP_TEXT_MAX 512
 
 /* An NF as the run file's top level shows it (the launcher's figures). */
+#define REP_NAME_MAX 40 /* a spec name is 1..32 characters */
+
 struct rep_nf {
-    char name[PROF_MODEL_NAME_MAX];
+    char name[REP_NAME_MAX];
     char cpu[32];                 /* "1", "0-1", "any" */
     char policy[64];              /* "other nice 0", "fifo prio 50"; "" when not in the file */
     int fused_head;               /* 1 + index of its fused group's first NF; 0: own process */
@@ -81,10 +83,10 @@ struct rep_run {
     char event_table[32];
     char vendor_limits[REP_TEXT_MAX];
     bool cal_available;
-    char cal_path[256], cal_created[64], cal_cpu[256];
+    char cal_path[1024], cal_created[64], cal_cpu[256];
     char cal_reason[REP_TEXT_MAX];
     char model_vs_sink[16];       /* "below" | "within" | "above" | "" (not compared) */
-    char sink_note[REP_TEXT_MAX];
+    char sink_note[640];
 };
 
 /* Read a run file. Returns NULL with errno set (ENOENT, EINVAL: not a run

@@ -100,7 +100,22 @@ static bool str(struct ld *l, struct json_object *o, const char *path, const cha
         fail(l, "%s.%s: expected a string", path, k);
         return false;
     }
-    snprintf(buf, len, "%s", json_object_get_string(x));
+    snprintf(buf, len, "%s", json_object_get_string(x)); /* a long text is cut */
+    return true;
+}
+
+/* A name: cut short it could match another NF's, so a name longer than
+ * scc ever writes is refused rather than guessed. */
+static bool ident(struct ld *l, struct json_object *o, const char *path, const char *k, char *buf,
+                 size_t len)
+{
+    if (!str(l, o, path, k, buf, len))
+        return false;
+    if (strlen(json_object_get_string(get(o, k))) >= len) {
+        fail(l, "%s.%s: longer than %zu characters (scc never writes such a name)", path, k,
+             len - 1);
+        return false;
+    }
     return true;
 }
 
@@ -138,7 +153,7 @@ static void figure(struct ld *l, struct json_object *figs, const char *path, con
 static void result(struct ld *l, struct json_object *o, const char *path, struct prof_nf_result *r)
 {
     memset(r, 0, sizeof(*r));
-    str(l, o, path, "name", r->name, sizeof(r->name));
+    str(l, o, path, "name", r->name, sizeof(r->name)); /* prof_model keeps 31 */
     double d;
     r->cpu = num(l, o, path, "cpu", &d) ? (int)d : -1;
     u64(l, o, path, "packets", &r->packets);
@@ -308,11 +323,11 @@ static void policies(struct ld *l, struct rep_run *run, struct json_object *sche
     struct json_object *a = array(l, sched, "scheduler", "nfs");
     for (size_t i = 0; a && i < json_object_array_length(a); i++) {
         struct json_object *o = json_object_array_get_idx(a, i);
-        char path[48], name[PROF_MODEL_NAME_MAX], pol[16];
+        char path[48], nm[REP_NAME_MAX], pol[16];
         snprintf(path, sizeof(path), "scheduler.nfs[%zu]", i);
-        str(l, o, path, "name", name, sizeof(name));
+        ident(l, o, path, "name", nm, sizeof(nm));
         str(l, o, path, "policy", pol, sizeof(pol));
-        struct rep_nf *nf = (struct rep_nf *)rep_run_nf(run, name);
+        struct rep_nf *nf = (struct rep_nf *)rep_run_nf(run, nm);
         if (!nf || !pol[0])
             continue;
         double v;
@@ -339,7 +354,7 @@ static void nfs(struct ld *l, struct rep_run *run, struct json_object *a)
         struct json_object *o = json_object_array_get_idx(a, i);
         struct rep_nf *nf = &run->nf[i];
         snprintf(path, sizeof(path), "nfs[%zu]", i);
-        if (!str(l, o, path, "name", nf->name, sizeof(nf->name)))
+        if (!ident(l, o, path, "name", nf->name, sizeof(nf->name)))
             fail(l, "%s.name: missing", path);
         if (!str(l, o, path, "cpu", nf->cpu, sizeof(nf->cpu)))
             snprintf(nf->cpu, sizeof(nf->cpu), "any");
@@ -459,7 +474,7 @@ struct rep_run *rep_run_load_string(const char *json, const char *name, char *er
         fail(&l, "schema '%s' is not one scc report reads (it reads scc-run/2)", run->schema);
         goto err;
     }
-    str(&l, root, "", "chain", run->chain, sizeof(run->chain));
+    ident(&l, root, "", "chain", run->chain, sizeof(run->chain));
     str(&l, root, "", "mode", run->mode, sizeof(run->mode));
     str(&l, root, "", "interconnect", run->interconnect, sizeof(run->interconnect));
     str(&l, root, "", "transport", run->transport, sizeof(run->transport));

@@ -631,6 +631,11 @@ START_TEST(old_and_broken_files_are_refused)
     ck_assert_ptr_null(r);
     ck_assert_int_eq(errno, EINVAL);
     ck_assert_str_eq(err, "bad.json: nfs[0].rx: expected a number, found string");
+    r = rep_run_load_string("{\"schema\": \"scc-run/2\", \"nfs\": [{\"name\": "
+                            "\"a-name-of-forty-characters-is-too-long-x\"}]}",
+                            "long.json", err, sizeof(err));
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_nonnull(strstr(err, "long.json: nfs[0].name: longer than 39 characters"));
     r = rep_run_load_string("[1,", "cut.json", err, sizeof(err));
     ck_assert_ptr_null(r);
     ck_assert_ptr_nonnull(strstr(err, "cut.json: not JSON"));
