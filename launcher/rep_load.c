@@ -413,9 +413,13 @@ static void traffic(struct ld *l, struct rep_run *run, struct json_object *t)
         return;
     }
     const char *p = "traffic.sink.latency_ns";
-    L->have = num(l, lat, p, "p1", &L->p1) & num(l, lat, p, "p25", &L->p25) &
-              num(l, lat, p, "p50", &L->p50) & num(l, lat, p, "p75", &L->p75) &
-              num(l, lat, p, "p99", &L->p99);
+    /* every percentile is read (each may fail on its type), then all must be there */
+    static const char *const keys[] = {"p1", "p25", "p50", "p75", "p99"};
+    double *vals[] = {&L->p1, &L->p25, &L->p50, &L->p75, &L->p99};
+    L->have = true;
+    for (size_t i = 0; i < 5; i++)
+        if (!num(l, lat, p, keys[i], vals[i]))
+            L->have = false;
     num(l, lat, p, "min", &L->min);
     num(l, lat, p, "max", &L->max);
     num(l, lat, p, "p99.9", &L->p999);
