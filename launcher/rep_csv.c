@@ -156,7 +156,8 @@ static void sink_rows(FILE *f, size_t k, const struct rep_run *r)
     for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
         put(f, k, r,
             &(struct row){.nf = "", .kind = "sink", .name = p[i].name, .unit = "ns",
-                          .available = l->have, .value = p[i].v, .reason = l->have ? "" : l->reason});
+                          .available = l->have, .value = p[i].v,
+                          .reason = l->have ? "" : l->reason});
 }
 
 int rep_write_csv(FILE *f, const struct rep_run *const *runs, size_t nruns)

@@ -80,6 +80,11 @@ static const char css[] =
     "section.run{break-inside:avoid-page;page-break-inside:avoid}h2{break-after:avoid}"
     "th{background:none}a{color:#000}}\n";
 
+static void stroke(FILE *f, const char *d, const char *ink)
+{
+    fprintf(f, "<path d=\"%s\" stroke=\"%s\" stroke-width=\"1.2\" opacity=\".6\"/>", d, ink);
+}
+
 /* One <pattern> per series: its colour, with hatching or dots on top. */
 static void pattern(FILE *f, const char *id, const char *colour, const char *kind)
 {
@@ -90,18 +95,18 @@ static void pattern(FILE *f, const char *id, const char *colour, const char *kin
                "<rect width=\"8\" height=\"8\" fill=\"%s\"/>",
             id, colour);
     if (!strcmp(kind, "diag"))
-        fprintf(f, "<path d=\"M0,8 L8,0\" stroke=\"%s\" stroke-width=\"1.2\" opacity=\".6\"/>", ink);
+        stroke(f, "M0,8 L8,0", ink);
     else if (!strcmp(kind, "diag2"))
-        fprintf(f, "<path d=\"M0,0 L8,8\" stroke=\"%s\" stroke-width=\"1.2\" opacity=\".6\"/>", ink);
+        stroke(f, "M0,0 L8,8", ink);
     else if (!strcmp(kind, "dots"))
         fprintf(f, "<circle cx=\"4\" cy=\"4\" r=\"1.4\" fill=\"%s\" opacity=\".6\"/>", ink);
     else if (!strcmp(kind, "cross"))
         fprintf(f, "<path d=\"M0,8 L8,0 M0,0 L8,8\" stroke=\"%s\" stroke-width=\"1\" "
                    "opacity=\".6\"/>", ink);
     else if (!strcmp(kind, "vert"))
-        fprintf(f, "<path d=\"M4,0 L4,8\" stroke=\"%s\" stroke-width=\"1.2\" opacity=\".6\"/>", ink);
+        stroke(f, "M4,0 L4,8", ink);
     else if (!strcmp(kind, "horiz"))
-        fprintf(f, "<path d=\"M0,4 L8,4\" stroke=\"%s\" stroke-width=\"1.2\" opacity=\".6\"/>", ink);
+        stroke(f, "M0,4 L8,4", ink);
     fputs("</pattern>", f);
 }
 
@@ -191,11 +196,73 @@ static void bar(FILE *f, double x0, double y, double h, double scale, const stru
     fputs("</text>\n", f);
 }
 
+/* A run without the profiler: CPU and run-queue wait per packet from the
+ * launcher's /proc figures (blocked time needs the thread count, which
+ * only the profile records). */
+static void plain_chart(FILE *f, size_t k, const struct rep_run *r)
+{
+    fputs("<p class=\"na\">No model terms: the run was not profiled. CPU and run-queue wait "
+          "per packet below are the launcher's /proc figures.</p>\n", f);
+    double max = 1;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct rep_nf *n = &r->nf[i];
+        double t = n->rx ? (double)(n->run_ns + n->wait_ns) / (double)n->rx : 0;
+        if (n->have_sched && n->have_stats && t > max)
+            max = t;
+    }
+    const double label_w = 130, plot_w = 560, row_h = 22, gap = 14;
+    double h = 10 + (double)r->n * (row_h + gap);
+    fprintf(f, "<svg role=\"img\" aria-labelledby=\"r%zu-tt r%zu-td\" viewBox=\"0 0 %.0f %.0f\" "
+               "width=\"%.0f\"><title id=\"r%zu-tt\">CPU and run-queue wait per packet, per "
+               "NF</title><desc id=\"r%zu-td\">",
+            k, k, label_w + plot_w + 200, h, label_w + plot_w + 200, k, k);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct rep_nf *n = &r->nf[i];
+        esc(f, n->name);
+        if (n->have_sched && n->have_stats && n->rx)
+            fprintf(f, ": CPU %.0f ns, run-queue wait %.0f ns per packet. ",
+                    (double)n->run_ns / (double)n->rx, (double)n->wait_ns / (double)n->rx);
+        else
+            fputs(": not measured. ", f);
+    }
+    fputs("</desc>\n", f);
+    double y = 6;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct rep_nf *n = &r->nf[i];
+        fprintf(f, "<text x=\"0\" y=\"%.1f\" font-weight=\"bold\">", y + row_h * 0.72);
+        esc(f, n->name);
+        fputs("</text>", f);
+        if (n->have_sched && n->have_stats && n->rx) {
+            struct seg s[2];
+            s[0].v = (double)n->run_ns / (double)n->rx;
+            s[0].pid = time_pid[T_RUN];
+            snprintf(s[0].title, sizeof(s[0].title), "CPU: %.1f ns per packet", s[0].v);
+            s[1].v = (double)n->wait_ns / (double)n->rx;
+            s[1].pid = time_pid[T_WAIT];
+            snprintf(s[1].title, sizeof(s[1].title), "run-queue wait: %.1f ns per packet",
+                     s[1].v);
+            char after[96];
+            snprintf(after, sizeof(after), "%.0f ns/pkt (blocked: not in a plain run)",
+                     s[0].v + s[1].v);
+            bar(f, label_w, y, row_h, plot_w / max, s, 2, after);
+        } else {
+            fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" font-style=\"italic\">not measured "
+                       "(stats page or /proc unread over the window)</text>\n",
+                    label_w, y + row_h * 0.72);
+        }
+        y += row_h + gap;
+    }
+    fputs("</svg>\n<div class=\"legend\" aria-hidden=\"true\">", f);
+    swatch(f, time_pid[T_RUN], time_name[T_RUN]);
+    swatch(f, time_pid[T_WAIT], time_name[T_WAIT]);
+    fputs("</div>\n", f);
+}
+
 static void term_chart(FILE *f, size_t k, const struct rep_run *r)
 {
     fputs("<h3>Where each packet's time goes, per NF</h3>\n", f);
     if (!r->have_profile) {
-        fputs("<p class=\"na\">No model terms: the run was not profiled.</p>\n", f);
+        plain_chart(f, k, r);
         return;
     }
     double max = 1;
@@ -605,7 +672,7 @@ static void dd(FILE *f, const char *term, const char *v)
 static void machine(FILE *f, const struct rep_run *r)
 {
     fputs("<h3>Machine and calibration</h3>\n<dl>", f);
-    char buf[REP_TEXT_MAX + 640];
+    char buf[2048];
     snprintf(buf, sizeof(buf), "%s, %s transport, batch %ld, %s mode", r->interconnect,
              r->transport, r->batch, r->mode);
     dd(f, "chain", buf);

@@ -474,7 +474,8 @@ START_TEST(html_bars_and_box_plot)
     html = render(rep_write_html, &r, 1);
     /* hardware terms: said, not drawn */
     ck_assert_ptr_null(strstr(html, "<title>L_D1"));
-    ck_assert_ptr_nonnull(strstr(html, "unavailable, not drawn: L_D1 L_D2 L_D3 L_DM L_T1 L_T2 L_TM"));
+    ck_assert_ptr_nonnull(
+        strstr(html, "unavailable, not drawn: L_D1 L_D2 L_D3 L_DM L_T1 L_T2 L_TM"));
     ck_assert_ptr_nonnull(strstr(html, "<title>CPU: 17149.4 ns per packet</title>"));
     ck_assert_ptr_nonnull(strstr(html, "role=\"img\" aria-labelledby=\"r0-tt r0-td\""));
     ck_assert_ptr_nonnull(strstr(html, "@media print"));
@@ -609,6 +610,10 @@ START_TEST(plain_run_renders_without_profile)
     free(txt);
     char *html = render(rep_write_html, &r, 1);
     ck_assert_ptr_nonnull(strstr(html, "it was not profiled"));
+    /* CPU per packet from the launcher's /proc figures: run_ns / rx */
+    snprintf(want, sizeof(want), "<title>CPU: %.1f ns per packet</title>",
+             (double)r->nf[0].run_ns / (double)r->nf[0].rx);
+    ck_assert_msg(strstr(html, want) != NULL, "no bar %s", want);
     ck_assert_ptr_nonnull(strstr(html, "The chain: traffic generator"));
     free(html);
     rep_run_free(r);
@@ -620,7 +625,8 @@ START_TEST(old_and_broken_files_are_refused)
     char err[600];
     errno = 0;
     struct rep_run *r =
-        rep_run_load_string("{\"schema\": \"scc-run/1\", \"nfs\": []}", "old.json", err, sizeof(err));
+        rep_run_load_string("{\"schema\": \"scc-run/1\", \"nfs\": []}", "old.json", err,
+                            sizeof(err));
     ck_assert_ptr_null(r);
     ck_assert_int_eq(errno, ENOTSUP);
     ck_assert_ptr_nonnull(strstr(err, "old.json: schema scc-run/1"));
