@@ -27,6 +27,7 @@
 #include "nfs/elements/discard.h"
 #include "nfs/elements/etherrewrite.h"
 #include "nfs/elements/fromio.h"
+#include "nfs/elements/icmperror.h"
 #include "nfs/elements/ipfilter.h"
 #include "nfs/elements/nat.h"
 #include "nfs/elements/roundrobin.h"
@@ -37,13 +38,14 @@ static const struct nf_element_ops *const classes[] = {
     &nf_fromio_ops,   &nf_toio_ops,    &nf_classifier_ops,     &nf_checkipheader_ops,
     &nf_ipfilter_ops, &nf_staticiplookup_ops, &nf_decipttl_ops, &nf_etherrewrite_ops,
     &nf_nat_ops,      &nf_counter_ops, &nf_discard_ops,        &nf_roundrobin_ops,
+    &nf_icmperror_ops,
 };
 
 /* Names for "did you mean"; Tee is listed so that users asking for it get
  * pointed at the documentation of why it is absent. */
 static const char *const class_names[] = {
     "FromIO", "ToIO", "Classifier", "CheckIPHeader", "IPFilter", "StaticIPLookup",
-    "DecIPTTL", "EtherRewrite", "NAT", "Counter", "Discard", "RoundRobin",
+    "DecIPTTL", "EtherRewrite", "NAT", "Counter", "Discard", "RoundRobin", "ICMPError",
 };
 
 struct nf_pipeline {
