@@ -1,5 +1,6 @@
 /*
- * NAT — source NAT (RFC 3022 NAPT) for TCP and UDP with a fixed-size flow
+ * NAT — source NAT (RFC 3022 NAPT) for TCP, UDP and ICMP echo (RFC 5508:
+ * the identifier is the port), with a fixed-size flow
  * table, port allocation from a pool, incremental checksum fix-up, idle
  * timeouts, and the reverse direction.
  *
@@ -20,8 +21,10 @@
  * covers the addresses through the pseudo-header) are updated with RFC 1624
  * eqn. 3. A UDP checksum of 0 means "none" and stays 0 (RFC 768); a
  * computed 0 is sent as 0xffff.
- * Drops: "not an IPv4 frame", "unsupported protocol" (not TCP/UDP, e.g.
- *   ICMP), "IP fragment", "truncated L4 header", "no mapping" (reply
+ * ICMP errors that quote a translated flow are translated with it (outer
+ *   and quoted addresses/ports, quoted checksums, ICMP checksum).
+ * Drops: "not an IPv4 frame", "unsupported protocol" (not TCP/UDP/ICMP
+ *   echo or error), "IP fragment", "truncated L4 header", "no mapping" (reply
  *   without a live flow), "flow table full", "port pool exhausted".
  * Example: FromIO -> CheckIPHeader -> NAT(ADDR 203.0.113.1-203.0.113.4,
  *          PORTS 1024-65535, TIMEOUT 60) -> ToIO
