@@ -422,6 +422,7 @@ uint64_t nf_pipeline_drops(const struct nf_pipeline *p)
     uint64_t s = 0;
     for (int i = 0; i < p->nelems; i++)
         for (int r = 0; r < NF_MAX_DROP_REASONS; r++)
-            s += p->elems[i].drops[r];
+            if (!(p->elems[i].ops->event_reasons >> r & 1))
+                s += p->elems[i].drops[r];
     return s;
 }

@@ -9,10 +9,30 @@
  * A flow expires TIMEOUT seconds after its last packet in either direction.
  * Expired flows are not swept on a timer: they keep their slot until a new
  * flow needs it (the port allocator takes a slot whose flow has expired) or
- * the free list runs dry (one sweep, at most once a second). A returning
- * outbound packet of an expired-but-unclaimed flow simply revives it.
- * Port allocation walks the pool from a rotating cursor, at most 1024 probes
- * per new flow, so a nearly full pool costs bounded work per packet.
+ * the free list runs dry. A returning outbound packet of an
+ * expired-but-unclaimed flow simply revives it.
+ *
+ * Hostile traffic (issue 16): everything a new flow can cost is bounded.
+ *   - The hash seed comes from getrandom(2) at configure time (before the
+ *     NF's seccomp filter, which does not allow it), so outsiders cannot
+ *     aim their 5-tuples at one bucket chain.
+ *   - Port allocation walks the pool from a rotating cursor, at most 1024
+ *     probes per new flow.
+ *   - When the free list is dry, a new flow pays one sweep step: at most
+ *     NAT_SWEEP_BUDGET table entries from a rotating cursor (never the whole
+ *     table on one packet, which at CAPACITY 1M took milliseconds), freeing
+ *     the expired ones it meets. Counted ("sweep steps").
+ *   - If that frees nothing, the step's oldest *unreplied* flow (one that
+ *     never saw a packet back, which is what a flood of new flows creates)
+ *     is evicted to make room, counted ("evicted: unreplied flow"), as
+ *     Linux conntrack's early drop does. A flow that has seen a reply is
+ *     never evicted while it lives: a flood cannot push established flows
+ *     out; when the step finds only those, the new flow is dropped ("flow
+ *     table full").
+ *   - Expired flows taken over by the sweep or the port allocator are
+ *     counted too ("expired flow reclaimed").
+ * The three counts are events, not packet drops (ops.event_reasons): the
+ * stats page shows them with the element's drop reasons.
  */
 #include "nfs/elements/nat.h"
 
@@ -22,7 +42,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
+#include "common/scc_log.h"
 #include "common/scc_util.h"
 #include "nfs/nf_args.h"
 #include "nfs/nf_csum.h"
@@ -30,7 +52,7 @@
 #define NAT_MAX_ADDRS 256
 #define NAT_MAX_CAPACITY (1u << 20)
 #define NAT_PROBES 1024
-#define NAT_SWEEP_NS 1000000000ull
+#define NAT_SWEEP_BUDGET 64 /* table entries one new flow may examine */
 
 struct nat_flow {
     uint32_t in_addr, rem_addr;  /* host order */
@@ -39,6 +61,7 @@ struct nat_flow {
     uint64_t expires_ns;
     int32_t next;                /* hash chain, or free list */
     uint8_t proto, used;
+    uint8_t replied;             /* a reply came back: never evicted while live */
 };
 
 struct nat_priv {
@@ -46,7 +69,9 @@ struct nat_priv {
     uint32_t port_lo, nports;
     uint64_t timeout_ns;
     uint32_t cap, nslots, nbuckets, active, cursor;
-    uint64_t seed, last_sweep;
+    uint64_t seed;
+    uint32_t sweep_cursor;
+    struct nf_element *e;        /* for the event counters */
     struct nat_flow *flows;
     int32_t *buckets, *slot_flow;
     int32_t free_head;
@@ -55,6 +80,8 @@ struct nat_priv {
 static const char *const nat_reasons[] = {
     "not an IPv4 frame", "unsupported protocol", "IP fragment", "truncated L4 header",
     "no mapping", "flow table full", "port pool exhausted",
+    "evicted: unreplied flow (table full)", "expired flow reclaimed",
+    "sweep steps (64 entries each, table full)",
 };
 NF_DROP_REASONS_FIT(nat_reasons);
 _Static_assert(SCC_ARRAY_SIZE(nat_reasons) == NF_NAT_NREASONS, "one text per enum nf_nat_reason");
@@ -127,8 +154,16 @@ static int nat_configure(struct nf_element *e, int argc, char **argv, char *err,
     for (uint32_t i = 0; i < p->cap; i++)
         p->flows[i].next = i + 1 < p->cap ? (int32_t)(i + 1) : -1;
     p->free_head = 0;
-    /* a per-instance seed so that outsiders cannot aim flows at one bucket */
-    p->seed = scc_now_ns() * 0x9e3779b97f4a7c15ull ^ (uintptr_t)p;
+    /* A per-instance secret seed, so outsiders cannot aim flows at one
+     * bucket. getrandom(2) here, at configure time: scc-nf builds its
+     * pipeline before it installs the seccomp filter. GRND_NONBLOCK: an
+     * entropy pool not yet initialised (early boot) must not hang the NF. */
+    p->e = e;
+    if (getrandom(&p->seed, sizeof(p->seed), GRND_NONBLOCK) != (ssize_t)sizeof(p->seed)) {
+        scc_warn("%s: getrandom: %s; the flow-hash seed falls back to the clock (guessable)",
+                 e->name, strerror(errno));
+        p->seed = scc_now_ns() * 0x9e3779b97f4a7c15ull ^ (uintptr_t)p;
+    }
     return 0;
 }
 
@@ -160,12 +195,29 @@ static void flow_free(struct nat_priv *p, int32_t idx)
     p->active--;
 }
 
-static void sweep(struct nat_priv *p, uint64_t now)
+/* One sweep step: examine at most NAT_SWEEP_BUDGET entries from the
+ * rotating cursor, free the expired ones; return the live unreplied flow
+ * closest to expiry among those seen (the eviction candidate), or -1. */
+static int32_t sweep_step(struct nat_priv *p, uint64_t now)
 {
-    p->last_sweep = now;
-    for (uint32_t i = 0; i < p->cap; i++)
-        if (p->flows[i].used && p->flows[i].expires_ns <= now)
-            flow_free(p, (int32_t)i);
+    uint32_t n = p->cap < NAT_SWEEP_BUDGET ? p->cap : NAT_SWEEP_BUDGET;
+    int32_t cand = -1;
+    nf_count_event(p->e, NF_NAT_SWEEPS);
+    for (uint32_t k = 0; k < n; k++) {
+        int32_t i = (int32_t)p->sweep_cursor;
+        if (++p->sweep_cursor == p->cap)
+            p->sweep_cursor = 0;
+        const struct nat_flow *f = &p->flows[i];
+        if (!f->used)
+            continue;
+        if (f->expires_ns <= now) {
+            flow_free(p, i);
+            nf_count_event(p->e, NF_NAT_RECLAIMED);
+        } else if (!f->replied && (cand < 0 || f->expires_ns < p->flows[cand].expires_ns)) {
+            cand = i;
+        }
+    }
+    return cand;
 }
 
 /* A free external slot, taking over one whose flow expired; -1 if none. */
@@ -181,6 +233,7 @@ static int64_t alloc_slot(struct nat_priv *p, uint64_t now)
             return s;
         if (p->flows[owner].expires_ns <= now) {
             flow_free(p, owner);
+            nf_count_event(p->e, NF_NAT_RECLAIMED);
             return s;
         }
     }
@@ -231,10 +284,15 @@ static int32_t flow_out(struct nat_priv *p, uint8_t proto, uint32_t src, uint16_
     int32_t fi = flow_find(p, proto, src, sport, dst, dport);
     if (fi >= 0)
         return fi;
-    if (p->free_head < 0 && now - p->last_sweep >= NAT_SWEEP_NS)
-        sweep(p, now);
-    if (p->free_head < 0)
-        return -(NF_NAT_TABLE_FULL + 1);
+    if (p->free_head < 0) {
+        int32_t cand = sweep_step(p, now);
+        if (p->free_head < 0) {
+            if (cand < 0)
+                return -(NF_NAT_TABLE_FULL + 1); /* only established flows seen */
+            flow_free(p, cand);
+            nf_count_event(p->e, NF_NAT_EVICTED);
+        }
+    }
     int64_t slot = alloc_slot(p, now);
     if (slot < 0)
         return -(NF_NAT_PORTS_EXHAUSTED + 1);
@@ -415,6 +473,7 @@ static int nat_one(struct nat_priv *p, struct nf_pkt *k, uint64_t now)
         if (f->proto != proto || f->rem_addr != src || f->rem_port != sport)
             return NF_NAT_NO_MAPPING;
         f->expires_ns = now + p->timeout_ns;
+        f->replied = 1;
         if (proto == NF_IPPROTO_ICMP)
             rewrite_echo(ip, hl, 16, f->in_addr, f->in_port);
         else
@@ -469,6 +528,7 @@ const struct nf_element_ops nf_nat_ops = {
     .priv_size = sizeof(struct nat_priv),
     .drop_reasons = nat_reasons,
     .ndrop_reasons = NF_NREASONS(nat_reasons),
+    .event_reasons = 1u << NF_NAT_EVICTED | 1u << NF_NAT_RECLAIMED | 1u << NF_NAT_SWEEPS,
     .configure = nat_configure,
     .process = nat_process,
     .cleanup = nat_cleanup,

@@ -106,10 +106,15 @@ START_TEST(test_timeout_and_exhaustion)
                                     "TIMEOUT 10) -> ToIO");
     struct tframes t = {0};
     uint32_t rem = ip4(8, 8, 8, 8);
-    ck_assert_ptr_nonnull(run1(p, t_udp(&t, ip4(10, 0, 0, 1), rem, 1, 2), 1 * SEC));
-    struct nf_pkt *k = run1(p, t_udp(&t, ip4(10, 0, 0, 2), rem, 1, 2), 1 * SEC);
+    struct nf_pkt *k = run1(p, t_udp(&t, ip4(10, 0, 0, 1), rem, 1, 2), 1 * SEC);
+    ck_assert_ptr_nonnull(k);
+    uint16_t port1 = nf_get16(k->data + 34);
+    k = run1(p, t_udp(&t, ip4(10, 0, 0, 2), rem, 1, 2), 1 * SEC);
     ck_assert_ptr_nonnull(k);
     uint16_t port2 = nf_get16(k->data + 34);
+    /* both answered: established flows, which a new flow never evicts */
+    ck_assert_ptr_nonnull(run1(p, t_udp(&t, rem, ip4(203, 0, 113, 1), 2, port1), 1 * SEC));
+    ck_assert_ptr_nonnull(run1(p, t_udp(&t, rem, ip4(203, 0, 113, 1), 2, port2), 1 * SEC));
     ck_assert_ptr_null(run1(p, t_udp(&t, ip4(10, 0, 0, 3), rem, 1, 2), 2 * SEC));
     ck_assert_uint_eq(t_drops(p, "n", NF_NAT_TABLE_FULL) + t_drops(p, "n", NF_NAT_PORTS_EXHAUSTED), 1);
     /* keep flow 1 alive, let flow 2 expire; flow 3 takes flow 2's port */
@@ -131,8 +136,12 @@ START_TEST(test_capacity)
 {
     struct nf_pipeline *p = t_build("FromIO -> n :: NAT(ADDR 203.0.113.1, CAPACITY 3) -> ToIO");
     struct tframes t = {0};
-    for (int i = 0; i < 3; i++)
-        ck_assert_ptr_nonnull(run1(p, t_udp(&t, ip4(10, 0, 0, i), 9, 1, 2), SEC));
+    for (int i = 0; i < 3; i++) { /* three established flows (a reply each) */
+        struct nf_pkt *k = run1(p, t_udp(&t, ip4(10, 0, 0, i), 9, 1, 2), SEC);
+        ck_assert_ptr_nonnull(k);
+        uint16_t port = nf_get16(k->data + 34);
+        ck_assert_ptr_nonnull(run1(p, t_udp(&t, 9, ip4(203, 0, 113, 1), 2, port), SEC));
+    }
     ck_assert_ptr_null(run1(p, t_udp(&t, ip4(10, 0, 1, 0), 9, 1, 2), SEC));
     ck_assert_uint_eq(t_drops(p, "n", NF_NAT_TABLE_FULL), 1);
     /* after the timeout (60 s default) a sweep frees room */
@@ -303,6 +312,75 @@ START_TEST(test_icmp_errors)
 }
 END_TEST
 
+/* n new UDP flows from distinct inside addresses (base + i), in batches. */
+static void flood(struct nf_pipeline *p, uint32_t base, int n, uint64_t now)
+{
+    static struct tframes t;
+    for (int i = 0; i < n;) {
+        t.n = 0;
+        for (; i < n && t.n < T_MAXPKT; i++)
+            t_udp(&t, base + (uint32_t)i, ip4(198, 51, 100, 7), 1000, 53);
+        t_run(p, &t, now);
+    }
+}
+
+/* Issue 16 item 7: a flood of new flows evicts only unreplied flows,
+ * counted; established ones keep their mapping and their replies. */
+START_TEST(test_flood_keeps_established)
+{
+    struct nf_pipeline *p = t_build("FromIO -> n :: NAT(ADDR 203.0.113.1, CAPACITY 100) -> ToIO");
+    struct tframes t = {0};
+    uint32_t rem = ip4(192, 0, 2, 80), ext = ip4(203, 0, 113, 1);
+    uint16_t port[10];
+    for (int i = 0; i < 10; i++) {
+        struct nf_pkt *k = run1(p, t_udp(&t, ip4(10, 0, 0, 1), rem, (uint16_t)(5000 + i), 80),
+                                SEC);
+        port[i] = nf_get16(k->data + 34);
+        ck_assert_ptr_nonnull(run1(p, t_udp(&t, rem, ext, 80, port[i]), SEC));
+        t.n = 0;
+    }
+    flood(p, ip4(10, 9, 0, 0), 1000, 2 * SEC);
+    const struct nf_element *n = nat_of(p);
+    ck_assert_uint_eq(nf_nat_flows(n), 100);
+    ck_assert_uint_eq(t_drops(p, "n", NF_NAT_EVICTED), 1000 - 90);
+    ck_assert_uint_eq(t_drops(p, "n", NF_NAT_SWEEPS), 1000 - 90);
+    ck_assert_uint_eq(t_drops(p, "n", NF_NAT_TABLE_FULL), 0);
+    /* events are not packet drops: every flood packet went out */
+    ck_assert_uint_eq(nf_pipeline_drops(p), 0);
+    ck_assert_uint_eq(n->out_pkts, 10 + 10 + 1000);
+    for (int i = 0; i < 10; i++) {
+        struct nf_pkt *k = run1(p, t_udp(&t, rem, ext, 80, port[i]), 3 * SEC);
+        ck_assert_msg(k != NULL, "established flow %d lost its mapping", i);
+        ck_assert_uint_eq(nf_get16(k->data + 36), 5000 + i);
+        k = run1(p, t_udp(&t, ip4(10, 0, 0, 1), rem, (uint16_t)(5000 + i), 80), 3 * SEC);
+        ck_assert_uint_eq(nf_get16(k->data + 34), port[i]);
+        t.n = 0;
+    }
+    nf_pipeline_destroy(p);
+}
+END_TEST
+
+/* A new flow on a full table of expired flows examines a bounded number
+ * of entries (64), not the whole table. */
+START_TEST(test_sweep_bounded)
+{
+    struct nf_pipeline *p = t_build("FromIO -> n :: NAT(ADDR 203.0.113.1, CAPACITY 1000, "
+                                    "TIMEOUT 10) -> ToIO");
+    flood(p, ip4(10, 9, 0, 0), 1000, SEC);
+    const struct nf_element *n = nat_of(p);
+    ck_assert_uint_eq(nf_nat_flows(n), 1000);
+    flood(p, ip4(10, 10, 0, 0), 1, 100 * SEC); /* all 1000 expired by now */
+    ck_assert_uint_eq(t_drops(p, "n", NF_NAT_SWEEPS), 1);
+    ck_assert_uint_eq(t_drops(p, "n", NF_NAT_RECLAIMED), 64);
+    ck_assert_uint_eq(nf_nat_flows(n), 1000 - 64 + 1);
+    /* the next 63 new flows need no sweep; the one after takes another step */
+    flood(p, ip4(10, 11, 0, 0), 64, 100 * SEC);
+    ck_assert_uint_eq(t_drops(p, "n", NF_NAT_SWEEPS), 2);
+    ck_assert_uint_eq(nf_pipeline_drops(p), 0);
+    nf_pipeline_destroy(p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("nat");
@@ -314,6 +392,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_malformed);
     tcase_add_test(tc, test_icmp_echo);
     tcase_add_test(tc, test_icmp_errors);
+    tcase_add_test(tc, test_flood_keeps_established);
+    tcase_add_test(tc, test_sweep_bounded);
     suite_add_tcase(s, tc);
     return s;
 }
