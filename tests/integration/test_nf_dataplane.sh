@@ -137,17 +137,20 @@ start_nf fw$tag "" --pipeline "$FIREWALL" --in udp:127.0.0.1:$((base + 2)) --out
 
 start_nf nat$tag "" --pipeline "$NAT" --in udp:127.0.0.1:$((base + 4)) --out udp:127.0.0.1:$((base + 5)) && {
     natpid=$nfpid
-    "$PROBE" --tx udp:127.0.0.1:$((base + 4)) --rx udp:127.0.0.1:$((base + 5)) --wait-ms 1500 --expect 4 \
+    "$PROBE" --tx udp:127.0.0.1:$((base + 4)) --rx udp:127.0.0.1:$((base + 5)) --wait-ms 1500 --expect 5 \
         udp,10.1.0.1,198.51.100.7,5000,53,64,2 tcp,10.1.0.2,198.51.100.7,5001,80,64 \
         udp,10.1.0.3,198.51.100.7,5002,53,64,1,udp0 icmp,10.1.0.1,198.51.100.7,0,0,64 >"$tmp/nat.out"
     sleep 0.2
-    check "udp nat: 4 TCP/UDP frames translated" grep -q 'received=4$' "$tmp/nat.out"
-    check "udp nat: sources from the pool" [ "$(grep -Ec 'src=203\.0\.113\.[1-4] ' "$tmp/nat.out")" -eq 4 ]
-    check "udp nat: checksums valid" [ "$(grep -c 'ipsum=ok l4sum=ok' "$tmp/nat.out")" -eq 4 ]
+    check "udp nat: 4 TCP/UDP frames and 1 ICMP echo translated" grep -q 'received=5$' "$tmp/nat.out"
+    check "udp nat: sources from the pool" [ "$(grep -Ec 'src=203\.0\.113\.[1-4] ' "$tmp/nat.out")" -eq 5 ]
+    check "udp nat: the ICMP echo from the pool" \
+        [ "$(grep -Ec 'proto=1 src=203\.0\.113\.[1-4] ' "$tmp/nat.out")" -eq 1 ]
+    check "udp nat: checksums valid" [ "$(grep -c 'ipsum=ok l4sum=ok' "$tmp/nat.out")" -eq 5 ]
     check "udp nat: UDP zero checksum stays zero" grep -q 'udpsum=zero' "$tmp/nat.out"
     check "udp nat: one mapping per flow" \
         [ "$(grep 'dport=53 ' "$tmp/nat.out" | grep 'sport=' | awk '{print $4,$6}' | sort -u | wc -l)" -eq 2 ]
-    check "udp nat: ICMP dropped as unsupported" [ "$(drop nat$tag 'unsupported protocol')" = 1 ]
+    check "udp nat: nothing dropped as unsupported (ICMP echo is translated)" \
+        [ "$(drop nat$tag 'unsupported protocol')" = 0 ]
     stop_nf nat$tag $natpid
 }
 
