@@ -61,6 +61,11 @@ struct nf_element_ops {
     size_t priv_size;        /* zeroed private state allocated by the framework */
     const char *const *drop_reasons; /* text per reason index */
     int ndrop_reasons;
+    /* Reasons (bit i = reason i) that count events, not dropped packets:
+     * a NAT's evicted flows, its sweep steps. They share the per-reason
+     * counters (so the stats page shows them by name, per element) but are
+     * left out of nf_pipeline_drops(), so rx = tx + drops still holds. */
+    uint32_t event_reasons;
     int (*configure)(struct nf_element *e, int argc, char **argv, char *err, size_t errlen);
     int (*initialize)(struct nf_element *e, char *err, size_t errlen);
     void (*process)(struct nf_element *e, int in_port, struct nf_batch *b);
@@ -97,6 +102,12 @@ static inline void nf_push(struct nf_element *e, int port, struct nf_pkt *pkt)
 /* Drop pkt for reason (an index into ops->drop_reasons). The first drop per
  * reason is logged at info level, the rest at debug level. */
 void nf_drop(struct nf_element *e, int reason, struct nf_pkt *pkt);
+
+/* Count one event (a reason in ops->event_reasons); no packet involved. */
+static inline void nf_count_event(struct nf_element *e, int reason)
+{
+    e->drops[reason]++;
+}
 
 /* CLOCK_MONOTONIC ns of the batch being processed (one clock read per batch). */
 uint64_t nf_element_now(const struct nf_element *e);

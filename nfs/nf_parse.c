@@ -16,11 +16,17 @@
 
 #include "common/scc_util.h"
 
+/* Elements are parsed (linearly) past NF_MAX_ELEMENTS, so the refusal can
+ * say how many there are, up to this ceiling on memory. */
+#define NF_PARSE_CEILING (64 * NF_MAX_ELEMENTS)
+
 struct parser {
     const char *text;
     const char *p;
     struct nf_conf *conf;
     int cap_elems, cap_conns;
+    int *names;       /* open-addressing hash of element names -> index, -1 empty */
+    unsigned nnames;  /* slots, a power of two, at least twice the elements */
     int anon_seq;
     char *err;
     size_t errlen;
@@ -102,18 +108,44 @@ static int read_port(struct parser *ps, int *port)
     return 0;
 }
 
+/* Top-level arguments in args (as split_args splits them), counted without
+ * copying, so that a refusal can name the count. */
+static size_t count_args(const char *args)
+{
+    size_t n = 0;
+    int depth = 0;
+    bool quote = false, text = false;
+    for (const char *q = args;; q++) {
+        if (*q == '"')
+            quote = !quote;
+        else if (!quote && *q == '(')
+            depth++;
+        else if (!quote && *q == ')')
+            depth--;
+        if (*q == '\0' || (*q == ',' && depth == 0 && !quote)) {
+            if (text || *q == ',' || n > 0)
+                n++;
+            if (*q == '\0')
+                return n;
+            text = false;
+        } else if (!isspace((unsigned char)*q)) {
+            text = true;
+        }
+    }
+}
+
 static int split_args(struct parser *ps, struct nf_conf_elem *e, const char *at)
 {
     /* the raw text is already copied; split a second copy in place */
     size_t n = strlen(e->args);
+    size_t nargs = count_args(e->args);
+    if (nargs > NF_MAX_ARGS)
+        return fail(ps, at, "%s has %zu arguments (rules, routes or patterns); the limit is %d "
+                    "per element", e->cls, nargs, NF_MAX_ARGS);
     char *buf = malloc(n + 1);
-    /* argv sized by an upper bound (every comma splits), not a fixed
-     * NF_MAX_ARGS array: a router's route list can be long */
-    size_t slots = 1;
-    for (const char *q = e->args; *q; q++)
-        slots += *q == ',';
-    if (slots > NF_MAX_ARGS)
-        slots = NF_MAX_ARGS;
+    /* argv sized by the count, not a fixed NF_MAX_ARGS array: a router's
+     * route list can be long */
+    size_t slots = nargs ? nargs : 1;
     e->argv = calloc(slots, sizeof(char *));
     if (!buf || !e->argv) {
         free(buf);
@@ -165,17 +197,66 @@ static int split_args(struct parser *ps, struct nf_conf_elem *e, const char *at)
     return 0;
 }
 
-static int find_elem(struct nf_conf *c, const char *name)
+/* Element names live in an open-addressing hash table (linear probing,
+ * FNV-1a), so resolving a reference is O(1): a linear search here made a
+ * pipeline of n elements cost O(n^2) to parse (100k elements: minutes). */
+static unsigned name_slot(const struct parser *ps, const char *name)
 {
-    for (int i = 0; i < c->nelems; i++)
-        if (strcmp(c->elems[i].name, name) == 0)
+    return scc_fnv1a(SCC_FNV1A_INIT, name, strlen(name)) & (ps->nnames - 1);
+}
+
+static int find_elem(const struct parser *ps, const char *name)
+{
+    if (!ps->nnames)
+        return -1;
+    for (unsigned h = name_slot(ps, name);; h = (h + 1) & (ps->nnames - 1)) {
+        int i = ps->names[h];
+        if (i < 0)
+            return -1;
+        if (strcmp(ps->conf->elems[i].name, name) == 0)
             return i;
-    return -1;
+    }
+}
+
+static void name_put(struct parser *ps, int idx)
+{
+    unsigned h = name_slot(ps, ps->conf->elems[idx].name);
+    while (ps->names[h] >= 0)
+        h = (h + 1) & (ps->nnames - 1);
+    ps->names[h] = idx;
+}
+
+/* Room for one more name: keep the table at most half full. */
+static int names_reserve(struct parser *ps)
+{
+    unsigned need = 2u * (unsigned)(ps->conf->nelems + 1);
+    if (ps->nnames >= need)
+        return 0;
+    unsigned n = ps->nnames ? ps->nnames : 16;
+    while (n < need)
+        n *= 2;
+    int *t = malloc(n * sizeof(*t));
+    if (!t) {
+        ps->nomem = true;
+        return -ENOMEM;
+    }
+    memset(t, 0xff, n * sizeof(*t));
+    free(ps->names);
+    ps->names = t;
+    ps->nnames = n;
+    for (int i = 0; i < ps->conf->nelems; i++)
+        name_put(ps, i);
+    return 0;
 }
 
 static int add_elem(struct parser *ps, const char *name, const char *cls, const char *at)
 {
     struct nf_conf *c = ps->conf;
+    if (c->nelems == NF_PARSE_CEILING)
+        return fail(ps, at, "the pipeline has more than %d elements; the limit is %d",
+                    NF_PARSE_CEILING, NF_MAX_ELEMENTS);
+    if (names_reserve(ps) < 0)
+        return -ENOMEM;
     if (c->nelems == ps->cap_elems) {
         int cap = ps->cap_elems ? ps->cap_elems * 2 : 8;
         void *n = realloc(c->elems, (size_t)cap * sizeof(*c->elems));
@@ -197,6 +278,7 @@ static int add_elem(struct parser *ps, const char *name, const char *cls, const 
         scc_strlcpy(e->name, tmp, sizeof(e->name));
     }
     e->col = (int)(at - ps->text) + 1;
+    name_put(ps, c->nelems);
     return c->nelems++;
 }
 
@@ -257,7 +339,7 @@ static int read_element(struct parser *ps)
             return fail(ps, cat, "expected an element class after '%s ::'", id);
         if (rc < 0)
             return rc;
-        if (find_elem(ps->conf, id) >= 0)
+        if (find_elem(ps, id) >= 0)
             return fail(ps, at, "element '%s' is declared twice", id);
         int idx = add_elem(ps, id, cls, cat);
         if (idx < 0)
@@ -265,7 +347,7 @@ static int read_element(struct parser *ps)
         rc = read_args(ps, idx);
         return rc < 0 ? rc : idx;
     }
-    int idx = find_elem(ps->conf, id);
+    int idx = find_elem(ps, id);
     if (idx >= 0) {
         skip_ws(ps);
         if (*ps->p == '(')
@@ -385,6 +467,10 @@ int nf_conf_parse(const char *text, struct nf_conf **out, char *err, size_t errl
     }
     if (rc == 0 && ps.conf->nelems == 0)
         rc = fail(&ps, text, "the pipeline is empty");
+    if (rc == 0 && ps.conf->nelems > NF_MAX_ELEMENTS)
+        rc = scc_errf(err, errlen, "the pipeline has %d elements; the limit is %d (split it "
+                      "into several NFs)", ps.conf->nelems, NF_MAX_ELEMENTS);
+    free(ps.names);
     if (ps.nomem)
         rc = -ENOMEM;
     if (rc < 0) {

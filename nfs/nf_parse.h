@@ -22,7 +22,14 @@
 #include <stddef.h>
 
 #define NF_NAME_MAX 48
-#define NF_MAX_ARGS 4096 /* a router with SCC_MAX_ROUTES routes fits */
+/* Arguments of one element (IPFilter rules, StaticIPLookup routes,
+ * Classifier patterns): a router with SCC_MAX_ROUTES routes fits. */
+#define NF_MAX_ARGS 4096
+/* Elements of one pipeline. Real NFs have tens; the cap keeps a hostile or
+ * generated pipeline from costing unbounded memory and time (every element
+ * gets batch-sized output arrays; the runner recurses once per hop). The
+ * parser and builder are linear, so refusing is fast. */
+#define NF_MAX_ELEMENTS 16384
 
 struct nf_conf_elem {
     char name[NF_NAME_MAX];  /* declared name, or Class@N when anonymous */
@@ -48,7 +55,10 @@ struct nf_conf {
 /*
  * Parse text. Returns 0 and a new nf_conf in *out, or -EINVAL with a message
  * like "col 17: expected an element after '->'" in err (-ENOMEM on
- * allocation failure). *out is NULL on failure.
+ * allocation failure). *out is NULL on failure. Time is linear in the text
+ * (element names are found through a hash table). More than NF_MAX_ELEMENTS
+ * elements is refused here, naming the count and the limit; more than
+ * NF_MAX_ARGS arguments to one element likewise.
  */
 int nf_conf_parse(const char *text, struct nf_conf **out, char *err, size_t errlen);
 /* Free a parsed configuration; accepts NULL. */

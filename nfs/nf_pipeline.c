@@ -27,6 +27,7 @@
 #include "nfs/elements/discard.h"
 #include "nfs/elements/etherrewrite.h"
 #include "nfs/elements/fromio.h"
+#include "nfs/elements/icmperror.h"
 #include "nfs/elements/ipfilter.h"
 #include "nfs/elements/nat.h"
 #include "nfs/elements/roundrobin.h"
@@ -37,13 +38,14 @@ static const struct nf_element_ops *const classes[] = {
     &nf_fromio_ops,   &nf_toio_ops,    &nf_classifier_ops,     &nf_checkipheader_ops,
     &nf_ipfilter_ops, &nf_staticiplookup_ops, &nf_decipttl_ops, &nf_etherrewrite_ops,
     &nf_nat_ops,      &nf_counter_ops, &nf_discard_ops,        &nf_roundrobin_ops,
+    &nf_icmperror_ops,
 };
 
 /* Names for "did you mean"; Tee is listed so that users asking for it get
  * pointed at the documentation of why it is absent. */
 static const char *const class_names[] = {
     "FromIO", "ToIO", "Classifier", "CheckIPHeader", "IPFilter", "StaticIPLookup",
-    "DecIPTTL", "EtherRewrite", "NAT", "Counter", "Discard", "RoundRobin",
+    "DecIPTTL", "EtherRewrite", "NAT", "Counter", "Discard", "RoundRobin", "ICMPError",
 };
 
 struct nf_pipeline {
@@ -121,22 +123,32 @@ void nf_pipeline_destroy(struct nf_pipeline *p)
     free(p);
 }
 
-/* Depth-first search for a cycle; colour 0 white, 1 grey, 2 black. */
-static int find_cycle(const struct nf_pipeline *p, int i, unsigned char *colour)
+/* Depth-first search for a cycle from `root`; colour 0 white, 1 grey (on
+ * the path), 2 black (done). Iterative, with an explicit stack of (element,
+ * next output) pairs: a recursive search overflowed the C stack on a chain
+ * of 100k elements. Returns an element on the cycle, or -1. */
+static int find_cycle(const struct nf_pipeline *p, int root, unsigned char *colour, int *stack,
+                      int *next)
 {
-    colour[i] = 1;
-    const struct nf_element *e = &p->elems[i];
-    for (int o = 0; o < e->nout; o++) {
-        int j = e->out_elem[o]->index;
+    int depth = 0;
+    stack[0] = root;
+    next[0] = 0;
+    colour[root] = 1;
+    while (depth >= 0) {
+        const struct nf_element *e = &p->elems[stack[depth]];
+        if (next[depth] == e->nout) {
+            colour[stack[depth--]] = 2;
+            continue;
+        }
+        int j = e->out_elem[next[depth]++]->index;
         if (colour[j] == 1)
             return j;
         if (colour[j] == 0) {
-            int c = find_cycle(p, j, colour);
-            if (c >= 0)
-                return c;
+            colour[j] = 1;
+            stack[++depth] = j;
+            next[depth] = 0;
         }
     }
-    colour[i] = 2;
     return -1;
 }
 
@@ -202,35 +214,49 @@ static int wire(struct nf_pipeline *p, const struct nf_conf *conf, char *err, si
         f->out_elem[k->from_port] = &p->elems[k->to];
         f->out_port[k->from_port] = k->to_port;
     }
-    /* inputs: every port below nin must be used */
+    /* inputs: every port below nin must be used. One pass over the
+     * connections marks the ports used (nin <= NF_MAX_PORTS = 64 was
+     * checked above, so a 64-bit mask per element holds them); a scan of
+     * every connection per port was quadratic in the pipeline's size. */
+    _Static_assert(NF_MAX_PORTS <= 64, "input-port masks are 64 bits");
+    uint64_t *used = calloc((size_t)p->nelems + 1u, sizeof(*used));
+    if (!used)
+        return -ENOMEM;
+    for (int c = 0; c < conf->nconns; c++)
+        if (conf->conns[c].to_port < 64)
+            used[conf->conns[c].to] |= 1ull << conf->conns[c].to_port;
     for (int i = 0; i < p->nelems; i++) {
         struct nf_element *e = &p->elems[i];
-        for (int port = 0; port < e->nin; port++) {
-            bool used = false;
-            for (int c = 0; c < conf->nconns && !used; c++)
-                used = conf->conns[c].to == i && conf->conns[c].to_port == port;
-            if (!used)
+        for (int port = 0; port < e->nin; port++)
+            if (!(used[i] >> port & 1)) {
+                free(used);
                 return scc_errf(err, errlen, "%s: input %d is not connected", e->name, port);
-        }
-        for (int o = 0; o < e->nout; o++)
-            if (!e->out_elem[o])
-                return scc_errf(err, errlen, "%s: output %d is not connected (use Discard to drop)",
-                            e->name, o);
-    }
-    unsigned char *colour = calloc((unsigned)p->nelems + 1u, 1);
-    if (!colour)
-        return -ENOMEM;
-    for (int i = 0; i < p->nelems; i++)
-        if (colour[i] == 0) {
-            int c = find_cycle(p, i, colour);
-            if (c >= 0) {
-                free(colour);
-                return scc_errf(err, errlen, "%s: the graph has a cycle through this element "
-                            "(pipelines must be acyclic)", p->elems[c].name);
             }
+        for (int o = 0; o < e->nout; o++)
+            if (!e->out_elem[o]) {
+                free(used);
+                return scc_errf(err, errlen, "%s: output %d is not connected (use Discard to "
+                                "drop)", e->name, o);
+            }
+    }
+    free(used);
+    unsigned char *colour = calloc((unsigned)p->nelems + 1u, 1);
+    int *stack = malloc(((size_t)p->nelems + 1u) * sizeof(*stack));
+    int *next = malloc(((size_t)p->nelems + 1u) * sizeof(*next));
+    int rc = 0;
+    if (!colour || !stack || !next)
+        rc = -ENOMEM;
+    for (int i = 0; rc == 0 && i < p->nelems; i++)
+        if (colour[i] == 0) {
+            int c = find_cycle(p, i, colour, stack, next);
+            if (c >= 0)
+                rc = scc_errf(err, errlen, "%s: the graph has a cycle through this element "
+                              "(pipelines must be acyclic)", p->elems[c].name);
         }
     free(colour);
-    return 0;
+    free(stack);
+    free(next);
+    return rc;
 }
 
 int nf_pipeline_build(const char *text, const struct nf_pipeline_opts *opts,
@@ -420,6 +446,7 @@ uint64_t nf_pipeline_drops(const struct nf_pipeline *p)
     uint64_t s = 0;
     for (int i = 0; i < p->nelems; i++)
         for (int r = 0; r < NF_MAX_DROP_REASONS; r++)
-            s += p->elems[i].drops[r];
+            if (!(p->elems[i].ops->event_reasons >> r & 1))
+                s += p->elems[i].drops[r];
     return s;
 }

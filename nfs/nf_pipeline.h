@@ -53,7 +53,8 @@ int nf_pipeline_nelements(const struct nf_pipeline *p);
 const struct nf_element *nf_pipeline_element(const struct nf_pipeline *p, int i);
 /* Element by name (declared name or Class@N), or NULL. */
 const struct nf_element *nf_pipeline_find(const struct nf_pipeline *p, const char *name);
-/* Sum of every drop counter of every element. */
+/* Sum of every drop counter of every element (event counters, see
+ * nf_element_ops.event_reasons, are not drops and are left out). */
 uint64_t nf_pipeline_drops(const struct nf_pipeline *p);
 
 /* Element classes known to the framework. */

@@ -8,6 +8,8 @@
  */
 #include "nfs/elements/decipttl.h"
 
+#include <stdbool.h>
+
 #include "nfs/nf_csum.h"
 
 enum { TTL_EXPIRED, TTL_NOT_IP };
@@ -16,6 +18,7 @@ NF_DROP_REASONS_FIT(ttl_reasons);
 
 static void ttl_process(struct nf_element *e, int in_port, struct nf_batch *b)
 {
+    bool expired_out = e->nout > 1;
     for (uint32_t i = 0; i < b->n; i++) {
         struct nf_pkt *k = b->pkts[i];
         if (k->len < NF_ETH_HLEN + 20 || nf_get16(k->data + 12) != NF_ETHERTYPE_IPV4) {
@@ -24,7 +27,10 @@ static void ttl_process(struct nf_element *e, int in_port, struct nf_batch *b)
         }
         uint8_t *ip = k->data + NF_IP_OFF;
         if (ip[8] <= 1) {
-            nf_drop(e, TTL_EXPIRED, k);
+            if (expired_out)
+                nf_push(e, 1, k);
+            else
+                nf_drop(e, TTL_EXPIRED, k);
             continue;
         }
         uint16_t m = nf_get16(ip + 8);
@@ -37,7 +43,7 @@ static void ttl_process(struct nf_element *e, int in_port, struct nf_batch *b)
 const struct nf_element_ops nf_decipttl_ops = {
     .cls = "DecIPTTL",
     .nin_min = 1, .nin_max = 1,
-    .nout_min = 1, .nout_max = 1,
+    .nout_min = 1, .nout_max = 2,
     .drop_reasons = ttl_reasons,
     .ndrop_reasons = NF_NREASONS(ttl_reasons),
     .process = ttl_process,

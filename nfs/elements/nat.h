@@ -1,5 +1,6 @@
 /*
- * NAT — source NAT (RFC 3022 NAPT) for TCP and UDP with a fixed-size flow
+ * NAT — source NAT (RFC 3022 NAPT) for TCP, UDP and ICMP echo (RFC 5508:
+ * the identifier is the port), with a fixed-size flow
  * table, port allocation from a pool, incremental checksum fix-up, idle
  * timeouts, and the reverse direction.
  *
@@ -20,9 +21,16 @@
  * covers the addresses through the pseudo-header) are updated with RFC 1624
  * eqn. 3. A UDP checksum of 0 means "none" and stays 0 (RFC 768); a
  * computed 0 is sent as 0xffff.
- * Drops: "not an IPv4 frame", "unsupported protocol" (not TCP/UDP, e.g.
- *   ICMP), "IP fragment", "truncated L4 header", "no mapping" (reply
- *   without a live flow), "flow table full", "port pool exhausted".
+ * ICMP errors that quote a translated flow are translated with it (outer
+ *   and quoted addresses/ports, quoted checksums, ICMP checksum).
+ * Drops: "not an IPv4 frame", "unsupported protocol" (not TCP/UDP/ICMP
+ *   echo or error), "IP fragment", "truncated L4 header", "no mapping" (reply
+ *   without a live flow), "flow table full" (the sweep step found only
+ *   established flows), "port pool exhausted".
+ * Events (counted with the drops on the stats page, not drops): "evicted:
+ *   unreplied flow (table full)", "expired flow reclaimed", "sweep steps".
+ *   A new flow on a full table examines at most 64 entries; established
+ *   flows (a reply seen) are never evicted. See nat.c.
  * Example: FromIO -> CheckIPHeader -> NAT(ADDR 203.0.113.1-203.0.113.4,
  *          PORTS 1024-65535, TIMEOUT 60) -> ToIO
  */
@@ -34,6 +42,8 @@ extern const struct nf_element_ops nf_nat_ops;
 enum nf_nat_reason {
     NF_NAT_NOT_IP, NF_NAT_PROTO, NF_NAT_FRAGMENT, NF_NAT_TRUNCATED, NF_NAT_NO_MAPPING,
     NF_NAT_TABLE_FULL, NF_NAT_PORTS_EXHAUSTED,
+    /* events, not drops (nf_element_ops.event_reasons) */
+    NF_NAT_EVICTED, NF_NAT_RECLAIMED, NF_NAT_SWEEPS,
     NF_NAT_NREASONS /* the count; the reason table must have exactly this many */
 };
 

@@ -25,6 +25,7 @@ struct sl_route {
     int port;
     bool has_mac;
     uint8_t mac[6];
+    int order;       /* argument index: a later duplicate wins */
 };
 
 struct sl_priv {
@@ -43,7 +44,9 @@ static int route_cmp(const void *a, const void *b)
     const struct sl_route *x = a, *y = b;
     if (x->len != y->len)
         return y->len - x->len;
-    return x->prefix < y->prefix ? -1 : x->prefix > y->prefix;
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix ? -1 : 1;
+    return y->order - x->order; /* the later duplicate first */
 }
 
 static uint32_t mask_of(int len) { return len == 0 ? 0 : 0xffffffffu << (32 - len); }
@@ -55,7 +58,8 @@ static int sl_configure(struct nf_element *e, int argc, char **argv, char *err, 
         return nf_element_error(e, err, errlen, "StaticIPLookup needs at least one route "
                                 "(PREFIX/LEN PORT [NEXTHOP_MAC])");
     if (argc > SL_MAX_ROUTES)
-        return nf_element_error(e, err, errlen, "more than %d routes", SL_MAX_ROUTES);
+        return nf_element_error(e, err, errlen, "%d routes; the limit is %d per "
+                                "StaticIPLookup", argc, SL_MAX_ROUTES);
     p->routes = calloc((size_t)argc, sizeof(*p->routes));
     if (!p->routes)
         return -ENOMEM;
@@ -105,16 +109,17 @@ static int sl_configure(struct nf_element *e, int argc, char **argv, char *err, 
                                 maxport ? "s" : "", maxport, e->nout,
                                 e->nout == 1 ? " is" : "s are",
                                 e->nout < maxport + 1 ? e->nout : maxport);
-    /* a later duplicate overrides an earlier one: keep order stable by
-     * marking earlier duplicates dead (len -1) before sorting */
+    /* a later duplicate overrides an earlier one: the sort puts duplicates
+     * next to each other, latest first, and only the first is kept
+     * (O(n log n); a pairwise check was quadratic in the routes) */
     for (int i = 0; i < argc; i++)
-        for (int j = i + 1; j < argc; j++)
-            if (p->routes[i].len == p->routes[j].len && p->routes[i].prefix == p->routes[j].prefix)
-                p->routes[i].len = -1;
+        p->routes[i].order = i;
     qsort(p->routes, (size_t)argc, sizeof(*p->routes), route_cmp);
-    int n = argc;
-    while (n > 0 && p->routes[n - 1].len < 0)
-        n--;
+    int n = 0;
+    for (int i = 0; i < argc; i++)
+        if (n == 0 || p->routes[i].len != p->routes[n - 1].len ||
+            p->routes[i].prefix != p->routes[n - 1].prefix)
+            p->routes[n++] = p->routes[i];
     p->nroutes = n;
     for (int k = 0, L = 32; L >= 0; L--) {
         p->start[32 - L] = k;

@@ -77,8 +77,9 @@ ROUTER='rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1 02:00:00:00:00:09); Fro
 FIREWALL='FromIO -> CheckIPHeader -> IPFilter(deny src net 10.66.0.0/16, allow udp dst port 9000-9999, allow icmp, deny all) -> ToIO'
 NAT='FromIO -> CheckIPHeader -> NAT(ADDR 203.0.113.1-203.0.113.4, PORTS 1024-65535, TIMEOUT 60) -> ToIO'
 
-# the router's probe frames: 5 forwarded (4 UDP, 1 TCP), 2 to the
-# Discard route, 1 TTL expiry, 4 malformed, 1 without a route
+# the router's probe frames: 7 forwarded (4 UDP, 1 TCP, a fragment and a
+# packet with options: RFC 1812 forwards both), 2 to the Discard route,
+# 1 TTL expiry, 2 malformed, 1 without a route
 ROUTER_FRAMES=(udp,10.1.0.1,10.3.0.9,1000,9000,64,4 tcp,10.1.0.1,10.3.0.9,1000,80,10
     udp,10.1.0.1,10.2.0.9,1000,9000,64,2 udp,10.1.0.1,10.3.0.9,1,2,1
     udp,10.1.0.1,10.3.0.9,1,2,64,1,badsum udp,10.1.0.1,10.3.0.9,1,2,64,1,frag
@@ -87,19 +88,19 @@ ROUTER_FRAMES=(udp,10.1.0.1,10.3.0.9,1000,9000,64,4 tcp,10.1.0.1,10.3.0.9,1000,8
 
 check_router() { # check_router NAME OUTFILE TRANSPORT
     local name=$1 out=$2 tr=$3
-    check "$tr router: 5 frames forwarded" grep -q 'received=5$' "$out"
-    check "$tr router: TTL decremented (64->63 x4, 10->9)" \
-        [ "$(grep -c 'ttl=63 ' "$out")" -eq 4 -a "$(grep -c 'ttl=9 ' "$out")" -eq 1 ]
+    check "$tr router: 7 frames forwarded" grep -q 'received=7$' "$out"
+    check "$tr router: TTL decremented (64->63 x6, 10->9)" \
+        [ "$(grep -c 'ttl=63 ' "$out")" -eq 6 -a "$(grep -c 'ttl=9 ' "$out")" -eq 1 ]
     check "$tr router: IP and L4 checksums valid" \
-        [ "$(grep -c 'ipsum=ok l4sum=ok' "$out")" -eq 5 ]
-    check "$tr router: source MAC rewritten" [ "$(grep -c 'smac=02:00:00:00:00:01 ' "$out")" -eq 5 ]
+        [ "$(grep -c 'ipsum=ok l4sum=ok' "$out")" -eq 7 ]
+    check "$tr router: source MAC rewritten" [ "$(grep -c 'smac=02:00:00:00:00:01 ' "$out")" -eq 7 ]
     check "$tr router: discarded route absent" bash -c "! grep -q 'dst=10.2.0.9' '$out'"
     check "$tr router: counters rx=13" [ "$(nfstat "$name" rx_pkts)" = 13 ]
-    check "$tr router: counters tx=5" [ "$(nfstat "$name" tx_pkts)" = 5 ]
+    check "$tr router: counters tx=7" [ "$(nfstat "$name" tx_pkts)" = 7 ]
     check "$tr router: TTL expired counted" [ "$(drop "$name" 'TTL expired')" = 1 ]
     check "$tr router: bad checksum counted" [ "$(drop "$name" 'bad IP header checksum')" = 1 ]
-    check "$tr router: fragment counted" [ "$(drop "$name" 'IP fragment')" = 1 ]
-    check "$tr router: options counted" [ "$(drop "$name" 'IP options')" = 1 ]
+    check "$tr router: fragment forwarded, not dropped" [ "$(drop "$name" 'IP fragment')" = 0 ]
+    check "$tr router: options forwarded, not dropped" [ "$(drop "$name" 'IP options')" = 0 ]
     check "$tr router: truncated counted" [ "$(drop "$name" 'truncated IPv4 header')" = 1 ]
     check "$tr router: no route counted" [ "$(drop "$name" 'no route')" = 1 ]
     check "$tr router: discarded counted" [ "$(drop "$name" 'discarded')" = 2 ]
@@ -112,7 +113,7 @@ start_nf rt$tag "" --pipeline "$ROUTER" --in udp:127.0.0.1:$base --out udp:127.0
     check "udp router: seccomp filter on" grep -q '^Seccomp:[[:space:]]*2' /proc/$rtpid/status
     check "udp router: no capabilities left" grep -q '^CapEff:[[:space:]]*0000000000000000' /proc/$rtpid/status
     check "udp router: stats page is mode 0600" [ "$(stat -c %a /dev/shm/scc-nf-rt$tag 2>/dev/null)" = 600 ]
-    "$PROBE" --tx udp:127.0.0.1:$base --rx udp:127.0.0.1:$((base + 1)) --wait-ms 1500 --expect 5 \
+    "$PROBE" --tx udp:127.0.0.1:$base --rx udp:127.0.0.1:$((base + 1)) --wait-ms 1500 --expect 7 \
         "${ROUTER_FRAMES[@]}" >"$tmp/rt.out"
     sleep 0.2
     check_router rt$tag "$tmp/rt.out" udp
@@ -136,17 +137,20 @@ start_nf fw$tag "" --pipeline "$FIREWALL" --in udp:127.0.0.1:$((base + 2)) --out
 
 start_nf nat$tag "" --pipeline "$NAT" --in udp:127.0.0.1:$((base + 4)) --out udp:127.0.0.1:$((base + 5)) && {
     natpid=$nfpid
-    "$PROBE" --tx udp:127.0.0.1:$((base + 4)) --rx udp:127.0.0.1:$((base + 5)) --wait-ms 1500 --expect 4 \
+    "$PROBE" --tx udp:127.0.0.1:$((base + 4)) --rx udp:127.0.0.1:$((base + 5)) --wait-ms 1500 --expect 5 \
         udp,10.1.0.1,198.51.100.7,5000,53,64,2 tcp,10.1.0.2,198.51.100.7,5001,80,64 \
         udp,10.1.0.3,198.51.100.7,5002,53,64,1,udp0 icmp,10.1.0.1,198.51.100.7,0,0,64 >"$tmp/nat.out"
     sleep 0.2
-    check "udp nat: 4 TCP/UDP frames translated" grep -q 'received=4$' "$tmp/nat.out"
-    check "udp nat: sources from the pool" [ "$(grep -Ec 'src=203\.0\.113\.[1-4] ' "$tmp/nat.out")" -eq 4 ]
-    check "udp nat: checksums valid" [ "$(grep -c 'ipsum=ok l4sum=ok' "$tmp/nat.out")" -eq 4 ]
+    check "udp nat: 4 TCP/UDP frames and 1 ICMP echo translated" grep -q 'received=5$' "$tmp/nat.out"
+    check "udp nat: sources from the pool" [ "$(grep -Ec 'src=203\.0\.113\.[1-4] ' "$tmp/nat.out")" -eq 5 ]
+    check "udp nat: the ICMP echo from the pool" \
+        [ "$(grep -Ec 'proto=1 src=203\.0\.113\.[1-4] ' "$tmp/nat.out")" -eq 1 ]
+    check "udp nat: checksums valid" [ "$(grep -c 'ipsum=ok l4sum=ok' "$tmp/nat.out")" -eq 5 ]
     check "udp nat: UDP zero checksum stays zero" grep -q 'udpsum=zero' "$tmp/nat.out"
     check "udp nat: one mapping per flow" \
         [ "$(grep 'dport=53 ' "$tmp/nat.out" | grep 'sport=' | awk '{print $4,$6}' | sort -u | wc -l)" -eq 2 ]
-    check "udp nat: ICMP dropped as unsupported" [ "$(drop nat$tag 'unsupported protocol')" = 1 ]
+    check "udp nat: nothing dropped as unsupported (ICMP echo is translated)" \
+        [ "$(drop nat$tag 'unsupported protocol')" = 0 ]
     stop_nf nat$tag $natpid
 }
 
@@ -177,7 +181,7 @@ start_nf spec$tag "" "${nfargs[@]}" --in udp:127.0.0.1:$((base + 6)) --out udp:1
     specpid=$nfpid
     check "spec router: batch from the chain's io block" \
         bash -c "'$SCC' stats --json spec$tag | grep -q '\"batch\": 16'"
-    "$PROBE" --tx udp:127.0.0.1:$((base + 6)) --rx udp:127.0.0.1:$((base + 7)) --wait-ms 1500 --expect 5 \
+    "$PROBE" --tx udp:127.0.0.1:$((base + 6)) --rx udp:127.0.0.1:$((base + 7)) --wait-ms 1500 --expect 7 \
         "${ROUTER_FRAMES[@]}" >"$tmp/spec.out"
     sleep 0.2
     check_router spec$tag "$tmp/spec.out" spec
@@ -199,7 +203,7 @@ ip -n "$nsb" link set b0$tag up && ip -n "$nsb" link set b1$tag up
 
 start_nf rawrt$tag "$nsb" --pipeline "$ROUTER" --in raw:b0$tag --out raw:b1$tag --batch 32 && {
     rawpid=$nfpid
-    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 5 \
+    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 7 \
         "${ROUTER_FRAMES[@]}" >"$tmp/raw.out"
     sleep 0.2
     check_router rawrt$tag "$tmp/raw.out" raw

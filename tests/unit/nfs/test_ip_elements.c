@@ -4,13 +4,17 @@
  * TTL expiry), StaticIPLookup (longest prefix, next-hop MAC, no route),
  * EtherRewrite, Classifier (masks, negation, short frames).
  */
+#include <errno.h>
+
 #include "nf_testlib.h"
 
 #include "nfs/elements/checkipheader.h"
 
 START_TEST(test_checkipheader)
 {
-    struct nf_pipeline *p = t_build("FromIO -> c :: CheckIPHeader -> ToIO");
+    /* the refusing keywords: every reason, options and fragments included */
+    struct nf_pipeline *p =
+        t_build("FromIO -> c :: CheckIPHeader(OPTIONS drop, FRAGMENTS drop) -> ToIO");
     struct tframes t = {0};
     struct nf_pkt *ok = t_udp(&t, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), 1, 2);
     struct nf_pkt *k;
@@ -60,6 +64,92 @@ START_TEST(test_checkipheader)
     ck_assert_uint_eq(t_drops(p, "c", NF_CIH_CSUM), 1);
     ck_assert_uint_eq(t_drops(p, "c", NF_CIH_OPTIONS), 1);
     ck_assert_uint_eq(t_drops(p, "c", NF_CIH_FRAGMENT), 2);
+    nf_pipeline_destroy(p);
+}
+END_TEST
+
+/* Options and fragments with a valid header: one of each kind. */
+static void t_opts_and_frags(struct tframes *t)
+{
+    struct nf_pkt *k = t_frame(t, NF_IPPROTO_UDP, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), 1, 2, 64, 80);
+    k->data[14] = 0x46; /* IHL 6: one word of options (a NOP, NOP, NOP, EOL) */
+    memcpy(k->data + 34, "\x01\x01\x01\x00", 4);
+    t_fix_ipcsum(k);
+    k = t_udp(t, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), 1, 2); /* first fragment (MF) */
+    k->data[20] = 0x20;
+    t_fix_ipcsum(k);
+    k = t_udp(t, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), 1, 2); /* a later one (offset 16) */
+    nf_put16(k->data + 20, 0x0002);
+    t_fix_ipcsum(k);
+}
+
+/* RFC 1812 5.2.2/5.2.6, Click: options and fragments pass by default. */
+START_TEST(test_checkipheader_passes_options_fragments)
+{
+    struct nf_pipeline *p = t_build("FromIO -> c :: CheckIPHeader -> ToIO");
+    struct tframes t = {0};
+    t_opts_and_frags(&t);
+    struct nf_batch *o = t_run(p, &t, 1);
+    ck_assert_uint_eq(o->n, 3);
+    ck_assert_uint_eq(nf_pipeline_drops(p), 0);
+    nf_pipeline_destroy(p);
+    /* each keyword on its own refuses only its kind */
+    p = t_build("FromIO -> c :: CheckIPHeader(OPTIONS drop) -> ToIO");
+    ck_assert_uint_eq(t_run(p, &t, 1)->n, 2);
+    ck_assert_uint_eq(t_drops(p, "c", NF_CIH_OPTIONS), 1);
+    nf_pipeline_destroy(p);
+    p = t_build("FromIO -> c :: CheckIPHeader(fragments DROP, OPTIONS pass) -> ToIO");
+    ck_assert_uint_eq(t_run(p, &t, 1)->n, 1);
+    ck_assert_uint_eq(t_drops(p, "c", NF_CIH_FRAGMENT), 2);
+    nf_pipeline_destroy(p);
+    static const char *const bad[] = {
+        "FromIO -> CheckIPHeader(OPTIONS maybe) -> ToIO",
+        "FromIO -> CheckIPHeader(OPTIONS drop, OPTIONS pass) -> ToIO",
+        "FromIO -> CheckIPHeader(CHECKSUM false) -> ToIO",
+        "c :: CheckIPHeader; FromIO -> c -> ToIO; c[2] -> Discard",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char err[256];
+        ck_assert_int_eq(nf_pipeline_build(bad[i], NULL, &p, err, sizeof(err)), -EINVAL);
+        ck_assert_msg(strstr(err, "CheckIPHeader") != NULL, "%s: %s", bad[i], err);
+    }
+}
+END_TEST
+
+/* Output 1: refused packets go there instead of being dropped. */
+START_TEST(test_bad_packet_outputs)
+{
+    struct nf_pipeline *p = t_build("c :: CheckIPHeader(FRAGMENTS drop); FromIO -> c -> ToIO; "
+                                    "c[1] -> ToIO(1)");
+    struct tframes t = {0};
+    struct nf_pkt *good = t_udp(&t, 1, 2, 3, 4);
+    struct nf_pkt *bad = t_udp(&t, 1, 2, 3, 4);
+    bad->data[24] ^= 1; /* checksum */
+    struct nf_pkt *frag = t_udp(&t, 1, 2, 3, 4);
+    frag->data[20] = 0x20;
+    t_fix_ipcsum(frag);
+    ck_assert_uint_eq(t_run(p, &t, 1)->n, 1);
+    ck_assert_ptr_eq(nf_pipeline_output(p, 0)->pkts[0], good);
+    struct nf_batch *o1 = nf_pipeline_output(p, 1);
+    ck_assert_uint_eq(o1->n, 2);
+    ck_assert_ptr_eq(o1->pkts[0], bad);
+    ck_assert_ptr_eq(o1->pkts[1], frag);
+    ck_assert_uint_eq(nf_pipeline_drops(p), 0);
+    nf_pipeline_destroy(p);
+
+    /* DecIPTTL: expired packets leave on output 1 untouched */
+    p = t_build("d :: DecIPTTL; FromIO -> d -> ToIO; d[1] -> ToIO(1)");
+    t = (struct tframes){0};
+    struct nf_pkt *live = t_frame(&t, NF_IPPROTO_UDP, 1, 2, 3, 4, 2, 64);
+    struct nf_pkt *dead = t_frame(&t, NF_IPPROTO_UDP, 1, 2, 3, 4, 1, 64);
+    uint8_t before[64];
+    memcpy(before, dead->data, 64);
+    ck_assert_uint_eq(t_run(p, &t, 1)->n, 1);
+    ck_assert_ptr_eq(nf_pipeline_output(p, 0)->pkts[0], live);
+    ck_assert_uint_eq(nf_pipeline_output(p, 1)->n, 1);
+    ck_assert_ptr_eq(nf_pipeline_output(p, 1)->pkts[0], dead);
+    ck_assert_mem_eq(dead->data, before, 64);
+    ck_assert_uint_eq(nf_pipeline_drops(p), 0);
     nf_pipeline_destroy(p);
 }
 END_TEST
@@ -228,6 +318,8 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_checksum_known_answers);
     tcase_add_test(tc, test_checkipheader);
+    tcase_add_test(tc, test_checkipheader_passes_options_fragments);
+    tcase_add_test(tc, test_bad_packet_outputs);
     tcase_add_test(tc, test_decipttl);
     tcase_add_test(tc, test_staticiplookup);
     tcase_add_test(tc, test_lookup_many_routes);

@@ -1,7 +1,9 @@
 /*
  * test_ipfilter — the rule language on crafted frames: the firewall type's
  * exact rules, first-match order, and/or/not/parentheses precedence, port
- * ranges, output-number actions, non-IP and truncated frames.
+ * ranges, output-number actions, non-IP and truncated frames; real TCP
+ * segments (SYN with options, data, FIN, with IP options) both ways through
+ * port rules, and a refused port answered by ICMPError.
  */
 #include "nf_testlib.h"
 
@@ -107,6 +109,80 @@ START_TEST(test_tokens)
 }
 END_TEST
 
+/* A TCP segment as a host sends it: flags, data offset 6 on a SYN (an MSS
+ * option), payload bytes, IP options when ipopt; checksums correct. */
+static struct nf_pkt *t_tcp(struct tframes *t, uint32_t src, uint32_t dst, uint16_t sport,
+                            uint16_t dport, uint8_t flags, uint32_t payload, int ipopt)
+{
+    uint32_t ihl = ipopt ? 24 : 20, thl = (flags & 0x02) ? 24 : 20;
+    struct nf_pkt *k = t_frame(t, NF_IPPROTO_TCP, src, dst, sport, dport, 64,
+                               14 + ihl + thl + payload);
+    uint8_t *ip = k->data + 14;
+    if (ipopt) { /* shift the L4 part by 4 and put a NOP, NOP, NOP, EOL in */
+        memmove(ip + 24, ip + 20, thl + payload);
+        memcpy(ip + 20, "\x01\x01\x01\x00", 4);
+        ip[0] = 0x46;
+        nf_put16(ip + 2, (uint16_t)(ihl + thl + payload));
+        nf_put16(ip + 10, 0);
+        nf_put16(ip + 10, t_ref_csum(ip, ihl));
+    }
+    uint8_t *l4 = ip + ihl;
+    nf_put32(l4 + 4, 1000);            /* sequence */
+    nf_put32(l4 + 8, flags & 0x10 ? 2000 : 0);
+    l4[12] = (uint8_t)(thl / 4) << 4;
+    l4[13] = flags;
+    nf_put16(l4 + 14, 64240);          /* window */
+    if (thl > 20)
+        memcpy(l4 + 20, "\x02\x04\x05\xb4", 4); /* MSS 1460 */
+    nf_put16(l4 + 16, 0);
+    nf_put16(l4 + 16, t_l4_csum(ip));
+    return k;
+}
+
+enum { SYN = 0x02, ACK = 0x10, PSH = 0x08, FIN = 0x01 };
+
+START_TEST(test_tcp_flows)
+{
+    /* a web server's firewall, stateless both ways, refused ports answered */
+    struct nf_pipeline *p = t_build(
+        "f :: IPFilter(allow tcp dst port 80 and dst host 10.2.0.1, allow tcp src port 80 and "
+        "src host 10.2.0.1, 1 tcp dst port 1-1023, deny all); "
+        "FromIO -> CheckIPHeader -> f -> ToIO; "
+        "f[1] -> ICMPError(SRC 10.2.0.254, TYPE unreachable, CODE 13) -> ToIO(1)");
+    struct tframes t = {0};
+    uint32_t cli = ip4(10, 1, 0, 1), srv = ip4(10, 2, 0, 1);
+    for (int opt = 0; opt < 2; opt++) {
+        ck_assert_int_eq(verdict(p, t_tcp(&t, cli, srv, 40000, 80, SYN, 0, opt)), 0);
+        ck_assert_int_eq(verdict(p, t_tcp(&t, srv, cli, 80, 40000, SYN | ACK, 0, opt)), 0);
+        ck_assert_int_eq(verdict(p, t_tcp(&t, cli, srv, 40000, 80, ACK, 0, opt)), 0);
+        ck_assert_int_eq(verdict(p, t_tcp(&t, cli, srv, 40000, 80, PSH | ACK, 300, opt)), 0);
+        ck_assert_int_eq(verdict(p, t_tcp(&t, srv, cli, 80, 40000, PSH | ACK, 1200, opt)), 0);
+        ck_assert_int_eq(verdict(p, t_tcp(&t, cli, srv, 40000, 80, FIN | ACK, 0, opt)), 0);
+        /* another server port: refused with an unreachable (admin prohibited) */
+        struct nf_pkt *k = t_tcp(&t, cli, srv, 40001, 22, SYN, 0, opt);
+        uint8_t hdr[28];
+        memcpy(hdr, k->data + 14, 20);
+        memcpy(hdr + 20, k->data + 14 + (opt ? 24 : 20), 8);
+        ck_assert_int_eq(verdict(p, k), 1);
+        const uint8_t *ip = k->data + 14;
+        ck_assert_uint_eq(ip[9], NF_IPPROTO_ICMP);
+        ck_assert_uint_eq(nf_get32(ip + 16), cli);
+        ck_assert_uint_eq(ip[20], 3);
+        ck_assert_uint_eq(ip[21], 13);
+        ck_assert_mem_eq(ip + 28, hdr, 20);
+        /* a high port, and the server's port from a spoofed source: denied */
+        ck_assert_int_eq(verdict(p, t_tcp(&t, cli, srv, 40000, 8080, SYN, 0, opt)), -1);
+        ck_assert_int_eq(verdict(p, t_tcp(&t, cli, srv, 80, 40000, SYN | ACK, 0, opt)), -1);
+    }
+    ck_assert_uint_eq(t_drops(p, "f", DENIED), 4);
+    ck_assert_uint_eq(t_drops(p, "f", NOMATCH), 0);
+    /* UDP to port 80 is not TCP port 80, nor is it answered */
+    ck_assert_int_eq(verdict(p, t_udp(&t, cli, srv, 40000, 80)), -1);
+    ck_assert_uint_eq(t_drops(p, "f", DENIED), 5);
+    nf_pipeline_destroy(p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ipfilter");
@@ -115,6 +191,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_expressions);
     tcase_add_test(tc, test_malformed);
     tcase_add_test(tc, test_tokens);
+    tcase_add_test(tc, test_tcp_flows);
     suite_add_tcase(s, tc);
     return s;
 }
