@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <stdint.h>
+
 #include "bench/traffic/tr_pace.h"
 #include "common/scc_util.h"
 
@@ -97,11 +99,19 @@ END_TEST
 
 START_TEST(wait_until_lands)
 {
-    uint64_t due = scc_now_ns() + 3000000; /* 3 ms */
-    ck_assert_int_eq(tr_pace_wait_until(due, 50000), 0);
-    uint64_t now = scc_now_ns();
-    ck_assert_uint_ge(now, due);
-    ck_assert_uint_lt(now - due, 2000000); /* generous: shared CI cores */
+    /* Never early; late by under 2 ms in at least one of five tries: a
+     * loaded 2-vCPU host (parallel builds) can delay any one wake-up by
+     * milliseconds, but a wait that overshoots by design fails all five. */
+    uint64_t now = 0, best = UINT64_MAX;
+    for (int t = 0; t < 5 && best >= 2000000; t++) {
+        uint64_t due = scc_now_ns() + 3000000; /* 3 ms */
+        ck_assert_int_eq(tr_pace_wait_until(due, 50000), 0);
+        now = scc_now_ns();
+        ck_assert_uint_ge(now, due);
+        if (now - due < best)
+            best = now - due;
+    }
+    ck_assert_uint_lt(best, 2000000);
     /* already past: returns at once */
     ck_assert_int_eq(tr_pace_wait_until(now - 1000, 0), 0);
 }
