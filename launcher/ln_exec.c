@@ -193,9 +193,11 @@ int ln_query_tool(const char *const argv[], char *out, size_t outlen)
     return run_capture(argv, line, true, out && outlen ? out : NULL, outlen);
 }
 
+/* O_NOFOLLOW: a log is opened by root in the state directory; a link
+ * planted there must not make root truncate the file it points to. */
 static int redirect(const char *path, int fd)
 {
-    int f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (f < 0)
         return -1;
     if (dup2(f, fd) < 0)

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Security properties of the launcher and the NFs (docs/security.md), each
+# against a hostile local user (`nobody`) or a hostile spec:
+#  1. a state directory another user owns or can write is refused (`scc run`
+#     and `scc cleanup`), so a link `nobody` planted where an NF log goes is
+#     never written through and a journal `nobody` forged is never obeyed;
+#     in a directory of ours, a planted link is still not followed
+#     (O_NOFOLLOW) and a journal naming a file outside the run's directory
+#     does not get that file deleted.
+set -u
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
+ip netns list >/dev/null 2>&1 || { echo "skip: no network namespace support"; exit 77; }
+id nobody >/dev/null 2>&1 || { echo "skip: no user nobody"; exit 77; }
+
+SCC="$SCC_BIN/scc"
+T=$(mktemp -d /tmp/scc-security-test.XXXXXX)
+chmod 0711 "$T" # nobody may traverse (not list or write) it, to plant in what it owns
+S="$T/state"
+export SCC_STATE_DIR="$S"
+fail=0
+bgpids=""
+cleanup() {
+    for p in $bgpids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+    [ -d "$S" ] && chown -R root "$S" 2>/dev/null && chmod 0700 "$S" 2>/dev/null
+    "$SCC" -q cleanup >/dev/null 2>&1
+    rm -rf "$T"
+}
+trap cleanup EXIT
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+bad() { echo "FAIL: $*"; fail=1; }
+
+chain() { # file name [nf-extra-json] [chain-extra-json]
+    cat >"$1" <<JSON
+{ "name": "$2", "interconnect": "b2b", "io": { "transport": "raw", "batch": 16 },
+  "nfs": [ { "name": "a", "type": "counter" ${3:+, $3} } ] ${4:+, $4},
+  "traffic": { "rate_pps": 1000, "size": 128, "duration_s": 0.3, "warmup_s": 0.05 } }
+JSON
+}
+C="sec$$"
+chain "$T/c.json" "$C"
+
+# 1a. nobody owns the state directory and planted a link where the NF log goes
+printf 'precious\n' >"$T/victim"
+install -d -o nobody -m 0755 "$S"
+as_nobody ln -s "$T/victim" "$S/$C.a.log"
+if "$SCC" run "$T/c.json" >"$T/out" 2>"$T/err"; then bad "run in a state directory owned by nobody succeeded"; fi
+grep -q "state directory $S is owned by uid 65534" "$T/err" ||
+    { bad "no clear refusal of a state directory owned by nobody:"; cat "$T/err"; }
+[ "$(cat "$T/victim")" = precious ] || bad "a root-owned file was overwritten through nobody's link"
+# ... and its forged journal is not obeyed by cleanup
+printf 'precious\n' >"$T/victim2"
+as_nobody sh -c "printf 'launcher 999999999 1\njournal 2\nfile $T/victim2\n' >'$S/forged.state'"
+"$SCC" cleanup >"$T/out" 2>"$T/err" && bad "cleanup in a state directory owned by nobody succeeded"
+grep -q "owned by uid 65534" "$T/err" || { bad "cleanup: no clear refusal:"; cat "$T/err"; }
+[ -e "$T/victim2" ] || bad "cleanup deleted a root-owned file named by nobody's forged journal"
+rm -rf "$S"
+echo "ok: a state directory owned by another user is refused by run and cleanup"
+
+# 1b. root's, but world-writable
+install -d -m 0777 "$S"
+"$SCC" run "$T/c.json" >"$T/out" 2>"$T/err" && bad "run in a world-writable state directory succeeded"
+grep -q "state directory $S has mode 0777" "$T/err" || { bad "no clear refusal of mode 0777:"; cat "$T/err"; }
+rm -rf "$S"
+# a parent writable by others (not sticky) is refused too; missing ones are made 0700
+install -d -m 0777 "$T/open"
+SCC_STATE_DIR="$T/open/x/state" "$SCC" run "$T/c.json" >"$T/out" 2>"$T/err" &&
+    bad "run below a world-writable parent succeeded"
+grep -q "$T/open has mode 0777" "$T/err" || { bad "no clear refusal of a writable parent:"; cat "$T/err"; }
+echo "ok: a state directory others can write (or replace) is refused"
+
+# 1c. our own directory: made 0700; a link in it is not followed; cleanup
+# deletes nothing a journal names outside the run's directory
+"$SCC" run "$T/c.json" >"$T/out" 2>"$T/err" || { bad "a plain run failed:"; cat "$T/err"; }
+[ "$(stat -c %a "$S")" = 700 ] || bad "state directory made with mode $(stat -c %a "$S"), not 700"
+ln -s "$T/victim" "$S/$C.a.log"
+"$SCC" run "$T/c.json" >"$T/out" 2>"$T/err" && bad "a run whose NF log is a link succeeded"
+[ "$(cat "$T/victim")" = precious ] || bad "the NF log was written through a link"
+rm -f "$S/$C.a.log"
+"$SCC" -q cleanup >/dev/null 2>&1
+printf 'launcher 999999999 1\njournal 2\nfile %s\nfile %s/../victim2\nfile %s/x.log\n' "$T/victim2" "$S" "$S" >"$S/old.state"
+touch "$S/x.log"
+"$SCC" cleanup >"$T/out" 2>"$T/err" && bad "cleanup of a journal naming outside files reported success"
+[ -e "$T/victim2" ] || bad "cleanup deleted a file outside the run's directory"
+grep -q "refusing to delete $T/victim2: outside the run's directory" "$T/err" ||
+    { bad "cleanup did not say why it left $T/victim2:"; cat "$T/err"; }
+[ -e "$S/x.log" ] && bad "cleanup did not delete a file of the run's directory"
+rm -f "$S/old.state"
+# a journal someone else owns (in our directory) is not obeyed
+printf 'launcher 999999999 1\njournal 2\nfile %s/y.log\n' "$S" >"$S/forged.state"; touch "$S/y.log"
+chown nobody "$S/forged.state"
+"$SCC" cleanup >"$T/out" 2>"$T/err" && bad "cleanup obeyed a journal owned by nobody"
+[ -e "$S/y.log" ] || bad "cleanup deleted a file named by a journal owned by nobody"
+grep -q "not a journal of ours" "$T/err" || { bad "cleanup: no clear refusal of nobody's journal:"; cat "$T/err"; }
+rm -f "$S/forged.state" "$S/y.log"
+echo "ok: links in the state directory are not followed; journals name only the run's files"
+
+exit $fail
