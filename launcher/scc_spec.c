@@ -26,6 +26,7 @@
 #include "common/scc_json.h"
 #include "nfs/nf_check.h"
 #include "nfs/nf_types.h"
+#include "profiler/prof_calib.h"
 
 const char *const scc_mode_names[] = {"profile", "runtime", NULL};
 const char *const scc_transport_names[] = {"raw", "udp", NULL};
@@ -818,10 +819,13 @@ static void parse_calibration(struct scc_spec_ctx *c, const char *path, struct j
     const char *cal = get_str(c, path, pr, "calibration");
     if (!cal)
         return;
+    char why[600];
     if (!c->skip_files && access(cal, R_OK) != 0)
         diag(c->d, "profiler.calibration",
              "cannot read '%s': %s (write one with `scc bench calibrate -o FILE`)", cal,
              strerror(errno));
+    else if (!c->skip_files && prof_calib_check_file(cal, why, sizeof(why)) < 0)
+        diag(c->d, "profiler.calibration", "%s", why); /* a FIFO, a device, a directory */
     prof->calibration = xstrdup(c, cal);
 }
 

@@ -5,6 +5,8 @@
  * configs/ must load; the normalised JSON must load back to the same chain.
  */
 #include <check.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <dirent.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -622,6 +624,36 @@ START_TEST(field_table_matches_docs)
 }
 END_TEST
 
+/* profiler.calibration names a file the profiler reads: a FIFO (which
+ * used to block the run on open), a device such as /dev/zero or a
+ * directory passed access(R_OK) and is refused now, at validation. */
+START_TEST(calibration_must_be_a_regular_file)
+{
+    char fifo[] = "/tmp/scc-ut-calib-fifo.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(fifo));
+    char path[64];
+    snprintf(path, sizeof(path), "%s/f", fifo);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    const char *bad[][2] = {{path, "a FIFO"}, {"/dev/zero", "a character device"},
+                            {"/tmp", "a directory"}};
+    for (size_t i = 0; i < 3; i++) {
+        char json[512];
+        snprintf(json, sizeof(json),
+                 "{\"name\": \"e\", \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}],"
+                 " \"profiler\": {\"calibration\": \"%s\"}}", bad[i][0]);
+        struct scc_diags *d = scc_diags_new();
+        struct scc_spec_opts o = opts();
+        ck_assert_ptr_null(scc_spec_load_string(json, &o, d));
+        ck_assert_uint_eq(scc_diags_count(d), 1);
+        ck_assert_str_eq(scc_diags_path(d, 0), "profiler.calibration");
+        ck_assert_msg(strstr(scc_diags_msg(d, 0), bad[i][1]), "%s", scc_diags_msg(d, 0));
+        scc_diags_free(d);
+    }
+    unlink(path);
+    rmdir(fifo);
+}
+END_TEST
+
 int main(void)
 {
     scc_cpuset_parse("0-1", &online);
@@ -648,6 +680,7 @@ int main(void)
     TCase *tz = tcase_create("endless");
     tcase_set_timeout(tz, 10);
     tcase_add_test(tz, endless_nul_file_is_refused);
+    tcase_add_test(tz, calibration_must_be_a_regular_file);
     suite_add_tcase(s, tz);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
