@@ -80,9 +80,10 @@ int cmd_cleanup(int argc, char **argv)
             fprintf(stderr, "scc cleanup: no state at %s (nothing to clean)\n", paths[i]);
             continue;
         }
-        if (ln_state_owner_alive(paths[i])) {
-            fprintf(stderr, "scc cleanup: %s belongs to a running launcher; stop it with "
-                            "Ctrl-C (or SIGTERM) instead\n", paths[i]);
+        char who[200];
+        if (ln_state_owner_describe(paths[i], who, sizeof(who))) {
+            fprintf(stderr, "scc cleanup: %s belongs to a live launcher: the chain is %s; "
+                            "stop it with Ctrl-C (or SIGTERM) instead\n", paths[i], who);
             bad++;
             continue;
         }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/scc_log.h"
@@ -181,6 +182,15 @@ bool ln_state_owner_alive(const char *path)
     return alive;
 }
 
+/* The journal's first records, written before the file gets its name:
+ * whoever finds the state file finds its launcher in it, never an empty
+ * file that looks like a run that died before writing anything. */
+static int write_header(struct ln_state *st)
+{
+    int rc = ln_state_add(st, "launcher %d %llu", (int)getpid(), ln_proc_starttime(getpid()));
+    return rc == 0 ? ln_state_add(st, JOURNAL_VERSION) : rc;
+}
+
 int ln_state_create(const char *name, struct ln_state **out)
 {
     *out = NULL;
@@ -195,29 +205,92 @@ int ln_state_create(const char *name, struct ln_state **out)
     if (!st)
         return -ENOMEM;
     snprintf(st->path, sizeof(st->path), "%s/%s.state", dir, name);
-    st->fd = open(st->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (st->fd < 0) {
-        int e = errno;
-        int rc = -e;
-        if (e == EEXIST)
+    /* an unnamed file (O_TMPFILE), or a hidden one on file systems
+     * without it; linked under the state's name once it holds the header */
+    char tmp[600] = "";
+    st->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (st->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        snprintf(tmp, sizeof(tmp), "%s/.%s.state.%d", dir, name, (int)getpid());
+        unlink(tmp); /* a leftover of a dead launcher with our pid */
+        st->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    }
+    int rc = st->fd < 0 ? -errno : write_header(st);
+    if (rc == 0) {
+        char fdpath[64];
+        snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", st->fd);
+        /* link() fails with EEXIST when the name exists: the atomic test */
+        if ((tmp[0] ? link(tmp, st->path) : linkat(AT_FDCWD, fdpath, AT_FDCWD, st->path,
+                                                    AT_SYMLINK_FOLLOW)) < 0)
+            rc = -errno;
+    }
+    if (tmp[0])
+        unlink(tmp);
+    if (rc < 0) {
+        if (rc == -EEXIST)
             rc = ln_state_owner_alive(st->path) ? -EBUSY : -ESTALE;
         else
-            scc_err("open(%s): %s", st->path, strerror(e));
-        free(st);
-        return rc;
-    }
-    int rc = ln_state_add(st, "launcher %d %llu", (int)getpid(),
-                          ln_proc_starttime(getpid()));
-    if (rc == 0)
-        rc = ln_state_add(st, JOURNAL_VERSION);
-    if (rc < 0) {
-        close(st->fd);
-        unlink(st->path);
+            scc_err("cannot create the state file %s: %s", st->path, strerror(-rc));
+        if (st->fd >= 0)
+            close(st->fd);
         free(st);
         return rc;
     }
     *out = st;
     return 0;
+}
+
+int ln_state_mark_running(struct ln_state *st)
+{
+    return ln_state_add(st, "running");
+}
+
+/* Seconds since the epoch at which a process started (start in clock ticks
+ * since boot); 0 when /proc/stat has no boot time. */
+static time_t start_wall(unsigned long long start)
+{
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long btime = 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "btime %llu", &btime) == 1)
+            break;
+    fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    return btime ? (time_t)(btime + start / (unsigned long long)(hz > 0 ? hz : 100)) : 0;
+}
+
+bool ln_state_owner_describe(const char *path, char *buf, size_t len)
+{
+    snprintf(buf, len, "not running (no live launcher)");
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    char line[512];
+    int pid = 0;
+    unsigned long long start = 0;
+    bool have = false, running = false;
+    while (fgets(line, sizeof(line), f)) {
+        if (!have && sscanf(line, "launcher %d %llu", &pid, &start) == 2)
+            have = true;
+        running |= strcmp(line, "running\n") == 0;
+    }
+    fclose(f);
+    if (!have || pid <= 0 || !still_runs(pid, start))
+        return false;
+    time_t since = start_wall(start);
+    char when[64] = "an unknown time";
+    struct tm tm;
+    if (since && localtime_r(&since, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+    long ago = since ? (long)(time(NULL) - since) : -1;
+    snprintf(buf, len, "%s (launcher pid %d, since %s%s%ld s ago)",
+             running ? "running" : "starting: its launcher is setting it up", pid, when,
+             ago >= 0 ? ", " : "", ago >= 0 ? ago : 0L);
+    if (ago < 0)
+        snprintf(buf, len, "%s (launcher pid %d)", running ? "running" : "starting", pid);
+    return true;
 }
 
 void ln_state_close(struct ln_state *st)

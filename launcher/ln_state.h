@@ -8,6 +8,7 @@
  *
  *     launcher PID STARTTIME          who owns this state
  *     journal 2                       the format: objects are confirmed
+ *     running                         set-up is complete (before it: starting)
  *     netns NAME                      a network namespace we added
  *     link NAME NETNS|- MAC           an interface we added (veth end, bridge),
  *                                     with the address it was created with
@@ -38,6 +39,10 @@
  * (ln_state_dir_prepare); files are opened with O_NOFOLLOW; undo reads
  * only a journal owned by us and deletes only files in the journal's own
  * directory or stats pages (/dev/shm/scc-nf-*), owned by us.
+ *
+ * The file gets its name only once it holds the launcher record (written
+ * unnamed, then linked), so a second run of the chain always finds who
+ * owns it, even while the first is starting.
  *
  * A state whose launcher is no longer alive is stale; `scc run` refuses to
  * start over it and names `scc cleanup`.
@@ -95,5 +100,14 @@ int ln_state_undo(const char *path, bool verbose);
 
 /* Is the state file at path owned by a live launcher? */
 bool ln_state_owner_alive(const char *path);
+
+/* Record that set-up is complete (the chain runs): until then a second
+ * `scc run` of the chain is told it is starting. Returns 0 or -errno. */
+int ln_state_mark_running(struct ln_state *st);
+
+/* When the state at path belongs to a live launcher, describe it into buf
+ * ("starting: ... (launcher pid N, since DATE TIME, S s ago)" or
+ * "running (...)") and return true; otherwise false ("not running"). */
+bool ln_state_owner_describe(const char *path, char *buf, size_t len);
 
 #endif

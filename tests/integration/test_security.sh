@@ -7,6 +7,8 @@
 #     in a directory of ours, a planted link is still not followed
 #     (O_NOFOLLOW) and a journal naming a file outside the run's directory
 #     does not get that file deleted.
+#  2. a second run of a chain that is starting is told so (launcher PID,
+#     since when), never to run `scc cleanup` over a live run.
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 ip netns list >/dev/null 2>&1 || { echo "skip: no network namespace support"; exit 77; }
@@ -93,5 +95,21 @@ chown nobody "$S/forged.state"
 grep -q "not a journal of ours" "$T/err" || { bad "cleanup: no clear refusal of nobody's journal:"; cat "$T/err"; }
 rm -f "$S/forged.state" "$S/y.log"
 echo "ok: links in the state directory are not followed; journals name only the run's files"
+
+# 2. a second run while the first is starting: catch the first as soon as
+# its state file exists and hold it there (SIGSTOP)
+"$SCC" run "$T/c.json" >"$T/out1" 2>"$T/err1" &
+first=$!; bgpids="$first"
+for _ in $(seq 2000); do [ -e "$S/$C.state" ] && break; sleep 0.001; done
+kill -STOP "$first"
+phase=running; grep -qx running "$S/$C.state" || phase=starting
+"$SCC" run "$T/c.json" >"$T/out" 2>"$T/err" && bad "a second run of a live chain started"
+kill -CONT "$first"
+grep -q "chain '$C' is $phase.*(launcher pid $first, since " "$T/err" ||
+    { bad "the second run does not say the chain is $phase (launcher pid $first, since ...):"; cat "$T/err"; }
+grep -q "scc cleanup" "$T/err" && { bad "the second run suggests scc cleanup over a live run:"; cat "$T/err"; }
+wait "$first" || { bad "the first run failed after being held"; cat "$T/err1"; }
+bgpids=""
+echo "ok: a second run of a $phase chain is told so, with the launcher's pid"
 
 exit $fail
