@@ -9,6 +9,8 @@
 #     does not get that file deleted.
 #  2. a second run of a chain that is starting is told so (launcher PID,
 #     since when), never to run `scc cleanup` over a live run.
+#  3. an NF inherits no descriptor of the caller of `scc` (one opened with
+#     `7</etc/hostname` is not among /proc/NF/fd).
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 ip netns list >/dev/null 2>&1 || { echo "skip: no network namespace support"; exit 77; }
@@ -98,7 +100,7 @@ echo "ok: links in the state directory are not followed; journals name only the 
 
 # 2. a second run while the first is starting: catch the first as soon as
 # its state file exists and hold it there (SIGSTOP)
-"$SCC" run "$T/c.json" >"$T/out1" 2>"$T/err1" &
+"$SCC" run "$T/c.json" >"$T/out1" 2>"$T/err1" 7</etc/hostname &
 first=$!; bgpids="$first"
 for _ in $(seq 2000); do [ -e "$S/$C.state" ] && break; sleep 0.001; done
 kill -STOP "$first"
@@ -108,8 +110,24 @@ kill -CONT "$first"
 grep -q "chain '$C' is $phase.*(launcher pid $first, since " "$T/err" ||
     { bad "the second run does not say the chain is $phase (launcher pid $first, since ...):"; cat "$T/err"; }
 grep -q "scc cleanup" "$T/err" && { bad "the second run suggests scc cleanup over a live run:"; cat "$T/err"; }
+echo "ok: a second run of a $phase chain is told so, with the launcher's pid"
+
+# 3. the first run was started with fd 7 open on /etc/hostname: its NF
+# (once it is scc-nf, i.e. exec'd) must not hold it
+nf=""
+for _ in $(seq 3000); do
+    nf=$(awk '$1 == "pid" && $4 == "a" { print $2 }' "$S/$C.state" 2>/dev/null)
+    [ -n "$nf" ] && case $(readlink "/proc/$nf/exe" 2>/dev/null) in *scc-nf) break ;; esac
+    nf=""; sleep 0.001
+done
+if [ -z "$nf" ]; then bad "never saw the NF of the first run running"
+else
+    fds=$(ls -l "/proc/$nf/fd" 2>/dev/null)
+    echo "$fds" | grep -q /etc/hostname && { bad "the NF inherited the caller's fd 7:"; echo "$fds"; }
+    echo "$fds" | grep -qE ' (3|4) -> ' || bad "the NF's descriptors could not be read: $fds"
+fi
 wait "$first" || { bad "the first run failed after being held"; cat "$T/err1"; }
 bgpids=""
-echo "ok: a second run of a $phase chain is told so, with the launcher's pid"
+echo "ok: an NF does not inherit the caller's open descriptors"
 
 exit $fail
