@@ -99,6 +99,10 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
     ln_argv_add(b, st->in_ep);
     ln_argv_add(b, "--out");
     ln_argv_add(b, st->out_ep);
+    if (ch->nfs[st->nf].user[0]) { /* least privilege: docs/security.md */
+        ln_argv_add(b, "--user");
+        ln_argv_add(b, ch->nfs[st->nf].user);
+    }
     if (ln_sched_nf_yields(ch, &r->plan, st->nf)) /* chain-order: hand the core on */
         ln_argv_add(b, "--yield");
     if (st->set_dst_mac) {

@@ -11,6 +11,12 @@
 #     since when), never to run `scc cleanup` over a live run.
 #  3. an NF inherits no descriptor of the caller of `scc` (one opened with
 #     `7</etc/hostname` is not among /proc/NF/fd).
+#  4. with "nf_user": "nobody" the NF runs as nobody (real, effective and
+#     saved ids), with no capability, no_new_privs and its seccomp filter,
+#     still forwards every packet, and leaves no stats page behind.
+#  5. spec strings never reach a shell: `$(...)`, backticks and `;` in a
+#     chain name, an NF name, firewall rules and a pipeline are refused by
+#     validate and run with clean errors, and nothing they name runs.
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 ip netns list >/dev/null 2>&1 || { echo "skip: no network namespace support"; exit 77; }
@@ -42,6 +48,7 @@ JSON
 }
 C="sec$$"
 chain "$T/c.json" "$C"
+chain "$T/u.json" "$C" "" '"nf_user": "nobody"'
 
 # 1a. nobody owns the state directory and planted a link where the NF log goes
 printf 'precious\n' >"$T/victim"
@@ -100,12 +107,12 @@ echo "ok: links in the state directory are not followed; journals name only the 
 
 # 2. a second run while the first is starting: catch the first as soon as
 # its state file exists and hold it there (SIGSTOP)
-"$SCC" run "$T/c.json" >"$T/out1" 2>"$T/err1" 7</etc/hostname &
+"$SCC" run "$T/u.json" --json "$T/u.run.json" >"$T/out1" 2>"$T/err1" 7</etc/hostname &
 first=$!; bgpids="$first"
 for _ in $(seq 2000); do [ -e "$S/$C.state" ] && break; sleep 0.001; done
 kill -STOP "$first"
 phase=running; grep -qx running "$S/$C.state" || phase=starting
-"$SCC" run "$T/c.json" >"$T/out" 2>"$T/err" && bad "a second run of a live chain started"
+"$SCC" run "$T/u.json" >"$T/out" 2>"$T/err" && bad "a second run of a live chain started"
 kill -CONT "$first"
 grep -q "chain '$C' is $phase.*(launcher pid $first, since " "$T/err" ||
     { bad "the second run does not say the chain is $phase (launcher pid $first, since ...):"; cat "$T/err"; }
@@ -125,9 +132,47 @@ else
     fds=$(ls -l "/proc/$nf/fd" 2>/dev/null)
     echo "$fds" | grep -q /etc/hostname && { bad "the NF inherited the caller's fd 7:"; echo "$fds"; }
     echo "$fds" | grep -qE ' (3|4) -> ' || bad "the NF's descriptors could not be read: $fds"
+    # 4. it becomes nobody once its sockets are open (wait for the switch)
+    for _ in $(seq 300); do
+        grep -qE '^Uid:\s+65534\s+65534\s+65534' "/proc/$nf/status" 2>/dev/null && break; sleep 0.01
+    done
+    st=$(cat "/proc/$nf/status" 2>/dev/null)
+    echo "$st" | grep -qE '^Uid:\s+65534\s+65534\s+65534\s+65534' || { bad "the NF does not run as nobody:"; echo "$st" | grep -E '^(Uid|Gid)'; }
+    echo "$st" | grep -qE '^Gid:\s+65534\s+65534\s+65534\s+65534' || bad "the NF's group is not nogroup"
+    echo "$st" | grep -qE '^Groups:\s*65534\s*$' || bad "the NF keeps supplementary groups: $(echo "$st" | grep ^Groups)"
+    echo "$st" | grep -qE '^CapEff:\s+0+$' || bad "the NF holds capabilities: $(echo "$st" | grep ^Cap)"
+    echo "$st" | grep -qE '^CapPrm:\s+0+$' || bad "the NF holds permitted capabilities"
+    echo "$st" | grep -qE '^NoNewPrivs:\s+1' || bad "no_new_privs is not set on the NF"
+    echo "$st" | grep -qE '^Seccomp:\s+2' || bad "the NF runs without its seccomp filter"
 fi
 wait "$first" || { bad "the first run failed after being held"; cat "$T/err1"; }
 bgpids=""
 echo "ok: an NF does not inherit the caller's open descriptors"
+python3 - "$T/u.run.json" <<'PY' || { bad "the chain with nf_user nobody did not forward its traffic"; cat "$T/out1"; }
+import json, sys
+t = json.load(open(sys.argv[1]))["traffic"]
+assert t["sent"] > 0 and t["received"] == t["sent"], t
+PY
+ls /dev/shm | grep -q "^scc-nf-.*$C" && bad "a stats page of the nf_user run is left in /dev/shm"
+echo "ok: with nf_user nobody the NF runs as nobody, without capabilities, and forwards"
+
+# 5. shell metacharacters in spec strings
+pw="$T/pwned"
+for bad_json in \
+    '{ "name": "x$(touch '"$pw"')", "nfs": [ { "name": "a", "type": "counter" } ] }' \
+    '{ "name": "m'"$$"'", "nfs": [ { "name": "a;touch '"$pw"'", "type": "counter" } ] }' \
+    '{ "name": "m'"$$"'", "nfs": [ { "name": "a", "type": "firewall", "config": { "rules": [ "allow udp dst port `touch '"$pw"'`", "deny all" ] } } ] }' \
+    '{ "name": "m'"$$"'", "nfs": [ { "name": "a", "pipeline": "FromIO -> Counter; touch '"$pw"' -> ToIO" } ] }' \
+    '{ "name": "m'"$$"'", "nf_user": "$(touch '"$pw"')", "nfs": [ { "name": "a", "type": "counter" } ] }'; do
+    printf '%s\n' "$bad_json" >"$T/m.json"
+    for cmd in validate run; do
+        "$SCC" "$cmd" "$T/m.json" >"$T/out" 2>"$T/err"; rc=$?
+        [ "$rc" = 2 ] || { bad "scc $cmd of a spec with shell metacharacters: exit $rc, expected 2:"; cat "$T/m.json" "$T/err"; }
+        grep -qE "problem|error" "$T/err" || { bad "scc $cmd: no clear error:"; cat "$T/err"; }
+        grep -qiE "sanitizer|segmentation|core dumped|sh:" "$T/err" && { bad "scc $cmd: not a clean error:"; cat "$T/err"; }
+    done
+done
+[ -e "$pw" ] && bad "a shell ran a command from a spec string"
+echo "ok: shell metacharacters in names, rules, pipelines and nf_user are refused; nothing runs"
 
 exit $fail
