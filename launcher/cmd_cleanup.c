@@ -4,9 +4,11 @@
  * left alone.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/scc_cmds.h"
@@ -38,6 +40,18 @@ int cmd_cleanup(int argc, char **argv)
         return 2;
     }
     const char *dir = ln_state_dir();
+    struct stat sb;
+    if (lstat(dir, &sb) < 0 && errno == ENOENT) {
+        printf("scc cleanup: nothing to clean up\n");
+        return 0;
+    }
+    /* a journal says what to stop and delete: read none from a directory
+     * someone else could have written it into */
+    char err[768];
+    if (ln_state_dir_prepare(err, sizeof(err)) < 0) {
+        fprintf(stderr, "scc cleanup: %s\n", err);
+        return 1;
+    }
     char paths[64][600];
     int n = 0;
     if (optind < argc) {
@@ -66,9 +80,10 @@ int cmd_cleanup(int argc, char **argv)
             fprintf(stderr, "scc cleanup: no state at %s (nothing to clean)\n", paths[i]);
             continue;
         }
-        if (ln_state_owner_alive(paths[i])) {
-            fprintf(stderr, "scc cleanup: %s belongs to a running launcher; stop it with "
-                            "Ctrl-C (or SIGTERM) instead\n", paths[i]);
+        char who[200];
+        if (ln_state_owner_describe(paths[i], who, sizeof(who))) {
+            fprintf(stderr, "scc cleanup: %s belongs to a live launcher: the chain is %s; "
+                            "stop it with Ctrl-C (or SIGTERM) instead\n", paths[i], who);
             bad++;
             continue;
         }

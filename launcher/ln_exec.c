@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +84,28 @@ static void child_dup2(int fd, int target, const char *what)
     }
 }
 
+/* In the child, just before exec: close every descriptor above stderr.
+ * The launcher's own are O_CLOEXEC, but a caller's are not: a shell's
+ * `exec 7<file`, a terminal, a socket the parent of `scc` left open would
+ * otherwise reach every NF, tool and traffic process (and an NF is meant
+ * to hold only its sockets and stats page). Nothing is passed on purpose
+ * above fd 2. close_range(2) (Linux 5.9) does it in one call; the
+ * fallback closes up to the descriptor limit. Async-signal-safe. */
+static void close_inherited_fds(void)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0)
+        return;
+#endif
+    struct rlimit rl;
+    long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                   ? (long)rl.rlim_cur : 65536;
+    if (max > 1048576)
+        max = 1048576;
+    for (long fd = 3; fd < max; fd++)
+        close((int)fd);
+}
+
 /* fork + exec argv with stdin from /dev/null, stderr into a pipe (its
  * first line ends up in the log), and stdout into out (or /dev/null). */
 static int run_capture(const char *const argv[], const char *line, bool quiet_fail, char *out,
@@ -116,6 +140,7 @@ static int run_capture(const char *const argv[], const char *line, bool quiet_fa
         }
         child_dup2(devnull, STDIN_FILENO, "stdin");
         child_dup2(out ? outp[1] : devnull, STDOUT_FILENO, "stdout");
+        close_inherited_fds();
         execvp(argv[0], (char *const *)argv);
         dprintf(STDERR_FILENO, "execvp(%s): %s", argv[0], strerror(errno));
         _exit(127);
@@ -193,9 +218,11 @@ int ln_query_tool(const char *const argv[], char *out, size_t outlen)
     return run_capture(argv, line, true, out && outlen ? out : NULL, outlen);
 }
 
+/* O_NOFOLLOW: a log is opened by root in the state directory; a link
+ * planted there must not make root truncate the file it points to. */
 static int redirect(const char *path, int fd)
 {
-    int f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (f < 0)
         return -1;
     if (dup2(f, fd) < 0)
@@ -247,6 +274,7 @@ pid_t ln_spawn(const char *const argv[], const struct ln_spawn_opts *o)
             dprintf(STDERR_FILENO, "scc: stdin from /dev/null: %s\n", strerror(errno));
             _exit(126);
         }
+        close_inherited_fds();
         execvp(argv[0], (char *const *)argv);
         dprintf(STDERR_FILENO, "scc: execvp(%s): %s\n", argv[0], strerror(errno));
         _exit(127);

@@ -43,7 +43,10 @@ struct ln_spawn_opts {
     bool new_pgrp;                 /* own process group, so a terminal's ^C reaches only us */
 };
 
-/* Start argv in the background; returns the child's pid or -errno. */
+/* Start argv in the background; returns the child's pid or -errno. The
+ * child gets stdin from /dev/null and no descriptor above 2: whatever the
+ * caller of `scc` left open is closed before exec (ln_run_tool and
+ * ln_query_tool do the same). */
 pid_t ln_spawn(const char *const argv[], const struct ln_spawn_opts *o);
 
 /* Format argv as one printable line (for --dry-run and logs). */

@@ -99,6 +99,10 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
     ln_argv_add(b, st->in_ep);
     ln_argv_add(b, "--out");
     ln_argv_add(b, st->out_ep);
+    if (ch->nfs[st->nf].user[0]) { /* least privilege: docs/security.md */
+        ln_argv_add(b, "--user");
+        ln_argv_add(b, ch->nfs[st->nf].user);
+    }
     if (ln_sched_nf_yields(ch, &r->plan, st->nf)) /* chain-order: hand the core on */
         ln_argv_add(b, "--yield");
     if (st->set_dst_mac) {
@@ -572,8 +576,11 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         goto out;
     }
     if (src == -EBUSY) {
-        fprintf(stderr, "scc run: chain '%s' is already running (see %s/%s.state)\n",
-                r.plan.state_name, ln_state_dir(), r.plan.state_name);
+        char path[600], who[200];
+        snprintf(path, sizeof(path), "%s/%s.state", ln_state_dir(), r.plan.state_name);
+        ln_state_owner_describe(path, who, sizeof(who));
+        fprintf(stderr, "scc run: chain '%s' is %s; not starting it twice (see %s)\n",
+                r.plan.state_name, who, path);
         rc = 1;
         goto out;
     }
@@ -598,7 +605,8 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
                      "CPU time from what runs there, and latency measures that");
     }
     if (ln_topo_create(&r.plan, r.state) < 0 || ln_sched_before_nfs(r.sched) < 0 ||
-        start_nfs(&r) < 0 || ln_sched_reserve(r.sched, stdout) < 0)
+        start_nfs(&r) < 0 || ln_sched_reserve(r.sched, stdout) < 0 ||
+        ln_state_mark_running(r.state) < 0)
         goto teardown;
     /* the kernel's view of every NF, before traffic */
     ln_sched_print(r.sched, stdout);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/scc_log.h"
@@ -38,6 +39,119 @@ const char *ln_state_dir(void)
 }
 
 const char *ln_state_path(const struct ln_state *st) { return st->path; }
+
+/* ---- the state directory ---------------------------------------------------
+ *
+ * The launcher runs as root and writes, truncates and deletes files in the
+ * state directory by name. If another user could write there, that user
+ * could plant a symlink where an NF log will be opened (and root would
+ * overwrite the file it points to) or forge a journal whose `file` records
+ * `scc cleanup` deletes. So the directory must be ours, a real directory
+ * and not writable by group or others; each component above it must belong
+ * to root or to us and, when others may write it, carry the sticky bit (as
+ * /tmp does: then nobody else can rename or replace what we made there). A
+ * symlink above it is followed only when root or we own it. Missing
+ * components are created with mode 0700. */
+
+static int dir_refuse(char *err, size_t errlen, int e, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int dir_refuse(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -e;
+}
+
+#define DIR_FIX "; use a directory of your own with mode 0700 (SCC_STATE_DIR names it)"
+
+int ln_state_dir_prepare(char *err, size_t errlen)
+{
+    const char *dir = ln_state_dir();
+    uid_t me = geteuid();
+    char p[512];
+    if (dir[0] != '/')
+        return dir_refuse(err, errlen, EINVAL, "state directory '%s' is not an absolute path",
+                          dir);
+    if (strlen(dir) >= sizeof(p))
+        return dir_refuse(err, errlen, ENAMETOOLONG, "state directory '%s' is too long", dir);
+    strcpy(p, dir);
+    size_t len = strlen(p);
+    while (len > 1 && p[len - 1] == '/')
+        p[--len] = '\0';
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        if (s[-1] == '/') { /* "a//b" */
+            if (!*s)
+                break;
+            continue;
+        }
+        char c = *s;
+        *s = '\0';
+        bool last = c == '\0';
+        struct stat sb;
+        if (lstat(p, &sb) < 0) {
+            int e = errno;
+            if (e != ENOENT)
+                return dir_refuse(err, errlen, e, "state directory: lstat(%s): %s", p,
+                                  strerror(e));
+            if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+                e = errno;
+                return dir_refuse(err, errlen, e, "state directory: mkdir(%s): %s", p,
+                                  strerror(e));
+            }
+            if (lstat(p, &sb) < 0) {
+                e = errno;
+                return dir_refuse(err, errlen, e, "state directory: lstat(%s): %s", p,
+                                  strerror(e));
+            }
+        }
+        if (S_ISLNK(sb.st_mode)) {
+            if (last)
+                return dir_refuse(err, errlen, ELOOP,
+                                  "state directory %s is a symbolic link" DIR_FIX, p);
+            if (sb.st_uid != 0 && sb.st_uid != me)
+                return dir_refuse(err, errlen, EPERM,
+                                  "state directory %s: %s is a symbolic link owned by uid "
+                                  "%u, who could point it elsewhere" DIR_FIX,
+                                  dir, p, (unsigned)sb.st_uid);
+            if (stat(p, &sb) < 0) {
+                int e = errno;
+                return dir_refuse(err, errlen, e, "state directory: stat(%s): %s", p,
+                                  strerror(e));
+            }
+        }
+        if (!S_ISDIR(sb.st_mode))
+            return dir_refuse(err, errlen, ENOTDIR, "state directory %s: %s is not a directory",
+                              dir, p);
+        if (last) {
+            if (sb.st_uid != me)
+                return dir_refuse(err, errlen, EPERM,
+                                  "state directory %s is owned by uid %u, not by us (uid "
+                                  "%u): its owner could plant links or forge journals there"
+                                  DIR_FIX, p, (unsigned)sb.st_uid, (unsigned)me);
+            if (sb.st_mode & 022)
+                return dir_refuse(err, errlen, EPERM,
+                                  "state directory %s has mode %04o: others can write there "
+                                  "(plant links, forge journals); chmod 0700 %s" ,
+                                  p, (unsigned)(sb.st_mode & 07777), p);
+            break;
+        }
+        if (sb.st_uid != 0 && sb.st_uid != me)
+            return dir_refuse(err, errlen, EPERM,
+                              "state directory %s: %s is owned by uid %u, who could replace "
+                              "what is below it" DIR_FIX, dir, p, (unsigned)sb.st_uid);
+        if ((sb.st_mode & 022) && !(sb.st_mode & S_ISVTX))
+            return dir_refuse(err, errlen, EPERM,
+                              "state directory %s: %s has mode %04o (writable by others, not "
+                              "sticky): they could replace what is below it" DIR_FIX,
+                              dir, p, (unsigned)(sb.st_mode & 07777));
+        *s = c;
+    }
+    return 0;
+}
 
 /* The recorded process still runs: same start time and not a zombie (a
  * zombie is dead; only its parent's wait() is missing). */
@@ -68,42 +182,115 @@ bool ln_state_owner_alive(const char *path)
     return alive;
 }
 
+/* The journal's first records, written before the file gets its name:
+ * whoever finds the state file finds its launcher in it, never an empty
+ * file that looks like a run that died before writing anything. */
+static int write_header(struct ln_state *st)
+{
+    int rc = ln_state_add(st, "launcher %d %llu", (int)getpid(), ln_proc_starttime(getpid()));
+    return rc == 0 ? ln_state_add(st, JOURNAL_VERSION) : rc;
+}
+
 int ln_state_create(const char *name, struct ln_state **out)
 {
     *out = NULL;
     const char *dir = ln_state_dir();
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        int e = errno;
-        scc_err("mkdir(%s): %s", dir, strerror(e));
-        return -e;
+    char err[768];
+    int drc = ln_state_dir_prepare(err, sizeof(err));
+    if (drc < 0) {
+        scc_err("%s", err);
+        return drc;
     }
     struct ln_state *st = calloc(1, sizeof(*st));
     if (!st)
         return -ENOMEM;
     snprintf(st->path, sizeof(st->path), "%s/%s.state", dir, name);
-    st->fd = open(st->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (st->fd < 0) {
-        int e = errno;
-        int rc = -e;
-        if (e == EEXIST)
+    /* an unnamed file (O_TMPFILE), or a hidden one on file systems
+     * without it; linked under the state's name once it holds the header */
+    char tmp[600] = "";
+    st->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (st->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        snprintf(tmp, sizeof(tmp), "%s/.%s.state.%d", dir, name, (int)getpid());
+        unlink(tmp); /* a leftover of a dead launcher with our pid */
+        st->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    }
+    int rc = st->fd < 0 ? -errno : write_header(st);
+    if (rc == 0) {
+        char fdpath[64];
+        snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", st->fd);
+        /* link() fails with EEXIST when the name exists: the atomic test */
+        if ((tmp[0] ? link(tmp, st->path) : linkat(AT_FDCWD, fdpath, AT_FDCWD, st->path,
+                                                    AT_SYMLINK_FOLLOW)) < 0)
+            rc = -errno;
+    }
+    if (tmp[0])
+        unlink(tmp);
+    if (rc < 0) {
+        if (rc == -EEXIST)
             rc = ln_state_owner_alive(st->path) ? -EBUSY : -ESTALE;
         else
-            scc_err("open(%s): %s", st->path, strerror(e));
-        free(st);
-        return rc;
-    }
-    int rc = ln_state_add(st, "launcher %d %llu", (int)getpid(),
-                          ln_proc_starttime(getpid()));
-    if (rc == 0)
-        rc = ln_state_add(st, JOURNAL_VERSION);
-    if (rc < 0) {
-        close(st->fd);
-        unlink(st->path);
+            scc_err("cannot create the state file %s: %s", st->path, strerror(-rc));
+        if (st->fd >= 0)
+            close(st->fd);
         free(st);
         return rc;
     }
     *out = st;
     return 0;
+}
+
+int ln_state_mark_running(struct ln_state *st)
+{
+    return ln_state_add(st, "running");
+}
+
+/* Seconds since the epoch at which a process started (start in clock ticks
+ * since boot); 0 when /proc/stat has no boot time. */
+static time_t start_wall(unsigned long long start)
+{
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long btime = 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "btime %llu", &btime) == 1)
+            break;
+    fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    return btime ? (time_t)(btime + start / (unsigned long long)(hz > 0 ? hz : 100)) : 0;
+}
+
+bool ln_state_owner_describe(const char *path, char *buf, size_t len)
+{
+    snprintf(buf, len, "not running (no live launcher)");
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    char line[512];
+    int pid = 0;
+    unsigned long long start = 0;
+    bool have = false, running = false;
+    while (fgets(line, sizeof(line), f)) {
+        if (!have && sscanf(line, "launcher %d %llu", &pid, &start) == 2)
+            have = true;
+        running |= strcmp(line, "running\n") == 0;
+    }
+    fclose(f);
+    if (!have || pid <= 0 || !still_runs(pid, start))
+        return false;
+    time_t since = start_wall(start);
+    char when[64] = "an unknown time";
+    struct tm tm;
+    if (since && localtime_r(&since, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+    long ago = since ? (long)(time(NULL) - since) : -1;
+    snprintf(buf, len, "%s (launcher pid %d, since %s%s%ld s ago)",
+             running ? "running" : "starting: its launcher is setting it up", pid, when,
+             ago >= 0 ? ", " : "", ago >= 0 ? ago : 0L);
+    if (ago < 0)
+        snprintf(buf, len, "%s (launcher pid %d)", running ? "running" : "starting", pid);
+    return true;
 }
 
 void ln_state_close(struct ln_state *st)
@@ -360,8 +547,43 @@ static void resolve_unconfirmed(const char *rec, int *failures)
     }
 }
 
+/* The run's own directory: the journal's (set by ln_state_undo). */
+static char undo_dir[512];
+
+/* Is path a file this run may have made: a plain name in the journal's
+ * directory, or a stats page /dev/shm/scc-nf-NAME? A journal is a file
+ * anyone who could write it could forge; whatever it names elsewhere is
+ * not deleted. */
+static bool file_is_ours_to_delete(const char *path)
+{
+    static const char shm[] = "/dev/shm/scc-nf-";
+    const char *base;
+    size_t dl = strlen(undo_dir);
+    if (!strncmp(path, shm, sizeof(shm) - 1))
+        base = path + sizeof(shm) - 1;
+    else if (dl && !strncmp(path, undo_dir, dl) && path[dl] == '/')
+        base = path + dl + 1;
+    else
+        return false;
+    return *base && !strchr(base, '/') && strcmp(base, ".") && strcmp(base, "..");
+}
+
 static int undo_file(const char *path)
 {
+    if (!file_is_ours_to_delete(path)) {
+        scc_err("cleanup: refusing to delete %s: outside the run's directory %s (a run "
+                "journals only files it makes there and its stats pages /dev/shm/scc-nf-*)",
+                path, undo_dir);
+        return -1;
+    }
+    struct stat sb;
+    if (lstat(path, &sb) < 0)
+        return 0;
+    if (sb.st_uid != geteuid()) { /* e.g. someone else's file in /dev/shm */
+        scc_err("cleanup: refusing to delete %s: owned by uid %u, not by us", path,
+                (unsigned)sb.st_uid);
+        return -1;
+    }
     if (unlink(path) < 0 && errno != ENOENT) {
         scc_err("cleanup: unlink(%s): %s", path, strerror(errno));
         return -1;
@@ -388,9 +610,39 @@ static int undo_sched(const char *rec)
 int ln_state_undo(const char *path, bool verbose)
 {
     undo_verbose = verbose;
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
+    /* the journal decides what is stopped and deleted: only one we wrote */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ELOOP)
+            scc_err("cleanup: %s is a symbolic link, not a journal; left alone", path);
+        return -e;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
+        scc_err("cleanup: %s is not a journal of ours (%s uid %u); left alone", path,
+                S_ISREG(sb.st_mode) ? "a file owned by" : "not a plain file, owner",
+                (unsigned)sb.st_uid);
+        close(fd);
+        return -EPERM;
+    }
+    FILE *f = fdopen(fd, "re");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    snprintf(undo_dir, sizeof(undo_dir), "%s", path);
+    char *slash = strrchr(undo_dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(undo_dir, sizeof(undo_dir), ".");
     char **lines = NULL;
     size_t n = 0, cap = 0;
     char buf[1200]; /* longer than any record ln_state_add/intent writes */

@@ -8,6 +8,7 @@
  *
  *     launcher PID STARTTIME          who owns this state
  *     journal 2                       the format: objects are confirmed
+ *     running                         set-up is complete (before it: starting)
  *     netns NAME                      a network namespace we added
  *     link NAME NETNS|- MAC           an interface we added (veth end, bridge),
  *                                     with the address it was created with
@@ -34,6 +35,15 @@
  * object proves it is ours (a link still carrying the address it was
  * created with); otherwise it is left and reported.
  *
+ * The directory is refused when another user could write in it
+ * (ln_state_dir_prepare); files are opened with O_NOFOLLOW; undo reads
+ * only a journal owned by us and deletes only files in the journal's own
+ * directory or stats pages (/dev/shm/scc-nf-*), owned by us.
+ *
+ * The file gets its name only once it holds the launcher record (written
+ * unnamed, then linked), so a second run of the chain always finds who
+ * owns it, even while the first is starting.
+ *
  * A state whose launcher is no longer alive is stale; `scc run` refuses to
  * start over it and names `scc cleanup`.
  */
@@ -47,11 +57,21 @@
 
 struct ln_state;
 
+/* Make the state directory safe to use: create it (and missing parents)
+ * with mode 0700, and refuse it when it is not a directory of ours, is a
+ * symbolic link, or can be written by group or others; refuse it too when
+ * a component above it belongs to another user (root aside), is writable
+ * by others without the sticky bit, or is a symbolic link another user
+ * owns. Returns 0, or -errno with the reason and the fix in err (-EPERM:
+ * someone else could write there, -ELOOP: a symbolic link). */
+int ln_state_dir_prepare(char *err, size_t errlen);
+
 /* The directory state files live in ($SCC_STATE_DIR overrides, for tests). */
 const char *ln_state_dir(void);
 
-/* Create a new state for chain `name`; fails with -EEXIST when one exists
- * (its owner is alive: -EBUSY; dead: -ESTALE). */
+/* Create a new state for chain `name` in the state directory (checked and
+ * created by ln_state_dir_prepare; a refusal is logged and returned).
+ * Fails when one exists: its owner is alive: -EBUSY; dead: -ESTALE. */
 int ln_state_create(const char *name, struct ln_state **out);
 void ln_state_close(struct ln_state *st); /* keeps the file; accepts NULL */
 /* Append one record and fsync it: for objects whose name cannot be taken
@@ -80,5 +100,14 @@ int ln_state_undo(const char *path, bool verbose);
 
 /* Is the state file at path owned by a live launcher? */
 bool ln_state_owner_alive(const char *path);
+
+/* Record that set-up is complete (the chain runs): until then a second
+ * `scc run` of the chain is told it is starting. Returns 0 or -errno. */
+int ln_state_mark_running(struct ln_state *st);
+
+/* When the state at path belongs to a live launcher, describe it into buf
+ * ("starting: ... (launcher pid N, since DATE TIME, S s ago)" or
+ * "running (...)") and return true; otherwise false ("not running"). */
+bool ln_state_owner_describe(const char *path, char *buf, size_t len);
 
 #endif

@@ -102,6 +102,9 @@ void ln_fuse_why_not(const struct scc_chain *ch, int a, int b, int ngroup, char 
     else if (!same_sched(&x->sched, &y->sched))
         snprintf(why, len, "different scheduling (policy %s, %s)",
                  scc_policy_names[y->sched.policy], scc_policy_names[x->sched.policy]);
+    else if (strcmp(x->user, y->user) != 0) /* one process runs as one user */
+        snprintf(why, len, "different users (%s, %s)", y->user[0] ? y->user : "root",
+                 x->user[0] ? x->user : "root");
     else if (x->restart != y->restart)
         snprintf(why, len, "different restart policies (%s, %s)",
                  scc_restart_names[y->restart], scc_restart_names[x->restart]);

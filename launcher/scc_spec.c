@@ -25,7 +25,9 @@
 
 #include "common/scc_json.h"
 #include "nfs/nf_check.h"
+#include "nfs/nf_sandbox.h"
 #include "nfs/nf_types.h"
+#include "profiler/prof_calib.h"
 
 const char *const scc_mode_names[] = {"profile", "runtime", NULL};
 const char *const scc_transport_names[] = {"raw", "udp", NULL};
@@ -691,6 +693,50 @@ static bool uniproc_mode(const void *sc)
 }
 
 /* "fuse" is written only when it was turned off (true is the default) */
+/* ---- nf_user (docs/security.md): the user NFs become after opening
+ * their sockets; an existing user of this host ---- */
+static bool chain_has_user(const void *ch)
+{
+    return ((const struct scc_chain *)ch)->nf_user[0] != '\0';
+}
+
+static bool nf_has_user(const void *nf)
+{
+    return ((const struct scc_nf_spec *)nf)->user[0] != '\0';
+}
+
+static void check_user(struct scc_spec_ctx *c, const char *path, const char *key, char *user)
+{
+    char p[PATH_MAX_LEN], why[300];
+    uid_t uid;
+    gid_t gid;
+    if (!user[0] || c->skip_files)
+        return;
+    if (nf_sandbox_lookup_user(user, &uid, &gid, why, sizeof(why)) < 0) {
+        subpath(p, path, key);
+        diag(c->d, p, "%s; name an existing unprivileged user, e.g. \"nobody\"", why);
+        user[0] = '\0';
+    }
+}
+
+static void check_chain_user(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                             void *base)
+{
+    (void)o;
+    check_user(c, path, "nf_user", ((struct scc_chain *)base)->nf_user);
+}
+
+/* an NF without "user" runs as the chain's nf_user (checked there) */
+static void check_nf_user(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                          void *base)
+{
+    struct scc_nf_spec *nf = base;
+    if (!scc_json_member(o, "user"))
+        snprintf(nf->user, sizeof(nf->user), "%s", c->ch->nf_user);
+    else
+        check_user(c, path, "user", nf->user);
+}
+
 static bool fuse_off(const void *nf)
 {
     return !((const struct scc_nf_spec *)nf)->fuse;
@@ -818,10 +864,13 @@ static void parse_calibration(struct scc_spec_ctx *c, const char *path, struct j
     const char *cal = get_str(c, path, pr, "calibration");
     if (!cal)
         return;
+    char why[600];
     if (!c->skip_files && access(cal, R_OK) != 0)
         diag(c->d, "profiler.calibration",
              "cannot read '%s': %s (write one with `scc bench calibrate -o FILE`)", cal,
              strerror(errno));
+    else if (!c->skip_files && prof_calib_check_file(cal, why, sizeof(why)) < 0)
+        diag(c->d, "profiler.calibration", "%s", why); /* a FIFO, a device, a directory */
     prof->calibration = xstrdup(c, cal);
 }
 
@@ -1602,6 +1651,7 @@ static const struct scc_field nf_fields[] = {
     HOOK("sched", .parse = parse_nf_sched, .write = scc_write_nf_sched, .phase = 1),
     NF(restart, "restart", SCC_FIELD_ENUM, .dflt = SCC_RESTART_NO, .names = scc_restart_names),
     NF(fuse, "fuse", SCC_FIELD_BOOL, .dflt = 1, .when = fuse_off),
+    NF(user, "user", SCC_FIELD_NAME, .check = check_nf_user, .when = nf_has_user),
 };
 static const struct scc_field_section nf_section = SECTION("nfs[i]", "## `nfs[i]`", nf_fields);
 
@@ -1613,6 +1663,7 @@ static const struct scc_field chain_fields[] = {
     CH(io, "io", SCC_FIELD_OBJECT, .sub = &io_section, .phase = 1),
     CH(interconnect, "interconnect", SCC_FIELD_ENUM, .dflt = SCC_LINK_B2B,
        .names = scc_link_names),
+    CH(nf_user, "nf_user", SCC_FIELD_NAME, .check = check_chain_user, .when = chain_has_user),
     HOOK("hosts", .parse = parse_hosts, .write = scc_write_hosts, .phase = 1),
     HOOK("nfs", .parse = parse_nfs, .write = scc_write_nfs, .phase = 2),
     CH(sched, "scheduler", SCC_FIELD_OBJECT, .sub = &scheduler_section, .phase = 1),

@@ -85,6 +85,8 @@ struct scc_nf_spec {
     enum scc_restart restart;    /* default no */
     bool fuse;                   /* default true; false: never fused with a neighbour
                                     (scheduler.mode "fused", docs/fusion.md) */
+    char user[SCC_NAME_MAX];     /* user the NF becomes once its sockets are open
+                                    (the chain's nf_user unless given); "" = stay */
     /* typed configuration (kept for printing; already expanded into pipeline) */
     struct scc_route *routes;
     int nroutes;
@@ -157,6 +159,7 @@ struct scc_chain {
     enum scc_mode mode;             /* default runtime */
     struct scc_io_spec io;
     enum scc_link interconnect;     /* default b2b */
+    char nf_user[SCC_NAME_MAX];     /* every NF's user (docs/security.md); "" = root */
     struct scc_host_spec hosts[SCC_MAX_HOSTS];
     int nhosts;
     struct scc_nf_spec nfs[SCC_MAX_NFS];

@@ -84,6 +84,8 @@ static void usage(FILE *f)
         "  --idle block|busy   wait in poll() (default) or spin when idle\n"
         "  --vni N             VXLAN network identifier for udp endpoints (default 1)\n"
         "  --no-seccomp        do not install the seccomp filter (debugging)\n"
+        "  --user NAME         become user NAME (and its group) once the sockets are\n"
+        "                      open, before the seccomp filter (needs root)\n"
         "  --dst-mac MAC       write MAC as the destination of every frame sent (how\n"
         "                      `scc run` steers frames through a bridge)\n"
         "  --yield             sched_yield() after each batch sent (chain-order\n"
@@ -291,7 +293,7 @@ static void describe(struct nf_stats_writer *w, const struct stage *sg, int nsg,
 }
 
 enum { O_PIPELINE = 256, O_STAGE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
-       O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE };
+       O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER };
 
 int main(int argc, char **argv)
 {
@@ -308,6 +310,7 @@ int main(int argc, char **argv)
         {"dst-mac", required_argument, NULL, O_DSTMAC},
         {"yield", no_argument, NULL, O_YIELD},
         {"phase-timing", no_argument, NULL, O_PHASE},
+        {"user", required_argument, NULL, O_USER},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -318,6 +321,9 @@ int main(int argc, char **argv)
     const char *in_s = NULL, *out_s = NULL;
     long batch = -1, vni = -1;
     int idle = -1;
+    const char *user = NULL;
+    uid_t uid = (uid_t)-1;
+    gid_t gid = (gid_t)-1;
     bool seccomp = true, set_dst = false, yield = false, phase_timing = false;
     uint8_t dst_mac[6];
     struct stage sg[NF_STATS_MAX_STAGES];
@@ -370,6 +376,7 @@ int main(int argc, char **argv)
         case O_IN: in_s = optarg; break;
         case O_OUT: out_s = optarg; break;
         case O_NOSECCOMP: seccomp = false; break;
+        case O_USER: user = optarg; break;
         case O_YIELD: yield = true; break;
         case O_PHASE: phase_timing = true; break;
         case O_DSTMAC:
@@ -427,6 +434,11 @@ int main(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "scc-nf: unexpected argument '%s'\n", argv[optind]);
+        goto usage_fail;
+    }
+    char uerr[256];
+    if (user && nf_sandbox_lookup_user(user, &uid, &gid, uerr, sizeof(uerr)) < 0) {
+        fprintf(stderr, "scc-nf: --user: %s\n", uerr);
         goto usage_fail;
     }
     if (pipeline && nsg) {
@@ -525,8 +537,9 @@ int main(int argc, char **argv)
         scc_err("setsockopt(SO_RCVTIMEO): %s: %s", strerror(-rc), in_s);
         goto out;
     }
-    if (nf_sandbox_drop_caps(err, sizeof(err)) < 0) {
-        scc_err("dropping capabilities: %s", err);
+    /* the sockets and the stats page are open: from here on, no privilege */
+    if (nf_sandbox_drop_privs(uid, gid, err, sizeof(err)) < 0) {
+        scc_err("dropping privileges%s%s: %s", user ? " to user " : "", user ? user : "", err);
         goto out;
     }
     if (seccomp) {

@@ -236,6 +236,16 @@ int nf_stats_read(const char *name, struct nf_stats_page *out, char *err, size_t
                      path, (long long)st.st_size, sizeof(struct nf_stats_page));
         return -EPROTO;
     }
+    /* /dev/shm is everyone's: a page another user made (planted, or an NF
+     * of theirs) is not read as one of ours. Pages are created 0600 by
+     * their NF before it drops privileges, so ours are owned by us. */
+    if (st.st_uid != geteuid()) {
+        close(fd);
+        scc_errf(err, errlen, "%s is owned by uid %u, not by us (uid %u): not a page an NF "
+                 "of ours wrote; refusing to read it", path, (unsigned)st.st_uid,
+                 (unsigned)geteuid());
+        return -EPERM;
+    }
     const struct nf_stats_page *p =
         mmap(NULL, sizeof(*p), PROT_READ, MAP_SHARED, fd, 0);
     int e = errno;

@@ -9,12 +9,15 @@
  * for sub-nanosecond cache latencies and honest about the noise.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "profiler/prof_calib.h"
 #include "common/scc_json.h"
@@ -596,17 +599,114 @@ int prof_calib_load_string(const char *json, struct prof_calib *c, char *err, si
     return rc;
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a plain file";
+}
+
+/* Open path as a calibration file: O_NONBLOCK so that opening a FIFO
+ * returns at once instead of waiting for a writer, then refuse anything
+ * but a regular file of at most PROF_CALIB_MAX_FILE bytes (a device such
+ * as /dev/zero never ends). Returns the descriptor or -errno (message in err). */
+static int open_calib(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(e));
+        return -e;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "fstat: %s: %s", strerror(e), path);
+        close(fd);
+        return -e;
+    }
+    int rc = fd;
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "'%s' is %s, not a calibration file (a JSON file written by "
+                 "`scc bench calibrate -o FILE`)", path, file_kind(sb.st_mode));
+        rc = -EINVAL;
+    } else if ((unsigned long long)sb.st_size > PROF_CALIB_MAX_FILE) {
+        snprintf(err, errlen, "'%s' is %lld bytes, more than a calibration file's %u; is it "
+                 "really one?", path, (long long)sb.st_size, PROF_CALIB_MAX_FILE);
+        rc = -EFBIG;
+    }
+    if (rc < 0)
+        close(fd);
+    return rc;
+}
+
+int prof_calib_check_file(const char *path, char *err, size_t errlen)
+{
+    int fd = open_calib(path, err, errlen);
+    if (fd < 0)
+        return fd;
+    close(fd);
+    return 0;
+}
+
+/* The whole file (it may have grown since fstat: still capped), NUL-terminated. */
+static int read_calib(const char *path, char **out, char *err, size_t errlen)
+{
+    int fd = open_calib(path, err, errlen);
+    if (fd < 0)
+        return fd;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    int rc = buf ? 0 : -ENOMEM;
+    while (rc == 0) {
+        if (n + 1 == cap) {
+            if (cap > PROF_CALIB_MAX_FILE) {
+                snprintf(err, errlen, "'%s' grew past %u bytes while read", path,
+                         PROF_CALIB_MAX_FILE);
+                rc = -EFBIG;
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                rc = -ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = -errno;
+            snprintf(err, errlen, "read: %s: %s", strerror(errno), path);
+        } else if (got == 0) {
+            break;
+        } else if (memchr(buf + n, '\0', (size_t)got)) {
+            snprintf(err, errlen, "'%s' holds a NUL byte: not a JSON text file", path);
+            rc = -EINVAL;
+        } else {
+            n += (size_t)got;
+        }
+    }
+    close(fd);
+    if (rc == -ENOMEM)
+        snprintf(err, errlen, "cannot read '%s': out of memory", path);
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
 int prof_calib_load(const char *path, struct prof_calib *c, char *err, size_t errlen)
 {
     prof_calib_init(c);
     char *buf;
-    size_t len;
-    struct scc_json_err jerr;
-    int rc = scc_json_read_file(path, SCC_JSON_MAX_FILE, &buf, &len, &jerr);
-    if (rc < 0) {
-        snprintf(err, errlen, "%s", jerr.msg);
+    int rc = read_calib(path, &buf, err, errlen);
+    if (rc < 0)
         return rc;
-    }
     char inner[PROF_CALIB_REASON_MAX * 2];
     rc = prof_calib_load_string(buf, c, inner, sizeof(inner));
     free(buf);

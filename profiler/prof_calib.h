@@ -195,10 +195,20 @@ int prof_calib_write(const struct prof_calib *c, const char *path, char *err, si
 /* Serialise to a malloc'ed string (caller frees); NULL with errno on failure. */
 char *prof_calib_to_string(const struct prof_calib *c);
 
+/* The largest calibration file read: a real one is a few KiB. */
+#define PROF_CALIB_MAX_FILE (16u << 20)
+
 /* Read a calibration. Returns 0, -ENOENT/-EACCES.. when the file can't be
  * read, -EINVAL when it is not scc-calibration/1 JSON (err names the JSON
- * path at fault). On failure c is left initialised and empty. */
+ * path at fault), -EINVAL too when path is not a regular file (a FIFO, a
+ * device such as /dev/zero, a directory: refused without reading, so a
+ * FIFO never blocks) and -EFBIG when it is larger than PROF_CALIB_MAX_FILE.
+ * On failure c is left initialised and empty. */
 int prof_calib_load(const char *path, struct prof_calib *c, char *err, size_t errlen);
+/* Can path be read as a calibration file (exists, readable, a regular file
+ * within the size cap)? Reads nothing of it. Returns 0 or -errno as
+ * prof_calib_load does, with the reason in err. */
+int prof_calib_check_file(const char *path, char *err, size_t errlen);
 int prof_calib_load_string(const char *json, struct prof_calib *c, char *err, size_t errlen);
 
 #endif

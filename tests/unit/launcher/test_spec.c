@@ -5,6 +5,8 @@
  * configs/ must load; the normalised JSON must load back to the same chain.
  */
 #include <check.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <dirent.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -622,6 +624,69 @@ START_TEST(field_table_matches_docs)
 }
 END_TEST
 
+/* profiler.calibration names a file the profiler reads: a FIFO (which
+ * used to block the run on open), a device such as /dev/zero or a
+ * directory passed access(R_OK) and is refused now, at validation. */
+START_TEST(calibration_must_be_a_regular_file)
+{
+    char fifo[] = "/tmp/scc-ut-calib-fifo.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(fifo));
+    char path[64];
+    snprintf(path, sizeof(path), "%s/f", fifo);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    const char *bad[][2] = {{path, "a FIFO"}, {"/dev/zero", "a character device"},
+                            {"/tmp", "a directory"}};
+    for (size_t i = 0; i < 3; i++) {
+        char json[512];
+        snprintf(json, sizeof(json),
+                 "{\"name\": \"e\", \"nfs\": [{\"name\": \"c\", \"type\": \"counter\"}],"
+                 " \"profiler\": {\"calibration\": \"%s\"}}", bad[i][0]);
+        struct scc_diags *d = scc_diags_new();
+        struct scc_spec_opts o = opts();
+        ck_assert_ptr_null(scc_spec_load_string(json, &o, d));
+        ck_assert_uint_eq(scc_diags_count(d), 1);
+        ck_assert_str_eq(scc_diags_path(d, 0), "profiler.calibration");
+        ck_assert_msg(strstr(scc_diags_msg(d, 0), bad[i][1]), "%s", scc_diags_msg(d, 0));
+        scc_diags_free(d);
+    }
+    unlink(path);
+    rmdir(fifo);
+}
+END_TEST
+
+/* nf_user: every NF's user unless an NF names its own; a user that does
+ * not exist is refused where it was written, with the fix. */
+START_TEST(nf_user_inherits_and_is_checked)
+{
+    struct scc_chain *ch = load_ok(
+        "{\"name\": \"u\", \"nf_user\": \"nobody\", \"nfs\": ["
+        "{\"name\": \"a\", \"type\": \"counter\"},"
+        "{\"name\": \"b\", \"type\": \"counter\", \"user\": \"root\"}]}");
+    ck_assert_str_eq(ch->nf_user, "nobody");
+    ck_assert_str_eq(ch->nfs[0].user, "nobody");
+    ck_assert_str_eq(ch->nfs[1].user, "root");
+    scc_chain_free(ch);
+    ch = load_ok("{\"name\": \"u\", \"nfs\": [{\"name\": \"a\", \"type\": \"counter\"}]}");
+    ck_assert_str_eq(ch->nfs[0].user, ""); /* default: no switch */
+    scc_chain_free(ch);
+
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    ck_assert_ptr_null(scc_spec_load_string(
+        "{\"name\": \"u\", \"nf_user\": \"no-such-user-scc\", \"nfs\": ["
+        "{\"name\": \"a\", \"type\": \"counter\"},"
+        "{\"name\": \"b\", \"type\": \"counter\", \"user\": \"nobody-else-scc\"},"
+        "{\"name\": \"c\", \"type\": \"counter\", \"user\": \"$(touch x)\"}]}", &o, d));
+    ck_assert_uint_eq(scc_diags_count(d), 3); /* once each, not again per inheriting NF */
+    ck_assert_str_eq(scc_diags_path(d, 0), "nf_user");
+    ck_assert_msg(strstr(scc_diags_msg(d, 0), "no user named 'no-such-user-scc'") &&
+                  strstr(scc_diags_msg(d, 0), "e.g. \"nobody\""), "%s", scc_diags_msg(d, 0));
+    ck_assert_str_eq(scc_diags_path(d, 1), "nfs[1].user");
+    ck_assert_str_eq(scc_diags_path(d, 2), "nfs[2].user"); /* not a name at all */
+    scc_diags_free(d);
+}
+END_TEST
+
 int main(void)
 {
     scc_cpuset_parse("0-1", &online);
@@ -644,10 +709,12 @@ int main(void)
     tcase_add_test(tc, scheduler_modes_and_reservation_keys);
     tcase_add_test(tc, field_table_matches_docs);
     tcase_add_test(tc, profiler_events_are_validated);
+    tcase_add_test(tc, nf_user_inherits_and_is_checked);
     suite_add_tcase(s, tc);
     TCase *tz = tcase_create("endless");
     tcase_set_timeout(tz, 10);
     tcase_add_test(tz, endless_nul_file_is_refused);
+    tcase_add_test(tz, calibration_must_be_a_regular_file);
     suite_add_tcase(s, tz);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -174,6 +175,33 @@ START_TEST(test_stale_page_replaced)
 }
 END_TEST
 
+/* a page someone else owns (planted in /dev/shm) is not read */
+START_TEST(test_foreign_page_refused)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "test_foreign_page_refused: SKIPPED: needs root (to give the page "
+                        "to another user)\n");
+        return;
+    }
+    names("foreign");
+    char err[256];
+    struct nf_stats_writer *w = nf_stats_create(name, err, sizeof(err));
+    ck_assert_msg(w != NULL, "%s", err);
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    struct nf_stats_page *snap = calloc(1, sizeof(*snap));
+    ck_assert_msg(nf_stats_read(name, snap, err, sizeof(err)) == 0, "%s", err);
+    int rc = chown(path, 65534, 65534);
+    int got = rc == 0 ? nf_stats_read(name, snap, err, sizeof(err)) : 0;
+    nf_stats_destroy(w);
+    free(snap);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(got, -EPERM);
+    ck_assert_msg(strstr(err, "is owned by uid 65534, not by us"), "%s", err);
+}
+END_TEST
+
 START_TEST(test_seqlock)
 {
     names("seq");
@@ -310,19 +338,32 @@ END_TEST
 
 START_TEST(test_seccomp_kills_outside_calls)
 {
+    int errp[2];
+    ck_assert_int_eq(pipe(errp), 0);
     pid_t c = fork();
     if (c == 0) {
         char err[128];
+        dup2(errp[1], STDERR_FILENO);
         if (nf_sandbox_seccomp(-1, err, sizeof(err)) < 0)
             _exit(3);
         poll(NULL, 0, 0);                  /* allowed */
         syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY); /* not allowed */
         _exit(0);
     }
+    close(errp[1]);
+    char report[512];
+    ssize_t n = read(errp[0], report, sizeof(report) - 1);
+    report[n > 0 ? n : 0] = '\0';
+    close(errp[0]);
     int st;
     waitpid(c, &st, 0);
     ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
                   "openat under the filter: status %#x, expected SIGSYS", st);
+    /* the report names the call, so a missing allow-list entry is found
+     * from the NF log, not with strace */
+    char want[64];
+    snprintf(want, sizeof(want), "system call %d (openat) is not on the", (int)SYS_openat);
+    ck_assert_msg(strstr(report, want), "SIGSYS report: '%s', expected '%s'", report, want);
 
     c = fork();
     if (c == 0) {
@@ -340,6 +381,11 @@ START_TEST(test_seccomp_kills_outside_calls)
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "allowed calls: status %#x", st);
 }
 END_TEST
+
+static int prctl_no_new_privs(void)
+{
+    return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+}
 
 START_TEST(test_drop_caps)
 {
@@ -370,6 +416,79 @@ START_TEST(test_drop_caps)
 }
 END_TEST
 
+/* --user: the NF becomes nobody with no capability and no way back */
+START_TEST(test_drop_privs_to_user)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "test_drop_privs_to_user: SKIPPED: needs root (only root can "
+                        "switch users)\n");
+        return;
+    }
+    uid_t uid;
+    gid_t gid;
+    char err[256];
+    ck_assert_int_eq(nf_sandbox_lookup_user("no-such-user-scc", &uid, &gid, err, sizeof(err)),
+                     -ENOENT);
+    ck_assert_msg(strstr(err, "no user named 'no-such-user-scc'"), "%s", err);
+    ck_assert_msg(nf_sandbox_lookup_user("nobody", &uid, &gid, err, sizeof(err)) == 0, "%s", err);
+    pid_t c = fork();
+    if (c == 0) {
+        unsigned long long eff, perm;
+        if (nf_sandbox_drop_privs(uid, gid, err, sizeof(err)) < 0)
+            _exit(3);
+        if (getuid() != uid || geteuid() != uid || getgid() != gid)
+            _exit(4);
+        if (nf_sandbox_caps(&eff, &perm) < 0 || eff || perm)
+            _exit(5);
+        if (setuid(0) == 0 || prctl_no_new_privs() != 1)
+            _exit(6);
+        gid_t groups[4];
+        if (getgroups(4, groups) != 1 || groups[0] != gid)
+            _exit(7);
+        _exit(0);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child exit %d", WEXITSTATUS(st));
+}
+END_TEST
+
+/* docs/security.md lists the allow-list; it must stay what nf_sandbox.c
+ * installs: every entry in the doc's table, every table row an entry */
+START_TEST(test_allow_list_matches_docs)
+{
+    char doc[512];
+    const char *src = getenv("SCC_SOURCE_DIR");
+    snprintf(doc, sizeof(doc), "%s/docs/security.md", src ? src : "..");
+    FILE *f = fopen(doc, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", doc);
+    char line[512], rows[64][64];
+    int nrows = 0;
+    bool in = false;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "<!-- allow-list", 15) == 0)
+            in = !in; /* the table sits between two such markers */
+        else if (in && line[0] == '|' && line[2] == '`' && nrows < 64) {
+            char *e = strchr(line + 3, '`');
+            ck_assert_ptr_nonnull(e);
+            *e = '\0';
+            scc_strlcpy(rows[nrows++], line + 3, sizeof(rows[0]));
+        }
+    }
+    fclose(f);
+    size_t n = 0;
+    for (const char *nm; (nm = nf_sandbox_allowed(n, NULL)); n++) {
+        bool found = false;
+        for (int i = 0; i < nrows; i++)
+            found |= strcmp(rows[i], nm) == 0;
+        ck_assert_msg(found, "%s: the allow-list has %s; add a row to the table", doc, nm);
+    }
+    ck_assert_msg((size_t)nrows == n, "%s: %d rows in the allow-list table, nf_sandbox.c "
+                  "allows %zu calls: remove the rows of calls it no longer allows", doc,
+                  nrows, n);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("stats_sandbox");
@@ -382,6 +501,9 @@ int main(void)
     tcase_add_test(tc, test_read_against_busy_writer);
     tcase_add_test(tc, test_seccomp_kills_outside_calls);
     tcase_add_test(tc, test_drop_caps);
+    tcase_add_test(tc, test_drop_privs_to_user);
+    tcase_add_test(tc, test_foreign_page_refused);
+    tcase_add_test(tc, test_allow_list_matches_docs);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -2,6 +2,7 @@
  * the shipped example. (Loading the output of a real --quick calibration run
  * is tests/unit/micro/test_calib.c: it needs the benchmarks.) */
 #include <check.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -229,6 +230,37 @@ START_TEST(example_file_loads)
 }
 END_TEST
 
+/* A calibration is a regular file of bounded size: a FIFO used to block
+ * prof_calib_load in open() waiting for a writer; a directory and
+ * /dev/zero are refused as what they are, without being read. */
+START_TEST(load_refuses_what_is_not_a_regular_file)
+{
+    struct prof_calib c;
+    char err[512], dir[] = "/tmp/scc-ut-calib.XXXXXX", path[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    ck_assert_int_eq(prof_calib_load(path, &c, err, sizeof(err)), -EINVAL);
+    ck_assert_msg(strstr(err, "is a FIFO, not a calibration file"), "%s", err);
+    ck_assert_int_eq(prof_calib_check_file(path, err, sizeof(err)), -EINVAL);
+    ck_assert_int_eq(prof_calib_load("/dev/zero", &c, err, sizeof(err)), -EINVAL);
+    ck_assert_msg(strstr(err, "is a character device"), "%s", err);
+    ck_assert_int_eq(prof_calib_load(dir, &c, err, sizeof(err)), -EINVAL);
+    ck_assert_msg(strstr(err, "is a directory"), "%s", err);
+    unlink(path);
+    /* a file past the size cap (sparse: no disk used) */
+    snprintf(path, sizeof(path), "%s/big.json", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(ftruncate(fileno(f), (off_t)PROF_CALIB_MAX_FILE + 1), 0);
+    fclose(f);
+    ck_assert_int_eq(prof_calib_load(path, &c, err, sizeof(err)), -EFBIG);
+    ck_assert_msg(strstr(err, "more than a calibration file's"), "%s", err);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("prof_calib");
@@ -239,6 +271,10 @@ int main(void)
     tcase_add_test(tc, reader_errors_name_the_path);
     tcase_add_test(tc, example_file_loads);
     suite_add_tcase(s, tc);
+    TCase *tf = tcase_create("files");
+    tcase_set_timeout(tf, 5); /* a FIFO that blocks fails here, not at 60 s */
+    tcase_add_test(tf, load_refuses_what_is_not_a_regular_file);
+    suite_add_tcase(s, tf);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
