@@ -154,6 +154,7 @@ static int start_nfs(struct run *r)
         nf_argv(r, s, &b);
         if (ln_proc_spawn(r->proc, s, &b) < 0)
             return -1;
+        ln_test_step();
     }
     if (ln_dry_run)
         return 0;
@@ -598,7 +599,7 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
                      "CPU time from what runs there, and latency measures that");
     }
     if (ln_topo_create(&r.plan, r.state) < 0 || ln_sched_before_nfs(r.sched) < 0 ||
-        start_nfs(&r) < 0 || ln_sched_reserve(r.sched, stdout) < 0)
+        (ln_test_step(), start_nfs(&r) < 0) || ln_sched_reserve(r.sched, stdout) < 0)
         goto teardown;
     /* the kernel's view of every NF, before traffic */
     ln_sched_print(r.sched, stdout);
