@@ -238,7 +238,22 @@ int prof_calib_write(const struct prof_calib *c, const char *path, char *err, si
         return -ENOMEM;
     }
     bool std = !strcmp(path, "-");
-    FILE *f = std ? stdout : fopen(path, "we");
+    if (!std) { /* temporary file + rename: never a truncated calibration */
+        size_t n = strlen(s);
+        char *buf = malloc(n + 2);
+        int r = -ENOMEM;
+        if (buf) {
+            memcpy(buf, s, n);
+            buf[n] = '\n';
+            r = scc_write_file_atomic(path, buf, n + 1, err, errlen);
+            free(buf);
+        } else {
+            snprintf(err, errlen, "write: %s: %s", strerror(ENOMEM), path);
+        }
+        free(s);
+        return r;
+    }
+    FILE *f = stdout;
     int r = 0;
     if (!f) {
         r = -errno;
