@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 WERROR   ?= OFF
 JOBS     ?= $(shell nproc)
 
-.PHONY: all deps test-deps build demo check unit integration asan fuzz bench clean
+.PHONY: all deps test-deps build demo check unit integration asan asan-integration fuzz bench clean
 
 all: build
 
@@ -41,6 +41,12 @@ asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DSCC_SANITIZE=ON -DSCC_WERROR=$(WERROR) >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -L unit
+
+# A subset of the integration tests against the ASan+UBSan build (after
+# `make asan`): launcher, NFs, gen and sink under real traffic; a sanitizer
+# report anywhere fails it (tests/integration/asan_itests.sh, docs/development.md).
+asan-integration: test-deps
+	./tests/integration/asan_itests.sh $(ASAN_BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -7,12 +7,15 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -386,4 +389,74 @@ uint32_t scc_fnv1a(uint32_t h, const void *data, size_t len)
     for (size_t i = 0; i < len; i++)
         h = (h ^ p[i]) * 16777619u;
     return h;
+}
+
+int scc_write_file_atomic(const char *path, const void *data, size_t len, char *err,
+                          size_t errlen)
+{
+    char dbuf[PATH_MAX], bbuf[PATH_MAX], tmp[PATH_MAX];
+    if (snprintf(dbuf, sizeof(dbuf), "%s", path) >= (int)sizeof(dbuf) ||
+        snprintf(bbuf, sizeof(bbuf), "%s", path) >= (int)sizeof(bbuf)) {
+        scc_errf(err, errlen, "%s: path too long", path);
+        return -ENAMETOOLONG;
+    }
+    const char *dir = dirname(dbuf), *base = basename(bbuf);
+    if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base) >= (int)sizeof(tmp)) {
+        scc_errf(err, errlen, "%s: path too long", path);
+        return -ENAMETOOLONG;
+    }
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        scc_errf(err, errlen, "cannot write %s: creating a temporary file in %s: %s", path, dir,
+                 strerror(e));
+        return -e;
+    }
+    const char *what = "write";
+    const char *p = data;
+    size_t left = len;
+    int e = 0;
+    while (left) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            e = n < 0 ? errno : EIO;
+            break;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    if (!e && fchmod(fd, 0644 & ~um) < 0) {
+        e = errno;
+        what = "fchmod";
+    }
+    /* the data must be on disk before the name points at it, or a crash
+     * could leave a complete-looking name over an empty file */
+    if (!e && fsync(fd) < 0) {
+        e = errno;
+        what = "fsync";
+    }
+    if (close(fd) < 0 && !e) {
+        e = errno;
+        what = "close";
+    }
+    if (!e && rename(tmp, path) < 0) {
+        e = errno;
+        what = "rename";
+    }
+    if (e) {
+        unlink(tmp);
+        scc_errf(err, errlen, "cannot write %s: %s: %s (the file is unchanged)", path, what,
+                 strerror(e));
+        return -e;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { /* the rename itself durable; best effort */
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
 }

@@ -84,4 +84,15 @@ uint64_t scc_splitmix64(uint64_t *state);
 #define SCC_FNV1A_INIT 2166136261u
 uint32_t scc_fnv1a(uint32_t h, const void *data, size_t len);
 
+/* Write len bytes to path so that path is either its old self or the whole
+ * new text, never a truncated file that looks complete (a full or
+ * read-only file system, a crash mid-write): the text goes to a temporary
+ * file in path's directory (".NAME.XXXXXX"), is fsync'd, gets mode 0644
+ * less the umask (what fopen would give), and is renamed over path; the
+ * directory is fsync'd too. On failure the temporary file is removed,
+ * path is untouched, and err says which step failed and why. Returns 0 or
+ * -errno. */
+int scc_write_file_atomic(const char *path, const void *data, size_t len, char *err,
+                          size_t errlen);
+
 #endif

@@ -149,11 +149,13 @@ static void comm_of(pid_t pid, char *buf, size_t len)
 
 static int write_json(const char *path, struct json_object *root, char *err, size_t len)
 {
-    if (json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY) < 0) {
-        snprintf(err, len, "cannot write %s: %s", path, json_util_get_last_err());
-        return -EIO;
+    /* temporary file + rename: never a truncated file that looks whole */
+    const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
+    if (!s) {
+        snprintf(err, len, "cannot write %s: out of memory", path);
+        return -ENOMEM;
     }
-    return 0;
+    return scc_write_file_atomic(path, s, strlen(s), err, len);
 }
 
 int cmd_profile(int argc, char **argv)

@@ -40,7 +40,7 @@ struct ln_proc {
     struct child kids[LN_MAX_STAGES];
     int nkids;
     bool stop;             /* SIGINT/SIGTERM seen */
-    int failed_stage;      /* stage of an NF that died, or -1 */
+    int failed_stage;      /* stage of an NF (or traffic tool) that died, or -1 */
     struct ln_hooks hooks[LN_MAX_HOOKS];
     int nhooks;
     int sigfd;             /* signalfd for SIGINT/SIGTERM/SIGCHLD, -1 before */
@@ -285,10 +285,22 @@ bool ln_proc_reap(struct ln_proc *p)
         k->exited = true;
         k->status = st;
         const struct ln_stage *s = &p->cfg.plan->stages[k->stage];
-        if (s->nf < 0)
-            continue;
         if (p->stop)
             continue; /* we are stopping it */
+        if (s->nf < 0) {
+            /* a traffic tool killed mid-run (its exit status is its own
+             * verdict, read from its results): the run's figures would be
+             * partial, so it stops and fails, saying why */
+            if (!WIFSIGNALED(st))
+                continue;
+            scc_err("the %s (pid %d) was killed by signal %d (%s); its results are lost",
+                    k->stage == 0 ? "generator" : "sink", (int)pid, WTERMSIG(st),
+                    strsignal(WTERMSIG(st)));
+            ln_proc_log_tail(p, k->stage);
+            p->failed_stage = k->stage;
+            fatal = true;
+            continue;
+        }
         char how[64];
         if (WIFSIGNALED(st))
             snprintf(how, sizeof(how), "was killed by signal %d (%s)", WTERMSIG(st),

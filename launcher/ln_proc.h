@@ -71,7 +71,8 @@ void ln_proc_set_state(struct ln_proc *p, struct ln_state *state);
 int ln_proc_spawn(struct ln_proc *p, int stage, const struct ln_argv *b);
 
 /* Reap exited children (exit hooks first), restarting NFs whose policy
- * allows it. Returns true when an NF died for good and the run must stop. */
+ * allows it. Returns true when an NF died for good, or the generator or sink
+ * was killed by a signal, and the run must stop. */
 bool ln_proc_reap(struct ln_proc *p);
 
 /* Wait up to ms for a signal, a child's exit or a window notification

@@ -7,7 +7,10 @@
 
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/scc_util.h"
 
 static struct json_object *ju64(uint64_t v)
 {
@@ -405,11 +408,23 @@ int ln_report(const struct ln_report_in *in, FILE *o, const char *json_out, char
     }
     int rc = 0;
     if (json_out) {
-        if (json_object_to_file_ext(json_out, root, JSON_C_TO_STRING_PRETTY |
-                                                        JSON_C_TO_STRING_NOSLASHESCAPE) < 0) {
-            snprintf(err, errlen, "cannot write %s: %s", json_out, json_util_get_last_err());
+        /* temporary file + fsync + rename: a full or read-only directory
+         * leaves no truncated results file that looks complete */
+        const char *text = json_object_to_json_string_ext(
+            root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+        size_t tlen = text ? strlen(text) : 0;
+        char *buf = text ? malloc(tlen + 2) : NULL;
+        if (!buf) {
+            snprintf(err, errlen, "cannot write %s: out of memory", json_out);
             rc = -1;
         } else {
+            memcpy(buf, text, tlen);
+            buf[tlen] = '\n';
+            if (scc_write_file_atomic(json_out, buf, tlen + 1, err, errlen) < 0)
+                rc = -1;
+            free(buf);
+        }
+        if (rc == 0) {
             fprintf(o, "results: %s\n", json_out);
         }
     }

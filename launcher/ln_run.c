@@ -151,6 +151,7 @@ static int teardown(struct run *r)
 
 static int start_nfs(struct run *r)
 {
+    ln_test_step(); /* test only: topology and chain-wide scheduling done */
     for (int s = 1; s < r->plan.nstages - 1; s++) {
         if (!r->plan.stages[s].local || ln_stage_member(&r->plan, s))
             continue; /* a fused member runs in its head's process */
@@ -158,6 +159,7 @@ static int start_nfs(struct run *r)
         nf_argv(r, s, &b);
         if (ln_proc_spawn(r->proc, s, &b) < 0)
             return -1;
+        ln_test_step();
     }
     if (ln_dry_run)
         return 0;

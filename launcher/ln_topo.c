@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -390,17 +391,36 @@ static int journal_fail(int rc)
     return -1;
 }
 
+/* Test only (tests/integration/test_residue.sh): with SCC_TEST_STOP_AFTER_STEP=N
+ * in the environment the launcher SIGKILLs itself at its N-th set-up step, so
+ * a test can crash it deterministically between any two steps and check that
+ * `scc cleanup` restores the machine. Steps: after each intent is journaled
+ * (the object not created yet), after each creating command (created, not yet
+ * confirmed), after the chain-wide scheduling and after each NF started. Unset
+ * (always, outside tests) it costs one getenv per step. */
+void ln_test_step(void)
+{
+    static long step;
+    const char *n = getenv("SCC_TEST_STOP_AFTER_STEP");
+    if (!n || ln_dry_run)
+        return;
+    if (++step == strtol(n, NULL, 10))
+        raise(SIGKILL);
+}
+
 /* intent before the creating command, confirmation after it succeeded */
 #define INTENT(st, ...)                                                                         \
     do {                                                                                        \
         int rc_;                                                                                \
         if ((st) && (rc_ = ln_state_intent((st), __VA_ARGS__)) < 0)                             \
             return journal_fail(rc_);                                                           \
+        ln_test_step();                                                                         \
     } while (0)
 
 #define CONFIRM(st)                                                                             \
     do {                                                                                        \
         int rc_;                                                                                \
+        ln_test_step();                                                                         \
         if ((st) && (rc_ = ln_state_confirm(st)) < 0)                                           \
             return journal_fail(rc_);                                                           \
     } while (0)

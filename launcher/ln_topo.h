@@ -124,4 +124,9 @@ void ln_plan_print(const struct ln_plan *plan, void *stdio_file);
  * -1 (the error was logged). */
 int ln_topo_create(const struct ln_plan *plan, struct ln_state *st);
 
+/* Test only: one set-up step passed; with SCC_TEST_STOP_AFTER_STEP=N set the
+ * launcher SIGKILLs itself at the N-th (a deterministic crash point for the
+ * residue tests). Does nothing when the variable is unset or in a dry run. */
+void ln_test_step(void);
+
 #endif

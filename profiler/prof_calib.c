@@ -240,19 +240,26 @@ int prof_calib_write(const struct prof_calib *c, const char *path, char *err, si
         snprintf(err, errlen, "json serialisation: %s", strerror(errno));
         return -ENOMEM;
     }
-    bool std = !strcmp(path, "-");
-    FILE *f = std ? stdout : fopen(path, "we");
     int r = 0;
-    if (!f) {
-        r = -errno;
-        snprintf(err, errlen, "fopen: %s: %s", strerror(errno), path);
-    } else {
-        if (fputs(s, f) < 0 || fputc('\n', f) < 0)
-            r = -errno;
-        if (std ? fflush(f) != 0 : fclose(f) != 0)
-            r = r ? r : -errno;
-        if (r)
+    if (!strcmp(path, "-")) {
+        if (fputs(s, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout) != 0) {
+            r = errno ? -errno : -EIO;
             snprintf(err, errlen, "write: %s: %s", strerror(-r), path);
+        }
+        free(s);
+        return r;
+    }
+    /* temporary file + rename: never a truncated calibration that looks whole */
+    size_t n = strlen(s);
+    char *buf = malloc(n + 2);
+    if (buf) {
+        memcpy(buf, s, n);
+        buf[n] = '\n';
+        r = scc_write_file_atomic(path, buf, n + 1, err, errlen);
+        free(buf);
+    } else {
+        r = -ENOMEM;
+        snprintf(err, errlen, "write: %s: %s", strerror(ENOMEM), path);
     }
     free(s);
     return r;

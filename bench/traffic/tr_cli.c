@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/scc_util.h"
@@ -129,19 +130,18 @@ int tr_json_write(json_object *obj, const char *path, char *err, size_t errlen)
         fprintf(stdout, "%s\n", s);
         return 0;
     }
-    FILE *f = fopen(path, "we");
-    if (!f) {
-        int e = errno;
-        snprintf(err, errlen, "fopen: %s: %s", strerror(e), path);
-        return -e;
+    /* temporary file + rename: never a truncated result that looks whole */
+    size_t n = strlen(s);
+    char *buf = malloc(n + 2);
+    if (!buf) {
+        snprintf(err, errlen, "write: %s: %s", strerror(ENOMEM), path);
+        return -ENOMEM;
     }
-    int bad = fprintf(f, "%s\n", s) < 0;
-    if (fclose(f) != 0 || bad) {
-        int e = errno ? errno : EIO;
-        snprintf(err, errlen, "write: %s: %s", strerror(e), path);
-        return -e;
-    }
-    return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\n';
+    int rc = scc_write_file_atomic(path, buf, n + 1, err, errlen);
+    free(buf);
+    return rc;
 }
 
 const char *tr_transport_name(enum nf_io_transport t)

@@ -110,5 +110,26 @@ if [ "$(id -u)" -eq 0 ] && run fusion "$SRC/bench/fusion_bench.sh" --quick "$BUI
     done
     has fusion '^target at 15000 pps: ' "target line"
 fi
+# overload and soak (no root: loopback UDP): every drop counted where it
+# happened, zero unaccounted, the NFs alive; about 9 s each with --quick
+for s in overload soak; do
+    bash "$SRC/bench/$s.sh" --help >"$T/help" 2>&1 && grep -q "BUILD_DIR" "$T/help" &&
+        grep -q -- "--quick" "$T/help" || bad "$s --help does not describe BUILD_DIR and --quick"
+    bash "$SRC/bench/$s.sh" --quick "$T/nowhere" >/dev/null 2>"$T/err"; rc=$?
+    [ "$rc" -eq 2 ] && grep -q "no scc in" "$T/err" || bad "$s with a bad build dir: exit $rc"
+done
+if run overload "$SRC/bench/overload.sh" --quick "$BIN"; then
+    has overload '^zero-loss capacity: [0-9]*[1-9][0-9]* pps; overload 3x' "capacity line"
+    has overload '^  nf1 socket queue +[0-9]+$' "drops at nf1's receive queue"
+    has overload '^  sink socket queue +[0-9]+$' "drops at the sink's queue"
+    has overload '^  unaccounted +0$' "zero unaccounted"
+    has overload '^NFs running after the overload: 2 of 2$' "NFs alive"
+    has overload '^  nf1 +[0-9]+ +[0-9]+ (flat|GREW)$' "RSS before/after"
+    has overload '^back at [0-9]+ pps: sent [0-9]*[1-9][0-9]*, received [0-9]+, lost [0-9]+, unaccounted 0' "recovery line"
+fi
+if run soak "$SRC/bench/soak.sh" --quick "$BIN"; then
+    has soak '^ +[0-9]+ +150000 +[0-9]*[1-9][0-9]* +[0-9]+ +[0-9]+ +0 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' "overloaded step row"
+    has soak '^soak: 3 steps in [0-9]+ s, unaccounted 0, nf1 RSS [0-9]+->[0-9]+ kB fds [0-9]+->[0-9]+' "summary"
+fi
 [ $fail -eq 0 ] && ok "each script's --quick run prints its figures and exits 0 ($SECONDS s)"
 exit $fail
