@@ -442,6 +442,26 @@ static bool netns_exists(const char *name)
     return access(p, F_OK) == 0;
 }
 
+unsigned long long ln_state_birth_clock(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME_COARSE, &t);
+    return (unsigned long long)t.tv_sec * 1000000000ull + (unsigned long long)t.tv_nsec;
+}
+
+/* When the namespace's file under /run/netns was made (ns since the epoch;
+ * 0 when it does not exist). */
+static unsigned long long netns_born_ns(const char *name)
+{
+    char p[600];
+    struct stat sb;
+    snprintf(p, sizeof(p), "/run/netns/%s", name);
+    if (stat(p, &sb) < 0)
+        return 0;
+    return (unsigned long long)sb.st_ctim.tv_sec * 1000000000ull +
+           (unsigned long long)sb.st_ctim.tv_nsec;
+}
+
 /* The interface's MAC ("" when it has none) into mac; false when the
  * interface (or its namespace) does not exist. */
 static bool link_mac(const char *name, const char *ns, char mac[20])
@@ -534,6 +554,15 @@ static void resolve_unconfirmed(const char *rec, int *failures)
                  "it; left in place (if it is a leftover of this chain: ip %s%slink del %s)",
                  a, where(b), strcmp(b, "-") ? "-n " : "", strcmp(b, "-") ? b : "", a);
     } else if (sscanf(rec, "netns %511s", a) == 1) {
+        /* A namespace carries no address to prove it ours; its birth time
+         * does. The intent records the (coarse, as file times are) clock
+         * just before `ip netns add`: a namespace of that name made at or
+         * after it is the one this run was creating when it died. */
+        unsigned long long t0 = 0;
+        if (sscanf(rec, "netns %*s %llu", &t0) == 1 && t0 && netns_born_ns(a) >= t0) {
+            *failures += undo_netns(a) < 0;
+            return;
+        }
         if (netns_exists(a))
             scc_warn("cleanup: network namespace %s exists but this run never confirmed "
                      "creating it; left in place (if it is a leftover of this chain: "

@@ -84,6 +84,10 @@ int ln_state_add(struct ln_state *st, const char *fmt, ...)
  * RECORD. Until then undo does not touch the object. Returns 0 or -errno. */
 int ln_state_intent(struct ln_state *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The clock file times are stamped with (CLOCK_REALTIME_COARSE, ns), for a
+ * `netns NAME T` intent: a namespace left unconfirmed is undone only when
+ * its /run/netns file is no older than T. */
+unsigned long long ln_state_birth_clock(void);
 /* Confirm the last intent. Returns 0, -EINVAL without one, or -errno. */
 int ln_state_confirm(struct ln_state *st);
 /* Change a sysctl (/proc/sys/...) to value, journaled with its old value

@@ -534,7 +534,7 @@ int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
     if (!ln_dry_run && check_names_free(p) < 0)
         return -1;
     for (int i = 0; i < p->nns; i++) {
-        INTENT(st, "netns %s", p->netns[i]);
+        INTENT(st, "netns %s %llu", p->netns[i], ln_state_birth_clock());
         RUN("ip", "netns", "add", p->netns[i]);
         CONFIRM(st);
         IP(p->netns[i], "link", "set", "dev", "lo", "up");

@@ -77,25 +77,10 @@ finish() { # -> rc of the launcher
     return $rc
 }
 
-# KNOWN BUG (launcher/ln_state.c, owned elsewhere; issue 16): a launcher
-# killed after `ip netns add` succeeded but before the journal's
-# confirmation leaves the namespace: cleanup cannot prove it is ours (a
-# link proves it by the MAC address it was created with; a namespace has
-# nothing alike) and leaves it with a warning. The residue must be exactly
-# that: one namespace of ours, named in cleanup's "never confirmed" warning
-# (anything else fails). Counted as XFAIL; remove this once ln_state.c
-# proves a namespace (e.g. the intent records the time, and a namespace
-# whose /run/netns file is newer than its intent is ours).
-xfail=0
-left=""
-known_unconfirmed_netns() { # before after
-    local d
-    d=$(diff "$1" "$2" | grep '^[<>]')
-    [ "$(printf '%s\n' "$d" | wc -l)" -eq 1 ] || return 1
-    case $d in "> scc-$name."*) ;; *) return 1 ;; esac
-    left=${d#> }
-    grep -q "namespace $left exists but this run never confirmed creating it" "$T/cleanup.out"
-}
+# A launcher killed after `ip netns add` succeeded but before the
+# journal's confirmation left the namespace behind once (cleanup could not
+# prove it ours). The intent now records the clock, and a namespace no
+# older than its intent is undone: every set-up kill must leave nothing.
 
 for ic in b2b bridge udp; do
     name=$(sed -n 's/.*"name": "\([^"]*\)", "interconnect".*/\1/p' "$T/$ic.json")
@@ -152,22 +137,14 @@ for ic in b2b bridge udp; do
             { echo "FAIL: $ic killed at set-up step $step: cleanup exit $?"; cat "$T/cleanup.out"; fail=1; }
         res_snapshot "$T/res.after"
         cmp -s "$T/before" "$T/res.after" && continue
-        if known_unconfirmed_netns "$T/before" "$T/res.after"; then
-            echo "XFAIL: $ic, launcher killed at set-up step $step + scc cleanup: known bug" \
-                 "(launcher/ln_state.c): namespace $left created but not yet confirmed is left" \
-                 "by cleanup"
-            xfail=$((xfail + 1))
-            ip netns del "$left"
-        else
-            res_same "$ic, launcher killed at set-up step $step + scc cleanup" "$T/before"
-            sed 's/^/    /' "$T/cleanup.out"
-            bad=$((bad + 1))
-            # remove what was left, so the next step starts from a clean machine
-            for ns in $(ip -all netns list 2>/dev/null | cut -d' ' -f1 | grep -F -- "$name"); do
-                ip netns del "$ns"
-            done
-            res_snapshot "$T/before"
-        fi
+        res_same "$ic, launcher killed at set-up step $step + scc cleanup" "$T/before"
+        sed 's/^/    /' "$T/cleanup.out"
+        bad=$((bad + 1))
+        # remove what was left, so the next step starts from a clean machine
+        for ns in $(ip -all netns list 2>/dev/null | cut -d' ' -f1 | grep -F -- "$name"); do
+            ip netns del "$ns"
+        done
+        res_snapshot "$T/before"
         [ $step -lt 100 ] || { echo "FAIL: $ic: still dying after 100 steps"; fail=1; break; }
     done
     [ $rc -eq 0 ] || { echo "FAIL: $ic: the run after the last set-up step exited $rc"; cat "$T/early.out"; fail=1; }
@@ -175,6 +152,5 @@ for ic in b2b bridge udp; do
     res_same "$ic, after the set-up kills" "$T/before" &&
         [ $bad -eq 0 ] && echo "ok: $ic launcher killed at each of $((step - 1)) set-up steps + scc cleanup"
 done
-[ $xfail -eq 0 ] || echo "$xfail set-up kills hit the known bug above (XFAIL)"
 echo "($SECONDS s)"
 exit $fail
