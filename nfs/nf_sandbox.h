@@ -18,6 +18,10 @@ int nf_sandbox_drop_caps(char *err, size_t errlen);
  * page's), or -1. Returns 0, or -errno / -ENOSYS when libseccomp was not
  * available at build time. */
 int nf_sandbox_seccomp(int unlink_dirfd, char *err, size_t errlen);
+/* The I/O engine (enum nf_io_engine) the next nf_sandbox_seccomp allows
+ * for: uring adds io_uring_enter, xdp adds the AF_XDP wake-ups (sendto,
+ * recvfrom); default sockets. */
+void nf_sandbox_set_io_engine(int engine);
 
 /* Capability sets of this process as read back from the kernel. */
 int nf_sandbox_caps(unsigned long long *effective, unsigned long long *permitted);
