@@ -35,7 +35,11 @@ static void usage(FILE *f)
             "usage: scc gen [OPTIONS]\n\n"
             "Send paced Ethernet/IPv4/UDP test traffic that `scc sink` measures.\n\n"
             "where to send:\n"
-            "  --transport raw|udp   udp (default): VXLAN-in-UDP to --dst; raw: AF_PACKET on --if\n"
+            "  --transport raw|udp|uring|xdp\n"
+            "                        udp (default): VXLAN-in-UDP to --dst; raw: AF_PACKET on\n"
+            "                        --if; uring: either through an io_uring (raw with --if);\n"
+            "                        xdp: AF_XDP on --if (docs/io.md)\n"
+            "  --uring-sqpoll        uring: a kernel thread submits (no system calls when busy)\n"
             "  --if IFNAME           interface for raw\n"
             "  --dst [ADDR:]PORT     udp: where to send (default 127.0.0.1:4789)\n"
             "  --bind [ADDR:]PORT    udp: local address (default 0.0.0.0:0)\n"
@@ -189,6 +193,7 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
         case TR_O_VNI:
         case TR_O_BATCH:
         case TR_O_IDLE:
+        case TR_O_SQPOLL:
             tr_io_option(opt, a, &c->io, &bad);
             break;
         case O_DST:
@@ -339,9 +344,13 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
     }
     if (tr_io_options_done("gen", &c->io, argc, argv) < 0)
         return -1;
-    /* the search's receive side uses the same VXLAN network and batch */
+    /* the search's receive side uses the same VXLAN network, batch and
+     * transport (xdp only where it receives raw frames) */
     c->rx.vni = c->io.vni;
     c->rx.batch = c->io.batch;
+    c->rx.engine = c->io.engine == NF_IO_XDP && c->rx.transport != NF_IO_RAW ? NF_IO_SOCKETS
+                                                                              : c->io.engine;
+    c->rx.uring_sqpoll = c->rx.engine == NF_IO_URING && c->io.uring_sqpoll;
     if (!size_given)
         tr_dist_parse("64", &c->dist, err, sizeof(err));
     if (c->burst == 0) {
@@ -554,7 +563,7 @@ int cmd_gen(int argc, char **argv)
         tr_io_where(&c.io, true, where, sizeof(where));
         if (out) {
             fprintf(out, "scc gen: %s %s, batch %u, size %s, %u flow%s%s\n",
-                    tr_transport_name(c.io.transport), where, c.io.batch, c.dist.name,
+                    tr_io_name(&c.io), where, c.io.batch, c.dist.name,
                     c.flows, c.flows == 1 ? "" : "s", tr_stop ? ", stopped by signal" : "");
             print_result(out, &c, &res, c.rate, tr_gen_lag(g));
             if (have_txd)

@@ -1,5 +1,5 @@
 /*
- * test_nf_io_uring — the uring engine of nf_io over real loopback UDP
+ * test_nf_io_uring_udp — the uring engine of nf_io over real loopback UDP
  * (VXLAN) sockets, with and without SQPOLL: frames arrive intact at batch
  * 1, 8 and 64 and never more than the batch per receive; far more frames
  * than the ring has buffers get through (buffers return to the ring at the
