@@ -397,6 +397,12 @@ int main(int argc, char **argv)
                         optarg);
                 goto usage_fail;
             }
+            if (!nf_io_engine_available(io_engine)) {
+                fprintf(stderr, "scc-nf: --transport %s: not in this build (scc-nf was built "
+                                "without %s)\n", optarg,
+                        io_engine == NF_IO_URING ? "liburing" : "libxdp");
+                goto usage_fail;
+            }
             break;
         case O_DSTMAC:
             if (scc_mac_parse(optarg, dst_mac) < 0) {

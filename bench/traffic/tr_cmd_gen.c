@@ -116,7 +116,9 @@ static void print_result(FILE *out, const struct gen_cfg *c, const struct tr_gen
         fprintf(out, "  target       %.0f pps (%s, burst %u): achieved %.2f %%\n", rate,
                 c->pacing == TR_PACE_CONST ? "const" : "poisson", c->burst,
                 100.0 * r->achieved_pps / rate);
-    fprintf(out, "  syscalls     %" PRIu64 " sendmmsg (%.1f frames each)\n", r->io.tx_calls,
+    const char *call = c->io.engine == NF_IO_URING ? "io_uring_enter"
+                       : c->io.engine == NF_IO_XDP ? "sendto (AF_XDP wake-ups)" : "sendmmsg";
+    fprintf(out, "  syscalls     %" PRIu64 " %s (%.1f frames each)\n", r->io.tx_calls, call,
             r->io.tx_calls ? (double)r->sent / (double)r->io.tx_calls : 0.0);
     fprintf(out, "  refused      EAGAIN %" PRIu64 "  ENOBUFS %" PRIu64 "  other %" PRIu64 "\n",
             r->io.tx_drop_again, r->io.tx_drop_nobufs, r->io.tx_drop_other);
