@@ -657,6 +657,11 @@ int nf_io_xdp_fd(const struct nf_io *io)
 {
     return io->fd;
 }
+int nf_io_xdp_kernel_drops(struct nf_io *io, uint64_t *drops)
+{
+    (void)io, (void)drops;
+    return -EOPNOTSUPP;
+}
 #endif
 
 unsigned nf_io_batch(const struct nf_io *io)
@@ -686,6 +691,8 @@ int nf_io_local_addr(const struct nf_io *io, struct sockaddr_in *out)
 
 int nf_io_kernel_drops(struct nf_io *io, uint64_t *drops)
 {
+    if (io->opts.engine == NF_IO_XDP)
+        return nf_io_xdp_kernel_drops(io, drops);
     if (io->ops == &raw_ops) {
         struct tpacket_stats ts;
         socklen_t len = sizeof(ts);

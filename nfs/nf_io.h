@@ -68,6 +68,11 @@ struct nf_io_opts {
      * (IORING_SETUP_ATTACH_WQ) instead of starting a second one; an NF's
      * output handle shares its input's */
     const struct nf_io *uring_share;
+    /* xdp: at close, only close the socket; leave the XDP program attached
+     * (bpf()/netlink calls). For callers that have dropped the privileges
+     * to detach it or run under a filter without bpf() (scc-nf): whoever
+     * owns the interface removes it (ip link set dev IF xdp off). */
+    int xdp_leave_prog;
 };
 
 struct nf_io_stats {

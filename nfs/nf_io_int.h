@@ -65,5 +65,6 @@ int nf_io_xdp_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms);
 int nf_io_xdp_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n);
 const char *nf_io_xdp_mode(const struct nf_io *io);
 int nf_io_xdp_fd(const struct nf_io *io);
+int nf_io_xdp_kernel_drops(struct nf_io *io, uint64_t *drops);
 
 #endif

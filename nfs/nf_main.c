@@ -163,7 +163,11 @@ static struct nf_io *open_ep(const struct ep *ep, bool input, unsigned batch,
     struct nf_io_opts o = {.sz = sizeof(o), .transport = ep->transport, .batch = batch,
                            .idle = idle, .vni = vni, .rcvbuf = input ? 4 << 20 : 0,
                            .sndbuf = input ? 0 : 4 << 20, .engine = io_engine,
-                           .uring_sqpoll = io_sqpoll, .uring_share = share};
+                           .uring_sqpoll = io_sqpoll, .uring_share = share,
+                           /* after the capability drop and under seccomp the
+                            * NF could not detach an XDP program: the owner
+                            * of the interface does (docs/io.md) */
+                           .xdp_leave_prog = 1};
     if (ep->transport == NF_IO_RAW) {
         scc_strlcpy(o.ifname, ep->ifname, sizeof(o.ifname));
     } else {
@@ -545,7 +549,14 @@ int main(int argc, char **argv)
         scc_err("stats page: %s", err);
         goto out;
     }
-    describe(w, sg, nsg, (unsigned)batch, in_s, out_s);
+    /* the stats page names the endpoints and, beyond plain sockets, how
+     * frames move (for xdp: native/generic mode, zero copy or copy) */
+    char in_d[64], out_d[64];
+    snprintf(in_d, sizeof(in_d), "%s%s%s", in_s, io_engine ? " over " : "",
+             io_engine ? nf_io_engine_desc(in) : "");
+    snprintf(out_d, sizeof(out_d), "%s%s%s", out_s, io_engine ? " over " : "",
+             io_engine ? nf_io_engine_desc(tx) : "");
+    describe(w, sg, nsg, (unsigned)batch, in_d, out_d);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

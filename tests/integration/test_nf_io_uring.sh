@@ -163,14 +163,15 @@ start_nf unat$tag "" --transport uring --pipeline "$NAT" --in udp:127.0.0.1:$bas
 
 # ---------------- scc gen -> scc sink over uring (raw frames on a veth) -----
 ip netns exec "$nsb" "$SCC" -q sink --transport uring --if b0$tag --count 2000 --timeout 10 \
-    --idle-timeout 3 --json "$tmp/sink.json" --ready "$tmp/sink.ready" >/dev/null 2>"$tmp/sink.err" &
+    --rcvbuf 4194304 --idle-timeout 3 --json "$tmp/sink.json" --ready "$tmp/sink.ready" >/dev/null 2>"$tmp/sink.err" &
 spid=$!; pids+=("$spid")
 for _ in $(seq 100); do [ -e "$tmp/sink.ready" ] && break; sleep 0.05; done
-ip netns exec "$nsa" "$SCC" -q gen --transport uring --if a0$tag --rate 20000 --count 2000 \
+ip netns exec "$nsa" "$SCC" -q gen --transport uring --if a0$tag --rate 10000 --count 2000 \
     --json "$tmp/gen.json" >/dev/null 2>"$tmp/gen.err" || bad "scc gen --transport uring: $(cat "$tmp/gen.err")"
 wait "$spid"
 check "scc gen/sink --transport uring: 2000 sent, 2000 received" \
-    bash -c "grep -q '\"transport\": *\"uring\"' '$tmp/gen.json' && grep -Eq '\"rx_pkts\": *2000\b' '$tmp/sink.json'"
+    bash -c "grep -q '\"transport\": *\"uring\"' '$tmp/gen.json' && grep -Eq '\"rx_pkts\": *2000\b' '$tmp/sink.json'" ||
+    { grep -Eo '"(rx_pkts|lost|socket_drops|foreign)": *[0-9]+' "$tmp/sink.json"; cat "$tmp/sink.err"; }
 
 # ---------------- the launcher passes the transport ----------------
 cat >"$tmp/chain.json" <<JSON
