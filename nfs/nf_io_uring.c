@@ -284,7 +284,9 @@ int nf_io_uring_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
     return (int)k;
 }
 
-/* Wait until every send of this call has completed. */
+/* Wait until every send of this call has completed: reap what is there;
+ * with SQPOLL spin a while (no system call), then wait in the kernel for
+ * all that are left in one io_uring_enter. */
 static int drain_tx(struct nf_io *io, struct uring *u)
 {
     for (unsigned spin = 0; u->inflight;) {
@@ -294,7 +296,7 @@ static int drain_tx(struct nf_io *io, struct uring *u)
         if (!u->sqpoll || ++spin >= SEND_SPINS) {
             struct io_uring_cqe *c;
             io->st.tx_calls++;
-            int r = io_uring_wait_cqe(&u->ring, &c);
+            int r = io_uring_wait_cqe_nr(&u->ring, &c, u->inflight);
             if (r < 0 && r != -EINTR && r != -ETIME)
                 return r;
             spin = 0;
