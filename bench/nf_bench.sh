@@ -39,7 +39,8 @@
 #   sys/pkt     the NF's own count of I/O system calls (recvmmsg+sendmmsg,
 #               or io_uring_enter) per frame over the search
 #   p50, p99    one-way latency gen -> NF -> sink (us) at LAT_RATE pps
-#               (default 20000) for LAT_S seconds (default 1; --quick 0.5)
+#               (default 20000) for LAT_S seconds (default 1; --quick 0.3)
+# TMAX_TRIALS caps these searches (default MAX_TRIALS; --quick 5).
 #   x raw       the row's figure / the raw row's at the same batch
 set -u
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -62,10 +63,11 @@ NF=$BIN/scc-nf
 if [ $QUICK = 1 ]; then
     BATCHES=${BATCHES:-32}; TRIAL=${TRIAL:-0.2}; RESOLUTION=${RESOLUTION:-5}
     MAX_TRIALS=${MAX_TRIALS:-8}
-    TBATCHES=${TBATCHES:-32}; LAT_S=${LAT_S:-0.5}
+    TBATCHES=${TBATCHES:-32}; LAT_S=${LAT_S:-0.3}; TMAX_TRIALS=${TMAX_TRIALS:-5}
 fi
 TBATCHES=${TBATCHES:-"1 32"}
 LAT_RATE=${LAT_RATE:-20000}
+TMAX_TRIALS=${TMAX_TRIALS:-$MAX_TRIALS}
 LAT_S=${LAT_S:-1}
 if [ -z "${TRANSPORTS:-}" ]; then
     TRANSPORTS="raw uring uring+sqpoll"
@@ -151,8 +153,10 @@ latency() {
         sleep 0.05
     done
     rm -f "$tmp/sink.json" "$tmp/sink.ready"
-    $A $N "$SCC" -q sink --transport raw --if a1$tag --batch "$b" --count "$n" --timeout 10 \
-        --idle-timeout 1 --json "$tmp/sink.json" --ready "$tmp/sink.ready" >/dev/null 2>&1 &
+    # the sink stops at the count, or half a second after the last frame (a
+    # slow transport loses some), or at twice the run's length
+    $A $N "$SCC" -q sink --transport raw --if a1$tag --batch "$b" --count "$n" \
+        --timeout "$(awk -v s="$LAT_S" 'BEGIN{print 2 * s + 1}')" --idle-timeout 0.5 --json "$tmp/sink.json" --ready "$tmp/sink.ready" >/dev/null 2>&1 &
     local spid=$!
     for _ in $(seq 100); do [ -e "$tmp/sink.ready" ] && break; sleep 0.05; done
     $A $G "$SCC" -q gen --transport raw --if a0$tag --batch "$b" --rate "$LAT_RATE" \
@@ -232,8 +236,8 @@ for b in $TBATCHES; do
     rpps=""; rcpu=""; rsys=""; rp50=""
     for t in $TRANSPORTS; do
         ta=$(nf_transport_args "$t")
-        nf=$(search "$A" "--transport raw --if a0$tag --rx-if a1$tag" "$B" \
-            "$ta --in raw:b0$tag --out raw:b1$tag" "$b")
+        nf=$(MAX_TRIALS=$TMAX_TRIALS search "$A" "--transport raw --if a0$tag --rx-if a1$tag" \
+            "$B" "$ta --in raw:b0$tag --out raw:b1$tag" "$b")
         read -r pps cpu res ok sys <<<"$nf"
         read -r p50 p99 <<<"$(latency "$ta --in raw:b0$tag --out raw:b1$tag" "$b")"
         if [ "$t" = raw ]; then rpps=$pps; rcpu=$cpu; rsys=$sys; rp50=$p50; fi
