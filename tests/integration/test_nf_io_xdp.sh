@@ -163,4 +163,26 @@ check "scc gen/sink --transport xdp: 2000 sent, 2000 received" \
     { grep -Eo '"(rx_pkts|lost|socket_drops|foreign)": *[0-9]+' "$tmp/sink.json"; cat "$tmp/sink.err"; }
 check "scc gen/sink detach their XDP programs at exit" \
     bash -c "! ip -n $nsa link show a0$tag | grep -q prog/xdp && ! ip -n $nsb link show b0$tag | grep -q prog/xdp"
+
+# ---------------- scc run over xdp: kill -9 of the launcher + scc cleanup ----
+# the NFs' programs sit on the chain's veths; cleanup deletes those (and the
+# namespaces), so no program, socket, NF or namespace is left
+chain=xk$tag
+cat >"$tmp/chain.json" <<JSON
+{ "name": "$chain", "io": { "transport": "xdp" }, "interconnect": "b2b",
+  "nfs": [ { "name": "c1", "type": "counter" }, { "name": "c2", "type": "counter" } ] }
+JSON
+snap() { ip netns list | sort; ip link show | grep -c 'prog/xdp'; }
+snap >"$tmp/before"
+"$SCC" run "$tmp/chain.json" --no-traffic >"$tmp/run.out" 2>&1 &
+lp=$!; pids+=("$lp")
+for _ in $(seq 100); do "$SCC" stats --json "$chain.c2" 2>/dev/null | grep -q '"ready": true' && break; sleep 0.1; done
+check "scc run: NFs over xdp up (stats page says xdp)" \
+    bash -c "'$SCC' stats --json '$chain.c1' | grep -q 'over xdp-'"
+kill -9 "$lp"; wait "$lp" 2>/dev/null
+"$SCC" -q cleanup "$chain" >"$tmp/cleanup.out" 2>&1 || bad "scc cleanup: $(cat "$tmp/cleanup.out")"
+sleep 0.2
+snap >"$tmp/after"
+check "kill -9 + scc cleanup: no namespace or XDP program left" diff -u "$tmp/before" "$tmp/after"
+check "kill -9 + scc cleanup: no NF left" bash -c "! pgrep -f -- 'scc-nf --name $chain\\.' >/dev/null"
 exit $fail
