@@ -27,6 +27,21 @@
 #               '*' when a search stopped at MAX_TRIALS before RESOLUTION
 #   NF ns/pkt   the NF's utime+stime (/proc/PID/stat) over the whole search /
 #               frames it received
+#
+# Transports (root; the raw veth path of the table above, NF in namespace B):
+# the same NF over each of TRANSPORTS (default "raw uring uring+sqpoll", plus
+# xdp when scc-nf has it) at each of TBATCHES (default "1 32"; --quick: 32),
+# the generator and its receiver always on raw sockets so only the NF's
+# transport changes. Per row:
+#   NF pps      zero-loss (<=1 %) rate through the NF (as above)
+#   ns/pkt      the NF's CPU time per frame over the search, all its threads
+#               (SQPOLL's kernel thread iou-sqp is one of them)
+#   sys/pkt     the NF's own count of I/O system calls (recvmmsg+sendmmsg,
+#               or io_uring_enter) per frame over the search
+#   p50, p99    one-way latency gen -> NF -> sink (us) at LAT_RATE pps
+#               (default 20000) for LAT_S seconds (default 1; --quick 0.3)
+# TMAX_TRIALS caps these searches (default MAX_TRIALS; --quick 5).
+#   x raw       the row's figure / the raw row's at the same batch
 set -u
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 QUICK=0
@@ -48,6 +63,15 @@ NF=$BIN/scc-nf
 if [ $QUICK = 1 ]; then
     BATCHES=${BATCHES:-32}; TRIAL=${TRIAL:-0.2}; RESOLUTION=${RESOLUTION:-5}
     MAX_TRIALS=${MAX_TRIALS:-8}
+    TBATCHES=${TBATCHES:-32}; LAT_S=${LAT_S:-0.3}; TMAX_TRIALS=${TMAX_TRIALS:-5}
+fi
+TBATCHES=${TBATCHES:-"1 32"}
+LAT_RATE=${LAT_RATE:-20000}
+TMAX_TRIALS=${TMAX_TRIALS:-$MAX_TRIALS}
+LAT_S=${LAT_S:-1}
+if [ -z "${TRANSPORTS:-}" ]; then
+    TRANSPORTS="raw uring uring+sqpoll"
+    "$NF" --transport xdp --help >/dev/null 2>&1 && TRANSPORTS="$TRANSPORTS xdp"
 fi
 BATCHES=${BATCHES:-"1 8 32 64"}
 TRIAL=${TRIAL:-0.4}
@@ -73,9 +97,10 @@ trap cleanup EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 jnum() { grep -o "\"$2\":[-0-9.e+]*" "$1" | head -1 | cut -d: -f2; }
 
-# search GEN_NS GEN_ARGS NF_NS NF_ARGS|none BATCH -> "pps ns_per_pkt res_pct resolved"
+# search GEN_NS GEN_ARGS NF_NS NF_ARGS|none BATCH -> "pps ns_per_pkt res_pct resolved
+# syscalls_per_pkt"
 search() {
-    local gns=$1 ga=$2 nns=$3 na=$4 b=$5 t0=0 cpu="-"
+    local gns=$1 ga=$2 nns=$3 na=$4 b=$5 t0=0 cpu="-" sys="-"
     npid=""
     if [ "$na" != none ]; then
         $nns $N "$NF" --name bench$tag -q --batch "$b" --pipeline "$PIPE" $na 2>"$tmp/nf.err" &
@@ -93,28 +118,63 @@ search() {
     if [ -n "$npid" ]; then
         local t1 rx
         t1=$(cpu_ticks "$npid")
-        rx=$("$SCC" stats --json bench$tag | grep -o '"rx_pkts": [0-9]*' | awk '{print $2}')
+        "$SCC" stats --json bench$tag >"$tmp/st.json" 2>/dev/null
+        rx=$(stat_num rx_pkts)
+        local rc_=$(stat_num recvmmsg_calls) sc_=$(stat_num sendmmsg_calls)
+        local calls=$(( ${rc_:-0} + ${sc_:-0} ))
         kill -TERM "$npid"; wait "$npid" 2>/dev/null
         npid=""
         [ "${rx:-0}" -gt 0 ] && cpu=$(awk -v t=$((t1 - t0)) -v k="$tck" -v n="$rx" \
             'BEGIN{printf "%.0f", t * 1e9 / k / n}')
+        [ "${rx:-0}" -gt 0 ] && sys=$(awk -v c="$calls" -v n="$rx" 'BEGIN{printf "%.3f", c / n}')
     fi
     if [ ! -s "$tmp/gen.json" ]; then
         echo "nf_bench: scc gen --search failed:" >&2; cat "$tmp/gen.err" >&2
-        echo "0 - 100 false"; return
+        echo "0 - 100 false -"; return
     fi
     local pps lo hi res ok
     pps=$(jnum "$tmp/gen.json" throughput_pps); lo=$(jnum "$tmp/gen.json" lower_pps)
     hi=$(jnum "$tmp/gen.json" upper_pps)
     ok=$(grep -o '"resolved":[a-z]*' "$tmp/gen.json" | cut -d: -f2)
     res=$(awk -v l="$lo" -v h="$hi" 'BEGIN { printf "%.1f", (h > 0 ? (h - l) * 100 / h : 100) }')
-    echo "${pps:-0} $cpu $res ${ok:-false}"
+    echo "${pps:-0} $cpu $res ${ok:-false} $sys"
+}
+stat_num() { grep -o "\"$1\": [0-9]*" "$tmp/st.json" | head -1 | awk '{print $2}'; }
+
+# latency NF_ARGS BATCH -> "p50_us p99_us": gen (A, a0) -> NF (B) -> sink
+# (A, a1) at LAT_RATE for LAT_S seconds, raw sockets on both instruments
+latency() {
+    local na=$1 b=$2 n
+    n=$(awk -v r="$LAT_RATE" -v s="$LAT_S" 'BEGIN{printf "%d", r * s}')
+    $B $N "$NF" --name bench$tag -q --batch "$b" --pipeline "$PIPE" $na 2>"$tmp/nf.err" &
+    npid=$!
+    for _ in $(seq 100); do
+        "$SCC" stats --json bench$tag 2>/dev/null | grep -q '"ready": true' && break
+        sleep 0.05
+    done
+    rm -f "$tmp/sink.json" "$tmp/sink.ready"
+    # the sink stops at the count, or half a second after the last frame (a
+    # slow transport loses some), or at twice the run's length
+    $A $N "$SCC" -q sink --transport raw --if a1$tag --batch "$b" --count "$n" \
+        --timeout "$(awk -v s="$LAT_S" 'BEGIN{print 2 * s + 1}')" --idle-timeout 0.5 --json "$tmp/sink.json" --ready "$tmp/sink.ready" >/dev/null 2>&1 &
+    local spid=$!
+    for _ in $(seq 100); do [ -e "$tmp/sink.ready" ] && break; sleep 0.05; done
+    $A $G "$SCC" -q gen --transport raw --if a0$tag --batch "$b" --rate "$LAT_RATE" \
+        --count "$n" >/dev/null 2>&1
+    wait "$spid" 2>/dev/null
+    kill -TERM "$npid"; wait "$npid" 2>/dev/null
+    npid=""
+    python3 - "$tmp/sink.json" <<'PY' 2>/dev/null || echo "- -"
+import json, sys
+l = json.load(open(sys.argv[1]))["latency_ns"]["from_send"]
+print("%.1f %.1f" % (l["p50"] / 1e3, l["p99"] / 1e3))
+PY
 }
 
-row() { # row TRANSPORT BATCH "base - res ok" "nf cpu res ok"
+row() { # row TRANSPORT BATCH "base - res ok -" "nf cpu res ok sys"
     local br nr cpu r1 r2 o1 o2
-    read -r br _ r1 o1 <<<"$3"
-    read -r nr cpu r2 o2 <<<"$4"
+    read -r br _ r1 o1 _ <<<"$3"
+    read -r nr cpu r2 o2 _ <<<"$4"
     local mark=""
     [ "$o1" = true ] && [ "$o2" = true ] || mark="*"
     awk -v t="$1" -v b="$2" -v br="$br" -v nr="$nr" -v c="$cpu" -v r1="$r1" -v r2="$r2" \
@@ -156,5 +216,37 @@ for b in $BATCHES; do
     nf=$(search "$A" "--transport raw --if a0$tag --rx-if a1$tag" "$B" \
         "--in raw:b0$tag --out raw:b1$tag" "$b")
     row raw "$b" "$base" "$nf"
+done
+
+# ---- the NF's transport: raw sockets vs io_uring (+SQPOLL) vs AF_XDP ----
+nf_transport_args() { # TRANSPORT -> scc-nf flags
+    case "$1" in
+    raw) echo "" ;;
+    uring) echo "--transport uring" ;;
+    uring+sqpoll) echo "--transport uring --uring-sqpoll" ;;
+    xdp) echo "--transport xdp" ;;
+    esac
+}
+echo
+echo "the NF's transport (gen and sink on raw sockets; latency at $LAT_RATE pps for ${LAT_S}s;" \
+     "x raw = this row / the raw row at the same batch)"
+printf "%-13s %5s %10s %6s %7s %6s %8s %6s %8s %6s %8s\n" transport batch "NF pps" "x raw" \
+    "ns/pkt" "x raw" "sys/pkt" "x raw" "p50 us" "x raw" "p99 us"
+for b in $TBATCHES; do
+    rpps=""; rcpu=""; rsys=""; rp50=""
+    for t in $TRANSPORTS; do
+        ta=$(nf_transport_args "$t")
+        nf=$(MAX_TRIALS=$TMAX_TRIALS search "$A" "--transport raw --if a0$tag --rx-if a1$tag" \
+            "$B" "$ta --in raw:b0$tag --out raw:b1$tag" "$b")
+        read -r pps cpu res ok sys <<<"$nf"
+        read -r p50 p99 <<<"$(latency "$ta --in raw:b0$tag --out raw:b1$tag" "$b")"
+        if [ "$t" = raw ]; then rpps=$pps; rcpu=$cpu; rsys=$sys; rp50=$p50; fi
+        mark=""; [ "$ok" = true ] || mark="*"
+        awk -v t="$t" -v b="$b" -v p="$pps" -v c="$cpu" -v s="$sys" -v l="$p50" -v l9="$p99" \
+            -v rp="$rpps" -v rc="$rcpu" -v rs="$rsys" -v rl="$rp50" -v m="$mark" '
+            function ratio(x, y) { return (x + 0 > 0 && y + 0 > 0) ? sprintf("%.2f", x / y) : "-" }
+            BEGIN { printf "%-13s %5d %9.0f%-1s %6s %7s %6s %8s %6s %8s %6s %8s\n", t, b, p, m,
+                    ratio(p, rp), c, ratio(c, rc), s, ratio(s, rs), l, ratio(l, rl), l9 }'
+    done
 done
 exit 0

@@ -95,6 +95,13 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
         ln_argv_add(b, "--phase-timing");
     ln_argv_add(b, "--vni");
     ln_argv_add(b, ln_argv_fmt(b, "%u", (unsigned)ch->io.vni));
+    /* uring / xdp: the endpoints keep their wire format (raw:IF, udp:IP) */
+    if (ch->io.transport == SCC_TRANSPORT_URING || ch->io.transport == SCC_TRANSPORT_XDP) {
+        ln_argv_add(b, "--transport");
+        ln_argv_add(b, scc_transport_names[ch->io.transport]);
+    }
+    if (ch->io.uring_sqpoll)
+        ln_argv_add(b, "--uring-sqpoll");
     ln_argv_add(b, "--in");
     ln_argv_add(b, st->in_ep);
     ln_argv_add(b, "--out");

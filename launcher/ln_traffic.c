@@ -182,8 +182,13 @@ void ln_traffic_args(const struct scc_chain *ch, const struct ln_stage *st,
     const struct scc_traffic_spec *t = &ch->traffic;
     const char *ep = gen ? st->out_ep : st->in_ep; /* raw:IF or udp:IP:PORT */
     bool udp = strncmp(ep, "udp:", 4) == 0;
+    /* the measuring side uses the chain's transport too (uring, xdp), so
+     * it is not the bottleneck; the endpoint gives the wire format */
+    bool eng = ch->io.transport == SCC_TRANSPORT_URING || ch->io.transport == SCC_TRANSPORT_XDP;
     add(a, "--transport");
-    add(a, udp ? "udp" : "raw");
+    add(a, eng ? scc_transport_names[ch->io.transport] : udp ? "udp" : "raw");
+    /* no --uring-sqpoll: a second spinning kernel thread per instrument
+     * would take the NFs' cores on a small host */
     if (udp) {
         add(a, gen ? "--dst" : "--listen");
         add(a, ep + 4);

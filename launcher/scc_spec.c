@@ -30,7 +30,7 @@
 #include "profiler/prof_calib.h"
 
 const char *const scc_mode_names[] = {"profile", "runtime", NULL};
-const char *const scc_transport_names[] = {"raw", "udp", NULL};
+const char *const scc_transport_names[] = {"raw", "udp", "uring", "xdp", NULL};
 const char *const scc_idle_names[] = {"block", "busy", NULL};
 const char *const scc_link_names[] = {"b2b", "bridge", "udp", NULL};
 const char *const scc_env_names[] = {"native", "netns", NULL};
@@ -558,6 +558,12 @@ static void check_traffic(struct scc_spec_ctx *c, const char *path, struct json_
 static bool traffic_present(const void *ch)
 {
     return ((const struct scc_chain *)ch)->traffic.present;
+}
+
+/* io.uring_sqpoll is written back only where it means something */
+static bool uring_io(const void *io)
+{
+    return ((const struct scc_io_spec *)io)->transport == SCC_TRANSPORT_URING;
 }
 
 static bool size_applies(const void *t)
@@ -1471,11 +1477,21 @@ static void check_chain(struct scc_spec_ctx *c, const char *path, struct json_ob
     (void)path, (void)root;
     if (ch->profiler.nevents == 0)
         ch->profiler.events[ch->profiler.nevents++] = xstrdup(c, "default");
-    if (ch->interconnect == SCC_LINK_UDP && ch->io.transport != SCC_TRANSPORT_UDP)
+    /* uring moves either wire format (raw frames on b2b/bridge, VXLAN on
+     * udp hops); xdp only raw frames on an interface */
+    if (ch->interconnect == SCC_LINK_UDP && ch->io.transport != SCC_TRANSPORT_UDP &&
+        ch->io.transport != SCC_TRANSPORT_URING)
         diag(c->d, "io.transport", "interconnect 'udp' carries frames in VXLAN; set "
-                                   "io.transport to \"udp\" as well");
+                                   "io.transport to \"udp\" (or \"uring\") as well%s",
+             ch->io.transport == SCC_TRANSPORT_XDP
+                 ? " (AF_XDP moves raw frames on an interface: use interconnect \"b2b\" or "
+                   "\"bridge\" for xdp)" : "");
     if (ch->io.transport == SCC_TRANSPORT_UDP && ch->interconnect != SCC_LINK_UDP)
         diag(c->d, "interconnect", "io.transport 'udp' needs interconnect \"udp\" (VXLAN hops)");
+    if (ch->io.uring_sqpoll && ch->io.transport != SCC_TRANSPORT_URING)
+        diag(c->d, "io.uring_sqpoll", "only meaningful with io.transport \"uring\" (it is "
+                                      "\"%s\"); remove it or set io.transport to \"uring\"",
+             scc_transport_names[ch->io.transport]);
     /* Over UDP the launcher gives stage s (0 = gen .. nnfs+1 = sink) port
      * udp_port + s (ln_topo.c), so the last one must still be a port. */
     if (ch->interconnect == SCC_LINK_UDP && ch->io.udp_port + (unsigned)ch->nnfs + 1 > 65535)
@@ -1531,6 +1547,7 @@ static const struct scc_field io_fields[] = {
     IO(idle, "idle", SCC_FIELD_ENUM, .dflt = SCC_IDLE_BLOCK, .names = scc_idle_names),
     IO(udp_port, "udp_port", SCC_FIELD_INT, .min = 1, .max = 65535, .dflt = 4789),
     IO(vni, "vni", SCC_FIELD_INT, .min = 0, .max = 16777215, .dflt = 1),
+    IO(uring_sqpoll, "uring_sqpoll", SCC_FIELD_BOOL, .when = uring_io),
 };
 static const struct scc_field_section io_section = SECTION("io", "## `io`", io_fields);
 

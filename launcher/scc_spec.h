@@ -24,7 +24,7 @@ struct json_object;
 #define SCC_MAX_ROUTES 1024
 
 enum scc_mode { SCC_MODE_PROFILE, SCC_MODE_RUNTIME };
-enum scc_transport { SCC_TRANSPORT_RAW, SCC_TRANSPORT_UDP };
+enum scc_transport { SCC_TRANSPORT_RAW, SCC_TRANSPORT_UDP, SCC_TRANSPORT_URING, SCC_TRANSPORT_XDP };
 enum scc_idle { SCC_IDLE_BLOCK, SCC_IDLE_BUSY };
 enum scc_link { SCC_LINK_B2B, SCC_LINK_BRIDGE, SCC_LINK_UDP };
 enum scc_env { SCC_ENV_NATIVE, SCC_ENV_NETNS };
@@ -52,7 +52,10 @@ extern const char *const scc_restart_names[];
 extern const char *const scc_size_dist_names[];
 
 struct scc_io_spec {
-    enum scc_transport transport; /* default raw */
+    enum scc_transport transport; /* default raw; uring/xdp: frames as the interconnect
+                                     carries them (raw, or VXLAN over udp), moved by
+                                     io_uring / AF_XDP */
+    bool uring_sqpoll;            /* uring only: a kernel submission thread */
     unsigned batch;               /* 1..1024, default 32 */
     enum scc_idle idle;           /* default block */
     unsigned udp_port;            /* default 4789 */

@@ -26,6 +26,7 @@
  * three). In busy mode a non-blocking recvmmsg is simply repeated.
  */
 #include "nfs/nf_io.h"
+#include "nfs/nf_io_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,7 +45,7 @@
 #include "common/scc_log.h"
 #include "common/scc_util.h"
 
-#define VXLAN_HLEN 8u
+#define VXLAN_HLEN NF_VXLAN_HLEN
 #define VXLAN_FLAG_I 0x08u
 #define ETH_HLEN_MIN 14u
 
@@ -52,38 +53,6 @@
  * rest of a batch: long enough to ride out a softirq run, short enough that
  * a stuck peer cannot stall the NF loop. */
 #define TX_POLL_MS 2
-
-struct nf_io;
-
-/* What a transport provides. open_sock returns a bound socket or -errno
- * with err filled; rx_frame returns the frame length of slot i after a
- * receive, or -1 when the slot holds no valid frame (counted by the
- * transport). */
-struct nf_io_ops {
-    const char *name;
-    unsigned iov_per_slot;
-    int (*open_sock)(struct nf_io *io, char *err, size_t errlen);
-    void (*rx_slot_init)(struct nf_io *io, unsigned i);
-    long (*rx_frame)(struct nf_io *io, unsigned i, unsigned msg_len);
-    void (*tx_slot)(struct nf_io *io, unsigned i, const struct nf_pkt *p);
-};
-
-struct nf_io {
-    struct nf_io_opts opts;
-    const struct nf_io_ops *ops;
-    int fd;
-    unsigned batch;
-    int ifindex;                  /* raw */
-    uint64_t kdrops_acc;          /* raw: PACKET_STATISTICS reads reset it */
-    uint8_t vxlan_tx[VXLAN_HLEN]; /* udp: the header every datagram carries */
-    uint8_t *rx_buf;              /* batch * NF_FRAME_MAX */
-    uint8_t (*rx_hdr)[VXLAN_HLEN];
-    struct nf_pkt *rx_pkts;
-    struct mmsghdr *rx_msgs, *tx_msgs;
-    struct iovec *rx_iov, *tx_iov;
-    int rcvtimeo_ms;              /* block: SO_RCVTIMEO now set; -1 = none (waits forever) */
-    struct nf_io_stats st;
-};
 
 /* Block idle opens a blocking socket: its receive is one recvmmsg that
  * sleeps in the kernel (MSG_WAITFORONE), not recvmmsg + poll + recvmmsg.
@@ -264,9 +233,8 @@ static void udp_rx_slot_init(struct nf_io *io, unsigned i)
 
 /* RFC 7348 section 5: the I flag must be set; the other flag bits and the
  * reserved fields "MUST be ignored on receipt". */
-static long udp_rx_frame(struct nf_io *io, unsigned i, unsigned msg_len)
+long nf_io_vxlan_check(struct nf_io *io, const uint8_t *h, unsigned msg_len)
 {
-    const uint8_t *h = io->rx_hdr[i];
     if (msg_len < VXLAN_HLEN + ETH_HLEN_MIN || !(h[0] & VXLAN_FLAG_I)) {
         io->st.rx_bad_encap++;
         return -1;
@@ -277,6 +245,11 @@ static long udp_rx_frame(struct nf_io *io, unsigned i, unsigned msg_len)
         return -1;
     }
     return (long)(msg_len - VXLAN_HLEN);
+}
+
+static long udp_rx_frame(struct nf_io *io, unsigned i, unsigned msg_len)
+{
+    return nf_io_vxlan_check(io, io->rx_hdr[i], msg_len);
 }
 
 static void udp_tx_slot(struct nf_io *io, unsigned i, const struct nf_pkt *p)
@@ -344,6 +317,29 @@ struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen
         r = -EINVAL;
         goto err;
     }
+    if (io->opts.engine > NF_IO_XDP) {
+        scc_errf(err, errlen, "unknown engine %d", (int)io->opts.engine);
+        r = -EINVAL;
+        goto err;
+    }
+    if (!nf_io_engine_available(io->opts.engine)) {
+        scc_errf(err, errlen, "the %s transport is not in this build (scc was built without %s)",
+                 io->opts.engine == NF_IO_URING ? "uring" : "xdp",
+                 io->opts.engine == NF_IO_URING ? "liburing" : "libxdp");
+        r = -EOPNOTSUPP;
+        goto err;
+    }
+    if (io->opts.uring_sqpoll && io->opts.engine != NF_IO_URING) {
+        scc_errf(err, errlen, "uring_sqpoll needs the uring transport");
+        r = -EINVAL;
+        goto err;
+    }
+    if (io->opts.engine == NF_IO_XDP && io->opts.transport != NF_IO_RAW) {
+        scc_errf(err, errlen, "the xdp transport moves raw frames on an interface; VXLAN-in-UDP "
+                              "needs the udp or uring transport");
+        r = -EINVAL;
+        goto err;
+    }
     io->batch = io->opts.batch;
     size_t b = io->batch, ips = io->ops->iov_per_slot;
     io->rx_buf = aligned_alloc(64, b * NF_FRAME_MAX);
@@ -359,11 +355,23 @@ struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen
         r = -ENOMEM;
         goto err;
     }
+    if (io->opts.engine == NF_IO_XDP) {
+        /* AF_XDP has its own socket: no AF_PACKET socket beside it */
+        r = nf_io_xdp_open(io, err, errlen);
+        if (r < 0)
+            goto err;
+        return io;
+    }
     r = io->ops->open_sock(io, err, errlen);
     if (r < 0)
         goto err;
     for (unsigned i = 0; i < io->batch; i++)
         io->ops->rx_slot_init(io, i);
+    if (io->opts.engine == NF_IO_URING) {
+        r = nf_io_uring_open(io, err, errlen);
+        if (r < 0)
+            goto err;
+    }
     return io;
 err:
     nf_io_close(io);
@@ -375,6 +383,10 @@ void nf_io_close(struct nf_io *io)
 {
     if (!io)
         return;
+    if (io->opts.engine == NF_IO_URING)
+        nf_io_uring_close(io);
+    else if (io->opts.engine == NF_IO_XDP)
+        nf_io_xdp_close(io);
     if (io->fd >= 0)
         close(io->fd);
     free(io->rx_buf);
@@ -410,6 +422,10 @@ static int rx_once(struct nf_io *io, unsigned n)
 
 int nf_io_set_rx_timeout(struct nf_io *io, int timeout_ms)
 {
+    /* the engines bound their waits themselves (io_uring_enter's timeout,
+     * poll) */
+    if (io->opts.engine != NF_IO_SOCKETS)
+        return 0;
     if (io->opts.idle != NF_IO_BLOCK || timeout_ms == 0)
         return 0; /* busy spins, and 0 never waits: no socket option involved */
     if (timeout_ms < 0)
@@ -431,6 +447,10 @@ int nf_io_set_rx_timeout(struct nf_io *io, int timeout_ms)
 
 int nf_io_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
 {
+    if (io->opts.engine == NF_IO_URING)
+        return nf_io_uring_recv(io, out, timeout_ms);
+    if (io->opts.engine == NF_IO_XDP)
+        return nf_io_xdp_recv(io, out, timeout_ms);
     out->n = 0;
     unsigned n = io->batch < out->cap ? io->batch : out->cap;
     if (n == 0)
@@ -493,6 +513,10 @@ int nf_io_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n)
 {
     if (io->ops == &udp_ops && io->opts.remote.sin_port == 0)
         return -EDESTADDRREQ;
+    if (io->opts.engine == NF_IO_URING)
+        return nf_io_uring_send(io, pkts, n);
+    if (io->opts.engine == NF_IO_XDP)
+        return nf_io_xdp_send(io, pkts, n);
     int sent = 0;
     int polled = io->opts.idle == NF_IO_BUSY;
     /* At most `batch` messages per sendmmsg: that is how many slots exist. */
@@ -552,8 +576,93 @@ int nf_io_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n)
 
 int nf_io_fd(const struct nf_io *io)
 {
+    return io->opts.engine == NF_IO_XDP ? nf_io_xdp_fd(io) : io->fd;
+}
+
+enum nf_io_engine nf_io_get_engine(const struct nf_io *io)
+{
+    return io->opts.engine;
+}
+
+const char *nf_io_engine_desc(const struct nf_io *io)
+{
+    switch (io->opts.engine) {
+    case NF_IO_URING: return io->opts.uring_sqpoll ? "uring+sqpoll" : "uring";
+    case NF_IO_XDP: return nf_io_xdp_mode(io);
+    default: return "sockets";
+    }
+}
+
+int nf_io_engine_available(enum nf_io_engine e)
+{
+    switch (e) {
+    case NF_IO_SOCKETS: return 1;
+#ifdef SCC_HAVE_URING
+    case NF_IO_URING: return 1;
+#endif
+#ifdef SCC_HAVE_XDP
+    case NF_IO_XDP: return 1;
+#endif
+    default: return 0;
+    }
+}
+
+/* Engines this build lacks: nf_io_open refuses them before any of these
+ * is reached. */
+#ifndef SCC_HAVE_URING
+int nf_io_uring_open(struct nf_io *io, char *err, size_t errlen)
+{
+    (void)io;
+    scc_errf(err, errlen, "uring: not in this build");
+    return -EOPNOTSUPP;
+}
+void nf_io_uring_close(struct nf_io *io) { (void)io; }
+int nf_io_uring_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
+{
+    (void)io, (void)timeout_ms;
+    out->n = 0;
+    return -EOPNOTSUPP;
+}
+int nf_io_uring_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n)
+{
+    (void)io, (void)pkts, (void)n;
+    return -EOPNOTSUPP;
+}
+#endif
+#ifndef SCC_HAVE_XDP
+int nf_io_xdp_open(struct nf_io *io, char *err, size_t errlen)
+{
+    (void)io;
+    scc_errf(err, errlen, "xdp: not in this build");
+    return -EOPNOTSUPP;
+}
+void nf_io_xdp_close(struct nf_io *io) { (void)io; }
+int nf_io_xdp_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
+{
+    (void)io, (void)timeout_ms;
+    out->n = 0;
+    return -EOPNOTSUPP;
+}
+int nf_io_xdp_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n)
+{
+    (void)io, (void)pkts, (void)n;
+    return -EOPNOTSUPP;
+}
+const char *nf_io_xdp_mode(const struct nf_io *io)
+{
+    (void)io;
+    return "xdp";
+}
+int nf_io_xdp_fd(const struct nf_io *io)
+{
     return io->fd;
 }
+int nf_io_xdp_kernel_drops(struct nf_io *io, uint64_t *drops)
+{
+    (void)io, (void)drops;
+    return -EOPNOTSUPP;
+}
+#endif
 
 unsigned nf_io_batch(const struct nf_io *io)
 {
@@ -582,6 +691,8 @@ int nf_io_local_addr(const struct nf_io *io, struct sockaddr_in *out)
 
 int nf_io_kernel_drops(struct nf_io *io, uint64_t *drops)
 {
+    if (io->opts.engine == NF_IO_XDP)
+        return nf_io_xdp_kernel_drops(io, drops);
     if (io->ops == &raw_ops) {
         struct tpacket_stats ts;
         socklen_t len = sizeof(ts);

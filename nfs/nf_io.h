@@ -31,6 +31,16 @@
 
 enum nf_io_transport { NF_IO_RAW = 0, NF_IO_UDP = 1 };
 enum nf_io_idle { NF_IO_BLOCK = 0, NF_IO_BUSY = 1 };
+/* How frames move for either wire format above (docs/io.md):
+ *   NF_IO_SOCKETS  recvmmsg/sendmmsg on the socket (default)
+ *   NF_IO_URING    the same socket driven through an io_uring: one multishot
+ *                  recvmsg into a provided-buffer ring (received packets point
+ *                  into the ring's buffers, returned to it at the next
+ *                  nf_io_recv), batched sendmsg submissions; opts.uring_sqpoll
+ *                  adds a kernel submission thread so a busy data path makes
+ *                  no system calls. Needs liburing at build time, Linux 6.0+.
+ *   NF_IO_XDP      AF_XDP socket on the interface (raw wire format only). */
+enum nf_io_engine { NF_IO_SOCKETS = 0, NF_IO_URING = 1, NF_IO_XDP = 2 };
 
 #define NF_VXLAN_PORT 4789
 
@@ -52,6 +62,17 @@ struct nf_io_opts {
      * on the development VMs), but the socket then receives only from
      * remote: for send-only handles such as the traffic generator. */
     int connect_remote;
+    enum nf_io_engine engine;       /* default NF_IO_SOCKETS */
+    int uring_sqpoll;               /* uring: nonzero = IORING_SETUP_SQPOLL */
+    /* uring + SQPOLL: share this open handle's kernel submission thread
+     * (IORING_SETUP_ATTACH_WQ) instead of starting a second one; an NF's
+     * output handle shares its input's */
+    const struct nf_io *uring_share;
+    /* xdp: at close, only close the socket; leave the XDP program attached
+     * (bpf()/netlink calls). For callers that have dropped the privileges
+     * to detach it or run under a filter without bpf() (scc-nf): whoever
+     * owns the interface removes it (ip link set dev IF xdp off). */
+    int xdp_leave_prog;
 };
 
 struct nf_io_stats {
@@ -66,6 +87,11 @@ struct nf_io_stats {
                                                 datagram's ICMP error; retried, not a drop */
     uint64_t rx_empty_calls;                 /* recvmmsg calls that returned nothing (timeout,
                                                 EAGAIN, a signal; every empty busy spin) */
+    /* uring: rx_calls/rx_empty_calls/tx_calls count io_uring_enter system
+     * calls (none while SQPOLL's thread is awake and the loop is busy) */
+    uint64_t rx_nobufs;                      /* uring: receive stopped for want of a free
+                                                ring buffer (re-armed; the frames wait in
+                                                the socket queue) */
 };
 
 struct nf_io;
@@ -95,6 +121,11 @@ int nf_io_fd(const struct nf_io *io);
 unsigned nf_io_batch(const struct nf_io *io);
 const struct nf_io_stats *nf_io_get_stats(const struct nf_io *io);
 enum nf_io_transport nf_io_get_transport(const struct nf_io *io);
+enum nf_io_engine nf_io_get_engine(const struct nf_io *io);
+/* "sockets", "uring", "uring+sqpoll", "xdp" (cannot fail). */
+const char *nf_io_engine_desc(const struct nf_io *io);
+/* Nonzero when this build has the engine (liburing / libxdp found). */
+int nf_io_engine_available(enum nf_io_engine e);
 
 /* udp: the address the socket is bound to (the port the kernel chose when
  * opts.local had port 0). 0, or -EAFNOSUPPORT on a raw handle, -errno. */

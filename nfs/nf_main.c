@@ -83,6 +83,10 @@ static void usage(FILE *f)
         "  --batch N           packets per receive/send call, 1..1024 (default 32)\n"
         "  --idle block|busy   wait in poll() (default) or spin when idle\n"
         "  --vni N             VXLAN network identifier for udp endpoints (default 1)\n"
+        "  --transport sockets|uring|xdp\n"
+        "                      how the endpoints move frames: recvmmsg/sendmmsg (default),\n"
+        "                      an io_uring, or AF_XDP (raw endpoints only); docs/io.md\n"
+        "  --uring-sqpoll      uring: a kernel thread submits (no system calls when busy)\n"
         "  --no-seccomp        do not install the seccomp filter (debugging)\n"
         "  --user NAME         become user NAME (and its group) once the sockets are\n"
         "                      open, before the seccomp filter (needs root)\n"
@@ -148,14 +152,24 @@ static int parse_ep(const char *s, struct ep *ep, char *err, size_t errlen)
     return -EINVAL;
 }
 
+/* --transport and --uring-sqpoll: every endpoint of the process uses them */
+static enum nf_io_engine io_engine = NF_IO_SOCKETS;
+static bool io_sqpoll;
+
 static struct nf_io *open_ep(const struct ep *ep, bool input, unsigned batch,
-                             enum nf_io_idle idle, uint32_t vni, const char *txt)
+                             enum nf_io_idle idle, uint32_t vni, const char *txt,
+                             const struct nf_io *share)
 {
     /* 4 MiB socket buffers: the kernel default (~200 KiB, a few hundred
      * small frames) overflows during one scheduling hiccup of the NF */
     struct nf_io_opts o = {.sz = sizeof(o), .transport = ep->transport, .batch = batch,
                            .idle = idle, .vni = vni, .rcvbuf = input ? 4 << 20 : 0,
-                           .sndbuf = input ? 0 : 4 << 20};
+                           .sndbuf = input ? 0 : 4 << 20, .engine = io_engine,
+                           .uring_sqpoll = io_sqpoll, .uring_share = share,
+                           /* after the capability drop and under seccomp the
+                            * NF could not detach an XDP program: the owner
+                            * of the interface does (docs/io.md) */
+                           .xdp_leave_prog = 1};
     if (ep->transport == NF_IO_RAW) {
         scc_strlcpy(o.ifname, ep->ifname, sizeof(o.ifname));
     } else {
@@ -293,7 +307,7 @@ static void describe(struct nf_stats_writer *w, const struct stage *sg, int nsg,
 }
 
 enum { O_PIPELINE = 256, O_STAGE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
-       O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER };
+       O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER, O_TRANSPORT, O_SQPOLL };
 
 int main(int argc, char **argv)
 {
@@ -311,6 +325,8 @@ int main(int argc, char **argv)
         {"yield", no_argument, NULL, O_YIELD},
         {"phase-timing", no_argument, NULL, O_PHASE},
         {"user", required_argument, NULL, O_USER},
+        {"transport", required_argument, NULL, O_TRANSPORT},
+        {"uring-sqpoll", no_argument, NULL, O_SQPOLL},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -379,6 +395,26 @@ int main(int argc, char **argv)
         case O_USER: user = optarg; break;
         case O_YIELD: yield = true; break;
         case O_PHASE: phase_timing = true; break;
+        case O_SQPOLL: io_sqpoll = true; break;
+        case O_TRANSPORT:
+            if (!strcmp(optarg, "sockets"))
+                io_engine = NF_IO_SOCKETS;
+            else if (!strcmp(optarg, "uring"))
+                io_engine = NF_IO_URING;
+            else if (!strcmp(optarg, "xdp"))
+                io_engine = NF_IO_XDP;
+            else {
+                fprintf(stderr, "scc-nf: --transport '%s': expected sockets, uring or xdp\n",
+                        optarg);
+                goto usage_fail;
+            }
+            if (!nf_io_engine_available(io_engine)) {
+                fprintf(stderr, "scc-nf: --transport %s: not in this build (scc-nf was built "
+                                "without %s)\n", optarg,
+                        io_engine == NF_IO_URING ? "liburing" : "libxdp");
+                goto usage_fail;
+            }
+            break;
         case O_DSTMAC:
             if (scc_mac_parse(optarg, dst_mac) < 0) {
                 fprintf(stderr, "scc-nf: --dst-mac '%s': expected a MAC like 02:00:00:00:00:01\n",
@@ -455,6 +491,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "scc-nf: --in and --out are required\n");
         goto usage_fail;
     }
+    if (io_sqpoll && io_engine != NF_IO_URING) {
+        fprintf(stderr, "scc-nf: --uring-sqpoll needs --transport uring\n");
+        goto usage_fail;
+    }
 
     int status = 1;
     struct nf_io *in = NULL, *out = NULL;
@@ -502,7 +542,8 @@ int main(int argc, char **argv)
         scc_err("out of memory");
         goto out;
     }
-    in = open_ep(&ein, true, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni, in_s);
+    in = open_ep(&ein, true, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni, in_s,
+                 NULL);
     if (!in)
         goto out;
     /* one raw socket serves both directions when both name one interface */
@@ -510,7 +551,7 @@ int main(int argc, char **argv)
                   strcmp(ein.ifname, eout.ifname) == 0;
     if (!shared) {
         out = open_ep(&eout, false, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni,
-                      out_s);
+                      out_s, in);
         if (!out)
             goto out;
     }
@@ -520,7 +561,14 @@ int main(int argc, char **argv)
         scc_err("stats page: %s", err);
         goto out;
     }
-    describe(w, sg, nsg, (unsigned)batch, in_s, out_s);
+    /* the stats page names the endpoints and, beyond plain sockets, how
+     * frames move (for xdp: native/generic mode, zero copy or copy) */
+    char in_d[64], out_d[64];
+    snprintf(in_d, sizeof(in_d), "%s%s%s", in_s, io_engine ? " over " : "",
+             io_engine ? nf_io_engine_desc(in) : "");
+    snprintf(out_d, sizeof(out_d), "%s%s%s", out_s, io_engine ? " over " : "",
+             io_engine ? nf_io_engine_desc(tx) : "");
+    describe(w, sg, nsg, (unsigned)batch, in_d, out_d);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -543,6 +591,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (seccomp) {
+        nf_sandbox_set_io_engine(io_engine);
         if (nf_sandbox_seccomp(nf_stats_dirfd(w), err, sizeof(err)) < 0) {
             scc_err("%s (use --no-seccomp to run without the filter)", err);
             goto out;
@@ -562,9 +611,9 @@ int main(int argc, char **argv)
     if (phase_timing)
         pg->phase_flags = NF_STATS_PHASE_ON | (idle == NF_IO_BLOCK ? NF_STATS_PHASE_RX_WAITS : 0);
     nf_stats_end(w);
-    scc_info("%s: running (pid %d, batch %ld, %s idle, %s -> %s, %d stage%s)", name,
-             (int)getpid(), batch, idle == NF_IO_BUSY ? "busy" : "block", in_s, out_s, nsg,
-             nsg == 1 ? "" : "s");
+    scc_info("%s: running (pid %d, batch %ld, %s idle, %s -> %s over %s, %d stage%s)", name,
+             (int)getpid(), batch, idle == NF_IO_BUSY ? "busy" : "block", in_s, out_s,
+             nf_io_engine_desc(in), nsg, nsg == 1 ? "" : "s");
     status = 0;
     while (!stop_flag) {
         uint64_t t_rx = ph.on ? scc_now_ns() : 0, t_tx = 0;

@@ -37,6 +37,10 @@ int nf_sandbox_drop_caps(char *err, size_t errlen);
  * directory unlinkat() may use (the stats page's), or -1. Returns 0, or
  * -errno / -ENOSYS when libseccomp was not available at build time. */
 int nf_sandbox_seccomp(int unlink_dirfd, char *err, size_t errlen);
+/* The I/O engine (enum nf_io_engine) the next nf_sandbox_seccomp allows
+ * for: uring adds io_uring_enter, xdp adds the AF_XDP wake-ups (sendto,
+ * recvfrom); default sockets. */
+void nf_sandbox_set_io_engine(int engine);
 
 /* Entry i of the allow-list: the system call's name, and in *cond (when
  * not NULL) the condition on its arguments ("" when none: "write" only

@@ -162,7 +162,9 @@ void tr_io_json_add(json_object *o, const char *schema, const struct nf_io_opts 
     char where[64];
     tr_io_where(io, remote, where, sizeof(where));
     json_object_object_add(o, "schema", json_object_new_string(schema));
-    json_object_object_add(o, "transport", json_object_new_string(tr_transport_name(io->transport)));
+    json_object_object_add(o, "transport", json_object_new_string(tr_io_name(io)));
+    /* the frames' form on the wire, whichever transport moves them */
+    json_object_object_add(o, "wire", json_object_new_string(tr_transport_name(io->transport)));
     json_object_object_add(o, "endpoint", json_object_new_string(where));
     json_object_object_add(o, "vni", json_object_new_int64(io->vni));
     json_object_object_add(o, "batch", json_object_new_int64(io->batch));
@@ -190,8 +192,16 @@ void tr_io_option(int opt, const char *a, struct nf_io_opts *io, const char **ba
     long v;
     switch (opt) {
     case TR_O_TRANSPORT:
-        if (tr_parse_transport(a, &io->transport) < 0)
-            *bad = "raw or udp";
+        io->engine = NF_IO_SOCKETS;
+        if (!strcmp(a, "uring"))
+            io->engine = NF_IO_URING; /* wire format: tr_io_options_done */
+        else if (!strcmp(a, "xdp"))
+            io->engine = NF_IO_XDP, io->transport = NF_IO_RAW;
+        else if (tr_parse_transport(a, &io->transport) < 0)
+            *bad = "raw, udp, uring or xdp";
+        break;
+    case TR_O_SQPOLL:
+        io->uring_sqpoll = 1;
         break;
     case TR_O_IF:
         if (!*a || scc_strlcpy(io->ifname, a, sizeof(io->ifname)) >= sizeof(io->ifname))
@@ -218,16 +228,36 @@ void tr_io_option(int opt, const char *a, struct nf_io_opts *io, const char **ba
     }
 }
 
-int tr_io_options_done(const char *cmd, const struct nf_io_opts *io, int argc, char **argv)
+int tr_io_options_done(const char *cmd, struct nf_io_opts *io, int argc, char **argv)
 {
     if (optind < argc) {
         fprintf(stderr, "scc %s: unexpected argument '%s'; see `scc %s --help`\n", cmd,
                 argv[optind], cmd);
         return -1;
     }
+    if (io->engine == NF_IO_URING)
+        io->transport = io->ifname[0] ? NF_IO_RAW : NF_IO_UDP;
     if (io->transport == NF_IO_RAW && !io->ifname[0]) {
-        fprintf(stderr, "scc %s: --transport raw needs --if IFNAME\n", cmd);
+        fprintf(stderr, "scc %s: --transport %s needs --if IFNAME\n", cmd, tr_io_name(io));
+        return -1;
+    }
+    if (io->uring_sqpoll && io->engine != NF_IO_URING) {
+        fprintf(stderr, "scc %s: --uring-sqpoll needs --transport uring\n", cmd);
+        return -1;
+    }
+    if (!nf_io_engine_available(io->engine)) {
+        fprintf(stderr, "scc %s: --transport %s: not in this build (built without %s)\n", cmd,
+                tr_io_name(io), io->engine == NF_IO_URING ? "liburing" : "libxdp");
         return -1;
     }
     return 0;
+}
+
+const char *tr_io_name(const struct nf_io_opts *io)
+{
+    switch (io->engine) {
+    case NF_IO_URING: return io->uring_sqpoll ? "uring+sqpoll" : "uring";
+    case NF_IO_XDP: return "xdp";
+    default: return tr_transport_name(io->transport);
+    }
 }

@@ -45,18 +45,24 @@ int tr_json_write(json_object *obj, const char *path, char *err, size_t errlen);
 /* The I/O options `scc gen` and `scc sink` share: their getopt_long rows
  * (values above any command's own) and one parser, so both commands take
  * and check them the same way. */
-enum { TR_O_TRANSPORT = 1000, TR_O_IF, TR_O_VNI, TR_O_BATCH, TR_O_IDLE };
+enum { TR_O_TRANSPORT = 1000, TR_O_IF, TR_O_VNI, TR_O_BATCH, TR_O_IDLE, TR_O_SQPOLL };
 #define TR_IO_LONGOPTS                                                                          \
     {"transport", required_argument, NULL, TR_O_TRANSPORT},                                    \
         {"if", required_argument, NULL, TR_O_IF}, {"vni", required_argument, NULL, TR_O_VNI},  \
         {"batch", required_argument, NULL, TR_O_BATCH},                                        \
-        {"idle", required_argument, NULL, TR_O_IDLE}
+        {"idle", required_argument, NULL, TR_O_IDLE},                                          \
+        {"uring-sqpoll", no_argument, NULL, TR_O_SQPOLL}
 /* Apply shared option opt (a TR_O_* value) with argument arg to io. On a
  * bad value sets *bad to what a good one looks like; otherwise leaves it. */
 void tr_io_option(int opt, const char *arg, struct nf_io_opts *io, const char **bad);
-/* End of option parsing: stray arguments, and raw without --if, get a
- * message naming cmd. Returns 0, or -1 after printing. */
-int tr_io_options_done(const char *cmd, const struct nf_io_opts *io, int argc, char **argv);
+/* End of option parsing: stray arguments, and raw/xdp without --if, get a
+ * message naming cmd; --transport uring takes its wire format from --if
+ * (raw frames) or its absence (VXLAN-in-UDP). Returns 0, or -1 after
+ * printing. */
+int tr_io_options_done(const char *cmd, struct nf_io_opts *io, int argc, char **argv);
+/* The --transport a handle's options stand for: raw, udp, uring,
+ * uring+sqpoll, xdp (cannot fail). */
+const char *tr_io_name(const struct nf_io_opts *io);
 
 /* "udp" or "raw". */
 const char *tr_transport_name(enum nf_io_transport t);

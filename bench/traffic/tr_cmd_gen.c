@@ -35,7 +35,11 @@ static void usage(FILE *f)
             "usage: scc gen [OPTIONS]\n\n"
             "Send paced Ethernet/IPv4/UDP test traffic that `scc sink` measures.\n\n"
             "where to send:\n"
-            "  --transport raw|udp   udp (default): VXLAN-in-UDP to --dst; raw: AF_PACKET on --if\n"
+            "  --transport raw|udp|uring|xdp\n"
+            "                        udp (default): VXLAN-in-UDP to --dst; raw: AF_PACKET on\n"
+            "                        --if; uring: either through an io_uring (raw with --if);\n"
+            "                        xdp: AF_XDP on --if (docs/io.md)\n"
+            "  --uring-sqpoll        uring: a kernel thread submits (no system calls when busy)\n"
             "  --if IFNAME           interface for raw\n"
             "  --dst [ADDR:]PORT     udp: where to send (default 127.0.0.1:4789)\n"
             "  --bind [ADDR:]PORT    udp: local address (default 0.0.0.0:0)\n"
@@ -112,7 +116,9 @@ static void print_result(FILE *out, const struct gen_cfg *c, const struct tr_gen
         fprintf(out, "  target       %.0f pps (%s, burst %u): achieved %.2f %%\n", rate,
                 c->pacing == TR_PACE_CONST ? "const" : "poisson", c->burst,
                 100.0 * r->achieved_pps / rate);
-    fprintf(out, "  syscalls     %" PRIu64 " sendmmsg (%.1f frames each)\n", r->io.tx_calls,
+    const char *call = c->io.engine == NF_IO_URING ? "io_uring_enter"
+                       : c->io.engine == NF_IO_XDP ? "sendto (AF_XDP wake-ups)" : "sendmmsg";
+    fprintf(out, "  syscalls     %" PRIu64 " %s (%.1f frames each)\n", r->io.tx_calls, call,
             r->io.tx_calls ? (double)r->sent / (double)r->io.tx_calls : 0.0);
     fprintf(out, "  refused      EAGAIN %" PRIu64 "  ENOBUFS %" PRIu64 "  other %" PRIu64 "\n",
             r->io.tx_drop_again, r->io.tx_drop_nobufs, r->io.tx_drop_other);
@@ -189,6 +195,7 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
         case TR_O_VNI:
         case TR_O_BATCH:
         case TR_O_IDLE:
+        case TR_O_SQPOLL:
             tr_io_option(opt, a, &c->io, &bad);
             break;
         case O_DST:
@@ -339,9 +346,13 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
     }
     if (tr_io_options_done("gen", &c->io, argc, argv) < 0)
         return -1;
-    /* the search's receive side uses the same VXLAN network and batch */
+    /* the search's receive side uses the same VXLAN network, batch and
+     * transport (xdp only where it receives raw frames) */
     c->rx.vni = c->io.vni;
     c->rx.batch = c->io.batch;
+    c->rx.engine = c->io.engine == NF_IO_XDP && c->rx.transport != NF_IO_RAW ? NF_IO_SOCKETS
+                                                                              : c->io.engine;
+    c->rx.uring_sqpoll = c->rx.engine == NF_IO_URING && c->io.uring_sqpoll;
     if (!size_given)
         tr_dist_parse("64", &c->dist, err, sizeof(err));
     if (c->burst == 0) {
@@ -554,7 +565,7 @@ int cmd_gen(int argc, char **argv)
         tr_io_where(&c.io, true, where, sizeof(where));
         if (out) {
             fprintf(out, "scc gen: %s %s, batch %u, size %s, %u flow%s%s\n",
-                    tr_transport_name(c.io.transport), where, c.io.batch, c.dist.name,
+                    tr_io_name(&c.io), where, c.io.batch, c.dist.name,
                     c.flows, c.flows == 1 ? "" : "s", tr_stop ? ", stopped by signal" : "");
             print_result(out, &c, &res, c.rate, tr_gen_lag(g));
             if (have_txd)

@@ -39,7 +39,11 @@ static void usage(FILE *f)
             "usage: scc sink [OPTIONS]\n\n"
             "Receive `scc gen` traffic; report rate, loss, reordering and latency.\n\n"
             "where to listen:\n"
-            "  --transport raw|udp   udp (default): VXLAN-in-UDP; raw: AF_PACKET on --if\n"
+            "  --transport raw|udp|uring|xdp\n"
+            "                        udp (default): VXLAN-in-UDP; raw: AF_PACKET on --if;\n"
+            "                        uring: either through an io_uring (raw with --if);\n"
+            "                        xdp: AF_XDP on --if (docs/io.md)\n"
+            "  --uring-sqpoll        uring: a kernel thread submits (no system calls when busy)\n"
             "  --if IFNAME           interface for raw\n"
             "  --listen [ADDR:]PORT  udp: address to bind (default 0.0.0.0:4789)\n"
             "  --vni N               udp: VXLAN network identifier (default 1)\n"
@@ -118,7 +122,7 @@ static void print_summary(const struct sink_cfg *c, struct nf_io *io, struct tr_
 {
     const struct nf_io_stats *st = nf_io_get_stats(io);
     fprintf(out, "scc sink: %s %s, batch %u, stopped by %s\n",
-            tr_transport_name(c->io.transport), where, c->io.batch, exit_names[ex]);
+            tr_io_name(&c->io), where, c->io.batch, exit_names[ex]);
     fprintf(out, "  received     %" PRIu64 " frames, %" PRIu64 " bytes in %.3f s: %.0f pps, %.4f Gb/s\n",
             n->rx, n->rx_bytes, dur, pps, gbps);
     fprintf(out, "  lost         %" PRIu64 " (sequence gaps)  duplicates %" PRIu64
@@ -320,6 +324,7 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
         case TR_O_VNI:
         case TR_O_BATCH:
         case TR_O_IDLE:
+        case TR_O_SQPOLL:
             tr_io_option(opt, a, &c->io, &bad);
             break;
         case O_LISTEN:

@@ -41,6 +41,12 @@ if run nf "$SRC/bench/nf_bench.sh" --quick "$BIN"; then
     has nf '^udp +32 +[0-9]*[1-9][0-9]* +[0-9]*[1-9][0-9]* +[0-9.]+ ' "udp row with figures"
     if [ "$(id -u)" -eq 0 ]; then
         has nf '^raw +32 +[0-9]*[1-9][0-9]* +[0-9]*[1-9][0-9]* +[0-9.]+ ' "raw row with figures"
+        # the NF's transport table: uring and uring+sqpoll next to raw, with
+        # a rate, CPU and syscalls per packet and a p50
+        for t in uring 'uring\+sqpoll'; do
+            has nf "^$t +32 +[0-9]*[1-9][0-9]*\\*? +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ " \
+                "$t transport row with figures"
+        done
     fi
 fi
 # traffic_bench and os_bench: both spellings of the build directory

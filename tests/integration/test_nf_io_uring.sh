@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# test_nf_io_uring — the uring transport (docs/io.md) with real packets: a
+# router, a firewall and a NAT through scc-nf over io_uring, on raw AF_PACKET
+# sockets on veth pairs between two namespaces this test creates (with and
+# without SQPOLL) and over VXLAN-UDP on loopback, each under the NF's seccomp
+# filter; malformed frames dropped and counted; `scc gen`/`scc sink
+# --transport uring` end to end; `scc run --dry-run` passes --transport uring
+# --uring-sqpoll to every NF. nf_probe (tests/unit/nfs/nf_probe.c) crafts
+# the frames and reports the ones that come out.
+set -u
+BIN=${SCC_BIN:?SCC_BIN must point at the build bin/ directory}
+NF=$BIN/scc-nf
+PROBE=$BIN/nf_probe
+SCC=$BIN/scc
+fail=0
+pids=()
+tag=$$
+nsa=sccurA$tag
+nsb=sccurB$tag
+tmp=$(mktemp -d)
+
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    ip netns del "$nsa" 2>/dev/null
+    ip netns del "$nsb" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+check() { # check DESCRIPTION COMMAND...
+    local d=$1; shift
+    if "$@"; then ok "$d"; else bad "$d"; fi
+}
+
+[ -x "$NF" ] && [ -x "$PROBE" ] || { echo "skip: scc-nf or nf_probe not built"; exit 77; }
+
+# nfstat NAME KEY: a top-level counter from scc stats --json
+nfstat() { "$SCC" stats --json "$1" | grep -o "\"$2\": [0-9]*" | head -1 | awk '{print $NF}'; }
+# drop NAME REASON: the first element counter with that drop reason
+drop() { "$SCC" stats --json "$1" | grep -o "\"$2\": [0-9]*" | head -1 | awk '{print $NF}'; }
+
+wait_ready() { # wait_ready NAME PID
+    for _ in $(seq 100); do
+        if "$SCC" stats --json "$1" 2>/dev/null | grep -q '"ready": true'; then return 0; fi
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+start_nf() { # start_nf NAME [ns] ARGS... ; sets nfpid
+    local name=$1 ns=$2; shift 2
+    if [ -n "$ns" ]; then
+        ip netns exec "$ns" "$NF" --name "$name" -q "$@" 2>"$tmp/$name.err" &
+    else
+        "$NF" --name "$name" -q "$@" 2>"$tmp/$name.err" &
+    fi
+    nfpid=$!
+    pids+=("$nfpid")
+    if ! wait_ready "$name" "$nfpid"; then
+        bad "$name did not become ready: $(cat "$tmp/$name.err")"
+        return 1
+    fi
+}
+
+stop_nf() { # stop_nf NAME PID: SIGTERM, exit 0, page removed
+    kill -TERM "$2"
+    local rc=0
+    wait "$2" || rc=$?
+    check "$1 exits 0 on SIGTERM (rc $rc)" [ "$rc" -eq 0 ]
+    check "$1 stats page removed" [ ! -e "/dev/shm/scc-nf-$1" ]
+}
+
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root (network namespaces)"; exit 77; }
+if ! "$NF" --transport uring --help >/dev/null 2>&1; then
+    echo "skip: scc-nf without the uring transport"; exit 77
+fi
+
+ROUTER='rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1 02:00:00:00:00:09); FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL -> EtherRewrite(SRC 02:00:00:00:00:01) -> ToIO; rt[1] -> Discard'
+FIREWALL='FromIO -> CheckIPHeader -> IPFilter(deny src net 10.66.0.0/16, allow udp dst port 9000-9999, allow icmp, deny all) -> ToIO'
+NAT='FromIO -> CheckIPHeader -> NAT(ADDR 203.0.113.1-203.0.113.4, PORTS 1024-65535, TIMEOUT 60) -> ToIO'
+# 5 forwarded (4 UDP, 1 TCP), 2 to the Discard route, 1 TTL expiry, 4
+# malformed (bad checksum, fragment, options, short), 1 without a route
+ROUTER_FRAMES=(udp,10.1.0.1,10.3.0.9,1000,9000,64,4 tcp,10.1.0.1,10.3.0.9,1000,80,10
+    udp,10.1.0.1,10.2.0.9,1000,9000,64,2 udp,10.1.0.1,10.3.0.9,1,2,1
+    udp,10.1.0.1,10.3.0.9,1,2,64,1,badsum udp,10.1.0.1,10.3.0.9,1,2,64,1,frag
+    udp,10.1.0.1,10.3.0.9,1,2,64,1,opts udp,10.1.0.1,10.3.0.9,1,2,64,1,short
+    udp,1.1.1.1,11.0.0.1,1,2,64)
+
+check_router() { # check_router NAME OUTFILE WHAT
+    local name=$1 out=$2 tr=$3
+    check "$tr router: 5 frames forwarded" grep -q 'received=5$' "$out"
+    check "$tr router: TTL decremented (64->63 x4, 10->9)" \
+        [ "$(grep -c 'ttl=63 ' "$out")" -eq 4 -a "$(grep -c 'ttl=9 ' "$out")" -eq 1 ]
+    check "$tr router: IP and L4 checksums valid" [ "$(grep -c 'ipsum=ok l4sum=ok' "$out")" -eq 5 ]
+    check "$tr router: discarded route absent" bash -c "! grep -q 'dst=10.2.0.9' '$out'"
+    check "$tr router: counters rx=13 tx=5" \
+        [ "$(nfstat "$name" rx_pkts)" = 13 -a "$(nfstat "$name" tx_pkts)" = 5 ]
+    check "$tr router: malformed frames dropped and counted (checksum, fragment, options, short)" \
+        [ "$(drop "$name" 'bad IP header checksum')" = 1 -a "$(drop "$name" 'IP fragment')" = 1 \
+          -a "$(drop "$name" 'IP options')" = 1 -a "$(drop "$name" 'truncated IPv4 header')" = 1 ]
+    check "$tr router: TTL expired, no route, discarded counted" \
+        [ "$(drop "$name" 'TTL expired')" = 1 -a "$(drop "$name" 'no route')" = 1 \
+          -a "$(drop "$name" 'discarded')" = 2 ]
+}
+
+if ! ip netns add "$nsa" 2>/dev/null || ! ip netns add "$nsb"; then
+    echo "FAIL: cannot create network namespaces"; exit 1
+fi
+ip link add a0$tag netns "$nsa" type veth peer name b0$tag netns "$nsb" || bad "veth 0"
+ip link add a1$tag netns "$nsa" type veth peer name b1$tag netns "$nsb" || bad "veth 1"
+for ns in "$nsa" "$nsb"; do
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+done
+ip -n "$nsa" link set a0$tag up && ip -n "$nsa" link set a1$tag up
+ip -n "$nsb" link set b0$tag up && ip -n "$nsb" link set b1$tag up
+
+# ---------------- raw frames over uring, seccomp on ----------------
+start_nf urt$tag "$nsb" --transport uring --pipeline "$ROUTER" --in raw:b0$tag --out raw:b1$tag --batch 32 && {
+    pid=$nfpid
+    check "uring router: seccomp filter on, no capabilities" \
+        bash -c "grep -q '^Seccomp:[[:space:]]*2' /proc/$pid/status && grep -q '^CapEff:[[:space:]]*0000000000000000' /proc/$pid/status"
+    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 5 \
+        "${ROUTER_FRAMES[@]}" >"$tmp/rt.out"
+    sleep 0.2
+    check_router urt$tag "$tmp/rt.out" "uring raw"
+    stop_nf urt$tag $pid
+}
+
+start_nf ufw$tag "$nsb" --transport uring --uring-sqpoll --pipeline "$FIREWALL" --in raw:b0$tag --out raw:b1$tag --batch 1 && {
+    pid=$nfpid
+    check "uring+sqpoll firewall: one submission thread for both handles" \
+        [ "$(ls /proc/$pid/task | while read -r t; do cat /proc/$pid/task/$t/comm; done | grep -c '^iou-sqp')" -eq 1 ]
+    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 4 \
+        udp,10.1.0.1,10.3.0.9,5000,9000,64,2 udp,10.1.0.1,10.3.0.9,5000,9999,64 \
+        icmp,10.1.0.1,10.3.0.9,0,0,64 udp,10.66.1.1,10.3.0.9,5000,9500,64,3 \
+        udp,10.1.0.1,10.3.0.9,5000,10000,64 tcp,10.1.0.1,10.3.0.9,5000,9000,64 >"$tmp/fw.out"
+    sleep 0.2
+    check "uring+sqpoll firewall (batch 1): 4 allowed frames out" grep -q 'received=4$' "$tmp/fw.out"
+    check "uring+sqpoll firewall: denied absent" bash -c "! grep -Eq 'src=10.66|dport=10000|proto=6' '$tmp/fw.out'"
+    check "uring+sqpoll firewall: 5 denied counted" [ "$(drop ufw$tag 'denied by a rule')" = 5 ]
+    stop_nf ufw$tag $pid
+}
+
+# ---------------- VXLAN-UDP over uring on loopback ----------------
+base=$((24000 + (tag % 2000) * 10))
+start_nf unat$tag "" --transport uring --pipeline "$NAT" --in udp:127.0.0.1:$base --out udp:127.0.0.1:$((base + 1)) && {
+    pid=$nfpid
+    "$PROBE" --tx udp:127.0.0.1:$base --rx udp:127.0.0.1:$((base + 1)) --wait-ms 1500 --expect 4 \
+        udp,10.1.0.1,198.51.100.7,5000,53,64,2 tcp,10.1.0.2,198.51.100.7,5001,80,64 \
+        udp,10.1.0.3,198.51.100.7,5002,53,64,1,udp0 icmp,10.1.0.1,198.51.100.7,0,0,64 >"$tmp/nat.out"
+    sleep 0.2
+    check "uring udp nat: 4 TCP/UDP frames translated" grep -q 'received=4$' "$tmp/nat.out"
+    check "uring udp nat: sources from the pool, checksums valid" \
+        [ "$(grep -Ec 'src=203\.0\.113\.[1-4] .*ipsum=ok l4sum=ok' "$tmp/nat.out")" -eq 4 ]
+    check "uring udp nat: ICMP dropped as unsupported" [ "$(drop unat$tag 'unsupported protocol')" = 1 ]
+    stop_nf unat$tag $pid
+}
+
+# ---------------- scc gen -> scc sink over uring (raw frames on a veth) -----
+ip netns exec "$nsb" "$SCC" -q sink --transport uring --if b0$tag --count 2000 --timeout 10 \
+    --rcvbuf 4194304 --idle-timeout 3 --json "$tmp/sink.json" --ready "$tmp/sink.ready" >/dev/null 2>"$tmp/sink.err" &
+spid=$!; pids+=("$spid")
+for _ in $(seq 100); do [ -e "$tmp/sink.ready" ] && break; sleep 0.05; done
+ip netns exec "$nsa" "$SCC" -q gen --transport uring --if a0$tag --rate 10000 --count 2000 \
+    --json "$tmp/gen.json" >/dev/null 2>"$tmp/gen.err" || bad "scc gen --transport uring: $(cat "$tmp/gen.err")"
+wait "$spid"
+check "scc gen/sink --transport uring: 2000 sent, 2000 received" \
+    bash -c "grep -q '\"transport\": *\"uring\"' '$tmp/gen.json' && grep -Eq '\"rx_pkts\": *2000\b' '$tmp/sink.json'" ||
+    { grep -Eo '"(rx_pkts|lost|socket_drops|foreign)": *[0-9]+' "$tmp/sink.json"; cat "$tmp/sink.err"; }
+
+# ---------------- the launcher passes the transport ----------------
+cat >"$tmp/chain.json" <<JSON
+{ "name": "ur$tag", "io": { "transport": "uring", "uring_sqpoll": true }, "interconnect": "b2b",
+  "nfs": [ { "name": "c1", "type": "counter" }, { "name": "c2", "type": "counter" } ] }
+JSON
+"$SCC" run "$tmp/chain.json" --no-traffic --dry-run >"$tmp/dry.out" 2>&1 || bad "dry-run: $(cat "$tmp/dry.out")"
+check "scc run passes --transport uring --uring-sqpoll to both NFs" \
+    [ "$(grep 'scc-nf' "$tmp/dry.out" | grep -c -- '--transport uring --uring-sqpoll')" -eq 2 ]
+
+check "no scc-nf of this test left running" bash -c "! pgrep -f 'scc-nf --name [a-z]*$tag' >/dev/null"
+exit $fail
