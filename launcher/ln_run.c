@@ -277,7 +277,9 @@ static int drive(struct run *r)
     double secs = traffic_seconds(&r->chain->traffic);
     double limit = secs + 30;
     uint64_t deadline = scc_now_ns() + (uint64_t)(limit * 1e9);
-    bool tty = isatty(STDERR_FILENO);
+    /* no progress line under the profiler's interval lines (it would
+     * share their terminal line) */
+    bool tty = isatty(STDERR_FILENO) && !(r->prof && r->chain->profiler.interval_ms);
     uint64_t t0 = scc_now_ns();
     bool gen_done = false;
     while (!ln_proc_stopping(r->proc)) {
