@@ -825,26 +825,29 @@ static void iv_edges(struct ln_prof *p, struct prof_nf_input *in, bool *have)
                   p->packets_now(p->packets_ctx, ext) == 0;
     for (int i = 0; i < p->n; i++) {
         struct target *t = &p->t[i];
-        bool same = t->pid && t->pid == t->iv_pid;
-        /* /proc: a process's own; a fused group's belongs to its head */
-        struct prof_proc_sample ps;
+        /* a fused member has no process of its own: its row of the stats
+         * page is its head's process's, and so is /proc (kept on the head) */
         int head = p->tg[i].fused_head - 1;
-        bool proc = t->pid && (head < 0 || head == i) && prof_proc_sample(t->pid, &ps) == 0;
+        bool member = head >= 0 && head < p->n && head != i;
+        pid_t pid = member ? p->t[head].pid : t->pid;
+        bool same = pid && pid == t->iv_pid;
+        struct prof_proc_sample ps;
+        bool proc = pid && !member && prof_proc_sample(pid, &ps) == 0;
         if (in && proc && same && t->iv_proc_ok) {
             memset(&in[i].proc, 0, sizeof(in[i].proc));
             in[i].have_proc = prof_proc_accumulate(&in[i].proc, &t->iv_proc, &ps) == 0;
         }
         if (in && !in[i].have_proc)
-            in[i].proc_reason = !t->pid ? "no live process"
+            in[i].proc_reason = !pid     ? "no live process"
+                                : member ? "a fused member: its group's /proc is on the head"
                                 : !same  ? "the process changed in the interval (a restart)"
-                                : head >= 0 && head != i ? "a fused member: its group's /proc is on the head"
                                          : "/proc was not readable at both edges of the interval";
         t->iv_proc_ok = proc;
         if (proc)
             t->iv_proc = ps;
         /* packets: the stats page, else the caller's source */
         struct ln_nf_sample s;
-        bool st = t->pid && stats_now(t, &s);
+        bool st = pid && stats_now(t, &s);
         uint64_t rx = st ? s.c.rx : ext_ok ? ext[i] : 0;
         bool rx_ok = st || (!t->stats_name[0] && ext_ok);
         if (in && rx_ok && t->iv_stats_ok && (same || !st) && rx >= t->iv_rx) {
@@ -860,7 +863,7 @@ static void iv_edges(struct ln_prof *p, struct prof_nf_input *in, bool *have)
         t->iv_rx = rx;
         t->iv_rxcalls = st ? s.c.recvmmsg_calls : 0;
         t->iv_txcalls = st ? s.c.sendmmsg_calls : 0;
-        t->iv_pid = t->pid;
+        t->iv_pid = pid;
     }
 }
 
@@ -1009,6 +1012,20 @@ static int iv_sample(struct ln_prof *p, uint64_t now)
     }
     iv_edges(p, in, have);
     p->read_ns += scc_now_ns() - t0;
+    /* fused groups, as in the window's report: a member makes no system
+     * call of its own (the page's send side on the last stage goes back
+     * to the head, where the tracepoints count it) and runs under its
+     * head's policy */
+    for (size_t i = 0; i < n; i++) {
+        int head = p->tg[i].fused_head - 1;
+        if (head < 0 || head >= (int)n || head == (int)i)
+            continue;
+        if (in[i].have_nf_calls && in[head].have_nf_calls)
+            in[head].nf_sendmmsg += in[i].nf_sendmmsg;
+        in[i].nf_recvmmsg = in[i].nf_sendmmsg = 0;
+        in[i].policy = in[head].policy;
+        in[i].policy_seen = in[head].policy_seen;
+    }
     for (size_t i = 0; i < n; i++)
         if (!have[i])
             in[i].packets = 0;
