@@ -11,6 +11,9 @@
 #     requested (profiler.events ["default", "syscalls"]); a second, short
 #     run with the default events checks that they are left out and L_SC
 #     comes from the NFs' own counts.
+#     Interval mode (profiler.interval_ms 200): intervals on the absolute
+#     grid, deltas that add up to the window, real per-packet figures; on a
+#     fused group (1c) a member's line has its packets, the head the calls.
 #  2. `scc profile -p` on a process the test starts by hand (an scc-nf in a
 #     network namespace of the test, fed by scc gen, drained by scc sink):
 #     its per-process context switches and recvmmsg/sendmmsg entries agree
@@ -206,6 +209,31 @@ for nf in p["nfs"]:
     assert "own counts" in sc["reason"] and "syscalls group" in sc["reason"], sc
     assert nf["figures"]["nf_syscalls_per_packet"]["available"], nf["figures"]
     assert nf["nf_syscalls"]["tracepoint_recvmmsg"] is None, nf["nf_syscalls"]
+'
+fi
+
+# ---- 1c. interval mode on a fused group: a member's line has its packets
+# (its stage's row of the head's page) and no system calls of its own
+cat >"$T/chain-fused.json" <<JSON
+{ "name": "proffu$$", "mode": "profile", "io": { "transport": "raw", "batch": 16, "idle": "block" },
+  "scheduler": { "mode": "fused" },
+  "nfs": [ { "name": "a", "type": "l2fwd", "cpu": $last }, { "name": "b", "type": "l2fwd", "cpu": $last } ],
+  "profiler": { "interval_ms": 250 },
+  "traffic": { "rate_pps": 4000, "size": 64, "duration_s": 1, "warmup_s": 0.2 } }
+JSON
+if ! "$SCC" run "$T/chain-fused.json" --json "$T/run-fused.json" >"$T/out-fused" 2>"$T/err"; then
+    echo "FAIL: scc run --profile (fused, interval mode)"; cat "$T/err"; fail=1
+else
+    check "interval mode, fused group: members have their packets, the head the calls" "$T/run-fused.json" '
+iv = p["intervals"]
+assert len(iv) >= 3, len(iv)
+busy = [x for x in iv if x["nfs"][0]["packets"] and x["nfs"][0]["packets"] > 200]
+assert len(busy) >= 2, [x["nfs"][0]["packets"] for x in iv]
+for x in busy:
+    a, b = x["nfs"]
+    assert b["packets"] is not None and abs(b["packets"] - a["packets"]) <= 0.05 * a["packets"] + 16, (a["packets"], b["packets"])
+    assert b["nf_syscalls_per_packet"] == 0, b
+    assert a["nf_syscalls_per_packet"] > 0 and x["chain"]["nf_syscalls_per_packet"] == a["nf_syscalls_per_packet"], x["chain"]
 '
 fi
 
