@@ -30,7 +30,8 @@ static void profile_usage(FILE *f)
 {
     fprintf(f,
             "usage: scc profile -p PID[,PID...] [--duration S] [--packets-from [NETNS:]IFACE |\n"
-            "                   --packets N] [--json FILE] [--calibration FILE] [--events LIST]\n"
+            "                   --packets N] [--interval-ms N] [--json FILE] [--calibration FILE]\n"
+            "                   [--events LIST]\n"
             "       scc profile --list-events\n\n"
             "Count the hardware, software and system-call events of running processes\n"
             "(every thread) for S seconds and print the per-packet latency breakdown\n"
@@ -41,6 +42,9 @@ static void profile_usage(FILE *f)
             "  --duration S            the window, seconds (default 5); Ctrl-C ends it early\n"
             "  --packets-from IFACE    the denominator from IFACE's rx_packets\n"
             "  --packets N             the denominator, given\n"
+            "  --interval-ms N         interval mode: every N ms (10..3600000) one line per\n"
+            "                          process with that interval's per-packet figures (packets\n"
+            "                          from --packets-from), like `perf stat -I`\n"
             "  --json FILE             write the run file (scc-run/2 with a profile section)\n"
             "  --calibration FILE      the calibration (default %s)\n"
             "  --events LIST           profiler.events, comma-separated (default: default,\n"
@@ -134,6 +138,26 @@ static int read_rx(const char *spec, uint64_t *out, char *err, size_t len)
     return 0;
 }
 
+/* Interval mode's denominator: the interface's rx_packets now, the same
+ * for every PID (as for the window). */
+struct rx_src {
+    const char *from;
+    int n;
+};
+
+static int rx_now(void *ctx, uint64_t *rx)
+{
+    const struct rx_src *s = ctx;
+    uint64_t v;
+    char err[300];
+    int r = read_rx(s->from, &v, err, sizeof(err));
+    if (r < 0)
+        return r;
+    for (int i = 0; i < s->n; i++)
+        rx[i] = v;
+    return 0;
+}
+
 static void comm_of(pid_t pid, char *buf, size_t len)
 {
     char path[64];
@@ -165,6 +189,7 @@ int cmd_profile(int argc, char **argv)
         {"duration", required_argument, NULL, 'd'},
         {"packets-from", required_argument, NULL, 'f'},
         {"packets", required_argument, NULL, 'n'},
+        {"interval-ms", required_argument, NULL, 'i'},
         {"json", required_argument, NULL, 'j'},
         {"calibration", required_argument, NULL, 'c'},
         {"events", required_argument, NULL, 'e'},
@@ -175,6 +200,7 @@ int cmd_profile(int argc, char **argv)
     const char *pids_s = NULL, *from = NULL, *json_out = NULL, *cal = NULL, *events_s = NULL;
     double duration = 5;
     long long given = -1;
+    long interval_ms = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
@@ -195,6 +221,14 @@ int cmd_profile(int argc, char **argv)
                 return 2;
             }
             given = lv;
+            break;
+        case 'i':
+            if (scc_parse_long(optarg, 10, 3600000, &interval_ms) < 0) {
+                fprintf(stderr, "scc profile: --interval-ms '%s': give milliseconds, 10..3600000 "
+                                "(shorter intervals read counters too often to mean much)\n",
+                        optarg);
+                return 2;
+            }
             break;
         case 'j': json_out = optarg; break;
         case 'c': cal = optarg; break;
@@ -247,10 +281,18 @@ int cmd_profile(int argc, char **argv)
         tg[i] = (struct ln_prof_target){.name = names[i], .cpu = -1, .policy = PROF_CALIB_CS_OTHER};
     }
     char err[600] = "";
+    struct rx_src rs = {.from = from, .n = npids};
     struct ln_prof_cfg cfg = {.n = npids, .targets = tg, .events = events,
                               .nevents = nevents, .calibration = cal,
                               /* no stats page here: the tracepoints are L_SC's only source */
-                              .default_syscalls = true};
+                              .default_syscalls = true,
+                              .interval_ms = (unsigned)interval_ms,
+                              .interval_out = stdout,
+                              .packets_now = from ? rx_now : NULL,
+                              .packets_ctx = &rs,
+                              .packets_reason = given >= 0 ? "--packets gives the window's "
+                                                             "packets only, not an interval's"
+                                                           : "no --packets-from"};
     struct ln_prof *p = ln_prof_new(&cfg, err, sizeof(err));
     free(evdup);
     if (!p) {
@@ -278,12 +320,15 @@ int cmd_profile(int argc, char **argv)
     uint64_t t0 = scc_now_ns();
     h.window_open(p, LN_WIN_MEASURE);
     uint64_t end = t0 + (uint64_t)(duration * 1e9);
+    /* sleep to absolute deadlines (the window's end, the profiler's
+     * rescans and intervals): waking late never shifts the next one */
     while (!stop && scc_now_ns() < end) {
-        uint64_t left = end - scc_now_ns();
-        if (left > 100000000ull)
-            left = 100000000ull;
-        struct timespec ts = {0, (long)left};
-        nanosleep(&ts, NULL);
+        uint64_t d = ln_prof_deadline(p);
+        d = d && d < end ? d : end;
+        struct timespec ts = {(time_t)(d / 1000000000ull), (long)(d % 1000000000ull)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        if (ln_prof_tick(p) < 0)
+            scc_warn("scc profile: out of memory for an interval");
     }
     h.window_close(p, LN_WIN_MEASURE);
     double secs = (double)(scc_now_ns() - t0) / 1e9;

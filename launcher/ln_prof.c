@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <sched.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #include "scheduler/sched_view.h"
 
 #define MAX_EV 96
+#define SCC_IV_MAX_TARGETS 64 /* packets_now's targets (scc profile -p's PIDs) */
 
 struct thr {
     pid_t tid;
@@ -53,6 +55,31 @@ struct target {
     /* the policy the process runs under, read back (ln_prof_policy_row) */
     enum prof_calib_policy_row row;
     char policy_seen[96];
+    /* threads attached by a rescan while the window was open: counted
+     * from their attach; their CPU time before it (schedstat at attach)
+     * and the longest time from their start to their attach */
+    int late_threads;
+    double late_cpu_ns, late_lag_max_ns;
+    /* interval mode: the previous deadline's cumulative figures */
+    char stats_name[LN_STATS_NAME]; /* "" = no stats page */
+    int stage;                      /* its row of the page; -1: the whole page */
+    struct prof_count iv_prev[MAX_EV];
+    bool iv_proc_ok, iv_stats_ok;
+    struct prof_proc_sample iv_proc;
+    pid_t iv_pid;                   /* the process iv_proc and iv_rx came from */
+    uint64_t iv_rx, iv_rxcalls, iv_txcalls;
+};
+
+/* One NF (or the chain) over one interval: per-packet figures, NAN where
+ * unknown (no packets, no source). */
+struct ivl_fig {
+    bool have_packets;
+    uint64_t packets;
+    double term[PROF_NTERMS];
+    double total;
+    unsigned lacking;
+    double run, wait, cs, calls, nfcalls;
+    double cpu;    /* CPUs busy: task-clock (every thread) / interval, else schedstat's */
 };
 
 struct ln_prof {
@@ -92,11 +119,18 @@ struct ln_prof {
     char pcm_csv[64];
     bool pcm_have;           /* a parsed result */
     struct prof_pcm_result *pcm;
-    /* interval mode: cumulative counts since window open, every interval */
-    uint64_t next_tick;
-    size_t nsamples, capsamples;
-    uint64_t *sample_t;       /* ns since window open */
-    double *samples;          /* [sample][target][MAX_EV]; < 0 = unknown */
+    /* task-list rescans and interval mode's deadlines (absolute) */
+    uint64_t next_scan, next_tick, last_tick;
+    FILE *iv_out;
+    int (*packets_now)(void *ctx, uint64_t *rx);
+    void *packets_ctx;
+    char packets_reason[160];
+    bool iv_header;
+    unsigned iv_lost;          /* intervals not recorded (out of memory) */
+    size_t nivl, capivl;
+    uint64_t *ivl_t, *ivl_dt;  /* [interval]: end since window open, length */
+    struct ivl_fig *ivl_fig;   /* [interval][n + 1]: the targets, then the chain */
+    double *ivl_ev;            /* [interval][n][MAX_EV]: counter deltas, NAN unknown */
 };
 
 static uint64_t cpu_now(void)
@@ -290,12 +324,22 @@ struct ln_prof *ln_prof_new(const struct ln_prof_cfg *cfg, char *err, size_t err
         p->tg[i].name = strdup(cfg->targets[i].name ? cfg->targets[i].name : "?");
         if (!p->tg[i].name)
             goto nomem;
+        p->tg[i].stats_name = NULL; /* kept in t[i] */
+        const char *sn = cfg->targets[i].stats_name;
+        snprintf(p->t[i].stats_name, sizeof(p->t[i].stats_name), "%s", sn ? sn : "");
+        int head = cfg->targets[i].fused_head - 1;
+        p->t[i].stage = head >= 0 ? i - head : -1;
     }
     for (int i = 0; i < ne; i++)
         if (!(p->events[i] = strdup(cfg->nevents > 0 ? cfg->events[i] : "default")))
             goto nomem;
     p->nevents = ne;
     p->interval_ms = cfg->interval_ms;
+    p->iv_out = cfg->interval_out;
+    p->packets_now = cfg->packets_now;
+    p->packets_ctx = cfg->packets_ctx;
+    snprintf(p->packets_reason, sizeof(p->packets_reason), "%s",
+             cfg->packets_reason ? cfg->packets_reason : "no packet source for an interval");
     p->default_syscalls = cfg->default_syscalls;
     int r = select_events(p, err, errlen);
     if (r < 0) {
@@ -422,8 +466,10 @@ void ln_prof_free(struct ln_prof *p)
     free(p->tg);
     free(p->t);
     free(p->defs);
-    free(p->sample_t);
-    free(p->samples);
+    free(p->ivl_t);
+    free(p->ivl_dt);
+    free(p->ivl_fig);
+    free(p->ivl_ev);
     pcm_stop(p);
     free(p->pcm);
     prof_calib_free(&p->cal);
@@ -443,9 +489,47 @@ static void read_base(struct ln_prof *p, struct thr *th)
     p->read_ns += scc_now_ns() - t0;
 }
 
+/* What thread tid of pid did before a rescan attached it: its CPU time
+ * (/proc/PID/task/TID/schedstat: ns, exact) and the time since it
+ * started (/proc/PID/task/TID/stat starttime: clock ticks since boot, so
+ * 10 ms resolution at USER_HZ 100). false when unreadable. */
+static bool thread_before(pid_t pid, pid_t tid, double *cpu_ns, double *age_ns)
+{
+    char path[96], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+    FILE *f = fopen(path, "re");
+    unsigned long long run = 0, start = 0;
+    bool ok = f && fscanf(f, "%llu", &run) == 1;
+    if (f)
+        fclose(f);
+    if (!ok)
+        return false;
+    *cpu_ns = (double)run;
+    *age_ns = 0;
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    if (!(f = fopen(path, "re")))
+        return true;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* fields restart after the comm's last ')': starttime is field 22 */
+    const char *c = strrchr(buf, ')');
+    long hz = sysconf(_SC_CLK_TCK);
+    struct timespec now;
+    if (c && hz > 0 && clock_gettime(CLOCK_BOOTTIME, &now) == 0 &&
+        sscanf(c + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                      "%*d %*d %llu",
+               &start) == 1) {
+        double age = (double)now.tv_sec * 1e9 + (double)now.tv_nsec - (double)start * 1e9 / (double)hz;
+        *age_ns = age > 0 ? age : 0;
+    }
+    return true;
+}
+
 /* Open the counters of one thread; with the window open its baseline is
- * read at once. */
-static int open_thread(struct ln_prof *p, struct target *t, pid_t tid)
+ * read at once. late: found by a rescan inside the window (a thread
+ * started since the last scan): what it did before is measured. */
+static int open_thread(struct ln_prof *p, struct target *t, pid_t tid, bool late)
 {
     for (size_t k = 0; k < t->nthr; k++)
         if (t->thr[k].tid == tid)
@@ -459,6 +543,8 @@ static int open_thread(struct ln_prof *p, struct target *t, pid_t tid)
         t->cap = cap;
     }
     uint64_t t0 = scc_now_ns();
+    double cpu_before = 0, age = 0;
+    bool before = late && p->open && thread_before(t->pid, tid, &cpu_before, &age);
     struct thr *th = &t->thr[t->nthr];
     memset(th, 0, sizeof(*th));
     th->tid = tid;
@@ -477,23 +563,29 @@ static int open_thread(struct ln_prof *p, struct target *t, pid_t tid)
     p->open_ns += scc_now_ns() - t0;
     if (p->open)
         read_base(p, th);
+    if (before && avail > 0) {
+        t->late_threads++;
+        t->late_cpu_ns += cpu_before;
+        if (age > t->late_lag_max_ns)
+            t->late_lag_max_ns = age;
+    }
     return avail == -ESRCH ? -ESRCH : 0;
 }
 
 /* Open every thread of t's process not yet counted (/proc/PID/task). */
-static void scan_threads(struct ln_prof *p, struct target *t)
+static void scan_threads(struct ln_prof *p, struct target *t, bool late)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/task", (int)t->pid);
     DIR *d = opendir(path);
     if (!d) {
-        open_thread(p, t, t->pid);
+        open_thread(p, t, t->pid, false);
         return;
     }
     struct dirent *de;
     while ((de = readdir(d)))
         if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
-            open_thread(p, t, (pid_t)atoi(de->d_name));
+            open_thread(p, t, (pid_t)atoi(de->d_name), late);
     closedir(d);
 }
 
@@ -605,7 +697,7 @@ int ln_prof_attach(struct ln_prof *p, int i, pid_t pid)
     t->pid = pid;
     if (kill(pid, 0) < 0 && errno == ESRCH)
         return -ESRCH;
-    scan_threads(p, t);
+    scan_threads(p, t, false);
     read_policy(p, i);
     if (p->open)
         cpu_base(t, true);
@@ -634,6 +726,368 @@ static void on_exited(void *ctx, int i, pid_t pid, int status)
     p->t[i].pid = 0;
 }
 
+/* ---- interval mode --------------------------------------------------------- */
+
+/* The first deadline of a grid origin + k x period after now: a late
+ * caller never shifts the grid (no drift), it only skips missed points. */
+static uint64_t grid_next(uint64_t origin, uint64_t period, uint64_t now)
+{
+    return now < origin ? origin + period : origin + ((now - origin) / period + 1) * period;
+}
+
+static uint64_t scan_period_ns(const struct ln_prof *p)
+{
+    unsigned ms = p->interval_ms && p->interval_ms < LN_PROF_RESCAN_MS ? p->interval_ms
+                                                                       : LN_PROF_RESCAN_MS;
+    return (uint64_t)ms * 1000000ull;
+}
+
+/* Target t's counts since the window opened, as of the threads' last
+ * reads: the shares already added plus every live thread's count since its
+ * baseline. Returns how many events out holds (MAX_EV entries). */
+static size_t cum_events(const struct target *t, struct prof_group_event *out)
+{
+    size_t n = t->nacc;
+    memcpy(out, t->acc, n * sizeof(*out));
+    for (size_t k = 0; k < t->nthr; k++) {
+        const struct thr *th = &t->thr[k];
+        if (!th->have_base)
+            continue;
+        size_t ne = prof_group_nevents(th->g);
+        if (ne > MAX_EV)
+            ne = MAX_EV;
+        for (; n < ne; n++) { /* the first share: names from this thread */
+            const struct prof_group_event *x = prof_group_event(th->g, n);
+            memset(&out[n], 0, sizeof(out[n]));
+            snprintf(out[n].name, sizeof(out[n].name), "%s", x->name);
+            out[n].src = x->src;
+            out[n].def = x->def;
+            out[n].group = -1;
+        }
+        for (size_t e = 0; e < ne; e++) {
+            struct prof_group_event x = *prof_group_event(th->g, e);
+            if (x.available)
+                x.count = prof_count_delta(&th->base[e], &x.count);
+            prof_group_event_merge(&out[e], &x);
+        }
+    }
+    return n;
+}
+
+/* b - a of two cumulative sums of one event (summed over threads, each
+ * already scaled: the values subtract, like the times). */
+static struct prof_count count_diff(const struct prof_count *a, const struct prof_count *b)
+{
+    struct prof_count d = {0};
+    d.raw = b->raw >= a->raw ? b->raw - a->raw : 0;
+    d.enabled_ns = b->enabled_ns >= a->enabled_ns ? b->enabled_ns - a->enabled_ns : 0;
+    d.running_ns = b->running_ns >= a->running_ns ? b->running_ns - a->running_ns : 0;
+    d.counted = d.running_ns > 0;
+    d.scaled = d.counted && d.running_ns < d.enabled_ns;
+    d.value = d.counted && b->value > a->value ? b->value - a->value : 0;
+    return d;
+}
+
+/* What target i's model input needs besides the counts: its identity,
+ * policy and hardware table (the report and every interval alike). */
+static void fill_common(const struct ln_prof *p, int i, struct prof_nf_input *x)
+{
+    const struct target *t = &p->t[i];
+    x->name = p->tg[i].name;
+    x->cpu = p->tg[i].cpu;
+    x->fused_head = p->tg[i].fused_head;
+    x->policy = t->policy_seen[0] ? t->row : p->tg[i].policy;
+    x->policy_seen = t->policy_seen[0] ? t->policy_seen : "as configured (not started here)";
+    x->table = p->cpu_table && p->table.nevents ? &p->table : NULL;
+    x->hw_reason = p->hw_reason;
+}
+
+/* The stats page of target t now (its stage's row for a fused member). */
+static bool stats_now(const struct target *t, struct ln_nf_sample *s)
+{
+    if (!t->stats_name[0])
+        return false;
+    if (t->stage >= 0)
+        ln_nf_sample_stage(t->stats_name, 0, t->stage, s);
+    else
+        ln_nf_sample(t->stats_name, 0, s);
+    return s->have_stats;
+}
+
+/* Every target's edge figures (/proc, stats page, packets) at an interval
+ * boundary; with in != NULL, the deltas since the previous one go into
+ * in[i] (packets, proc, the NF's calls) and have[i] says whether packets
+ * are known. */
+static void iv_edges(struct ln_prof *p, struct prof_nf_input *in, bool *have)
+{
+    uint64_t ext[SCC_IV_MAX_TARGETS];
+    bool ext_ok = p->packets_now && p->n <= SCC_IV_MAX_TARGETS &&
+                  p->packets_now(p->packets_ctx, ext) == 0;
+    for (int i = 0; i < p->n; i++) {
+        struct target *t = &p->t[i];
+        /* a fused member has no process of its own: its row of the stats
+         * page is its head's process's, and so is /proc (kept on the head) */
+        int head = p->tg[i].fused_head - 1;
+        bool member = head >= 0 && head < p->n && head != i;
+        pid_t pid = member ? p->t[head].pid : t->pid;
+        bool same = pid && pid == t->iv_pid;
+        struct prof_proc_sample ps;
+        bool proc = pid && !member && prof_proc_sample(pid, &ps) == 0;
+        if (in && proc && same && t->iv_proc_ok) {
+            memset(&in[i].proc, 0, sizeof(in[i].proc));
+            in[i].have_proc = prof_proc_accumulate(&in[i].proc, &t->iv_proc, &ps) == 0;
+        }
+        if (in && !in[i].have_proc)
+            in[i].proc_reason = !pid     ? "no live process"
+                                : member ? "a fused member: its group's /proc is on the head"
+                                : !same  ? "the process changed in the interval (a restart)"
+                                         : "/proc was not readable at both edges of the interval";
+        t->iv_proc_ok = proc;
+        if (proc)
+            t->iv_proc = ps;
+        /* packets: the stats page, else the caller's source */
+        struct ln_nf_sample s;
+        bool st = pid && stats_now(t, &s);
+        uint64_t rx = st ? s.c.rx : ext_ok ? ext[i] : 0;
+        bool rx_ok = st || (!t->stats_name[0] && ext_ok);
+        if (in && rx_ok && t->iv_stats_ok && (same || !st) && rx >= t->iv_rx) {
+            in[i].packets = rx - t->iv_rx;
+            have[i] = true;
+            if (st && s.c.recvmmsg_calls >= t->iv_rxcalls && s.c.sendmmsg_calls >= t->iv_txcalls) {
+                in[i].have_nf_calls = true;
+                in[i].nf_recvmmsg = s.c.recvmmsg_calls - t->iv_rxcalls;
+                in[i].nf_sendmmsg = s.c.sendmmsg_calls - t->iv_txcalls;
+            }
+        }
+        t->iv_stats_ok = rx_ok;
+        t->iv_rx = rx;
+        t->iv_rxcalls = st ? s.c.recvmmsg_calls : 0;
+        t->iv_txcalls = st ? s.c.sendmmsg_calls : 0;
+        t->iv_pid = pid;
+    }
+}
+
+static int iv_grow(struct ln_prof *p)
+{
+    if (p->nivl < p->capivl)
+        return 0;
+    size_t cap = p->capivl ? p->capivl * 2 : 64, n = (size_t)p->n;
+    uint64_t *a = realloc(p->ivl_t, cap * sizeof(*a));
+    if (!a)
+        return -ENOMEM;
+    p->ivl_t = a;
+    if (!(a = realloc(p->ivl_dt, cap * sizeof(*a))))
+        return -ENOMEM;
+    p->ivl_dt = a;
+    struct ivl_fig *f = realloc(p->ivl_fig, cap * (n + 1) * sizeof(*f));
+    if (!f)
+        return -ENOMEM;
+    p->ivl_fig = f;
+    double *v = realloc(p->ivl_ev, cap * n * MAX_EV * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    p->ivl_ev = v;
+    p->capivl = cap;
+    return 0;
+}
+
+static double fig_v(const struct prof_figure *f)
+{
+    return f->available ? f->v : NAN;
+}
+
+static void iv_fig(struct ivl_fig *o, const struct prof_nf_result *r, bool have_packets)
+{
+    memset(o, 0, sizeof(*o));
+    o->have_packets = have_packets;
+    o->packets = r->packets;
+    bool pk = have_packets && r->packets > 0;
+    for (int k = 0; k < PROF_NTERMS; k++)
+        o->term[k] = pk && r->term[k].available ? r->term[k].ns_per_pkt : NAN;
+    o->lacking = r->lacking;
+    o->total = pk && r->lacking != (1u << PROF_NTERMS) - 1 ? r->total_ns_per_pkt : NAN;
+    o->run = pk ? fig_v(&r->run_ns_per_pkt) : NAN;
+    o->wait = pk ? fig_v(&r->wait_ns_per_pkt) : NAN;
+    o->cs = pk ? fig_v(&r->switches_per_pkt) : NAN;
+    o->calls = pk ? fig_v(&r->syscalls_per_pkt) : NAN;
+    o->nfcalls = pk ? fig_v(&r->nf_syscalls_per_pkt) : NAN;
+    o->cpu = NAN;
+}
+
+static void iv_num(FILE *out, int w, const char *fmt, double v)
+{
+    if (isnan(v))
+        fprintf(out, " %*s", w, "-");
+    else
+        fprintf(out, fmt, w, v);
+}
+
+/* One line per NF (and the chain) for interval k, like `perf stat -I`. */
+static void iv_print(struct ln_prof *p, size_t k)
+{
+    FILE *out = p->iv_out;
+    if (!p->iv_header) {
+        fprintf(out, "# interval mode: every %u ms, per packet over each interval (- = unknown: "
+                     "no packets, or no source)\n"
+                     "#   time_s  %-16s %6s %9s %11s %11s %8s %9s %12s  %s\n",
+                p->interval_ms, "nf", "cpus", "packets", "run_ns", "wait_ns", "cs", "calls",
+                "model_ns", "model lacks");
+        for (int i = 0; i < p->n; i++)
+            if (!p->t[i].stats_name[0] && !p->packets_now) {
+                fprintf(out, "# packets: %s\n", p->packets_reason);
+                break;
+            }
+        p->iv_header = true;
+    }
+    int rows = p->n > 1 ? p->n + 1 : p->n;
+    for (int i = 0; i < rows; i++) {
+        const struct ivl_fig *f = &p->ivl_fig[k * (size_t)(p->n + 1) + (size_t)i];
+        char lack[128];
+        prof_model_lacking_str(f->lacking, lack, sizeof(lack));
+        fprintf(out, "%10.3f  %-16.16s", (double)p->ivl_t[k] / 1e9, i < p->n ? p->tg[i].name : "chain");
+        iv_num(out, 6, " %*.2f", f->cpu);
+        if (f->have_packets)
+            fprintf(out, " %9llu", (unsigned long long)f->packets);
+        else
+            fprintf(out, " %9s", "-");
+        iv_num(out, 11, " %*.1f", f->run);
+        iv_num(out, 11, " %*.1f", f->wait);
+        iv_num(out, 8, " %*.3f", f->cs);
+        iv_num(out, 9, " %*.3f", isnan(f->calls) ? f->nfcalls : f->calls);
+        iv_num(out, 12, " %*.1f", f->total);
+        fprintf(out, "  %s\n", isnan(f->total) ? "" : lack[0] ? lack : "none");
+    }
+    fflush(out);
+}
+
+/* Read every counter (without stopping it) and turn the deltas since the
+ * previous deadline into interval k's figures. */
+static int iv_sample(struct ln_prof *p, uint64_t now)
+{
+    if (iv_grow(p) < 0)
+        return -ENOMEM;
+    size_t n = (size_t)p->n, k = p->nivl;
+    struct prof_nf_input *in = calloc(n, sizeof(*in));
+    struct prof_group_event *ev = malloc(n * MAX_EV * sizeof(*ev));
+    bool *have = calloc(n, sizeof(*have));
+    double *cpu = calloc(n, sizeof(*cpu));
+    if (!in || !ev || !have || !cpu) {
+        free(cpu);
+        free(in);
+        free(ev);
+        free(have);
+        return -ENOMEM;
+    }
+    uint64_t t0 = scc_now_ns(), dt = now - p->last_tick;
+    for (size_t i = 0; i < n; i++) {
+        struct target *t = &p->t[i];
+        int live = 0;
+        for (size_t h = 0; h < t->nthr; h++)
+            if (t->thr[h].have_base) {
+                prof_group_read(t->thr[h].g);
+                live++;
+            }
+        struct prof_group_event *e = ev + i * MAX_EV;
+        size_t ne = cum_events(t, e);
+        double *row = p->ivl_ev + (k * n + i) * MAX_EV;
+        for (size_t x = 0; x < MAX_EV; x++) {
+            if (x >= ne) {
+                row[x] = NAN;
+                continue;
+            }
+            struct prof_count c = e[x].count;
+            e[x].count = count_diff(&t->iv_prev[x], &c);
+            t->iv_prev[x] = c;
+            row[x] = e[x].available && e[x].count.counted ? e[x].count.value : NAN;
+        }
+        cpu[i] = NAN;
+        for (size_t x = 0; x < ne; x++)
+            if (!strcmp(e[x].name, "task-clock") && !isnan(row[x]) && dt)
+                cpu[i] = row[x] / (double)dt;
+        fill_common(p, (int)i, &in[i]);
+        in[i].events = e;
+        in[i].nevents = ne;
+        in[i].thread_ns = (double)dt * (live > 0 ? live : 1);
+        in[i].phase_reason = "interval mode reports no phases";
+    }
+    iv_edges(p, in, have);
+    p->read_ns += scc_now_ns() - t0;
+    /* fused groups, as in the window's report: a member makes no system
+     * call of its own (the page's send side on the last stage goes back
+     * to the head, where the tracepoints count it) and runs under its
+     * head's policy */
+    for (size_t i = 0; i < n; i++) {
+        int head = p->tg[i].fused_head - 1;
+        if (head < 0 || head >= (int)n || head == (int)i)
+            continue;
+        if (in[i].have_nf_calls && in[head].have_nf_calls)
+            in[head].nf_sendmmsg += in[i].nf_sendmmsg;
+        in[i].nf_recvmmsg = in[i].nf_sendmmsg = 0;
+        in[i].policy = in[head].policy;
+        in[i].policy_seen = in[head].policy_seen;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!have[i])
+            in[i].packets = 0;
+    struct prof_model *m = prof_model_new(in, n, p->have_cal ? &p->cal : NULL);
+    int rc = m ? 0 : -errno;
+    if (m) {
+        bool all = true;
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct ivl_fig *f = &p->ivl_fig[k * (n + 1) + i];
+            iv_fig(f, prof_model_nf(m, i), have[i]);
+            all &= have[i];
+            if (isnan(cpu[i]) && in[i].have_proc && dt)
+                cpu[i] = (double)in[i].proc.run_ns / (double)dt;
+            f->cpu = cpu[i];
+            sum += cpu[i];
+        }
+        iv_fig(&p->ivl_fig[k * (n + 1) + n], prof_model_chain(m), all);
+        p->ivl_fig[k * (n + 1) + n].cpu = sum;
+        p->ivl_t[k] = now - p->t_open;
+        p->ivl_dt[k] = dt;
+        p->nivl++;
+        if (p->iv_out)
+            iv_print(p, k);
+    }
+    p->last_tick = now;
+    prof_model_free(m);
+    free(cpu);
+    free(in);
+    free(ev);
+    free(have);
+    return rc;
+}
+
+int ln_prof_tick(struct ln_prof *p)
+{
+    if (!p->open)
+        return 0;
+    uint64_t now = scc_now_ns();
+    bool tick = p->interval_ms && now >= p->next_tick;
+    if (now >= p->next_scan || tick) {
+        /* threads started since the last scan: counted from now on */
+        for (int i = 0; i < p->n; i++)
+            if (p->t[i].pid)
+                scan_threads(p, &p->t[i], true);
+        p->next_scan = grid_next(p->t_open, scan_period_ns(p), now);
+    }
+    if (!tick)
+        return 0;
+    p->next_tick = grid_next(p->t_open, (uint64_t)p->interval_ms * 1000000ull, now);
+    int r = iv_sample(p, now);
+    p->iv_lost += r < 0;
+    return r;
+}
+
+uint64_t ln_prof_deadline(const struct ln_prof *p)
+{
+    if (!p->open)
+        return 0;
+    return p->interval_ms && p->next_tick < p->next_scan ? p->next_tick : p->next_scan;
+}
+
 static void on_open(void *ctx, enum ln_window w)
 {
     struct ln_prof *p = ctx;
@@ -642,18 +1096,25 @@ static void on_open(void *ctx, enum ln_window w)
     p->open = true;
     p->t_open = scc_now_ns();
     p->cpu_open = cpu_now();
-    p->next_tick = p->t_open + (uint64_t)p->interval_ms * 1000000ull;
     pcm_start(p);
     for (int i = 0; i < p->n; i++) {
         struct target *t = &p->t[i];
+        memset(t->iv_prev, 0, sizeof(t->iv_prev));
         if (!t->pid)
             continue;
-        scan_threads(p, t); /* threads started since the process did */
+        scan_threads(p, t, false); /* threads started since the process did */
         read_policy(p, i);  /* what it runs under in the window */
         for (size_t k = 0; k < t->nthr; k++)
             read_base(p, &t->thr[k]);
         cpu_base(t, false);
     }
+    if (p->interval_ms)
+        iv_edges(p, NULL, NULL);
+    /* the grid starts after the baselines: an interval holds what the
+     * counters counted since they were read */
+    p->last_tick = scc_now_ns();
+    p->next_tick = p->t_open + (uint64_t)p->interval_ms * 1000000ull;
+    p->next_scan = p->t_open + scan_period_ns(p);
 }
 
 static void on_close(void *ctx, enum ln_window w)
@@ -661,6 +1122,11 @@ static void on_close(void *ctx, enum ln_window w)
     struct ln_prof *p = ctx;
     if (w != LN_WIN_MEASURE || !p->open)
         return;
+    /* the last, partial interval: the intervals add up to the window */
+    uint64_t now = scc_now_ns();
+    if (p->interval_ms && now > p->last_tick + 1000000ull && iv_sample(p, now) < 0)
+        p->iv_lost++;
+    p->next_scan = p->next_tick = 0;
     for (int i = 0; i < p->n; i++)
         if (p->t[i].pid)
             add_share(p, &p->t[i]);
@@ -670,62 +1136,34 @@ static void on_close(void *ctx, enum ln_window w)
     pcm_finish(p, true);
 }
 
-/* Event e of target t now: the shares already added plus every counted
- * thread's count since its baseline; < 0 when no thread has it. */
-static double count_now(struct ln_prof *p, struct target *t, size_t e)
+static struct json_object *jnum(double v)
 {
-    bool known = e < t->nacc && t->acc[e].available;
-    double v = known ? t->acc[e].count.value : 0;
-    for (size_t k = 0; k < t->nthr; k++) {
-        struct thr *th = &t->thr[k];
-        if (!th->have_base || e >= prof_group_nevents(th->g))
-            continue;
-        const struct prof_group_event *x = prof_group_event(th->g, e);
-        if (!x->available)
-            continue;
-        struct prof_count d = prof_count_delta(&th->base[e], &x->count);
-        v += d.counted ? d.value : 0;
-        known = true;
-    }
-    (void)p;
-    return known ? v : -1;
+    return isnan(v) ? NULL : json_object_new_double(v);
 }
 
-int ln_prof_tick(struct ln_prof *p)
+static struct json_object *iv_fig_json(const struct ivl_fig *f, const char *name)
 {
-    if (!p->interval_ms || !p->open)
-        return 0;
-    uint64_t now = scc_now_ns();
-    if (now < p->next_tick)
-        return 0;
-    p->next_tick += (uint64_t)p->interval_ms * 1000000ull;
-    if (p->next_tick <= now) /* late (a slow loop): keep the grid, skip the missed */
-        p->next_tick = now + (uint64_t)p->interval_ms * 1000000ull;
-    if (p->nsamples == p->capsamples) {
-        size_t cap = p->capsamples ? p->capsamples * 2 : 64;
-        uint64_t *ts = realloc(p->sample_t, cap * sizeof(*ts));
-        if (!ts)
-            return -ENOMEM;
-        p->sample_t = ts;
-        double *v = realloc(p->samples, cap * (size_t)p->n * MAX_EV * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        p->samples = v;
-        p->capsamples = cap;
-    }
-    double *row = p->samples + p->nsamples * (size_t)p->n * MAX_EV;
-    uint64_t t0 = scc_now_ns();
-    for (int i = 0; i < p->n; i++) {
-        struct target *t = &p->t[i];
-        for (size_t k = 0; k < t->nthr; k++)
-            if (t->thr[k].have_base)
-                prof_group_read(t->thr[k].g);
-        for (size_t e = 0; e < MAX_EV; e++)
-            row[(size_t)i * MAX_EV + e] = count_now(p, t, e);
-    }
-    p->read_ns += scc_now_ns() - t0;
-    p->sample_t[p->nsamples++] = now - p->t_open;
-    return 0;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(name));
+    json_object_object_add(o, "packets",
+                           f->have_packets ? json_object_new_int64((int64_t)f->packets) : NULL);
+    json_object_object_add(o, "cpus", jnum(f->cpu));
+    json_object_object_add(o, "run_ns_per_packet", jnum(f->run));
+    json_object_object_add(o, "wait_ns_per_packet", jnum(f->wait));
+    json_object_object_add(o, "switches_per_packet", jnum(f->cs));
+    json_object_object_add(o, "syscalls_per_packet", jnum(f->calls));
+    json_object_object_add(o, "nf_syscalls_per_packet", jnum(f->nfcalls));
+    struct json_object *terms = json_object_new_object();
+    for (int k = 0; k < PROF_NTERMS; k++)
+        json_object_object_add(terms, prof_term_names[k], jnum(f->term[k]));
+    json_object_object_add(o, "terms", terms);
+    json_object_object_add(o, "total_ns_per_packet", jnum(f->total));
+    struct json_object *lack = json_object_new_array();
+    for (int k = 0; k < PROF_NTERMS; k++)
+        if (f->lacking & (1u << k))
+            json_object_array_add(lack, json_object_new_string(prof_term_names[k]));
+    json_object_object_add(o, "lacking", lack);
+    return o;
 }
 
 /* The names of target i's events (from its sum, or a live thread). */
@@ -740,34 +1178,31 @@ static const char *event_name(const struct ln_prof *p, int i, size_t e)
     return NULL;
 }
 
-static struct json_object *series_json(const struct ln_prof *p)
+static struct json_object *intervals_json(const struct ln_prof *p)
 {
-    struct json_object *s = json_object_new_object();
-    json_object_object_add(s, "interval_ms", json_object_new_int((int)p->interval_ms));
-    struct json_object *ts = json_object_new_array();
-    for (size_t k = 0; k < p->nsamples; k++)
-        json_object_array_add(ts, json_object_new_int64((int64_t)p->sample_t[k]));
-    json_object_object_add(s, "t_ns", ts);
-    struct json_object *nfs = json_object_new_array();
-    for (int i = 0; i < p->n; i++) {
-        struct json_object *nf = json_object_new_object(), *c = json_object_new_object();
-        json_object_object_add(nf, "name", json_object_new_string(p->tg[i].name));
-        for (size_t e = 0; e < MAX_EV; e++) {
-            const char *name = event_name(p, i, e);
-            if (!name)
-                break;
-            struct json_object *a = json_object_new_array();
-            for (size_t k = 0; k < p->nsamples; k++) {
-                double v = p->samples[(k * (size_t)p->n + (size_t)i) * MAX_EV + e];
-                json_object_array_add(a, v < 0 ? NULL : json_object_new_double(v));
+    struct json_object *a = json_object_new_array();
+    size_t n = (size_t)p->n;
+    for (size_t k = 0; k < p->nivl; k++) {
+        struct json_object *iv = json_object_new_object(), *nfs = json_object_new_array();
+        json_object_object_add(iv, "t_s", json_object_new_double((double)p->ivl_t[k] / 1e9));
+        json_object_object_add(iv, "dt_s", json_object_new_double((double)p->ivl_dt[k] / 1e9));
+        for (size_t i = 0; i < n; i++) {
+            struct json_object *nf = iv_fig_json(&p->ivl_fig[k * (n + 1) + i], p->tg[i].name);
+            struct json_object *c = json_object_new_object();
+            for (size_t e = 0; e < MAX_EV; e++) {
+                const char *name = event_name(p, (int)i, e);
+                if (!name)
+                    break;
+                json_object_object_add(c, name, jnum(p->ivl_ev[(k * n + i) * MAX_EV + e]));
             }
-            json_object_object_add(c, name, a);
+            json_object_object_add(nf, "counters", c);
+            json_object_array_add(nfs, nf);
         }
-        json_object_object_add(nf, "counters", c);
-        json_object_array_add(nfs, nf);
+        json_object_object_add(iv, "nfs", nfs);
+        json_object_object_add(iv, "chain", iv_fig_json(&p->ivl_fig[k * (n + 1) + n], "chain"));
+        json_object_array_add(a, iv);
     }
-    json_object_object_add(s, "nfs", nfs);
-    return s;
+    return a;
 }
 
 struct ln_hooks ln_prof_hooks(struct ln_prof *p)
@@ -1087,6 +1522,33 @@ static void pcm_text(const struct ln_prof *p, FILE *out)
     }
 }
 
+/* Threads that started inside the window: attached by a rescan, counted
+ * from then; what they did before is lost (their CPU time then, and the
+ * longest start-to-attach time). */
+static struct json_object *late_json(const struct target *t)
+{
+    struct json_object *o = json_object_new_object();
+    put(o, "count", json_object_new_int(t->late_threads));
+    put(o, "cpu_ns_before_attach", json_object_new_double(t->late_cpu_ns));
+    put(o, "max_lag_ms", json_object_new_double(t->late_lag_max_ns / 1e6));
+    return o;
+}
+
+static void late_text(const struct ln_prof *p, FILE *out)
+{
+    for (int i = 0; i < p->n; i++) {
+        const struct target *t = &p->t[i];
+        if (!t->late_threads)
+            continue;
+        fprintf(out, "  %s: %d thread%s started in the window, counted from their attach (at "
+                     "most %.0f ms after start, rescans every %llu ms); not counted: their "
+                     "%.2f ms of CPU before it\n",
+                p->tg[i].name, t->late_threads, t->late_threads == 1 ? "" : "s",
+                t->late_lag_max_ns / 1e6, (unsigned long long)(scan_period_ns(p) / 1000000ull),
+                t->late_cpu_ns / 1e6);
+    }
+}
+
 /* Where the model's chain total stands against the sink's percentiles. */
 static const char *compare_sink(const struct prof_nf_result *ch, const struct tr_sink_result *s,
                                 char *why, size_t len)
@@ -1133,11 +1595,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
         const struct target *t = &p->t[i];
         const struct ln_nf_figures *fg = f->fig ? &f->fig[i] : NULL;
         struct prof_nf_input *x = &in[i];
-        x->name = p->tg[i].name;
-        x->cpu = p->tg[i].cpu;
-        x->fused_head = p->tg[i].fused_head;
-        x->policy = t->policy_seen[0] ? t->row : p->tg[i].policy;
-        x->policy_seen = t->policy_seen[0] ? t->policy_seen : "as configured (not started here)";
+        fill_common(p, i, x);
         /* the NF's own figures: its stats page over the same window */
         bool stats = fg && fg->shares && fg->stats_ok;
         x->have_nf_calls = stats;
@@ -1192,8 +1650,6 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
                         x->nf_sendmmsg += f->fig[k].c.sendmmsg_calls;
             }
         }
-        x->table = p->cpu_table && p->table.nevents ? &p->table : NULL;
-        x->hw_reason = p->hw_reason;
         x->events = t->acc;
         x->nevents = t->nacc;
     }
@@ -1238,15 +1694,20 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
         else
             fprintf(out, "  measured CPU per packet: unavailable (%s)\n",
                     ch->measured_cpu_per_pkt.reason);
+        late_text(p, out);
         fprintf(out, "  profiler overhead: %u counters; opening %.2f ms (at process start, "
-                     "outside the window), reading %.3f ms; launcher CPU in the window %.2f ms\n",
-                p->opened_counters, p->open_ns / 1e6, p->read_ns / 1e6, launcher_cpu / 1e6);
+                     "outside the window), reading %.3f ms; launcher CPU in the window %.2f ms "
+                     "(%.3f ms per second)\n",
+                p->opened_counters, p->open_ns / 1e6, p->read_ns / 1e6, launcher_cpu / 1e6,
+                window_s > 0 ? launcher_cpu / 1e6 / window_s : 0.0);
+        if (p->iv_lost)
+            fprintf(out, "  interval mode: %u intervals not recorded (out of memory)\n", p->iv_lost);
         if (ferror(out))
             rc = -EIO;
     }
     if (json) {
         struct json_object *o = json_object_new_object();
-        put(o, "version", json_object_new_int(1));
+        put(o, "version", json_object_new_int(2));
         struct json_object *spec = json_object_new_object();
         struct json_object *ev = json_object_new_array();
         for (int i = 0; i < p->nevents; i++)
@@ -1265,6 +1726,7 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
             put(r, "threads", json_object_new_int(p->t[i].threads_max));
             put(r, "shares", json_object_new_int(p->t[i].shares));
             put(r, "counters", counters_json(&p->t[i]));
+            put(r, "late_threads", late_json(&p->t[i]));
             put(r, "nf_syscalls", nf_calls_json(&p->t[i], f->fig ? &f->fig[i] : NULL));
             json_object_array_add(nfs, r);
         }
@@ -1294,8 +1756,10 @@ int ln_prof_report(struct ln_prof *p, const struct ln_prof_figs *f, FILE *out,
         put(ov, "open_ns", ju64(p->open_ns));
         put(ov, "read_ns", ju64(p->read_ns));
         put(ov, "launcher_cpu_ns", ju64(launcher_cpu));
+        put(ov, "launcher_cpu_ms_per_s",
+            json_object_new_double(window_s > 0 ? launcher_cpu / 1e6 / window_s : 0.0));
         put(o, "overhead", ov);
-        put(o, "series", p->interval_ms ? series_json(p) : NULL);
+        put(o, "intervals", p->interval_ms ? intervals_json(p) : NULL);
         *json = o;
     }
     prof_model_free(m);

@@ -9,11 +9,22 @@
  * the same object with targets it attaches itself (ln_prof_attach).
  *
  * Counting: groups are opened when a target process starts (so their cost
- * is outside the window), the task list (/proc/PID/task) is rescanned at
- * window open, a baseline is read then and the counts at close; an
- * incarnation that exits inside the window is read before it is reaped and
- * its share added (restarts add up, never subtract). Library-style: never
- * prints except ln_prof_report to the FILE it is given.
+ * is outside the window), a baseline is read at window open and the counts
+ * at close; an incarnation that exits inside the window is read before it
+ * is reaped and its share added (restarts add up, never subtract). The
+ * task list (/proc/PID/task) is rescanned at window open and then at every
+ * ln_prof_tick deadline (LN_PROF_RESCAN_MS, or the interval when shorter):
+ * a thread started inside the window is attached then and counted from
+ * that moment; what it did before is lost and measured (its CPU time from
+ * /proc/PID/task/TID/schedstat at attach, reported per target).
+ *
+ * Interval mode (interval_ms > 0): at every interval deadline (absolute,
+ * on the grid t_open + k x interval: a late tick never shifts the next)
+ * every counter is read without stopping it, and the deltas since the
+ * previous deadline — counters, schedstat run/wait, packets — go through
+ * the model: one line per NF per interval to interval_out (like `perf stat
+ * -I`) and the run file's profile.intervals. Library-style: prints only to
+ * the FILEs it is given (ln_prof_report's, cfg.interval_out).
  */
 #ifndef LN_PROF_H
 #define LN_PROF_H
@@ -44,7 +55,14 @@ struct ln_prof_target {
      * whose process runs this one, when it is in a fused group of two or
      * more NFs (the head itself included); 0 = not fused. */
     int fused_head;
+    /* The NF's stats page (ln_nf_stats_name; a fused member's is its
+     * head's, read at its stage), for interval mode's per-interval packets
+     * and own system-call counts; NULL: none (scc profile -p). */
+    const char *stats_name;
 };
+
+/* How often the task lists are rescanned while the window is open, ms. */
+#define LN_PROF_RESCAN_MS 100
 
 struct ln_prof_cfg {
     int n;                              /* targets (the chain's NFs, or -p's PIDs) */
@@ -61,6 +79,15 @@ struct ln_prof_cfg {
      * source. */
     bool default_syscalls;
     unsigned interval_ms;               /* 0: counting; else ln_prof_tick's period */
+    FILE *interval_out;                 /* interval mode: one line per NF per interval; NULL: none */
+    /* Interval mode: the packet denominators now, one per target (n
+     * entries), for targets without a stats page (scc profile -p
+     * --packets-from). Returns 0, or -errno (the interval's per-packet
+     * figures then say so). NULL: stats pages only. */
+    int (*packets_now)(void *ctx, uint64_t *rx);
+    void *packets_ctx;
+    const char *packets_reason;         /* why there are no per-interval packets, when
+                                         * neither a stats page nor packets_now gives them */
     const char *calibration;            /* NULL: LN_PROF_DEFAULT_CALIBRATION if readable */
 };
 
@@ -83,11 +110,14 @@ int ln_prof_attach(struct ln_prof *p, int i, pid_t pid);
  * read. */
 enum prof_calib_policy_row ln_prof_policy_row(const struct sched_view *v, char *seen, size_t len);
 
-/* Interval mode (interval_ms > 0): call often (at least every interval);
- * while the measurement window is open, every interval_ms it reads every
- * counter and records the counts since the window opened (the run file's
- * profile.series). Returns 0 or -ENOMEM. A no-op in counting mode. */
+/* Call when ln_prof_deadline says (earlier is harmless): while the window
+ * is open it rescans the task lists (new threads attached at once) and, in
+ * interval mode, at each interval deadline reads every counter and records
+ * and prints the interval. Returns 0 or -ENOMEM (the interval is lost). */
 int ln_prof_tick(struct ln_prof *p);
+/* The next deadline ln_prof_tick has (CLOCK_MONOTONIC ns, scc_now_ns), or
+ * 0 when none (the window is not open). Cannot fail. */
+uint64_t ln_prof_deadline(const struct ln_prof *p);
 
 /* Which names are valid in profiler.events: groups and every event name
  * (hardware tables, software, tracepoints). true when `name` is one. */

@@ -198,10 +198,13 @@ static int start_nfs(struct run *r)
  * interval mode no longer than its interval, then let it sample. */
 static void wait_tick(struct run *r, int ms)
 {
-    unsigned iv = r->prof ? r->chain->profiler.interval_ms : 0;
-    ln_proc_wait(r->proc, iv && (int)iv < ms ? (int)iv : ms);
+    /* the profiler's next deadline (rescan, interval) is absolute: wake
+     * for it, rounded up so it is never early */
+    uint64_t d = r->prof ? ln_prof_deadline(r->prof) : 0, now = scc_now_ns();
+    int left = !d ? ms : d <= now ? 0 : (int)((d - now + 999999) / 1000000);
+    ln_proc_wait(r->proc, left < ms ? left : ms);
     if (r->prof && ln_prof_tick(r->prof) < 0)
-        scc_warn("profiler: out of memory for the interval series");
+        scc_warn("profiler: out of memory for an interval");
 }
 
 /* After the generator stopped: wait until the NFs' receive counters stand
@@ -287,7 +290,9 @@ static int drive(struct run *r)
     double secs = traffic_seconds(&r->chain->traffic);
     double limit = secs + 30;
     uint64_t deadline = scc_now_ns() + (uint64_t)(limit * 1e9);
-    bool tty = isatty(STDERR_FILENO);
+    /* no progress line under the profiler's interval lines (it would
+     * share their terminal line) */
+    bool tty = isatty(STDERR_FILENO) && !(r->prof && r->chain->profiler.interval_ms);
     uint64_t t0 = scc_now_ns();
     bool gen_done = false;
     while (!ln_proc_stopping(r->proc)) {
@@ -432,13 +437,14 @@ static enum prof_calib_policy_row policy_row(const struct scc_sched_params *sp)
 /* The profiler for a chain: one target per NF (those of other hosts are
  * never started here and report no packets). */
 static struct ln_prof *new_prof(const struct scc_chain *ch, const struct ln_plan *plan,
-                                char *err, size_t len)
+                                char (*stats_name)[LN_STATS_NAME], char *err, size_t len)
 {
     struct ln_prof_target tg[SCC_MAX_NFS];
     for (int i = 0; i < ch->nnfs; i++)
         tg[i] = (struct ln_prof_target){.name = ch->nfs[i].name,
                                         .cpu = scc_cpuset_first(&ch->nfs[i].cpus),
-                                        .policy = policy_row(&ch->nfs[i].sched)};
+                                        .policy = policy_row(&ch->nfs[i].sched),
+                                        .stats_name = stats_name[i][0] ? stats_name[i] : NULL};
     /* fused groups: which NF's process runs each NF */
     for (int s = 1; s < plan->nstages - 1; s++) {
         const struct ln_stage *st = &plan->stages[s];
@@ -453,6 +459,7 @@ static struct ln_prof *new_prof(const struct scc_chain *ch, const struct ln_plan
                               .events = ch->profiler.events,
                               .nevents = ch->profiler.nevents,
                               .interval_ms = ch->profiler.interval_ms,
+                              .interval_out = stdout,
                               .calibration = ch->profiler.calibration};
     err[0] = '\0';
     return ln_prof_new(&cfg, err, len);
@@ -563,7 +570,7 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         h = ln_sampler_hooks(r.sampler);
         ln_proc_add_hooks(r.proc, &h);
         if (ch->mode == SCC_MODE_PROFILE) {
-            if (!(r.prof = new_prof(ch, &r.plan, err, sizeof(err)))) {
+            if (!(r.prof = new_prof(ch, &r.plan, r.stats_name, err, sizeof(err)))) {
                 fprintf(stderr, "scc run: profiler: %s\n",
                         errno == ENOMEM ? "out of memory" : err);
                 rc = errno == ENOMEM ? 1 : 2;

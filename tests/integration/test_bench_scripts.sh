@@ -91,7 +91,8 @@ if [ "$(id -u)" -eq 0 ] && [ "$(nproc)" -ge 2 ] && run sched "$SRC/bench/sched_b
 fi
 
 # profiler_overhead: the chain's zero-loss throughput without and with the
-# profiler attached, and the ratio (root: the profiler's tracepoints)
+# profiler attached, the paired ratios, their spread and the verdict, the
+# profiler's CPU per second (root: the profiler's tracepoints)
 bash "$SRC/bench/profiler_overhead.sh" --help >"$T/help" 2>&1 && grep -q "BUILD_DIR" "$T/help" \
     && grep -q -- "--quick" "$T/help" || bad "profiler_overhead --help"
 bash "$SRC/bench/profiler_overhead.sh" --quick "$T/nowhere" >/dev/null 2>"$T/err"
@@ -101,7 +102,12 @@ if [ "$(id -u)" -eq 0 ] && run profo "$SRC/bench/profiler_overhead.sh" --quick "
     has profo '^1 +on +[0-9]*[1-9][0-9]* ' "throughput with the profiler"
     has profo '^profiler: profiler overhead: [0-9]+ counters' "the profiler's own line"
     has profo '^median without [0-9]+ pps, with [0-9]+ pps: ratio [0-9.]+$' "median ratio"
-    has profo '^best without [0-9]+ pps, with [0-9]+ pps: ratio [0-9.]+ ' "ratio"
+    has profo '^best without [0-9]+ pps, with [0-9]+ pps: ratio [0-9.]+$' "best ratio"
+    has profo '^profiler CPU: median [0-9.]+ ms/s \([0-9.]+ % of one CPU\)' "the profiler's CPU per second"
+    has profo '^paired ratios \(with/without, 1 pairs\): [0-9.]+$' "the paired ratio"
+    has profo '^ratio: median [0-9.]+, IQR [0-9.]+\.\.[0-9.]+, min\.\.max [0-9.]+\.\.[0-9.]+, spread [0-9.]+' "the ratio's spread"
+    # one pair (--quick) has no spread: never a verdict on it
+    has profo '^verdict: not judgeable \(one pair' "the verdict"
 fi
 
 # fusion_bench: 8 routers default / best unfused / fused at two rates (root)

@@ -11,6 +11,9 @@
 #     requested (profiler.events ["default", "syscalls"]); a second, short
 #     run with the default events checks that they are left out and L_SC
 #     comes from the NFs' own counts.
+#     Interval mode (profiler.interval_ms 200): intervals on the absolute
+#     grid, deltas that add up to the window, real per-packet figures; on a
+#     fused group (1c) a member's line has its packets, the head the calls.
 #  2. `scc profile -p` on a process the test starts by hand (an scc-nf in a
 #     network namespace of the test, fed by scc gen, drained by scc sink):
 #     its per-process context switches and recvmmsg/sendmmsg entries agree
@@ -118,19 +121,47 @@ for n in r["nfs"]:
     assert ph["pipeline_ns_per_packet"] + ph["tx_ns_per_packet"] <= 1.1 * (cpu + wait), (ph, cpu, wait)
 assert p["overhead"]["counters"] > 0 and p["overhead"]["read_ns"] > 0, p["overhead"]
 '
-    check "interval mode: a series every 200 ms, cumulative, ending near the window's counts" "$T/run.json" '
-s = p["series"]
-assert s["interval_ms"] == 200 and len(s["t_ns"]) >= 5, s["t_ns"]
-assert all(b > a for a, b in zip(s["t_ns"], s["t_ns"][1:])), s["t_ns"]
-for sn, nf in zip(s["nfs"], p["nfs"]):
-    v = sn["counters"]["syscalls:sys_enter_recvmmsg"]
-    assert len(v) == len(s["t_ns"]) and all(b >= a for a, b in zip(v, v[1:])), v
+    check "interval mode: every 200 ms on an absolute grid, deltas that add up to the window, per packet" "$T/run.json" '
+iv = p["intervals"]
+assert p["spec"]["interval_ms"] == 200 and len(iv) >= 5, len(iv)
+# contiguous: each interval starts where the previous one ended, and every
+# full one ends on the 200 ms grid (absolute deadlines: lateness never
+# accumulates; the last one ends at the window close)
+# (the first starts once the baselines are read, just after the window opens)
+assert 0 <= iv[0]["t_s"] - iv[0]["dt_s"] < 0.05, iv[0]
+t = iv[0]["t_s"]
+for x in iv[1:]:
+    assert abs(x["t_s"] - x["dt_s"] - t) < 1e-6, (t, x["t_s"], x["dt_s"])
+    t = x["t_s"]
+for x in iv[:-1]:
+    k = round(x["t_s"] / 0.2)
+    assert k >= 1 and -0.001 < x["t_s"] - 0.2 * k < 0.09, x["t_s"]
+ks = [round(x["t_s"] / 0.2) for x in iv[:-1]]
+assert ks == sorted(set(ks)), ks
+assert abs(t - p["window_s"]) < 0.05, (t, p["window_s"])
+for i, nf in enumerate(p["nfs"]):
+    rows = [x["nfs"][i] for x in iv]
+    assert all(r["name"] == nf["name"] for r in rows)
+    # the deltas add up to the window counts (same counters, read without stopping them)
     total = ctr(nf, "syscalls:sys_enter_recvmmsg")["value"]
-    assert 0 < v[-1] <= total and v[-1] >= 0.5 * total, (v[-1], total)
-    if not p["machine"]["pmu_available"]:
-        hw = [k for k in sn["counters"] if ":" in k and not k.startswith("syscalls:")]
-        assert hw and all(x is None for k in hw for x in sn["counters"][k]), "hardware series must be null"
+    s = sum(r["counters"]["syscalls:sys_enter_recvmmsg"] or 0 for r in rows)
+    assert abs(s - total) <= 0.01 * total + 2, (nf["name"], s, total)
+    pk = sum(r["packets"] for r in rows)
+    assert abs(pk - nf["packets"]) <= 0.05 * nf["packets"] + 20, (nf["name"], pk, nf["packets"])
+    busy = [r for r in rows if r["packets"] and r["packets"] > 200]
+    assert len(busy) >= 4, [r["packets"] for r in rows]
+    for r in busy:
+        for k in ("run_ns_per_packet", "wait_ns_per_packet", "switches_per_packet", "syscalls_per_packet", "cpus"):
+            assert r[k] is not None and r[k] >= 0, (nf["name"], k, r)
+        assert 100 < r["run_ns_per_packet"] < 1e6, r
+        assert r["terms"]["L_SC"] is not None and r["total_ns_per_packet"] is not None, r
+        if not p["machine"]["pmu_available"]:
+            assert all(r["terms"][k] is None for k in ("L_D1", "L_D2", "L_D3", "L_DM")), r["terms"]
+            assert "L_D1" in r["lacking"], r["lacking"]
 '
+    n_iv=$(grep -cE '^ +[0-9]+\.[0-9]{3}  fw ' "$T/out")
+    [ "$n_iv" -ge 5 ] && grep -q "^# interval mode: every 200 ms" "$T/out" \
+        || { echo "FAIL: no interval lines for fw ($n_iv)"; fail=1; }
     check "L_CS at the cost of the policy read back; the NFs' own syscall counts and phases; PCM said" "$T/run.json" '
 fw, l2 = p["nfs"]
 # fw runs SCHED_BATCH (its spec), l2 the default: each costed with its own row
@@ -180,6 +211,31 @@ for nf in p["nfs"]:
     assert "own counts" in sc["reason"] and "syscalls group" in sc["reason"], sc
     assert nf["figures"]["nf_syscalls_per_packet"]["available"], nf["figures"]
     assert nf["nf_syscalls"]["tracepoint_recvmmsg"] is None, nf["nf_syscalls"]
+'
+fi
+
+# ---- 1c. interval mode on a fused group: a member's line has its packets
+# (its stage's row of the head's page) and no system calls of its own
+cat >"$T/chain-fused.json" <<JSON
+{ "name": "proffu$$", "mode": "profile", "io": { "transport": "raw", "batch": 16, "idle": "block" },
+  "scheduler": { "mode": "fused" },
+  "nfs": [ { "name": "a", "type": "l2fwd", "cpu": $last }, { "name": "b", "type": "l2fwd", "cpu": $last } ],
+  "profiler": { "interval_ms": 250 },
+  "traffic": { "rate_pps": 4000, "size": 64, "duration_s": 1, "warmup_s": 0.2 } }
+JSON
+if ! "$SCC" run "$T/chain-fused.json" --json "$T/run-fused.json" >"$T/out-fused" 2>"$T/err"; then
+    echo "FAIL: scc run --profile (fused, interval mode)"; cat "$T/err"; fail=1
+else
+    check "interval mode, fused group: members have their packets, the head the calls" "$T/run-fused.json" '
+iv = p["intervals"]
+assert len(iv) >= 3, len(iv)
+busy = [x for x in iv if x["nfs"][0]["packets"] and x["nfs"][0]["packets"] > 200]
+assert len(busy) >= 2, [x["nfs"][0]["packets"] for x in iv]
+for x in busy:
+    a, b = x["nfs"]
+    assert b["packets"] is not None and abs(b["packets"] - a["packets"]) <= 0.05 * a["packets"] + 16, (a["packets"], b["packets"])
+    assert b["nf_syscalls_per_packet"] == 0, b
+    assert a["nf_syscalls_per_packet"] > 0 and x["chain"]["nf_syscalls_per_packet"] == a["nf_syscalls_per_packet"], x["chain"]
 '
 fi
 
@@ -249,6 +305,41 @@ PY
     if python3 "$VALIDATE" "$SCHEMA" "$T/prof.json"; then echo "ok: scc profile's run file validates"
     else echo "FAIL: scc profile's run file does not validate"; fail=1; fi
 fi
+# ---- 3. a thread started inside the window: attached by the next rescan --
+cat >"$T/decoy.py" <<'PY'
+import threading, time
+def busy():
+    end = time.time() + 2.0
+    while time.time() < end:
+        pass
+time.sleep(0.5)
+threading.Thread(target=busy).start()
+PY
+python3 "$T/decoy.py" &
+dpid=$!
+pids+=($dpid)
+if "$SCC" profile -p "$dpid" --events sched --duration 1.5 --interval-ms 250 --json "$T/decoy.json" \
+        >"$T/decoy.out" 2>"$T/decoy.err"; then
+    check "a thread started mid-window is counted from its attach; the part before is reported" "$T/decoy.json" '
+nf = p["nfs"][0]
+late = nf["late_threads"]
+assert late["count"] == 1 and nf["threads"] == 2, (late, nf["threads"])
+# found by the next rescan (every 100 ms; a loaded host adds some)
+assert late["max_lag_ms"] <= 300 and late["cpu_ns_before_attach"] <= 0.3e9, late
+# the main thread sleeps: task-clock is the busy thread, about 1 s of the
+# window (at least a quarter of a CPU on a busy 2-CPU host)
+tc = ctr(nf, "task-clock")["value"]
+assert tc >= 0.25e9, tc
+iv = p["intervals"]
+assert max(x["nfs"][0]["cpus"] for x in iv[-3:]) > max(0.25, iv[0]["nfs"][0]["cpus"]), [x["nfs"][0]["cpus"] for x in iv]
+'
+    grep -q "1 thread started in the window, counted from" "$T/decoy.out" \
+        || { echo "FAIL: no late-thread line"; cat "$T/decoy.out"; fail=1; }
+else
+    echo "FAIL: scc profile on the decoy"; cat "$T/decoy.err"; fail=1
+fi
+kill "$dpid" 2>/dev/null
+
 "$SCC" profile --list-events >"$T/list" && grep -q "^\* hardware table\|this CPU: libpfm4 PMU" "$T/list" \
     && grep -q "syscalls:sys_enter_recvmmsg" "$T/list" && echo "ok: --list-events" || { echo "FAIL: --list-events"; fail=1; }
 [ "$(grep -c tracefs /proc/self/mountinfo)" -eq "$mounts_before" ] || { echo "FAIL: a tracefs mount was left behind"; fail=1; }
