@@ -81,7 +81,8 @@ ex() { "$SCC" exec "$@"; } # ex ingress|egress --chain C -- CMD...
 # iperf C PORT NAME [client args]: one 1 s TCP transfer; $T/NAME.cli, .srv (JSON)
 iperf() {
     local c=$1 port=$2 name=$3; shift 3
-    ex egress --chain "$c" -- iperf3 -s -1 -p "$port" -J >"$T/$name.srv" 2>&1 &
+    # scc exec execs in place: $! is the server itself (not a subshell)
+    "$SCC" exec egress --chain "$c" -- iperf3 -s -1 -p "$port" -J >"$T/$name.srv" 2>&1 &
     local spid=$!; apps="$apps $spid"
     for _ in $(seq 30); do # until the server listens
         ex egress --chain "$c" -- ss -ltnH "sport = :$port" 2>/dev/null | grep -q . && break
