@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "launcher/ln_topo.h"
 #include "launcher/scc_spec.h"
+#include "nfs/nf_stats.h"
 #include "nfs/nf_types.h"
 
 static struct scc_cpuset online;
@@ -202,6 +204,30 @@ START_TEST(bridge_plan_gives_each_nf_a_reply_port)
 }
 END_TEST
 
+/* The reverse block sits after the elements on the page: a reader copies
+ * it too (it once copied the header and the elements only). */
+START_TEST(stats_reader_sees_the_reverse_block)
+{
+    char name[32], err[256];
+    snprintf(name, sizeof(name), "eptest%d", (int)getpid());
+    struct nf_stats_writer *w = nf_stats_create(name, err, sizeof(err));
+    ck_assert_msg(w != NULL, "%s", err);
+    struct nf_stats_page *pg = nf_stats_page(w);
+    nf_stats_begin(w);
+    pg->rev.mode = NF_STATS_REV_STRAIGHT;
+    pg->rev.rx_pkts = 42;
+    pg->rev.tx_bytes = 4242;
+    nf_stats_end(w);
+    struct nf_stats_page *out = calloc(1, sizeof(*out));
+    ck_assert_int_eq(nf_stats_read(name, out, err, sizeof(err)), 0);
+    ck_assert_uint_eq(out->rev.mode, NF_STATS_REV_STRAIGHT);
+    ck_assert_uint_eq(out->rev.rx_pkts, 42);
+    ck_assert_uint_eq(out->rev.tx_bytes, 4242);
+    free(out);
+    nf_stats_destroy(w);
+}
+END_TEST
+
 int main(void)
 {
     scc_cpuset_parse("0-1", &online);
@@ -212,6 +238,7 @@ int main(void)
     tcase_add_test(tc, endpoints_refusals_name_the_reason);
     tcase_add_test(tc, b2b_plan_endpoints_name_each_other);
     tcase_add_test(tc, bridge_plan_gives_each_nf_a_reply_port);
+    tcase_add_test(tc, stats_reader_sees_the_reverse_block);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
