@@ -663,8 +663,10 @@ int main(int argc, char **argv)
     struct nf_batch b = {.n = 0, .cap = (uint32_t)batch, .pkts = slots};
     struct nf_batch rb = {.n = 0, .cap = (uint32_t)batch, .pkts = slots + batch};
     struct rev_sums rv = {.mode = rev_mode};
+    /* only a two-way NF polls; a one-way one may have no out handle of its
+     * own (one raw interface for both sides, as over a bridge) */
     struct pollfd pfd[2] = {{.fd = nf_io_fd(in), .events = POLLIN},
-                            {.fd = nf_io_fd(out), .events = POLLIN}};
+                            {.fd = rev_mode ? nf_io_fd(out) : -1, .events = POLLIN}};
     uint64_t batches = 0, last = 0, now = scc_now_ns();
     unsigned spins = 0, clock_every = idle == NF_IO_BUSY ? BUSY_CLOCK_SPINS : 1;
     struct nf_stats_page *pg = nf_stats_page(w);
