@@ -141,6 +141,14 @@ int cmd_run(int argc, char **argv)
     /* profile mode measures the chain under traffic: the spec's, or the defaults */
     if (ch->mode == SCC_MODE_PROFILE)
         ch->traffic.present = true;
+    if (endpoints && ch->traffic.present && !rate && !size && ch->mode != SCC_MODE_PROFILE) {
+        /* most example chains carry a traffic block: --endpoints means "my own
+         * programs instead", so the block is left out rather than refused
+         * (a spec with both blocks is refused: it contradicts itself) */
+        scc_info("--endpoints: the chain's traffic block is not run (your programs replace "
+                 "the generator and sink)");
+        ch->traffic.present = false;
+    }
     if (endpoints)
         ch->endpoints.present = true;
     if (ch->endpoints.present) { /* the spec's checks, now that the overrides are in */

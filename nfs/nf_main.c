@@ -692,7 +692,7 @@ int main(int argc, char **argv)
         int r = 0;
         if (rev_mode) {
             r = reverse_round(out, in, &rb, sg[0].pipe, &rv, now,
-                                  set_rev_dst ? rev_dst_mac : NULL);
+                              set_rev_dst ? rev_dst_mac : NULL);
             if (r < 0) {
                 scc_err("reverse path (%s -> %s): %s", out_s, in_s, strerror(-r));
                 status = 1;

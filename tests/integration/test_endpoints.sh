@@ -130,9 +130,13 @@ checks() {
 # 1. one router over b2b; a normal exit (--duration) leaves nothing
 snapshot "$T/before"
 chain c1 ep1 b2b "[ $rt ]"
+# a chain with a traffic block: --endpoints leaves the block out (and says so)
+sed -i 's/ }$/, "traffic": { "rate_pps": 1000 } }/' "$T/c1.json"
 if start ep1 "$T/c1.json" --duration 9; then
     grep -q "scc exec ingress --chain ep1 -- ping" "$T/ep1.out" && ok "ep1: scc run prints the scc exec lines" \
         || { bad "ep1: no scc exec line printed:"; cat "$T/ep1.out"; }
+    grep -q "traffic block is not run" "$T/ep1.out" && ok "ep1: --endpoints leaves the traffic block out" \
+        || { bad "ep1: nothing said about the traffic block:"; cat "$T/ep1.out"; }
     checks ep1 1 rt
     wait "$run_pid"; rc=$?; run_pid=""
     [ $rc -eq 0 ] || { bad "ep1: scc run exited $rc:"; tail -20 "$T/ep1.out"; }
