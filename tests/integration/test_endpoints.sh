@@ -138,6 +138,11 @@ if start ep1 "$T/c1.json" --duration 9; then
     grep -q "traffic block is not run" "$T/ep1.out" && ok "ep1: --endpoints leaves the traffic block out" \
         || { bad "ep1: nothing said about the traffic block:"; cat "$T/ep1.out"; }
     checks ep1 1 rt
+    # scc exec hands back the command's own exit status; 127 for no such command
+    ex ingress --chain ep1 -- python3 -c 'import sys; sys.exit(7)'; rc=$?
+    ex ingress --chain ep1 -- scc-no-such-command 2>/dev/null; rc2=$?
+    [ $rc -eq 7 ] && [ $rc2 -eq 127 ] && ok "ep1: scc exec exits with the command's status (7; 127 when not found)" \
+        || bad "ep1: scc exec exit status $rc (want 7), $rc2 (want 127)"
     wait "$run_pid"; rc=$?; run_pid=""
     [ $rc -eq 0 ] || { bad "ep1: scc run exited $rc:"; tail -20 "$T/ep1.out"; }
     same_as_before "ep1 after --duration"
