@@ -17,5 +17,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

@@ -32,6 +32,10 @@ static void run_usage(FILE *f)
             "  --rate PPS              traffic rate (packets per second)\n"
             "  --size B                frame size 64..1518\n"
             "  --no-traffic            deploy only; stay up until Ctrl-C or --duration\n"
+            "  --endpoints             put namespaces 'ingress' and 'egress' at the chain's ends\n"
+            "                          for your own programs (`scc exec ingress -- ping ...`),\n"
+            "                          NFs forwarding both ways; stay up until Ctrl-C or\n"
+            "                          --duration (docs/endpoints.md)\n"
             "  --json FILE             write the run's results (schema scc-run/2) to FILE\n"
             "  --host NAME             start only this host's part of a multi-host chain\n"
             "  --dry-run               print the plan and every command; change nothing\n"
@@ -57,10 +61,12 @@ int cmd_run(int argc, char **argv)
         {"json", required_argument, NULL, 'j'},   {"host", required_argument, NULL, 'H'},
         {"dry-run", no_argument, NULL, 'n'},      {"no-traffic", no_argument, NULL, 'T'},
         {"profile", no_argument, NULL, 'P'},      {"help", no_argument, NULL, 'h'},
+        {"endpoints", no_argument, NULL, 'E'},
         {0, 0, 0, 0},
     };
     const char *mode = NULL, *host = NULL, *dur = NULL, *rate = NULL, *size = NULL;
     struct ln_run_opts o = {0};
+    bool endpoints = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -74,6 +80,7 @@ int cmd_run(int argc, char **argv)
         case 'H': host = optarg; break;
         case 'n': ln_dry_run = true; break;
         case 'T': o.no_traffic = true; break;
+        case 'E': endpoints = true; break;
         case 'h': run_usage(stdout); return 0;
         default: run_usage(stderr); return 2;
         }
@@ -104,6 +111,10 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "scc run: --duration '%s': give seconds, 0.001..86400\n", dur);
         goto out;
     }
+    if (dur && (endpoints || ch->endpoints.present)) {
+        o.duration = v; /* how long the endpoints stay up; there is no traffic */
+        dur = NULL;
+    }
     if (dur) {
         ch->traffic.duration_s = v;
         o.duration = v;
@@ -130,6 +141,28 @@ int cmd_run(int argc, char **argv)
     /* profile mode measures the chain under traffic: the spec's, or the defaults */
     if (ch->mode == SCC_MODE_PROFILE)
         ch->traffic.present = true;
+    if (endpoints && ch->traffic.present && !rate && !size && ch->mode != SCC_MODE_PROFILE) {
+        /* most example chains carry a traffic block: --endpoints means "my own
+         * programs instead", so the block is left out rather than refused
+         * (a spec with both blocks is refused: it contradicts itself) */
+        scc_info("--endpoints: the chain's traffic block is not run (your programs replace "
+                 "the generator and sink)");
+        ch->traffic.present = false;
+    }
+    if (endpoints)
+        ch->endpoints.present = true;
+    if (ch->endpoints.present) { /* the spec's checks, now that the overrides are in */
+        struct scc_diags *d = scc_diags_new();
+        if (!d || scc_spec_check_endpoints(ch, d) > 0) {
+            if (d) {
+                fprintf(stderr, "scc run: --endpoints / the endpoints block:\n");
+                scc_diags_print(d, stderr);
+            }
+            scc_diags_free(d);
+            goto out;
+        }
+        scc_diags_free(d);
+    }
     warn_unapplied_profiler(ch);
     o.host = host;
     rc = ln_run(ch, &o);

@@ -19,6 +19,7 @@
 
 #include "bench/traffic/tr_result.h"
 #include "common/scc_log.h"
+#include "launcher/ln_endpoints.h"
 #include "launcher/ln_exec.h"
 #include "launcher/ln_nfctl.h"
 #include "launcher/ln_proc.h"
@@ -117,6 +118,19 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
         scc_mac_format(st->dst_mac, m, sizeof(m));
         ln_argv_add(b, "--dst-mac");
         ln_argv_add(b, ln_argv_fmt(b, "%s", m));
+    }
+    /* replies only come back from endpoints: without them (generator to
+     * sink) the NF keeps its one-way loop, one receive call per batch */
+    enum scc_reverse rv = ch->nfs[st->nf].reverse;
+    if (r->plan.endpoints && (rv == SCC_REVERSE_PIPELINE || rv == SCC_REVERSE_STRAIGHT)) {
+        ln_argv_add(b, "--reverse");
+        ln_argv_add(b, rv == SCC_REVERSE_PIPELINE ? "pipeline" : "straight");
+        if (st->set_rev_dst_mac) {
+            char m[20];
+            scc_mac_format(st->rev_dst_mac, m, sizeof(m));
+            ln_argv_add(b, "--rev-dst-mac");
+            ln_argv_add(b, ln_argv_fmt(b, "%s", m));
+        }
     }
 }
 
@@ -334,6 +348,8 @@ static int stay_up(struct run *r)
     uint64_t end = r->duration > 0 ? scc_now_ns() + (uint64_t)(r->duration * 1e9) : 0;
     scc_info("chain %s is up (%d NFs)%s", r->chain->name, r->chain->nnfs,
              end ? "" : "; Ctrl-C to stop");
+    if (r->plan.endpoints)
+        ln_endpoints_print(&r->plan, stdout);
     /* without traffic the whole stay is the window */
     ln_proc_window(r->proc, LN_WIN_RUN, true);
     ln_proc_window(r->proc, LN_WIN_MEASURE, true);
@@ -478,7 +494,8 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         fprintf(stderr, "scc run: out of memory\n");
         return 1;
     }
-    r.traffic = ch->traffic.present && !o->no_traffic;
+    /* endpoints replace the generator and sink (the spec refuses both) */
+    r.traffic = ch->traffic.present && !o->no_traffic && !ch->endpoints.present;
 
     char err[256];
     int rc = 2;
@@ -530,6 +547,7 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         }
         printf("\nwould run, in order:\n");
         ln_topo_create(&r.plan, NULL);
+        ln_endpoints_setup(&r.plan);
         ln_sched_before_nfs(r.sched);
         start_nfs(&r);
         ln_sched_reserve(r.sched, stdout);
@@ -620,9 +638,9 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
             scc_warn("the generator spins (traffic.gen_spin_us) on a core it shares: it takes "
                      "CPU time from what runs there, and latency measures that");
     }
-    if (ln_topo_create(&r.plan, r.state) < 0 || ln_sched_before_nfs(r.sched) < 0 ||
-        start_nfs(&r) < 0 || ln_sched_reserve(r.sched, stdout) < 0 ||
-        ln_state_mark_running(r.state) < 0)
+    if (ln_topo_create(&r.plan, r.state) < 0 || ln_endpoints_setup(&r.plan) < 0 ||
+        ln_sched_before_nfs(r.sched) < 0 || start_nfs(&r) < 0 ||
+        ln_sched_reserve(r.sched, stdout) < 0 || ln_state_mark_running(r.state) < 0)
         goto teardown;
     /* the kernel's view of every NF, before traffic */
     ln_sched_print(r.sched, stdout);

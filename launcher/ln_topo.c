@@ -184,11 +184,15 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
     /* a chain across hosts runs each host's stages in that host's namespace */
     bool loopback = udp && (all_native || multi);
 
+    /* endpoints: the chain's ends are the user's namespaces (the spec
+     * refuses them with udp, hosts and fused mode) */
+    p->endpoints = ch->endpoints.present && !udp && !multi;
+    const char *first = p->endpoints ? "ingress" : "gen", *last = p->endpoints ? "egress" : "sink";
     for (int s = 0; s < n; s++) {
         struct ln_stage *st = &p->stages[s];
         st->nf = (s == 0 || s == n - 1) ? -1 : s - 1;
         snprintf(st->name, sizeof(st->name), "%s",
-                 s == 0 ? "gen" : s == n - 1 ? "sink" : ch->nfs[s - 1].name);
+                 s == 0 ? first : s == n - 1 ? last : ch->nfs[s - 1].name);
     }
     plan_groups(ch, p);
     for (int s = 0; s < n; s++) {
@@ -223,6 +227,15 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
             scc_strlcpy(a->out_if, l->a, sizeof(a->out_if));
             scc_strlcpy(b->in_if, l->b, sizeof(b->in_if));
         }
+        if (p->endpoints) { /* the NFs keep the frames' MACs: each end names the other */
+            const struct ln_link *l0 = &p->links[0], *ln = &p->links[p->nlinks - 1];
+            scc_strlcpy(p->ep_if[0], l0->a, LN_IF_MAX);
+            scc_strlcpy(p->ep_if[1], ln->b, LN_IF_MAX);
+            memcpy(p->ep_mac[0], l0->a_mac, 6);
+            memcpy(p->ep_mac[1], ln->b_mac, 6);
+            memcpy(p->ep_gw_mac[0], ln->b_mac, 6);
+            memcpy(p->ep_gw_mac[1], l0->a_mac, 6);
+        }
     } else if (!loopback) {
         /* bridge (raw) or udp over a bridge: one port per stage */
         p->has_switch = true;
@@ -255,6 +268,37 @@ int ln_plan_build(const struct scc_chain *ch, const char *host, struct ln_plan *
                     make_mac(st->dst_mac, tag, nx, 1);
                 }
             }
+            if (!p->endpoints || st->nf < 0)
+                continue;
+            /* endpoints: the NF's reply port, its out side; replies it
+             * sends go to the previous stage's reply port (the ingress
+             * endpoint's only port) */
+            struct ln_link *r = &p->links[p->nlinks++];
+            snprintf(r->a, sizeof(r->a), "s%08xr%u", (unsigned)tag, (unsigned)s & 0xff);
+            snprintf(r->b, sizeof(r->b), "s%08xt%u", (unsigned)tag, (unsigned)s & 0xff);
+            scc_strlcpy(r->a_ns, st->netns, sizeof(r->a_ns));
+            scc_strlcpy(r->b_ns, p->sw_ns, sizeof(r->b_ns));
+            make_mac(st->rev_mac, tag, s, 5);
+            memcpy(r->a_mac, st->rev_mac, 6);
+            make_mac(r->b_mac, tag, s, 6);
+            r->b_on_bridge = true;
+            scc_strlcpy(st->out_if, r->a, sizeof(st->out_if));
+            st->set_rev_dst_mac = true;
+            if (s == 1)
+                memcpy(st->rev_dst_mac, p->stages[0].mac, 6);
+            else
+                memcpy(st->rev_dst_mac, p->stages[s - 1].rev_mac, 6);
+        }
+        if (p->endpoints) {
+            /* the bridge steers by MAC: each endpoint's gateway is its
+             * neighbouring NF's port (in port of the first, reply port of
+             * the last) */
+            snprintf(p->ep_if[0], LN_IF_MAX, "%s", p->stages[0].out_if);
+            snprintf(p->ep_if[1], LN_IF_MAX, "%s", p->stages[n - 1].in_if);
+            memcpy(p->ep_mac[0], p->stages[0].mac, 6);
+            memcpy(p->ep_mac[1], p->stages[n - 1].mac, 6);
+            memcpy(p->ep_gw_mac[0], p->stages[1].mac, 6);
+            memcpy(p->ep_gw_mac[1], p->stages[n - 2].rev_mac, 6);
         }
     }
 

@@ -18,6 +18,14 @@
  * its in-link is its own, its out-link the one the group's last NF would
  * have had. The other members have no namespace, no link, no bridge port
  * and no endpoint; the hops between them are function calls in scc-nf.
+ * Endpoints (the spec's `endpoints` block, docs/endpoints.md): stages 0
+ * and N+1 are the namespaces `ingress` and `egress` for the user's own
+ * applications instead of the generator and sink (ln_endpoints.h gives
+ * them addresses, routes and neighbours), and every NF forwards replies.
+ * Over a bridge each NF then has a second port, for the return path: its
+ * first port receives forward frames (addressed to its MAC), the second
+ * replies (addressed to its second MAC), so an NF tells the directions
+ * apart by socket as over b2b.
  * Names, MACs and addresses are derived deterministically from the chain
  * (and host) name, so `scc run --dry-run` shows exactly what a run creates.
  * Namespaces are scc-<chain>.<stage> ('.' cannot occur in chain or NF
@@ -50,6 +58,9 @@ struct ln_stage {
     char out_ep[LN_EP_MAX];
     bool set_dst_mac;         /* bridge: write dst_mac on every frame sent */
     uint8_t dst_mac[6];
+    bool set_rev_dst_mac;     /* bridge with endpoints: write rev_dst_mac on every reply */
+    uint8_t rev_dst_mac[6];
+    uint8_t rev_mac[6];       /* bridge with endpoints: MAC of the NF's reply port */
     uint32_t addr;            /* udp over bridge: this stage's address (host order) */
     int group;                /* stage whose process runs this one: itself, or the head
                                  of its fused group */
@@ -75,12 +86,20 @@ struct ln_plan {
     int nstages;
     struct ln_stage stages[LN_MAX_STAGES];
     int nlinks;
-    struct ln_link links[LN_MAX_STAGES];
+    struct ln_link links[2 * LN_MAX_STAGES]; /* bridge with endpoints: two ports per NF */
     int nns;
     char netns[LN_MAX_STAGES + 1][LN_NS_MAX]; /* namespaces to create */
     bool has_switch;
     char sw_ns[LN_NS_MAX];
     bool fused_mode;                     /* scheduler.mode "fused" */
+    /* endpoints: stage 0 is "ingress", stage N+1 "egress"; their
+     * interfaces and the MAC each one's gateway neighbour entry names (the
+     * far endpoint over b2b, where the NFs keep the frames' MACs; the
+     * neighbouring NF's port over a bridge, which steers by MAC) */
+    bool endpoints;
+    char ep_if[2][LN_IF_MAX];
+    uint8_t ep_mac[2][6];                /* the endpoint interfaces' own MACs */
+    uint8_t ep_gw_mac[2][6];
     /* fused mode: why NF stage s was not fused with stage s-1 ("" when it
      * was, or for s = 1) */
     char nofuse[LN_MAX_STAGES][LN_WHY_MAX];

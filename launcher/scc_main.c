@@ -24,6 +24,7 @@ static const struct scc_cmd commands[] = {
     {"sched", cmd_sched, "show a running chain's scheduling, read back from the kernel"},
     {"profile", cmd_profile, "profile running processes: the per-packet breakdown (perf stat -p)"},
     {"report", cmd_report, "render saved run files: text, CSV, JSON, a self-contained HTML page"},
+    {"exec", cmd_exec, "run a command in an endpoint namespace of a running chain"},
     {"stats", cmd_stats, "print the live counters of a running NF"},
     {"gen", cmd_gen, "send paced test traffic (docs/traffic.md)"},
     {"sink", cmd_sink, "receive test traffic: rate, loss, latency"},

@@ -42,6 +42,7 @@ const char *const scc_sched_mode_names[] = {"pinned", "uniprocessor", "chain-ord
 const char *const scc_reserve_scope_names[] = {"all", "cgroup", "pids", NULL};
 const char *const scc_restart_names[] = {"no", "on-failure", NULL};
 const char *const scc_size_dist_names[] = {"fixed", "imix", "datacenter", NULL};
+const char *const scc_reverse_names[] = {"auto", "pipeline", "straight", "none", NULL};
 
 /* ---- diagnostics ---------------------------------------------------- */
 
@@ -564,6 +565,92 @@ static bool traffic_present(const void *ch)
 static bool uring_io(const void *io)
 {
     return ((const struct scc_io_spec *)io)->transport == SCC_TRANSPORT_URING;
+}
+
+static void endpoints_given(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                            void *base)
+{
+    (void)c, (void)path, (void)o;
+    ((struct scc_endpoints_spec *)base)->present = true;
+}
+
+static bool endpoints_present(const void *ch)
+{
+    return ((const struct scc_chain *)ch)->endpoints.present;
+}
+
+uint32_t scc_endpoint_gateway(uint32_t addr, unsigned prefix_len)
+{
+    uint32_t mask = prefix_len ? 0xffffffffu << (32 - prefix_len) : 0;
+    return (addr | ~mask) - 1;
+}
+
+static int ep_diag(struct scc_diags *d, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int ep_diag(struct scc_diags *d, const char *path, const char *fmt, ...)
+{
+    if (d) {
+        char msg[400];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        diag(d, path, "%s", msg);
+    }
+    return 1;
+}
+
+int scc_spec_check_endpoints(const struct scc_chain *ch, struct scc_diags *d)
+{
+    const struct scc_endpoints_spec *e = &ch->endpoints;
+    int bad = 0;
+    if (!e->present)
+        return 0;
+    if (ch->interconnect == SCC_LINK_UDP)
+        bad += ep_diag(d, "endpoints", "not with interconnect \"udp\": a VXLAN hop carries "
+                                       "frames one way (an NF's udp input has no address to "
+                                       "send replies to); use \"b2b\" or \"bridge\"");
+    if (ch->nhosts > 0)
+        bad += ep_diag(d, "endpoints", "not with a chain split across hosts (it runs over "
+                                       "udp hops, one way); remove \"hosts\" or the endpoints");
+    if (ch->sched.mode == SCC_SCHED_FUSED)
+        bad += ep_diag(d, "endpoints", "not with scheduler.mode \"fused\": a fused group "
+                                       "forwards one way only (docs/fusion.md); use another mode");
+    if (ch->traffic.present)
+        bad += ep_diag(d, "endpoints", "the endpoints replace the built-in generator and sink: "
+                                       "remove the \"traffic\" block (or run without endpoints)");
+    if (ch->mode == SCC_MODE_PROFILE)
+        bad += ep_diag(d, "endpoints", "profile mode measures with the built-in generator; "
+                                       "use \"mode\": \"runtime\" with endpoints");
+    uint32_t mask = 0xffffffffu << (32 - e->prefix_len);
+    const uint32_t addr[2] = {e->ingress, e->egress};
+    const char *key[2] = {"endpoints.ingress", "endpoints.egress"};
+    for (int k = 0; k < 2; k++) {
+        uint32_t host = addr[k] & ~mask;
+        char a[20];
+        scc_ipv4_format(scc_endpoint_gateway(addr[k], e->prefix_len), a, sizeof(a));
+        if (host == 0 || host == ~mask)
+            bad += ep_diag(d, key[k], "is the network or broadcast address of its /%u; pick a "
+                                      "host address", e->prefix_len);
+        else if (addr[k] == scc_endpoint_gateway(addr[k], e->prefix_len))
+            bad += ep_diag(d, key[k], "is the subnet's gateway address %s (the last usable "
+                                      "one, where the endpoint's route points); pick another",
+                           a);
+    }
+    if ((e->ingress & mask) == (e->egress & mask))
+        bad += ep_diag(d, "endpoints.egress", "is in the ingress endpoint's subnet (/%u): the "
+                                              "two ends need different subnets so that "
+                                              "traffic between them is routed through the chain",
+                       e->prefix_len);
+    return bad;
+}
+
+static void check_endpoints(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                            void *base)
+{
+    (void)path, (void)o, (void)base;
+    scc_spec_check_endpoints(c->ch, c->d);
 }
 
 static bool size_applies(const void *t)
@@ -1503,6 +1590,19 @@ static void check_chain(struct scc_spec_ctx *c, const char *path, struct json_ob
              ch->nhosts);
     resolve_uniprocessor(c, ch);
     warn_busy_sharing(c, ch);
+    /* reverse "auto": what a user expects of the type (nf_types.h) */
+    for (int i = 0; i < ch->nnfs; i++) {
+        struct scc_nf_spec *nf = &ch->nfs[i];
+        if (nf->reverse != SCC_REVERSE_AUTO)
+            continue;
+        static const enum nf_type types[] = {
+            [SCC_NF_PIPELINE] = NF_TYPE_COUNT, [SCC_NF_ROUTER] = NF_TYPE_ROUTER,
+            [SCC_NF_FIREWALL] = NF_TYPE_FIREWALL, [SCC_NF_L2FWD] = NF_TYPE_L2FWD,
+            [SCC_NF_NAT] = NF_TYPE_NAT, [SCC_NF_COUNTER] = NF_TYPE_COUNTER};
+        nf->reverse = nf_type_default_reverse(types[nf->type]) == NF_REVERSE_PIPELINE
+                          ? SCC_REVERSE_PIPELINE
+                          : SCC_REVERSE_STRAIGHT;
+    }
     /* "fuse": false only means something to the fused mode: say so rather
      * than let a reader think it changed this run */
     for (int i = 0; i < ch->nnfs && ch->sched.mode != SCC_SCHED_FUSED; i++)
@@ -1669,8 +1769,19 @@ static const struct scc_field nf_fields[] = {
     NF(restart, "restart", SCC_FIELD_ENUM, .dflt = SCC_RESTART_NO, .names = scc_restart_names),
     NF(fuse, "fuse", SCC_FIELD_BOOL, .dflt = 1, .when = fuse_off),
     NF(user, "user", SCC_FIELD_NAME, .check = check_nf_user, .when = nf_has_user),
+    NF(reverse, "reverse", SCC_FIELD_ENUM, .dflt = SCC_REVERSE_AUTO, .names = scc_reverse_names,
+       .phase = 2),
 };
 static const struct scc_field_section nf_section = SECTION("nfs[i]", "## `nfs[i]`", nf_fields);
+
+#define EP(member, ...) FIELD(struct scc_endpoints_spec, member, __VA_ARGS__)
+static const struct scc_field endpoints_fields[] = {
+    EP(ingress, "ingress", SCC_FIELD_IPV4),
+    EP(egress, "egress", SCC_FIELD_IPV4),
+    EP(prefix_len, "prefix_len", SCC_FIELD_INT, .min = 8, .max = 30, .dflt = 24),
+};
+static const struct scc_field_section endpoints_section =
+    SECTION("endpoints", "## `endpoints`", endpoints_fields, .before = endpoints_given);
 
 /* Phases: the scheduler before the NFs (they inherit its defaults), hosts
  * before the NFs (they name them). */
@@ -1687,6 +1798,8 @@ static const struct scc_field chain_fields[] = {
     CH(profiler, "profiler", SCC_FIELD_OBJECT, .sub = &profiler_section, .phase = 2),
     CH(traffic, "traffic", SCC_FIELD_OBJECT, .sub = &traffic_section, .phase = 2,
        .when = traffic_present),
+    CH(endpoints, "endpoints", SCC_FIELD_OBJECT, .sub = &endpoints_section, .phase = 2,
+       .when = endpoints_present, .check = check_endpoints),
 };
 static const struct scc_field_section chain_section =
     SECTION("", "## Top level", chain_fields, .after = check_chain);
@@ -1699,7 +1812,7 @@ const struct scc_field_section *const scc_spec_sections[SCC_SEC_COUNT] = {
     [SCC_SEC_TRAFFIC] = &traffic_section,   [SCC_SEC_ROUTE] = &route_section,
     [SCC_SEC_ROUTER] = &router_section,     [SCC_SEC_FIREWALL] = &firewall_section,
     [SCC_SEC_L2FWD] = &l2fwd_section,       [SCC_SEC_NAT] = &nat_section,
-    [SCC_SEC_COUNTER] = &counter_section,
+    [SCC_SEC_COUNTER] = &counter_section,   [SCC_SEC_ENDPOINTS] = &endpoints_section,
 };
 
 const struct scc_field_section *scc_spec_nf_config(enum scc_nf_type t)
@@ -1728,6 +1841,9 @@ static void set_defaults(struct scc_chain *ch)
 {
     memset(ch, 0, sizeof(*ch));
     fields_defaults(&chain_section, ch);
+    /* an IPV4 row has no numeric default: the endpoints' are set here */
+    ch->endpoints.ingress = (10u << 24) | (201u << 16) | (1u << 8) | 1u;
+    ch->endpoints.egress = (10u << 24) | (201u << 16) | (2u << 8) | 1u;
 }
 
 struct scc_chain *scc_spec_load_string(const char *json, const struct scc_spec_opts *opts,

@@ -37,6 +37,10 @@ enum scc_sched_mode { SCC_SCHED_PINNED, SCC_SCHED_UNIPROCESSOR, SCC_SCHED_CHAIN_
 enum scc_reserve_scope { SCC_RESERVE_ALL, SCC_RESERVE_CGROUP, SCC_RESERVE_PIDS };
 enum scc_restart { SCC_RESTART_NO, SCC_RESTART_ON_FAILURE };
 enum scc_size_dist { SCC_DIST_FIXED, SCC_DIST_IMIX, SCC_DIST_DATACENTER };
+/* nfs[i].reverse: how an NF forwards replies (docs/endpoints.md). auto is
+ * resolved at load time to the type's default (nf_type_default_reverse). */
+enum scc_reverse { SCC_REVERSE_AUTO, SCC_REVERSE_PIPELINE, SCC_REVERSE_STRAIGHT,
+                   SCC_REVERSE_NONE };
 
 /* Name tables, indexed by the enums above (for printing and docs). */
 extern const char *const scc_mode_names[];
@@ -50,6 +54,7 @@ extern const char *const scc_sched_mode_names[];
 extern const char *const scc_reserve_scope_names[];
 extern const char *const scc_restart_names[];
 extern const char *const scc_size_dist_names[];
+extern const char *const scc_reverse_names[];
 
 struct scc_io_spec {
     enum scc_transport transport; /* default raw; uring/xdp: frames as the interconnect
@@ -90,6 +95,7 @@ struct scc_nf_spec {
                                     (scheduler.mode "fused", docs/fusion.md) */
     char user[SCC_NAME_MAX];     /* user the NF becomes once its sockets are open
                                     (the chain's nf_user unless given); "" = stay */
+    enum scc_reverse reverse;    /* replies (with endpoints); never auto after loading */
     /* typed configuration (kept for printing; already expanded into pipeline) */
     struct scc_route *routes;
     int nroutes;
@@ -157,6 +163,20 @@ struct scc_traffic_spec {
     bool clocks_synced;           /* traffic.clocks_synced: hosts' clocks are synchronised (PTP) */
 };
 
+/* The endpoints block (docs/endpoints.md): two namespaces at the chain's
+ * ends for ordinary applications, instead of the generator and sink. */
+struct scc_endpoints_spec {
+    bool present;          /* the block was given (or scc run --endpoints) */
+    uint32_t ingress;      /* host order; default 10.201.1.1 */
+    uint32_t egress;       /* host order; default 10.201.2.1 */
+    unsigned prefix_len;   /* 8..30, default 24: each endpoint's subnet */
+};
+
+/* Each endpoint's gateway: the last usable address of its subnet (the
+ * address its default route points at; the NFs answer no ARP, so the
+ * launcher writes the gateway's neighbour entry). */
+uint32_t scc_endpoint_gateway(uint32_t addr, unsigned prefix_len);
+
 struct scc_chain {
     char name[SCC_NAME_MAX];
     enum scc_mode mode;             /* default runtime */
@@ -170,7 +190,16 @@ struct scc_chain {
     struct scc_sched_spec sched;
     struct scc_profiler_spec profiler;
     struct scc_traffic_spec traffic;
+    struct scc_endpoints_spec endpoints;
 };
+
+struct scc_diags;
+/* Check the endpoints block against the rest of the chain (interconnect,
+ * hosts, scheduler mode, traffic, addresses); called by the loader when
+ * the block is given and by `scc run --endpoints` after setting present.
+ * Adds errors to diags (a NULL diags is allowed: then it only counts).
+ * Returns the number of errors. */
+int scc_spec_check_endpoints(const struct scc_chain *chain, struct scc_diags *diags);
 
 /*
  * Problems found while loading, each with a JSON path ("" = the document)

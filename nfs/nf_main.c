@@ -12,12 +12,22 @@
  * stage's input and the last stage's output are sockets; every stage keeps
  * its own row on the stats page, so the NFs are still counted one by one.
  *
+ * Both directions (--reverse, how `scc run --endpoints` starts NFs): frames
+ * that arrive on the out side are replies; they go back out of the in
+ * side, through the same pipeline (its state shared: the NAT maps replies
+ * back, the router routes them) or straight, unchanged. Each direction
+ * is received and sent in batches; the loop takes what each side has
+ * without waiting and sleeps in one poll() on both when neither has
+ * anything. A one-way NF (no --reverse) keeps its one blocking receive
+ * per batch and never reads its out side.
+ *
  * Life cycle: parse options -> build the pipeline -> open the sockets ->
  * create the stats page -> drop capabilities -> seccomp -> ready=1 -> loop
  * until SIGTERM/SIGINT (the handler only sets a flag) -> remove the page.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -92,6 +102,11 @@ static void usage(FILE *f)
         "                      open, before the seccomp filter (needs root)\n"
         "  --dst-mac MAC       write MAC as the destination of every frame sent (how\n"
         "                      `scc run` steers frames through a bridge)\n"
+        "  --reverse MODE      also forward the return path: frames received on the\n"
+        "                      out side go back out of the in side, 'pipeline'\n"
+        "                      (through this NF's pipeline, its state shared) or\n"
+        "                      'straight' (unchanged); default: one-way (raw only)\n"
+        "  --rev-dst-mac MAC   write MAC as the destination of every reply sent\n"
         "  --yield             sched_yield() after each batch sent (chain-order\n"
         "                      scheduling: the next stage on this core runs next)\n"
         "  --phase-timing      time the receive, pipeline and send phases of every\n"
@@ -156,15 +171,16 @@ static int parse_ep(const char *s, struct ep *ep, char *err, size_t errlen)
 static enum nf_io_engine io_engine = NF_IO_SOCKETS;
 static bool io_sqpoll;
 
-static struct nf_io *open_ep(const struct ep *ep, bool input, unsigned batch,
+static struct nf_io *open_ep(const struct ep *ep, bool input, bool both, unsigned batch,
                              enum nf_io_idle idle, uint32_t vni, const char *txt,
                              const struct nf_io *share)
 {
     /* 4 MiB socket buffers: the kernel default (~200 KiB, a few hundred
-     * small frames) overflows during one scheduling hiccup of the NF */
+     * small frames) overflows during one scheduling hiccup of the NF;
+     * both: the side also carries the other direction (--reverse) */
     struct nf_io_opts o = {.sz = sizeof(o), .transport = ep->transport, .batch = batch,
-                           .idle = idle, .vni = vni, .rcvbuf = input ? 4 << 20 : 0,
-                           .sndbuf = input ? 0 : 4 << 20, .engine = io_engine,
+                           .idle = idle, .vni = vni, .rcvbuf = input || both ? 4 << 20 : 0,
+                           .sndbuf = !input || both ? 4 << 20 : 0, .engine = io_engine,
                            .uring_sqpoll = io_sqpoll, .uring_share = share,
                            /* after the capability drop and under seccomp the
                             * NF could not detach an XDP program: the owner
@@ -208,9 +224,15 @@ struct stage {
 };
 
 /* Copy every counter into the page under the seqlock. */
+/* The return path's own counters (--reverse). */
+struct rev_sums {
+    unsigned mode;            /* NF_STATS_REV_* */
+    uint64_t batches, drops;  /* receive rounds with packets; element drops in them */
+};
+
 static void publish(struct nf_stats_writer *w, const struct stage *sg, int nsg, struct nf_io *in,
                     struct nf_io *out, uint64_t batches, uint64_t now, bool kernel,
-                    const struct phase_sums *ph)
+                    const struct phase_sums *ph, const struct rev_sums *rv)
 {
     struct nf_stats_page *pg = nf_stats_page(w);
     const struct nf_io_stats *si = nf_io_get_stats(in), *so = nf_io_get_stats(out);
@@ -235,6 +257,22 @@ static void publish(struct nf_stats_writer *w, const struct stage *sg, int nsg, 
     uint64_t kd;
     if (kernel && nf_io_kernel_drops(in, &kd) == 0) /* a getsockopt, every PUBLISH_NS */
         pg->rx_kernel_drops = kd;
+    if (rv->mode != NF_STATS_REV_NONE && in != out) {
+        /* replies: received on the out handle, sent on the in handle; the
+         * call counts above cover both sides' system calls */
+        pg->rev.mode = rv->mode;
+        pg->rev.rx_pkts = so->rx_pkts;
+        pg->rev.rx_bytes = so->rx_bytes;
+        pg->rev.tx_pkts = si->tx_pkts;
+        pg->rev.tx_bytes = si->tx_bytes;
+        pg->rev.tx_drops = si->tx_drop_again + si->tx_drop_nobufs + si->tx_drop_other;
+        pg->rev.batches = rv->batches;
+        pg->rev.drops = rv->drops;
+        pg->recvmmsg_calls += so->rx_calls + so->rx_empty_calls;
+        pg->sendmmsg_calls += si->tx_calls;
+        if (kernel && nf_io_kernel_drops(out, &kd) == 0)
+            pg->rev.rx_kernel_drops = kd;
+    }
     pg->drops = 0;
     for (int k = 0; k < nsg && k < (int)pg->nstages; k++) {
         struct nf_stats_stage *ss = &pg->stages[k];
@@ -307,7 +345,50 @@ static void describe(struct nf_stats_writer *w, const struct stage *sg, int nsg,
 }
 
 enum { O_PIPELINE = 256, O_STAGE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
-       O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER, O_TRANSPORT, O_SQPOLL };
+       O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER, O_TRANSPORT, O_SQPOLL, O_REVERSE,
+       O_REVDSTMAC };
+
+/* Write mac as the destination of every frame in pkts (the launcher's
+ * steering through a bridge). */
+static void write_dst(struct nf_pkt *const *pkts, uint32_t n, const uint8_t mac[6])
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (pkts[i]->len >= 6)
+            memcpy(pkts[i]->data, mac, 6);
+}
+
+/* One reverse round: take what the out side has (never waiting), push it
+ * through the pipeline or not, send it back on the in side. Returns the
+ * packets received, or -errno. */
+static int reverse_round(struct nf_io *out, struct nf_io *in, struct nf_batch *rb,
+                         struct nf_pipeline *pipe, struct rev_sums *rv, uint64_t now,
+                         const uint8_t *dst_mac)
+{
+    int n = nf_io_recv(out, rb, 0);
+    if (n <= 0)
+        return n == -EINTR || n == -EAGAIN ? 0 : n;
+    rv->batches++;
+    struct nf_pkt *const *pk = rb->pkts;
+    uint32_t cnt = rb->n;
+    struct nf_batch *ob = NULL;
+    if (rv->mode == NF_STATS_REV_PIPELINE) {
+        uint64_t d0 = nf_pipeline_drops(pipe);
+        nf_pipeline_run(pipe, 0, rb, now);
+        rv->drops += nf_pipeline_drops(pipe) - d0;
+        ob = nf_pipeline_output(pipe, 0);
+        pk = ob->pkts;
+        cnt = ob->n;
+    }
+    int s = 0;
+    if (cnt) {
+        if (dst_mac)
+            write_dst(pk, cnt, dst_mac);
+        s = nf_io_send(in, pk, cnt);
+    }
+    if (ob)
+        nf_pipeline_clear_outputs(pipe);
+    return s < 0 ? s : n;
+}
 
 int main(int argc, char **argv)
 {
@@ -327,6 +408,8 @@ int main(int argc, char **argv)
         {"user", required_argument, NULL, O_USER},
         {"transport", required_argument, NULL, O_TRANSPORT},
         {"uring-sqpoll", no_argument, NULL, O_SQPOLL},
+        {"reverse", required_argument, NULL, O_REVERSE},
+        {"rev-dst-mac", required_argument, NULL, O_REVDSTMAC},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -341,7 +424,9 @@ int main(int argc, char **argv)
     uid_t uid = (uid_t)-1;
     gid_t gid = (gid_t)-1;
     bool seccomp = true, set_dst = false, yield = false, phase_timing = false;
-    uint8_t dst_mac[6];
+    uint8_t dst_mac[6], rev_dst_mac[6];
+    bool set_rev_dst = false;
+    unsigned rev_mode = NF_STATS_REV_NONE;
     struct stage sg[NF_STATS_MAX_STAGES];
     char *stage_args[NF_STATS_MAX_STAGES]; /* NAME=STR copies, split at '=' */
     int nsg = 0;
@@ -423,6 +508,27 @@ int main(int argc, char **argv)
             }
             set_dst = true;
             break;
+        case O_REVERSE:
+            if (!strcmp(optarg, "pipeline"))
+                rev_mode = NF_STATS_REV_PIPELINE;
+            else if (!strcmp(optarg, "straight"))
+                rev_mode = NF_STATS_REV_STRAIGHT;
+            else if (!strcmp(optarg, "none"))
+                rev_mode = NF_STATS_REV_NONE;
+            else {
+                fprintf(stderr, "scc-nf: --reverse '%s': expected pipeline, straight or none\n",
+                        optarg);
+                goto usage_fail;
+            }
+            break;
+        case O_REVDSTMAC:
+            if (scc_mac_parse(optarg, rev_dst_mac) < 0) {
+                fprintf(stderr, "scc-nf: --rev-dst-mac '%s': expected a MAC like "
+                                "02:00:00:00:00:01\n", optarg);
+                goto usage_fail;
+            }
+            set_rev_dst = true;
+            break;
         case O_BATCH:
             if (scc_parse_long(optarg, 1, NF_BATCH_MAX, &batch) < 0) {
                 fprintf(stderr, "scc-nf: --batch '%s': expected 1..%u\n", optarg, NF_BATCH_MAX);
@@ -495,6 +601,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "scc-nf: --uring-sqpoll needs --transport uring\n");
         goto usage_fail;
     }
+    if (rev_mode != NF_STATS_REV_NONE && nsg > 1) {
+        fprintf(stderr, "scc-nf: --reverse is not supported in a fused group (--stage): "
+                        "its stages run one way\n");
+        goto usage_fail;
+    }
 
     int status = 1;
     struct nf_io *in = NULL, *out = NULL;
@@ -505,6 +616,17 @@ int main(int argc, char **argv)
 
     if (parse_ep(in_s, &ein, err, sizeof(err)) < 0 || parse_ep(out_s, &eout, err, sizeof(err)) < 0) {
         fprintf(stderr, "scc-nf: %s\n", err);
+        status = 2;
+        goto out;
+    }
+    /* replies need a socket per side that both receives and sends: a udp
+     * --in knows no address to answer to, and one raw interface for both
+     * sides cannot tell the directions apart */
+    if (rev_mode != NF_STATS_REV_NONE &&
+        (ein.transport != NF_IO_RAW || eout.transport != NF_IO_RAW ||
+         !strcmp(ein.ifname, eout.ifname))) {
+        fprintf(stderr, "scc-nf: --reverse needs raw endpoints on two different interfaces "
+                        "(got --in %s --out %s)\n", in_s, out_s);
         status = 2;
         goto out;
     }
@@ -537,12 +659,13 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    slots = calloc((size_t)batch, sizeof(*slots));
+    slots = calloc((size_t)batch * 2, sizeof(*slots)); /* the second half: replies */
     if (!slots) {
         scc_err("out of memory");
         goto out;
     }
-    in = open_ep(&ein, true, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni, in_s,
+    bool both = rev_mode != NF_STATS_REV_NONE;
+    in = open_ep(&ein, true, both, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni, in_s,
                  NULL);
     if (!in)
         goto out;
@@ -550,7 +673,7 @@ int main(int argc, char **argv)
     bool shared = ein.transport == NF_IO_RAW && eout.transport == NF_IO_RAW &&
                   strcmp(ein.ifname, eout.ifname) == 0;
     if (!shared) {
-        out = open_ep(&eout, false, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni,
+        out = open_ep(&eout, false, both, (unsigned)batch, (enum nf_io_idle)idle, (uint32_t)vni,
                       out_s, in);
         if (!out)
             goto out;
@@ -601,6 +724,12 @@ int main(int argc, char **argv)
     }
 
     struct nf_batch b = {.n = 0, .cap = (uint32_t)batch, .pkts = slots};
+    struct nf_batch rb = {.n = 0, .cap = (uint32_t)batch, .pkts = slots + batch};
+    struct rev_sums rv = {.mode = rev_mode};
+    /* only a two-way NF polls; a one-way one may have no out handle of its
+     * own (one raw interface for both sides, as over a bridge) */
+    struct pollfd pfd[2] = {{.fd = nf_io_fd(in), .events = POLLIN},
+                            {.fd = rev_mode ? nf_io_fd(out) : -1, .events = POLLIN}};
     uint64_t batches = 0, last = 0, now = scc_now_ns();
     unsigned spins = 0, clock_every = idle == NF_IO_BUSY ? BUSY_CLOCK_SPINS : 1;
     struct nf_stats_page *pg = nf_stats_page(w);
@@ -611,13 +740,34 @@ int main(int argc, char **argv)
     if (phase_timing)
         pg->phase_flags = NF_STATS_PHASE_ON | (idle == NF_IO_BLOCK ? NF_STATS_PHASE_RX_WAITS : 0);
     nf_stats_end(w);
-    scc_info("%s: running (pid %d, batch %ld, %s idle, %s -> %s over %s, %d stage%s)", name,
+    scc_info("%s: running (pid %d, batch %ld, %s idle, %s -> %s over %s, %d stage%s%s)", name,
              (int)getpid(), batch, idle == NF_IO_BUSY ? "busy" : "block", in_s, out_s,
-             nf_io_engine_desc(in), nsg, nsg == 1 ? "" : "s");
+             nf_io_engine_desc(in), nsg, nsg == 1 ? "" : "s",
+             rev_mode == NF_STATS_REV_PIPELINE   ? ", replies through the pipeline"
+             : rev_mode == NF_STATS_REV_STRAIGHT ? ", replies straight back"
+                                                 : "");
     status = 0;
     while (!stop_flag) {
         uint64_t t_rx = ph.on ? scc_now_ns() : 0, t_tx = 0;
-        int n = nf_io_recv(in, &b, idle == NF_IO_BUSY ? 0 : IDLE_POLL_MS);
+        /* two directions: neither receive waits; a poll() on both sides
+         * sleeps only when neither had anything (block idle) */
+        int n = nf_io_recv(in, &b, idle == NF_IO_BUSY || rev_mode ? 0 : IDLE_POLL_MS);
+        int r = 0;
+        if (rev_mode) {
+            r = reverse_round(out, in, &rb, sg[0].pipe, &rv, now,
+                              set_rev_dst ? rev_dst_mac : NULL);
+            if (r < 0) {
+                scc_err("reverse path (%s -> %s): %s", out_s, in_s, strerror(-r));
+                status = 1;
+                break;
+            }
+            if (n == 0 && r == 0 && idle == NF_IO_BLOCK) {
+                pfd[0].revents = pfd[1].revents = 0;
+                poll(pfd, 2, IDLE_POLL_MS); /* EINTR: the loop checks stop_flag */
+            }
+            if (r > 0 && n <= 0)
+                now = scc_now_ns();
+        }
         if (n > 0 || ++spins >= clock_every) {
             now = scc_now_ns();
             spins = 0;
@@ -659,9 +809,7 @@ int main(int argc, char **argv)
                 /* --dst-mac: the launcher steers frames through a bridge by the
                  * next stage's MAC, whatever the pipeline did to the header */
                 if (set_dst)
-                    for (uint32_t i = 0; i < ob->n; i++)
-                        if (ob->pkts[i]->len >= 6)
-                            memcpy(ob->pkts[i]->data, dst_mac, 6);
+                    write_dst(ob->pkts, ob->n, dst_mac);
                 int s = nf_io_send(tx, ob->pkts, ob->n);
                 if (s < 0) {
                     scc_err("send on %s: %s", out_s, strerror(-s));
@@ -679,13 +827,13 @@ int main(int argc, char **argv)
                 sched_yield();
         }
         if (now - last >= PUBLISH_NS) {
-            publish(w, sg, nsg, in, tx, batches, now, true, &ph);
+            publish(w, sg, nsg, in, tx, batches, now, true, &ph, &rv);
             last = now;
-        } else if (n > 0) {
-            publish(w, sg, nsg, in, tx, batches, now, false, &ph);
+        } else if (n > 0 || r > 0) {
+            publish(w, sg, nsg, in, tx, batches, now, false, &ph, &rv);
         }
     }
-    publish(w, sg, nsg, in, tx, batches, scc_now_ns(), true, &ph);
+    publish(w, sg, nsg, in, tx, batches, scc_now_ns(), true, &ph, &rv);
     scc_info("%s: stopping after %llu batches", name, (unsigned long long)batches);
 out:
     nf_stats_destroy(w);

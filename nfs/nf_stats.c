@@ -187,6 +187,8 @@ static int read_snapshot(const struct nf_stats_page *p, struct nf_stats_page *ou
          * page, and the seq check below throws a torn copy away */
         uint32_t n = out->nelems <= NF_STATS_MAX_ELEMS ? out->nelems : NF_STATS_MAX_ELEMS;
         memcpy(out->elems, (const void *)p->elems, n * sizeof(p->elems[0]));
+        /* version 6: the return path's counters sit after the elements */
+        memcpy(&out->rev, (const void *)&p->rev, sizeof(p->rev));
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&p->seq, __ATOMIC_RELAXED) != s1)
             continue;
@@ -323,6 +325,38 @@ static struct json_object *page_json(const struct nf_stats_page *p, const char *
         }
         json_object_object_add(o, "phase_timing", ph);
     }
+    /* version 6: the return path, per direction ("forward" repeats the
+     * top-level rx/tx keys, which stay for older scripts) */
+    static const char *const rev_modes[] = {"none", "pipeline", "straight"};
+    struct json_object *dirs = json_object_new_object();
+    if (dirs) {
+        struct json_object *fw = json_object_new_object(), *rv = json_object_new_object();
+        json_object_object_add(dirs, "reverse_mode",
+                               json_object_new_string(p->rev.mode < 3 ? rev_modes[p->rev.mode]
+                                                                      : "unknown"));
+        if (fw) {
+            add_u64(fw, "rx_pkts", p->rx_pkts);
+            add_u64(fw, "rx_bytes", p->rx_bytes);
+            add_u64(fw, "tx_pkts", p->tx_pkts);
+            add_u64(fw, "tx_bytes", p->tx_bytes);
+            add_u64(fw, "tx_drops", p->tx_drops);
+            add_u64(fw, "drops", p->drops - p->rev.drops);
+            add_u64(fw, "rx_kernel_drops", p->rx_kernel_drops);
+            json_object_object_add(dirs, "forward", fw);
+        }
+        if (rv) {
+            add_u64(rv, "rx_pkts", p->rev.rx_pkts);
+            add_u64(rv, "rx_bytes", p->rev.rx_bytes);
+            add_u64(rv, "tx_pkts", p->rev.tx_pkts);
+            add_u64(rv, "tx_bytes", p->rev.tx_bytes);
+            add_u64(rv, "tx_drops", p->rev.tx_drops);
+            add_u64(rv, "drops", p->rev.drops);
+            add_u64(rv, "rx_kernel_drops", p->rev.rx_kernel_drops);
+            add_u64(rv, "batches", p->rev.batches);
+            json_object_object_add(dirs, "reverse", rv);
+        }
+        json_object_object_add(o, "directions", dirs);
+    }
     /* version 5: the stages of a fused group (one for a plain NF) */
     struct json_object *stages = json_object_new_array();
     if (!stages) {
@@ -410,6 +444,19 @@ int nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
             (unsigned long long)p->rx_kernel_drops);
     fprintf(f, "  %14llu recvmmsg calls %12llu sendmmsg calls\n",
             (unsigned long long)p->recvmmsg_calls, (unsigned long long)p->sendmmsg_calls);
+    if (p->rev.mode != NF_STATS_REV_NONE) {
+        /* the lines above count the forward direction (in -> out) */
+        fprintf(f, "  reverse (%s; out -> in):\n",
+                p->rev.mode == NF_STATS_REV_PIPELINE ? "through the pipeline" : "straight back");
+        fprintf(f, "  %14llu rx packets   %14llu rx bytes   %10llu batches\n",
+                (unsigned long long)p->rev.rx_pkts, (unsigned long long)p->rev.rx_bytes,
+                (unsigned long long)p->rev.batches);
+        fprintf(f, "  %14llu tx packets   %14llu tx bytes   %10llu tx refused\n",
+                (unsigned long long)p->rev.tx_pkts, (unsigned long long)p->rev.tx_bytes,
+                (unsigned long long)p->rev.tx_drops);
+        fprintf(f, "  %14llu element drops %13llu rx dropped by the kernel\n",
+                (unsigned long long)p->rev.drops, (unsigned long long)p->rev.rx_kernel_drops);
+    }
     if (p->phase_flags & NF_STATS_PHASE_ON) {
         uint64_t sum = p->phase_rx_ns + p->phase_pipe_ns + p->phase_tx_ns;
         double pk = p->rx_pkts ? (double)p->rx_pkts : 1;

@@ -26,7 +26,7 @@
 #include <stdio.h>
 
 #define NF_STATS_MAGIC 0x464e4353u /* "SCNF" little-endian */
-#define NF_STATS_VERSION 5u
+#define NF_STATS_VERSION 6u
 #define NF_STATS_MAX_ELEMS 128 /* 16 fused routers of 6 elements fit */
 #define NF_STATS_MAX_STAGES 16
 #define NF_STATS_MAX_REASONS 12
@@ -54,6 +54,22 @@ struct nf_stats_stage {
     uint64_t drops;             /* sum over the stage's elements and reasons */
     uint64_t pipe_ns;           /* --phase-timing: ns in this stage's pipeline (else 0) */
 };
+
+/* Version 6: the reverse direction's counters (see nf_stats_page.rev). */
+struct nf_stats_rev {
+    uint32_t mode;              /* NF_STATS_REV_*: how the NF forwards replies */
+    uint32_t pad;
+    uint64_t rx_pkts, rx_bytes; /* received on the out side */
+    uint64_t tx_pkts, tx_bytes; /* sent back on the in side */
+    uint64_t batches;           /* reverse receive rounds that returned packets */
+    uint64_t tx_drops;          /* refused by the kernel on the in side's send */
+    uint64_t drops;             /* element drops while pushing reverse batches */
+    uint64_t rx_kernel_drops;   /* the out side's receive queue overflowed */
+};
+
+#define NF_STATS_REV_NONE 0u     /* one-way NF: frames on the out side are not read */
+#define NF_STATS_REV_PIPELINE 1u /* replies go through the same pipeline (same state) */
+#define NF_STATS_REV_STRAIGHT 2u /* replies go straight back, unchanged */
 
 struct nf_stats_page {
     uint32_t magic, version;
@@ -96,6 +112,11 @@ struct nf_stats_page {
     struct nf_stats_stage stages[NF_STATS_MAX_STAGES];
     uint32_t nelems, pad;          /* with several stages, element names are "STAGE/name" */
     struct nf_stats_elem elems[NF_STATS_MAX_ELEMS];
+    /* Version 6: the return path (scc-nf --reverse). The fields above
+     * count the forward direction (in -> out) as before; these count
+     * frames received on the out side and sent back out of the in side.
+     * reverse is NF_STATS_REV_NONE (and these stay 0) for a one-way NF. */
+    struct nf_stats_rev rev;
 };
 
 /* phase_flags bits */

@@ -14,6 +14,21 @@
 const char *const nf_type_names[NF_TYPE_COUNT + 1] = {"router", "firewall", "l2fwd", "nat",
                                                       "counter", NULL};
 
+const char *const nf_reverse_names[NF_REVERSE_COUNT + 1] = {"pipeline", "straight", "none",
+                                                            NULL};
+
+enum nf_reverse nf_type_default_reverse(enum nf_type t)
+{
+    switch (t) {
+    case NF_TYPE_ROUTER:
+    case NF_TYPE_NAT:
+    case NF_TYPE_COUNTER:
+        return NF_REVERSE_PIPELINE;
+    default:
+        return NF_REVERSE_STRAIGHT;
+    }
+}
+
 /* A growing string; a failed allocation sticks (nomem) and later adds do nothing. */
 struct strbuf {
     char *s;

@@ -47,6 +47,26 @@ struct nf_type_args {
     unsigned nat_timeout_s;            /* nat: idle flow timeout */
 };
 
+/* How an NF forwards the return path (scc-nf --reverse): */
+enum nf_reverse {
+    NF_REVERSE_PIPELINE, /* replies through the same pipeline: its state is shared, so the
+                            NAT maps them back and the router routes them (it needs a route
+                            for the replies' destination) */
+    NF_REVERSE_STRAIGHT, /* replies straight back, unchanged */
+    NF_REVERSE_NONE,     /* one-way: frames on the out side are not read */
+    NF_REVERSE_COUNT
+};
+/* "pipeline", "straight", "none", NULL (indexed by enum nf_reverse). */
+extern const char *const nf_reverse_names[NF_REVERSE_COUNT + 1];
+
+/* What a user expects of each type: router, nat, counter: through the
+ * pipeline (routes both ways, reverse translation, counts both ways);
+ * firewall: straight (its rules name the forward flows, e.g. "allow tcp dst
+ * port 5201", which replies would not match; replies pass unfiltered, as
+ * there is no established-flow table); l2fwd: straight (its MAC rewrite is
+ * for the forward direction). A custom pipeline (t = NF_TYPE_COUNT): straight. */
+enum nf_reverse nf_type_default_reverse(enum nf_type t);
+
 /* The pipeline text of type t (malloc'd, the caller frees it), or NULL with
  * errno = ENOMEM, or EINVAL for an unknown type. */
 char *nf_type_expand(enum nf_type t, const struct nf_type_args *a);

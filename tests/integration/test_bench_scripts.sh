@@ -143,5 +143,17 @@ if run soak "$SRC/bench/soak.sh" --quick "$BIN"; then
     has soak '^ +[0-9]+ +150000 +[0-9]*[1-9][0-9]* +[0-9]+ +[0-9]+ +0 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' "overloaded step row"
     has soak '^soak: 3 steps in [0-9]+ s, unaccounted 0, nf1 RSS [0-9]+->[0-9]+ kB fds [0-9]+->[0-9]+' "summary"
 fi
+# apps_bench: iperf3 and sockperf over bare veth and through 1 NF (root)
+bash "$SRC/bench/apps_bench.sh" --help >"$T/help" 2>&1 && grep -q "BUILD_DIR" "$T/help" &&
+    grep -q -- "--quick" "$T/help" || bad "apps_bench --help does not describe BUILD_DIR and --quick"
+bash "$SRC/bench/apps_bench.sh" --quick "$T/nowhere" >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" -eq 2 ] && grep -q "no scc in" "$T/err" || bad "apps_bench with a bad build dir: exit $rc"
+if [ "$(id -u)" -eq 0 ] && run apps "$SRC/bench/apps_bench.sh" --quick "$BIN"; then
+    for r in 'bare veth \(offloads off\)' '1 NF \(router\)'; do
+        has apps "^  $r +[0-9]*[1-9][0-9]* +[0-9]*[1-9][0-9]* +[0-9.]+ +[0-9.]+ +[0-9.]+$" "row '$r' with figures"
+    done
+    has apps '^  ratio nf1 / bare +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' "ratio row"
+    has apps '^goal: TCP through 1 NF / bare = [0-9.]+' "goal line"
+fi
 [ $fail -eq 0 ] && ok "each script's --quick run prints its figures and exits 0 ($SECONDS s)"
 exit $fail

@@ -120,13 +120,18 @@ START_TEST(test_print_json)
     pg->stages[0].tx_pkts = 8;
     pg->stages[0].drops = 2;
     pg->stages[0].pipe_ns = 116;
+    /* version 6: the return path; forward drops = drops - rev.drops */
+    pg->rev = (struct nf_stats_rev){.mode = NF_STATS_REV_PIPELINE, .rx_pkts = 120,
+                                    .rx_bytes = 121, .tx_pkts = 122, .tx_bytes = 123,
+                                    .batches = 124, .tx_drops = 125, .drops = 10,
+                                    .rx_kernel_drops = 127};
 
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     ck_assert_int_eq(nf_stats_print(pg, f, true), 0);
     fclose(f);
-    char want[2048];
+    char want[4096];
     snprintf(want, sizeof(want),
         "{ \"version\": %u, \"name\": \"a\\\"b\\\\c\\td\", "
         "\"pid\": 4321, \"ready\": true, \"state\": \"running\", \"uptime_s\": 1.500, "
@@ -137,7 +142,13 @@ START_TEST(test_print_json)
         "\"rx_kernel_drops\": 111, \"rx_empty_calls\": 112, \"recvmmsg_calls\": 113, "
         "\"sendmmsg_calls\": 114, \"phase_timing\": { \"on\": true, "
         "\"rx_includes_wait\": false, \"rx_ns\": 115, \"pipeline_ns\": 116, "
-        "\"tx_ns\": 117 }, \"stages\": [ { \"name\": \"nf1\", \"rx_pkts\": 10, "
+        "\"tx_ns\": 117 }, \"directions\": { \"reverse_mode\": \"pipeline\", "
+        "\"forward\": { \"rx_pkts\": 18446744073709551615, \"rx_bytes\": 101, "
+        "\"tx_pkts\": 102, \"tx_bytes\": 103, \"tx_drops\": 109, \"drops\": 100, "
+        "\"rx_kernel_drops\": 111 }, \"reverse\": { \"rx_pkts\": 120, \"rx_bytes\": 121, "
+        "\"tx_pkts\": 122, \"tx_bytes\": 123, \"tx_drops\": 125, \"drops\": 10, "
+        "\"rx_kernel_drops\": 127, \"batches\": 124 } }, "
+        "\"stages\": [ { \"name\": \"nf1\", \"rx_pkts\": 10, "
         "\"tx_pkts\": 8, \"drops\": 2, \"first_element\": 0, \"elements\": 2, "
         "\"pipeline_ns\": 116 } ], \"elements\": [ "
         "{ \"name\": \"fw\", \"class\": \"IPFilter\", \"in\": 10, \"out\": 8, \"bytes\": 0, "
