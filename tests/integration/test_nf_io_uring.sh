@@ -82,8 +82,10 @@ fi
 ROUTER='rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1 02:00:00:00:00:09); FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL -> EtherRewrite(SRC 02:00:00:00:00:01) -> ToIO; rt[1] -> Discard'
 FIREWALL='FromIO -> CheckIPHeader -> IPFilter(deny src net 10.66.0.0/16, allow udp dst port 9000-9999, allow icmp, deny all) -> ToIO'
 NAT='FromIO -> CheckIPHeader -> NAT(ADDR 203.0.113.1-203.0.113.4, PORTS 1024-65535, TIMEOUT 60) -> ToIO'
-# 5 forwarded (4 UDP, 1 TCP), 2 to the Discard route, 1 TTL expiry, 4
-# malformed (bad checksum, fragment, options, short), 1 without a route
+# 7 forwarded (4 UDP, 1 TCP, a fragment and a packet with options: RFC
+# 1812 forwards both, as Click), 2 to the Discard route, 1 TTL expiry, 2
+# malformed (bad checksum, short)
+# and 1 without a route
 ROUTER_FRAMES=(udp,10.1.0.1,10.3.0.9,1000,9000,64,4 tcp,10.1.0.1,10.3.0.9,1000,80,10
     udp,10.1.0.1,10.2.0.9,1000,9000,64,2 udp,10.1.0.1,10.3.0.9,1,2,1
     udp,10.1.0.1,10.3.0.9,1,2,64,1,badsum udp,10.1.0.1,10.3.0.9,1,2,64,1,frag
@@ -92,16 +94,16 @@ ROUTER_FRAMES=(udp,10.1.0.1,10.3.0.9,1000,9000,64,4 tcp,10.1.0.1,10.3.0.9,1000,8
 
 check_router() { # check_router NAME OUTFILE WHAT
     local name=$1 out=$2 tr=$3
-    check "$tr router: 5 frames forwarded" grep -q 'received=5$' "$out"
-    check "$tr router: TTL decremented (64->63 x4, 10->9)" \
-        [ "$(grep -c 'ttl=63 ' "$out")" -eq 4 -a "$(grep -c 'ttl=9 ' "$out")" -eq 1 ]
-    check "$tr router: IP and L4 checksums valid" [ "$(grep -c 'ipsum=ok l4sum=ok' "$out")" -eq 5 ]
+    check "$tr router: 7 frames forwarded" grep -q 'received=7$' "$out"
+    check "$tr router: TTL decremented (64->63 x6, 10->9)" \
+        [ "$(grep -c 'ttl=63 ' "$out")" -eq 6 -a "$(grep -c 'ttl=9 ' "$out")" -eq 1 ]
+    check "$tr router: IP and L4 checksums valid" [ "$(grep -c 'ipsum=ok l4sum=ok' "$out")" -eq 7 ]
     check "$tr router: discarded route absent" bash -c "! grep -q 'dst=10.2.0.9' '$out'"
     check "$tr router: counters rx=13 tx=5" \
-        [ "$(nfstat "$name" rx_pkts)" = 13 -a "$(nfstat "$name" tx_pkts)" = 5 ]
-    check "$tr router: malformed frames dropped and counted (checksum, fragment, options, short)" \
-        [ "$(drop "$name" 'bad IP header checksum')" = 1 -a "$(drop "$name" 'IP fragment')" = 1 \
-          -a "$(drop "$name" 'IP options')" = 1 -a "$(drop "$name" 'truncated IPv4 header')" = 1 ]
+        [ "$(nfstat "$name" rx_pkts)" = 13 -a "$(nfstat "$name" tx_pkts)" = 7 ]
+    check "$tr router: malformed frames dropped and counted (checksum, short); a fragment and options forwarded (RFC 1812)" \
+        [ "$(drop "$name" 'bad IP header checksum')" = 1 -a "$(drop "$name" 'IP fragment')" = 0 \
+          -a "$(drop "$name" 'IP options')" = 0 -a "$(drop "$name" 'truncated IPv4 header')" = 1 ]
     check "$tr router: TTL expired, no route, discarded counted" \
         [ "$(drop "$name" 'TTL expired')" = 1 -a "$(drop "$name" 'no route')" = 1 \
           -a "$(drop "$name" 'discarded')" = 2 ]
@@ -124,7 +126,7 @@ start_nf urt$tag "$nsb" --transport uring --pipeline "$ROUTER" --in raw:b0$tag -
     pid=$nfpid
     check "uring router: seccomp filter on, no capabilities" \
         bash -c "grep -q '^Seccomp:[[:space:]]*2' /proc/$pid/status && grep -q '^CapEff:[[:space:]]*0000000000000000' /proc/$pid/status"
-    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 5 \
+    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 7 \
         "${ROUTER_FRAMES[@]}" >"$tmp/rt.out"
     sleep 0.2
     check_router urt$tag "$tmp/rt.out" "uring raw"
@@ -150,14 +152,15 @@ start_nf ufw$tag "$nsb" --transport uring --uring-sqpoll --pipeline "$FIREWALL" 
 base=$((24000 + (tag % 2000) * 10))
 start_nf unat$tag "" --transport uring --pipeline "$NAT" --in udp:127.0.0.1:$base --out udp:127.0.0.1:$((base + 1)) && {
     pid=$nfpid
-    "$PROBE" --tx udp:127.0.0.1:$base --rx udp:127.0.0.1:$((base + 1)) --wait-ms 1500 --expect 4 \
+    "$PROBE" --tx udp:127.0.0.1:$base --rx udp:127.0.0.1:$((base + 1)) --wait-ms 1500 --expect 5 \
         udp,10.1.0.1,198.51.100.7,5000,53,64,2 tcp,10.1.0.2,198.51.100.7,5001,80,64 \
         udp,10.1.0.3,198.51.100.7,5002,53,64,1,udp0 icmp,10.1.0.1,198.51.100.7,0,0,64 >"$tmp/nat.out"
     sleep 0.2
-    check "uring udp nat: 4 TCP/UDP frames translated" grep -q 'received=4$' "$tmp/nat.out"
+    check "uring udp nat: 4 TCP/UDP frames and 1 ICMP echo translated" grep -q 'received=5$' "$tmp/nat.out"
     check "uring udp nat: sources from the pool, checksums valid" \
-        [ "$(grep -Ec 'src=203\.0\.113\.[1-4] .*ipsum=ok l4sum=ok' "$tmp/nat.out")" -eq 4 ]
-    check "uring udp nat: ICMP dropped as unsupported" [ "$(drop unat$tag 'unsupported protocol')" = 1 ]
+        [ "$(grep -Ec 'src=203\.0\.113\.[1-4] .*ipsum=ok l4sum=ok' "$tmp/nat.out")" -eq 5 ]
+    check "uring udp nat: nothing dropped as unsupported (ICMP echo is translated)" \
+        [ "$(drop unat$tag 'unsupported protocol')" = 0 ]
     stop_nf unat$tag $pid
 }
 

@@ -80,8 +80,9 @@ fi
 ROUTER='rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1 02:00:00:00:00:09); FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL -> EtherRewrite(SRC 02:00:00:00:00:01) -> ToIO; rt[1] -> Discard'
 FIREWALL='FromIO -> CheckIPHeader -> IPFilter(deny src net 10.66.0.0/16, allow udp dst port 9000-9999, allow icmp, deny all) -> ToIO'
 NAT='FromIO -> CheckIPHeader -> NAT(ADDR 203.0.113.1-203.0.113.4, PORTS 1024-65535, TIMEOUT 60) -> ToIO'
-# 5 forwarded (4 UDP, 1 TCP), 2 to the Discard route, 1 TTL expiry, 4
-# malformed (bad checksum, fragment, options, short), 1 without a route
+# 7 forwarded (4 UDP, 1 TCP, a fragment and a packet with options: RFC
+# 1812 forwards both, as Click), 2 to the Discard route, 1 TTL expiry, 2
+# malformed (bad checksum, short) and 1 without a route
 ROUTER_FRAMES=(udp,10.1.0.1,10.3.0.9,1000,9000,64,4 tcp,10.1.0.1,10.3.0.9,1000,80,10
     udp,10.1.0.1,10.2.0.9,1000,9000,64,2 udp,10.1.0.1,10.3.0.9,1,2,1
     udp,10.1.0.1,10.3.0.9,1,2,64,1,badsum udp,10.1.0.1,10.3.0.9,1,2,64,1,frag
@@ -90,16 +91,16 @@ ROUTER_FRAMES=(udp,10.1.0.1,10.3.0.9,1000,9000,64,4 tcp,10.1.0.1,10.3.0.9,1000,8
 
 check_router() { # check_router NAME OUTFILE WHAT
     local name=$1 out=$2 tr=$3
-    check "$tr router: 5 frames forwarded" grep -q 'received=5$' "$out"
-    check "$tr router: TTL decremented (64->63 x4, 10->9)" \
-        [ "$(grep -c 'ttl=63 ' "$out")" -eq 4 -a "$(grep -c 'ttl=9 ' "$out")" -eq 1 ]
-    check "$tr router: IP and L4 checksums valid" [ "$(grep -c 'ipsum=ok l4sum=ok' "$out")" -eq 5 ]
+    check "$tr router: 7 frames forwarded" grep -q 'received=7$' "$out"
+    check "$tr router: TTL decremented (64->63 x6, 10->9)" \
+        [ "$(grep -c 'ttl=63 ' "$out")" -eq 6 -a "$(grep -c 'ttl=9 ' "$out")" -eq 1 ]
+    check "$tr router: IP and L4 checksums valid" [ "$(grep -c 'ipsum=ok l4sum=ok' "$out")" -eq 7 ]
     check "$tr router: discarded route absent" bash -c "! grep -q 'dst=10.2.0.9' '$out'"
     check "$tr router: counters rx=13 tx=5" \
-        [ "$(nfstat "$name" rx_pkts)" = 13 -a "$(nfstat "$name" tx_pkts)" = 5 ]
-    check "$tr router: malformed frames dropped and counted (checksum, fragment, options, short)" \
-        [ "$(drop "$name" 'bad IP header checksum')" = 1 -a "$(drop "$name" 'IP fragment')" = 1 \
-          -a "$(drop "$name" 'IP options')" = 1 -a "$(drop "$name" 'truncated IPv4 header')" = 1 ]
+        [ "$(nfstat "$name" rx_pkts)" = 13 -a "$(nfstat "$name" tx_pkts)" = 7 ]
+    check "$tr router: malformed frames dropped and counted (checksum, short); a fragment and options forwarded (RFC 1812)" \
+        [ "$(drop "$name" 'bad IP header checksum')" = 1 -a "$(drop "$name" 'IP fragment')" = 0 \
+          -a "$(drop "$name" 'IP options')" = 0 -a "$(drop "$name" 'truncated IPv4 header')" = 1 ]
     check "$tr router: TTL expired, no route, discarded counted" \
         [ "$(drop "$name" 'TTL expired')" = 1 -a "$(drop "$name" 'no route')" = 1 \
           -a "$(drop "$name" 'discarded')" = 2 ]
@@ -125,7 +126,7 @@ start_nf xrt$tag "$nsb" --transport xdp --pipeline "$ROUTER" --in raw:b0$tag --o
     check "xdp router: program attached to its input" bash -c "ip -n $nsb link show b0$tag | grep -q 'prog/xdp'"
     check "xdp router: stats page reports the mode (native copy on veth)" \
         bash -c "'$SCC' stats --json xrt$tag | grep -q 'raw:b0$tag over xdp-native-copy'"
-    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 5 \
+    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 7 \
         "${ROUTER_FRAMES[@]}" >"$tmp/rt.out"
     sleep 0.2
     check_router xrt$tag "$tmp/rt.out" "xdp"
