@@ -147,10 +147,12 @@ static bool journals_ns(const char *path, const char *ns)
     if (!f)
         return false;
     char line[512], want[LN_NS_MAX + 16];
-    snprintf(want, sizeof(want), "netns %s\n", ns);
+    /* the confirmed record: "netns NAME" and, since namespaces are proved
+     * by their birth time, " CLOCK" after the name */
+    int n = snprintf(want, sizeof(want), "netns %s", ns);
     bool found = false;
     while (!found && fgets(line, sizeof(line), f))
-        found = strcmp(line, want) == 0;
+        found = strncmp(line, want, (size_t)n) == 0 && (line[n] == '\n' || line[n] == ' ');
     fclose(f);
     return found;
 }
