@@ -370,9 +370,11 @@ static void term_chart(FILE *f, size_t k, const struct rep_run *r)
                     why = x->term[t].reason;
                     break;
                 }
+            /* two lines, so that a long reason does not run out of the
+             * drawing: which terms, then why (cut at 100 characters; the
+             * whole reason is the tooltip) */
             char line[200];
-            snprintf(line, sizeof(line), "unavailable, not drawn: %s — %.60s%s", lacks, why,
-                     strlen(why) > 60 ? "…" : "");
+            snprintf(line, sizeof(line), "unavailable, not drawn: %s", lacks);
             fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" class=\"na\" font-style=\"italic\" "
                        "fill=\"#444\">",
                     label_w, y2 + row_h + 16);
@@ -380,6 +382,12 @@ static void term_chart(FILE *f, size_t k, const struct rep_run *r)
             fputs("<title>", f);
             esc(f, why);
             fputs("</title></text>\n", f);
+            snprintf(line, sizeof(line), "%.100s%s", why, strlen(why) > 100 ? "…" : "");
+            fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" class=\"na\" font-size=\"11\" "
+                       "fill=\"#444\">",
+                    label_w, y2 + row_h + 30);
+            esc(f, line);
+            fputs("</text>\n", f);
         }
         y += 2 * row_h + gap;
     }
