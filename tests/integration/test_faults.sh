@@ -117,6 +117,12 @@ chain badc "${TOKEN}q" "[ { \"name\": \"a\", \"type\": \"counter\", \"cpu\": \"$
 "$SCC" run "$T/badc.json" >"$T/badc.out" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "nfs\[0\]\.cpu.*$off.*online" "$T/badc.out" ||
     { echo "FAIL: offline core: exit $rc:"; cat "$T/badc.out"; fail=1; }
+# an interface that is not there (the launcher creates every interface a
+# spec names, so this is scc-nf itself, as an operator starts it by hand)
+"$SCC_BIN/scc-nf" --name "${TOKEN}i" --pipeline 'FromIO -> ToIO' --in "raw:${TOKEN}x0" \
+    --out "raw:${TOKEN}x1" >"$T/badi.out" 2>&1; rc=$?
+[ $rc -ne 0 ] && grep -q "input endpoint raw:${TOKEN}x0: .*No such device" "$T/badi.out" ||
+    { echo "FAIL: missing interface: exit $rc:"; cat "$T/badi.out"; fail=1; }
 res_same "NFs that cannot start" "$T/before" && echo "ok: an NF that cannot start is refused, naming it and the cause"
 
 # 4. two runs of one chain started at once: one runs, the other refuses
