@@ -147,10 +147,13 @@ static bool journals_ns(const char *path, const char *ns)
     if (!f)
         return false;
     char line[512], want[LN_NS_MAX + 16];
-    snprintf(want, sizeof(want), "netns %s\n", ns);
+    /* "netns NAME" or, since the intent carries the namespace's birth
+     * clock, "netns NAME CLOCK" */
+    int wl = snprintf(want, sizeof(want), "netns %s", ns);
     bool found = false;
     while (!found && fgets(line, sizeof(line), f))
-        found = strcmp(line, want) == 0;
+        found = wl > 0 && strncmp(line, want, (size_t)wl) == 0 &&
+                (line[wl] == '\n' || line[wl] == ' ' || line[wl] == '\0');
     fclose(f);
     return found;
 }
