@@ -134,7 +134,7 @@ snapshot "$T/before"
 chain c1 ep1 b2b "[ $rt ]"
 # a chain with a traffic block: --endpoints leaves the block out (and says so)
 sed -i 's/ }$/, "traffic": { "rate_pps": 1000 } }/' "$T/c1.json"
-if start ep1 "$T/c1.json" --duration 9; then
+if start ep1 "$T/c1.json" --duration 9 --json "$T/ep1.json"; then
     grep -q "scc exec ingress --chain ep1 -- ping" "$T/ep1.out" && ok "ep1: scc run prints the scc exec lines" \
         || { bad "ep1: no scc exec line printed:"; cat "$T/ep1.out"; }
     grep -q "traffic block is not run" "$T/ep1.out" && ok "ep1: --endpoints leaves the traffic block out" \
@@ -147,6 +147,19 @@ if start ep1 "$T/c1.json" --duration 9; then
         || bad "ep1: scc exec exit status $rc (want 7), $rc2 (want 127)"
     wait "$run_pid"; rc=$?; run_pid=""
     [ $rc -eq 0 ] || { bad "ep1: scc run exited $rc:"; tail -20 "$T/ep1.out"; }
+    # the end-of-run table and the results JSON carry the return path too:
+    # at least the bytes iperf3 -R received came back through the router
+    python3 "$SCC_SOURCE_DIR/tests/integration/json_schema_subset.py" \
+        "$SCC_SOURCE_DIR/docs/schema/scc-run.schema.json" "$T/ep1.json" \
+        && ok "ep1: the results JSON validates against the schema" || bad "ep1: results JSON schema"
+    rv=$(jq -r '.nfs[0].reverse | "\(.mode) \(.rx) \(.tx) \(.rx_bytes) \(.tx_bytes)"' "$T/ep1.json" 2>/dev/null)
+    set -- $rv
+    if [ "$#" -eq 5 ] && [ "$1" = pipeline ] && [ "$2" -gt 0 ] && [ "$3" -gt 0 ] \
+        && [ "$4" -ge "$(rbytes ep1.rv)" ] && [ "$5" -ge "$(rbytes ep1.rv)" ]; then
+        ok "ep1: results JSON: reverse ($1) rx $2 / tx $3 packets, $4 B >= $(rbytes ep1.rv) B received by iperf3 -R"
+    else bad "ep1: results JSON reverse: '$rv' (iperf3 -R got $(rbytes ep1.rv) B)"; jq .nfs "$T/ep1.json"; fi
+    grep -Eq "^ +reverse +[0-9]+ +[0-9]+ +[0-9]+ +\(reverse, through the pipeline\)" "$T/ep1.out" \
+        && ok "ep1: the end-of-run table has the reverse row" || { bad "ep1: no reverse row:"; tail -12 "$T/ep1.out"; }
     same_as_before "ep1 after --duration"
 fi
 
