@@ -10,7 +10,8 @@
 # nothing is left after a normal exit (--duration), Ctrl-C (SIGINT) and
 # kill -9 + `scc cleanup`. Ping through a NAT: the egress side sees the
 # pool address. Three routers answer ping -t 1, 2, 3 with ICMP Time
-# Exceeded, each from its own address.
+# Exceeded, each from its own address; one router over io_uring and over
+# AF_XDP answers ping both ways.
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 ip netns list >/dev/null 2>&1 || { echo "skip: no network namespace support"; exit 77; }
@@ -242,6 +243,19 @@ if start ep6 "$T/c3r.json"; then
     kill -INT "$run_pid"; wait "$run_pid"; run_pid=""
     same_as_before "ep6 after Ctrl-C"
 fi
+# 5. the other transports carry both directions too: ping and a Time
+#    Exceeded through one router over io_uring and over AF_XDP
+for tr in uring xdp; do
+    chain "c$tr" "ep$tr" b2b "[ $rt ]"
+    sed -i "s/\"io\": { \"batch\": 32 }/\"io\": { \"batch\": 32, \"transport\": \"$tr\" }/" "$T/c$tr.json"
+    start "ep$tr" "$T/c$tr.json" || continue
+    if ex ingress --chain "ep$tr" -- ping -c 2 -i 0.2 -W 1 $EG >"$T/ep$tr.ping" 2>&1 \
+        && ex ingress --chain "ep$tr" -- ping -c 1 -W 1 -t 1 $EG 2>&1 | grep -q "From 10.201.1.254 .*Time to live exceeded"; then
+        ok "ep$tr: over $tr, ping replies arrive and the router answers TTL expiry"
+    else bad "ep$tr: ping over $tr:"; cat "$T/ep$tr.ping"; tail -5 "$T/ep$tr.out"; fi
+    kill -INT "$run_pid"; wait "$run_pid"; run_pid=""
+    same_as_before "ep$tr after Ctrl-C"
+done
 chain c1b ep5 bridge "[ $fw ]"
 if start ep5 "$T/c1b.json" --duration 8; then
     checks ep5 1 fw
