@@ -162,6 +162,10 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
         scc_diags_free(d);
+        if (scc_spec_endpoint_defaults(ch) < 0) { /* routers answer from their address */
+            scc_err("out of memory");
+            goto out;
+        }
     }
     warn_unapplied_profiler(ch);
     o.host = host;

@@ -147,12 +147,13 @@ static bool journals_ns(const char *path, const char *ns)
     if (!f)
         return false;
     char line[512], want[LN_NS_MAX + 16];
-    /* the confirmed record: "netns NAME" and, since namespaces are proved
-     * by their birth time, " CLOCK" after the name */
-    int n = snprintf(want, sizeof(want), "netns %s", ns);
+    /* "netns NAME" or, since the intent carries the namespace's birth
+     * clock, "netns NAME CLOCK" */
+    int wl = snprintf(want, sizeof(want), "netns %s", ns);
     bool found = false;
     while (!found && fgets(line, sizeof(line), f))
-        found = strncmp(line, want, (size_t)n) == 0 && (line[n] == '\n' || line[n] == ' ');
+        found = wl > 0 && strncmp(line, want, (size_t)wl) == 0 &&
+                (line[wl] == '\n' || line[wl] == ' ' || line[wl] == '\0');
     fclose(f);
     return found;
 }

@@ -118,6 +118,13 @@ static void read_stats(const char *stats_name, int stage, struct ln_nf_sample *o
     c->tx = pg->tx_pkts;
     c->rx_bytes = pg->rx_bytes;
     c->tx_bytes = pg->tx_bytes;
+    c->rev_mode = (int)pg->rev.mode;
+    c->rev_rx = pg->rev.rx_pkts;
+    c->rev_tx = pg->rev.tx_pkts;
+    c->rev_rx_bytes = pg->rev.rx_bytes;
+    c->rev_tx_bytes = pg->rev.tx_bytes;
+    c->rev_drops = pg->rev.drops + pg->rev.tx_drops;
+    c->rev_kernel_drops = pg->rev.rx_kernel_drops;
     c->batches = pg->batches;
     c->rx_calls = pg->rx_calls;
     c->tx_calls = pg->tx_calls;
@@ -184,6 +191,9 @@ static bool counters_add(struct ln_nf_counters *acc, const struct ln_nf_counters
         e->tx_calls < s->tx_calls || e->drops < s->drops || e->kernel_drops < s->kernel_drops ||
         e->recvmmsg_calls < s->recvmmsg_calls || e->sendmmsg_calls < s->sendmmsg_calls ||
         e->rx_empty_calls < s->rx_empty_calls || e->phase_rx_ns < s->phase_rx_ns ||
+        e->rev_rx < s->rev_rx || e->rev_tx < s->rev_tx || e->rev_rx_bytes < s->rev_rx_bytes ||
+        e->rev_tx_bytes < s->rev_tx_bytes || e->rev_drops < s->rev_drops ||
+        e->rev_kernel_drops < s->rev_kernel_drops ||
         e->phase_pipe_ns < s->phase_pipe_ns || e->phase_tx_ns < s->phase_tx_ns)
         return false; /* not one process's page: refuse to subtract */
     acc->rx += e->rx - s->rx;
@@ -198,6 +208,15 @@ static bool counters_add(struct ln_nf_counters *acc, const struct ln_nf_counters
     acc->recvmmsg_calls += e->recvmmsg_calls - s->recvmmsg_calls;
     acc->sendmmsg_calls += e->sendmmsg_calls - s->sendmmsg_calls;
     acc->rx_empty_calls += e->rx_empty_calls - s->rx_empty_calls;
+    /* a page publishes its reverse mode with its first reply: the end's */
+    if (e->rev_mode)
+        acc->rev_mode = e->rev_mode;
+    acc->rev_rx += e->rev_rx - s->rev_rx;
+    acc->rev_tx += e->rev_tx - s->rev_tx;
+    acc->rev_rx_bytes += e->rev_rx_bytes - s->rev_rx_bytes;
+    acc->rev_tx_bytes += e->rev_tx_bytes - s->rev_tx_bytes;
+    acc->rev_drops += e->rev_drops - s->rev_drops;
+    acc->rev_kernel_drops += e->rev_kernel_drops - s->rev_kernel_drops;
     /* phase sums count only when timing ran over the whole share */
     if (e->phase == 1 && s->phase != 0) {
         acc->phase_rx_ns += e->phase_rx_ns - s->phase_rx_ns;

@@ -25,6 +25,13 @@ struct ln_nf_counters {
     uint64_t rx, tx, rx_bytes, tx_bytes, batches, rx_calls, tx_calls;
     uint64_t drops;           /* every drop the NF counted (elements + I/O) */
     uint64_t kernel_drops;    /* dropped by the kernel on the NF's receive queue */
+    /* The return path (scc-nf --reverse, endpoints; stats page version 6):
+     * rev_mode 0 none (one-way: the rev_* stay 0), 1 pipeline, 2 straight.
+     * rx/tx above are the forward direction; drops above count both. */
+    int rev_mode;
+    uint64_t rev_rx, rev_tx, rev_rx_bytes, rev_tx_bytes;
+    uint64_t rev_drops;        /* element drops while pushing replies + sends refused */
+    uint64_t rev_kernel_drops; /* dropped by the kernel on the out side's receive queue */
     /* The NF's own data-path system calls (stats page version 4). */
     uint64_t recvmmsg_calls, sendmmsg_calls, rx_empty_calls;
     /* scc-nf --phase-timing. In a sample: 1 on, 0 off, -1 not known (a

@@ -180,6 +180,23 @@ static struct json_object *nf_json(const struct ln_report_in *in, const struct l
             put(dr, w->c.drop_name[k], ju64(w->c.drop_count[k]));
     }
     put(n, "drop_reasons", dr);
+    /* endpoints: the return path's own figures (rx/tx above are the
+     * forward direction; drops above count both); null without endpoints
+     * or when the page was unreadable */
+    struct json_object *rv = NULL;
+    if (sok && in->plan->endpoints) {
+        static const char *const modes[] = {"none", "pipeline", "straight"};
+        rv = json_object_new_object();
+        put(rv, "mode", json_object_new_string(w->c.rev_mode >= 0 && w->c.rev_mode < 3
+                                                   ? modes[w->c.rev_mode] : "unknown"));
+        put(rv, "rx", ju64(w->c.rev_rx));
+        put(rv, "tx", ju64(w->c.rev_tx));
+        put(rv, "rx_bytes", ju64(w->c.rev_rx_bytes));
+        put(rv, "tx_bytes", ju64(w->c.rev_tx_bytes));
+        put(rv, "drops", ju64(w->c.rev_drops));
+        put(rv, "rx_kernel_drops", ju64(w->c.rev_kernel_drops));
+    }
+    put(n, "reverse", rv);
     bool pok = w->shares && w->proc_ok;
     *cpu_ok = pok && sok && w->c.rx > 0;
     *cpu_pp_out = *cpu_ok ? (double)w->proc.run_ns / (double)w->c.rx : 0;
@@ -346,6 +363,13 @@ int ln_report(const struct ln_report_in *in, FILE *o, const char *json_out, char
                 num(b[6], 32, 9, pok, w->proc.vol_cs), num(b[7], 32, 9, pok, w->proc.invol_cs),
                 sok ? "" : "  (stats page unreadable)",
                 w->shares > 1 ? "  (summed over restarts)" : "");
+        if (sok && plan->endpoints) /* the return path (out -> in), same columns */
+            fprintf(o, "  %-10s %s %s %s  (reverse, %s)\n", "  reverse",
+                    num(b[0], 32, 10, true, w->c.rev_rx), num(b[1], 32, 10, true, w->c.rev_tx),
+                    num(b[2], 32, 9, true, w->c.rev_drops),
+                    w->c.rev_mode == 1   ? "through the pipeline"
+                    : w->c.rev_mode == 2 ? "straight back"
+                                         : "not forwarded");
         if (sok) {
             for (int k = 0; k < w->c.ndrops; k++)
                 fprintf(o, "  %-10s   dropped %" PRIu64 " at %s\n", "", w->c.drop_count[k],

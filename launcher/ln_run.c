@@ -170,6 +170,24 @@ static int teardown(struct run *r)
     return 0;
 }
 
+/* xdp: the NF attaches libxdp's program to its interfaces and cannot
+ * detach it (docs/io.md); journal them before it starts, so that
+ * teardown and `scc cleanup` detach what is left on one that survives. */
+static int xdp_journal(struct run *r, int s)
+{
+    const struct ln_stage *st = &r->plan.stages[s];
+    const char *eps[2] = {st->in_ep, st->out_ep};
+    for (int k = 0; k < 2; k++) {
+        if (strncmp(eps[k], "raw:", 4) != 0 || (k == 1 && !strcmp(eps[0], eps[1])))
+            continue;
+        if (!ln_dry_run && ln_state_add_xdp(r->state, eps[k] + 4, st->netns) < 0) {
+            scc_err("state file: cannot journal the XDP program on %s", eps[k] + 4);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int start_nfs(struct run *r)
 {
     ln_test_step(); /* test only: topology and chain-wide scheduling done */
@@ -178,6 +196,8 @@ static int start_nfs(struct run *r)
             continue; /* a fused member runs in its head's process */
         struct ln_argv b;
         nf_argv(r, s, &b);
+        if (r->chain->io.transport == SCC_TRANSPORT_XDP && xdp_journal(r, s) < 0)
+            return -1;
         if (ln_proc_spawn(r->proc, s, &b) < 0)
             return -1;
         ln_test_step();

@@ -333,6 +333,13 @@ int ln_state_add(struct ln_state *st, const char *fmt, ...)
     return rc < 0 ? rc : append(st, "", rec);
 }
 
+int ln_state_add_xdp(struct ln_state *st, const char *ifname, const char *ns)
+{
+    if (!ifname[0] || strchr(ifname, ' ') || (ns && strchr(ns, ' ')))
+        return -EINVAL;
+    return ln_state_add(st, "xdp %s %s", ifname, ns && ns[0] ? ns : "-");
+}
+
 int ln_state_intent(struct ln_state *st, const char *fmt, ...)
 {
     va_list ap;
@@ -501,6 +508,40 @@ static int undo_link(const char *name, const char *ns, const char *mac)
     const char *argv_ns[] = {"ip", "-n", ns, "link", "del", "dev", name, NULL};
     int rc = ln_run_tool(strcmp(ns, "-") ? argv_ns : argv_root, false);
     return rc == 0 || !link_mac(name, ns, now) ? 0 : -1;
+}
+
+/* An XDP program an NF of ours left on an interface (the NF cannot detach
+ * it, docs/io.md). Only libxdp's own programs are detached: one of another
+ * name was attached by someone else (the record is a promise of what our
+ * NF would attach, not proof that it did). Gone interface: nothing to do. */
+static int undo_xdp(const char *name, const char *ns)
+{
+    char mac[20];
+    if (!link_mac(name, ns, mac))
+        return 0;
+    bool root = strcmp(ns, "-") == 0;
+    const char *q_root[] = {"ip", "-d", "-o", "link", "show", "dev", name, NULL};
+    const char *q_ns[] = {"ip", "-n", ns, "-d", "-o", "link", "show", "dev", name, NULL};
+    char out[4096], prog[64] = "";
+    if (ln_query_tool(root ? q_root : q_ns, out, sizeof(out)) != 0)
+        return 0; /* went away between the two looks */
+    const char *p = strstr(out, "prog/xdp ");
+    if (!p)
+        return 0; /* no program: the NF never attached one, or it is detached */
+    const char *nm = strstr(p, " name ");
+    if (nm)
+        sscanf(nm + 6, "%63s", prog);
+    if (strcmp(prog, "xsk_def_prog") != 0 && strcmp(prog, "xdp_dispatcher") != 0) {
+        scc_warn("cleanup: interface %s in %s carries XDP program '%s', not libxdp's "
+                 "AF_XDP program; left in place", name, where(ns), prog[0] ? prog : "?");
+        return 0;
+    }
+    /* the mode it was attached in: generic (skb) or native */
+    const char *mode = strstr(out, " xdpgeneric") ? "xdpgeneric" : "xdp";
+    say("cleanup: detaching XDP program %s from %s in %s", prog, name, where(ns));
+    const char *d_root[] = {"ip", "link", "set", "dev", name, mode, "off", NULL};
+    const char *d_ns[] = {"ip", "-n", ns, "link", "set", "dev", name, mode, "off", NULL};
+    return ln_run_tool(root ? d_root : d_ns, false) == 0 ? 0 : -1;
 }
 
 static int undo_netns(const char *name)
@@ -736,6 +777,8 @@ int ln_state_undo(const char *path, bool verbose)
                 failures += undo_sysctl(a, b) < 0;
             else if (sscanf(l, "file %511s", a) == 1)
                 failures += undo_file(a) < 0;
+            else if (sscanf(l, "xdp %511s %511s", a, b) == 2)
+                failures += undo_xdp(a, b) < 0;
             else if (sched_is_record(l))
                 failures += undo_sched(l) < 0;
         }

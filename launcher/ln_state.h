@@ -15,6 +15,13 @@
  *     sysctl PATH OLDVALUE            a sysctl we changed (restored on cleanup)
  *     pid PID STARTTIME NAME          a child process (NF, generator, sink)
  *     file PATH                       a file we created (stats page, results)
+ *     xdp IFNAME NETNS|-              an NF of ours will attach libxdp's AF_XDP
+ *                                     program to the interface (journaled
+ *                                     before the NF starts: the NF attaches
+ *                                     it and cannot detach it, docs/io.md);
+ *                                     undone by detaching a program of
+ *                                     libxdp's (xsk_def_prog, xdp_dispatcher)
+ *                                     if the interface still exists
  *     intent RECORD                   about to create RECORD's object
  *     sched-mkdir PATH                the scheduler's core reservation
  *     sched-write PATH OLD            (scheduler/sched_reserve.h): a cgroup it
@@ -77,6 +84,10 @@ void ln_state_close(struct ln_state *st); /* keeps the file; accepts NULL */
 /* Append one record and fsync it: for objects whose name cannot be taken
  * by someone else (pid with start time, files in the state directory).
  * Returns 0 or -errno (-EOVERFLOW: the record is too long or has a newline). */
+/* Journal "xdp IFNAME NETNS|-" (ns NULL or "" = the root namespace)
+ * before starting a process that attaches an AF_XDP program to ifname.
+ * Returns 0 or -errno. */
+int ln_state_add_xdp(struct ln_state *st, const char *ifname, const char *ns);
 int ln_state_add(struct ln_state *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Journal `intent RECORD` before creating an object whose name may be

@@ -646,6 +646,34 @@ int scc_spec_check_endpoints(const struct scc_chain *ch, struct scc_diags *d)
     return bad;
 }
 
+static char *expand_type(struct scc_spec_ctx *c, const struct scc_nf_spec *nf);
+
+int scc_spec_endpoint_defaults(struct scc_chain *ch)
+{
+    const struct scc_endpoints_spec *e = &ch->endpoints;
+    uint32_t mask = 0xffffffffu << (32 - e->prefix_len);
+    uint32_t gw = scc_endpoint_gateway(e->ingress, e->prefix_len);
+    for (int i = 0; i < ch->nnfs; i++) {
+        struct scc_nf_spec *nf = &ch->nfs[i];
+        if (nf->type != SCC_NF_ROUTER || nf->router_addr != 0)
+            continue;
+        /* one address per hop, from the gateway down, so traceroute tells
+         * the routers apart; where the subnet is too small (or the next
+         * one down is the ingress endpoint's own), the gateway itself */
+        uint32_t a = gw - (uint32_t)i;
+        if ((a & mask) != (e->ingress & mask) || (a & ~mask) == 0 || a == e->ingress)
+            a = gw;
+        nf->router_addr = a;
+        struct scc_spec_ctx c = {0};
+        char *p = expand_type(&c, nf);
+        if (!p)
+            return -ENOMEM;
+        free(nf->pipeline);
+        nf->pipeline = p;
+    }
+    return 0;
+}
+
 static void check_endpoints(struct scc_spec_ctx *c, const char *path, struct json_object *o,
                             void *base)
 {
@@ -828,6 +856,29 @@ static void check_nf_user(struct scc_spec_ctx *c, const char *path, struct json_
         snprintf(nf->user, sizeof(nf->user), "%s", c->ch->nf_user);
     else
         check_user(c, path, "user", nf->user);
+}
+
+static bool router_has_addr(const void *nf)
+{
+    return ((const struct scc_nf_spec *)nf)->router_addr != 0;
+}
+
+/* The router's ICMP source must be one host's unicast address: the
+ * sender's kernel drops an error from 0/8, 127/8, multicast or 240/4. */
+static void check_router_addr(struct scc_spec_ctx *c, const char *path, struct json_object *o,
+                              void *base)
+{
+    const struct scc_nf_spec *nf = base;
+    uint32_t a = nf->router_addr, top = a >> 24;
+    char p[PATH_MAX_LEN], t[20];
+    if (!scc_json_member(o, "addr"))
+        return;
+    subpath(p, path, "addr");
+    scc_ipv4_format(a, t, sizeof(t));
+    if (top == 0 || top == 127 || top >= 224)
+        diag(c->d, p, "%s cannot be the source of the router's ICMP errors (0/8, 127/8, "
+                      "multicast and 240/4 are not one host's address); use the router's "
+                      "address towards the senders, e.g. \"10.201.1.254\"", t);
 }
 
 static bool fuse_off(const void *nf)
@@ -1232,6 +1283,8 @@ static char *expand_type(struct scc_spec_ctx *c, const struct scc_nf_spec *nf)
     };
     memcpy(a.src_mac, nf->src_mac, 6);
     memcpy(a.dst_mac, nf->dst_mac, 6);
+    a.has_addr = nf->type == SCC_NF_ROUTER && nf->router_addr != 0;
+    a.addr = nf->router_addr;
     char *p = nf_type_expand(t, &a);
     free(routes);
     if (!p)
@@ -1733,6 +1786,7 @@ static const struct scc_field_section route_section =
 static const struct scc_field router_fields[] = {
     HOOK("routes", .parse = parse_routes, .write = scc_write_routes),
     NF(src_mac, "src_mac", SCC_FIELD_MAC, MAC_HAS(has_src_mac)),
+    NF(router_addr, "addr", SCC_FIELD_IPV4, .when = router_has_addr, .check = check_router_addr),
 };
 static const struct scc_field firewall_fields[] = {
     HOOK("rules", .parse = parse_rules, .write = scc_write_rules),

@@ -103,6 +103,7 @@ struct scc_nf_spec {
     int nrules;
     bool has_src_mac, has_dst_mac;
     uint8_t src_mac[6], dst_mac[6];
+    uint32_t router_addr;        /* router: ICMP Time Exceeded source; 0 = none given */
     uint32_t nat_addr_lo, nat_addr_hi;
     unsigned nat_port_lo, nat_port_hi;
     unsigned nat_timeout_s;
@@ -200,6 +201,13 @@ struct scc_diags;
  * Adds errors to diags (a NULL diags is allowed: then it only counts).
  * Returns the number of errors. */
 int scc_spec_check_endpoints(const struct scc_chain *chain, struct scc_diags *diags);
+
+/* With endpoints: give every router without config.addr its default
+ * address (the ingress gateway minus the NF's position in the chain, so
+ * each hop answers from its own address; docs/endpoints.md) and expand its
+ * pipeline again, so it answers expired TTLs. Call after
+ * scc_spec_check_endpoints passed. Returns 0 or -ENOMEM. */
+int scc_spec_endpoint_defaults(struct scc_chain *chain);
 
 /*
  * Problems found while loading, each with a JSON path ("" = the document)

@@ -21,6 +21,13 @@
  * anything. A one-way NF (no --reverse) keeps its one blocking receive
  * per batch and never reads its out side.
  *
+ * Two outputs per pipeline: ToIO(0) is the direction being forwarded,
+ * ToIO(1) leads back toward the packet's sender (a router's ICMP Time
+ * Exceeded): in the forward direction it leaves on the in side, in the
+ * reverse direction on the out side. In a fused group every stage's
+ * ToIO(1) leaves on the group's in side (the stages before it forward one
+ * way only, and the sender is beyond them).
+ *
  * Life cycle: parse options -> build the pipeline -> open the sockets ->
  * create the stats page -> drop capabilities -> seccomp -> ready=1 -> loop
  * until SIGTERM/SIGINT (the handler only sets a flag) -> remove the page.
@@ -357,12 +364,27 @@ static void write_dst(struct nf_pkt *const *pkts, uint32_t n, const uint8_t mac[
             memcpy(pkts[i]->data, mac, 6);
 }
 
+/* Send what pipe's ToIO(1) collected (messages back to the packets'
+ * senders, e.g. ICMP errors) on io, steered by dst_mac when the launcher
+ * gave one. Returns 0 or -errno. */
+static int send_back(struct nf_pipeline *pipe, struct nf_io *io, const uint8_t *dst_mac)
+{
+    struct nf_batch *bb = nf_pipeline_output(pipe, 1);
+    if (!bb || !bb->n)
+        return 0;
+    if (dst_mac)
+        write_dst(bb->pkts, bb->n, dst_mac);
+    int s = nf_io_send(io, bb->pkts, bb->n);
+    return s < 0 ? s : 0;
+}
+
 /* One reverse round: take what the out side has (never waiting), push it
- * through the pipeline or not, send it back on the in side. Returns the
- * packets received, or -errno. */
+ * through the pipeline or not, send it back on the in side (and what the
+ * pipeline sends back toward the replies' sender, its ToIO(1), on the out
+ * side). Returns the packets received, or -errno. */
 static int reverse_round(struct nf_io *out, struct nf_io *in, struct nf_batch *rb,
                          struct nf_pipeline *pipe, struct rev_sums *rv, uint64_t now,
-                         const uint8_t *dst_mac)
+                         const uint8_t *dst_mac, const uint8_t *fwd_dst_mac)
 {
     int n = nf_io_recv(out, rb, 0);
     if (n <= 0)
@@ -385,6 +407,8 @@ static int reverse_round(struct nf_io *out, struct nf_io *in, struct nf_batch *r
             write_dst(pk, cnt, dst_mac);
         s = nf_io_send(in, pk, cnt);
     }
+    if (ob && s >= 0)
+        s = send_back(pipe, out, fwd_dst_mac);
     if (ob)
         nf_pipeline_clear_outputs(pipe);
     return s < 0 ? s : n;
@@ -646,7 +670,8 @@ int main(int argc, char **argv)
         sg[0].text = pipeline;
         nsg = 1;
     }
-    struct nf_pipeline_opts po = {.sz = sizeof(po), .batch = (unsigned)batch, .noutputs = 1};
+    /* ToIO(0) forward, ToIO(1) back toward the sender (see the top) */
+    struct nf_pipeline_opts po = {.sz = sizeof(po), .batch = (unsigned)batch, .noutputs = 2};
     int rc = 0;
     for (int k = 0; k < nsg; k++) {
         rc = nf_pipeline_build(sg[k].text, &po, &sg[k].pipe, err, sizeof(err));
@@ -658,6 +683,16 @@ int main(int argc, char **argv)
             status = 2;
             goto out;
         }
+    }
+    /* ToIO(1) sends out of the in side: a udp input has no peer to send to */
+    bool back = false;
+    for (int k = 0; k < nsg; k++)
+        back = back || nf_pipeline_noutputs(sg[k].pipe) > 1;
+    if (back && ein.transport != NF_IO_RAW) {
+        scc_err("ToIO(1) sends back out of the input side, which needs a raw input (got --in "
+                "%s: a udp input has no address to send to)", in_s);
+        status = 2;
+        goto out;
     }
     slots = calloc((size_t)batch * 2, sizeof(*slots)); /* the second half: replies */
     if (!slots) {
@@ -755,7 +790,7 @@ int main(int argc, char **argv)
         int r = 0;
         if (rev_mode) {
             r = reverse_round(out, in, &rb, sg[0].pipe, &rv, now,
-                              set_rev_dst ? rev_dst_mac : NULL);
+                              set_rev_dst ? rev_dst_mac : NULL, set_dst ? dst_mac : NULL);
             if (r < 0) {
                 scc_err("reverse path (%s -> %s): %s", out_s, in_s, strerror(-r));
                 status = 1;
@@ -788,6 +823,15 @@ int main(int argc, char **argv)
             for (int k = 0; k < nsg; k++) {
                 sg[k].rx += ib->n;
                 nf_pipeline_run(sg[k].pipe, 0, ib, now);
+                if (back) { /* ToIO(1): back toward the sender, on the in side */
+                    int s = send_back(sg[k].pipe, in, set_rev_dst ? rev_dst_mac : NULL);
+                    if (s < 0) {
+                        scc_err("send on %s: %s", in_s, strerror(-s));
+                        status = 1;
+                        stop_flag = 1;
+                    }
+                    nf_pipeline_output(sg[k].pipe, 1)->n = 0; /* sent or not: taken */
+                }
                 ob = nf_pipeline_output(sg[k].pipe, 0);
                 sg[k].tx += ob->n;
                 if (ph.on) { /* one clock read per stage, only in profile mode */

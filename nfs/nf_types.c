@@ -92,13 +92,22 @@ char *nf_type_expand(enum nf_type t, const struct nf_type_args *nf)
             if (nf->routes[i].port > maxport)
                 maxport = nf->routes[i].port;
         }
-        sb_add(&b, "); FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL");
+        /* with an address the router answers expired TTLs (RFC 1812 5.3.1):
+         * DecIPTTL's output 1 -> ICMPError -> ToIO(1), the port scc-nf sends
+         * back toward the sender; without one they are dropped and counted */
+        sb_add(&b, "); FromIO -> CheckIPHeader -> rt; rt[0] -> %sDecIPTTL",
+               nf->has_addr ? "ttl :: " : "");
         if (nf->has_src_mac) {
             sb_add(&b, " -> EtherRewrite(");
             mac_arg(&b, "SRC", nf->src_mac);
             sb_add(&b, ")");
         }
         sb_add(&b, " -> ToIO");
+        if (nf->has_addr) {
+            char a[20];
+            scc_ipv4_format(nf->addr, a, sizeof(a));
+            sb_add(&b, "; ttl[1] -> ICMPError(SRC %s, TYPE timeexceeded, CODE 0) -> ToIO(1)", a);
+        }
         for (int p = 1; p <= maxport; p++)
             sb_add(&b, "; rt[%d] -> Discard", p);
         break;

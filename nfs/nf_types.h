@@ -40,6 +40,8 @@ struct nf_type_args {
     int nroutes;
     const char *const *rules;       /* firewall: IPFilter rules, no ',' inside */
     int nrules;
+    bool has_addr;                  /* router: answer expired TTLs with ICMP Time */
+    uint32_t addr;                  /* Exceeded from addr (host order), out of ToIO(1) */
     bool has_src_mac, has_dst_mac;  /* router (src only), l2fwd */
     uint8_t src_mac[6], dst_mac[6];
     uint32_t nat_addr_lo, nat_addr_hi; /* nat: host order, lo <= hi */

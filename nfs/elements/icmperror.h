@@ -23,10 +23,8 @@
  * IP header and the first 8 bytes of its payload (RFC 792; RFC 1812
  * 4.3.2.3 allows more, Click and most routers quote this much).
  * Direction: the message leaves on this element's output. Connect it to
- * the ToIO that leads back to the sender when the NF has one; in an NF
- * with one output (today's scc-nf) it leaves with the forwarded traffic
- * and reaches the sender through the far side's route back (see
- * docs/elements.md).
+ * ToIO(1), which scc-nf sends back toward the packet's sender (out of
+ * the side the packet came in on; docs/elements.md).
  * Never answered (RFC 1812 4.3.2.7), each dropped under its reason:
  *   "not an IPv4 frame"             no readable IPv4 header
  *   "ICMP error not answered"       an ICMP error (or unknown ICMP type)
@@ -37,7 +35,7 @@
  *   "rate limited"                  the token bucket was empty
  * Example:
  *   t :: DecIPTTL; ... -> t -> ToIO;
- *   t[1] -> ICMPError(SRC 10.0.0.1, TYPE timeexceeded, CODE 0) -> ToIO
+ *   t[1] -> ICMPError(SRC 10.0.0.1, TYPE timeexceeded, CODE 0) -> ToIO(1)
  */
 #ifndef NF_ELEM_ICMPERROR_H
 #define NF_ELEM_ICMPERROR_H

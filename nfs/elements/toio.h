@@ -2,8 +2,8 @@
  * ToIO — where packets leave the pipeline to be sent.
  *
  * Ports: 1 input (any number of connections), no outputs.
- * Arguments: ToIO([PORT]) — the NF's output endpoint index, default 0
- * (scc-nf has one output, 0).
+ * Arguments: ToIO([PORT]) — the NF's output index, default 0 (scc-nf has
+ * two: 0 forwards, 1 goes back toward the packet's sender).
  * Drops: "output batch full" (only when the caller did not send and clear
  * the previous batch's output; never in scc-nf).
  * Example: FromIO -> CheckIPHeader -> ToIO(0)

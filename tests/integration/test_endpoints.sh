@@ -8,7 +8,10 @@
 # return; each NF's per-direction counters hold at least the bytes the
 # receiving application got; `scc exec` without a running chain says so;
 # nothing is left after a normal exit (--duration), Ctrl-C (SIGINT) and
-# kill -9 + `scc cleanup`.
+# kill -9 + `scc cleanup`. Ping through a NAT: the egress side sees the
+# pool address. Three routers answer ping -t 1, 2, 3 with ICMP Time
+# Exceeded, each from its own address; one router over io_uring and over
+# AF_XDP answers ping both ways.
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 ip netns list >/dev/null 2>&1 || { echo "skip: no network namespace support"; exit 77; }
@@ -132,7 +135,7 @@ snapshot "$T/before"
 chain c1 ep1 b2b "[ $rt ]"
 # a chain with a traffic block: --endpoints leaves the block out (and says so)
 sed -i 's/ }$/, "traffic": { "rate_pps": 1000 } }/' "$T/c1.json"
-if start ep1 "$T/c1.json" --duration 9; then
+if start ep1 "$T/c1.json" --duration 9 --json "$T/ep1.json"; then
     grep -q "scc exec ingress --chain ep1 -- ping" "$T/ep1.out" && ok "ep1: scc run prints the scc exec lines" \
         || { bad "ep1: no scc exec line printed:"; cat "$T/ep1.out"; }
     grep -q "traffic block is not run" "$T/ep1.out" && ok "ep1: --endpoints leaves the traffic block out" \
@@ -145,12 +148,45 @@ if start ep1 "$T/c1.json" --duration 9; then
         || bad "ep1: scc exec exit status $rc (want 7), $rc2 (want 127)"
     wait "$run_pid"; rc=$?; run_pid=""
     [ $rc -eq 0 ] || { bad "ep1: scc run exited $rc:"; tail -20 "$T/ep1.out"; }
+    # the end-of-run table and the results JSON carry the return path too:
+    # at least the bytes iperf3 -R received came back through the router
+    python3 "$SCC_SOURCE_DIR/tests/integration/json_schema_subset.py" \
+        "$SCC_SOURCE_DIR/docs/schema/scc-run.schema.json" "$T/ep1.json" \
+        && ok "ep1: the results JSON validates against the schema" || bad "ep1: results JSON schema"
+    rv=$(jq -r '.nfs[0].reverse | "\(.mode) \(.rx) \(.tx) \(.rx_bytes) \(.tx_bytes)"' "$T/ep1.json" 2>/dev/null)
+    set -- $rv
+    if [ "$#" -eq 5 ] && [ "$1" = pipeline ] && [ "$2" -gt 0 ] && [ "$3" -gt 0 ] \
+        && [ "$4" -ge "$(rbytes ep1.rv)" ] && [ "$5" -ge "$(rbytes ep1.rv)" ]; then
+        ok "ep1: results JSON: reverse ($1) rx $2 / tx $3 packets, $4 B >= $(rbytes ep1.rv) B received by iperf3 -R"
+    else bad "ep1: results JSON reverse: '$rv' (iperf3 -R got $(rbytes ep1.rv) B)"; jq .nfs "$T/ep1.json"; fi
+    grep -Eq "^ +reverse +[0-9]+ +[0-9]+ +[0-9]+ +\(reverse, through the pipeline\)" "$T/ep1.out" \
+        && ok "ep1: the end-of-run table has the reverse row" || { bad "ep1: no reverse row:"; tail -12 "$T/ep1.out"; }
     same_as_before "ep1 after --duration"
 fi
 
 # 2. firewall -> NAT -> router over a bridge: denied port, pool address; Ctrl-C
 chain c3 ep3 bridge "[ $fw, $nat, $rt ]"
 if start ep3 "$T/c3.json"; then
+    # ping through the NAT (it translates ICMP echo): the egress side sees
+    # echo requests from the pool address (a raw ICMP socket there records
+    # the sources), and the replies come back through the NAT
+    ex egress --chain ep3 -- timeout 4 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(3)
+try:
+    while True:
+        d, a = s.recvfrom(2048)
+        if d[(d[0] & 15) * 4] == 8: print(a[0], flush=True)
+except socket.timeout: pass' >"$T/ep3.icmpsrc" 2>&1 &
+    sniff=$!; apps="$apps $sniff"
+    sleep 0.3
+    if ex ingress --chain ep3 -- ping -c 3 -i 0.2 -W 1 $EG >"$T/ep3.ping" 2>&1; then
+        ok "ep3: ping through the NAT: replies arrive ($(grep -o '[0-9]* received' "$T/ep3.ping"))"
+    else bad "ep3: ping through the NAT:"; cat "$T/ep3.ping"; fi
+    wait "$sniff" 2>/dev/null
+    srcs=$(sort -u "$T/ep3.icmpsrc" | tr '\n' ' ')
+    [ "$srcs" = "$POOL " ] && ok "ep3: the egress side saw the echo requests from the pool address $POOL" \
+        || bad "ep3: the egress side saw echo requests from '$srcs', want only $POOL"
     checks ep3 0 fw nat rt
     # the server behind the NAT saw the pool address, and the transfer completed
     src=$(jq -r '.start.connected[0].remote_host // "none"' "$T/ep3.fw.srv" 2>/dev/null)
@@ -183,6 +219,43 @@ if start ep4 "$T/c3n.json"; then
     "$SCC" -q cleanup >"$T/clean" 2>&1 || { bad "ep4: scc cleanup failed:"; cat "$T/clean"; }
     same_as_before "ep4 after kill -9 + scc cleanup"
 fi
+# 4. three routers: each answers an expired TTL with ICMP Time Exceeded
+#    from its own address (the default with endpoints: the ingress gateway
+#    minus the router's position), so ping -t N names hop N
+rts=""
+for i in 1 2 3; do
+    rts="$rts${rts:+, }{ \"name\": \"rt$i\", \"type\": \"router\", \"config\": { \"routes\": [ { \"prefix\": \"0.0.0.0/0\" } ] } }"
+done
+chain c3r ep6 b2b "[ $rts ]"
+if start ep6 "$T/c3r.json"; then
+    for hop in 1 2 3; do
+        want=10.201.1.$((255 - hop))
+        ex ingress --chain ep6 -- ping -c 1 -W 1 -t $hop $EG >"$T/ep6.t$hop" 2>&1
+        grep -q "From $want .*Time to live exceeded" "$T/ep6.t$hop" \
+            && ok "ep6: ping -t $hop: Time Exceeded from router $hop ($want)" \
+            || { bad "ep6: ping -t $hop: no Time Exceeded from $want:"; cat "$T/ep6.t$hop"; }
+    done
+    ex ingress --chain ep6 -- ping -c 1 -W 1 -t 4 $EG >"$T/ep6.t4" 2>&1 \
+        && ok "ep6: ping -t 4 passes the three routers" || { bad "ep6: ping -t 4:"; cat "$T/ep6.t4"; }
+    "$SCC" stats --json ep6.rt2 >"$T/ep6.rt2.stats" 2>&1
+    te=$(jq -r '[.elements[] | select(.class == "ICMPError") | .out] | add' "$T/ep6.rt2.stats")
+    [ "${te:-0}" -ge 1 ] && ok "ep6: rt2 counted $te ICMP error(s) sent" || { bad "ep6: rt2 sent no ICMP error:"; cat "$T/ep6.rt2.stats"; }
+    kill -INT "$run_pid"; wait "$run_pid"; run_pid=""
+    same_as_before "ep6 after Ctrl-C"
+fi
+# 5. the other transports carry both directions too: ping and a Time
+#    Exceeded through one router over io_uring and over AF_XDP
+for tr in uring xdp; do
+    chain "c$tr" "ep$tr" b2b "[ $rt ]"
+    sed -i "s/\"io\": { \"batch\": 32 }/\"io\": { \"batch\": 32, \"transport\": \"$tr\" }/" "$T/c$tr.json"
+    start "ep$tr" "$T/c$tr.json" || continue
+    if ex ingress --chain "ep$tr" -- ping -c 2 -i 0.2 -W 1 $EG >"$T/ep$tr.ping" 2>&1 \
+        && ex ingress --chain "ep$tr" -- ping -c 1 -W 1 -t 1 $EG 2>&1 | grep -q "From 10.201.1.254 .*Time to live exceeded"; then
+        ok "ep$tr: over $tr, ping replies arrive and the router answers TTL expiry"
+    else bad "ep$tr: ping over $tr:"; cat "$T/ep$tr.ping"; tail -5 "$T/ep$tr.out"; fi
+    kill -INT "$run_pid"; wait "$run_pid"; run_pid=""
+    same_as_before "ep$tr after Ctrl-C"
+done
 chain c1b ep5 bridge "[ $fw ]"
 if start ep5 "$T/c1b.json" --duration 8; then
     checks ep5 1 fw

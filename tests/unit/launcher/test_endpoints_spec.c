@@ -116,6 +116,51 @@ START_TEST(endpoints_block_defaults_and_round_trip)
 }
 END_TEST
 
+/* A router's ICMP source: config.addr given (kept, written back), checked
+ * (no loopback), and with endpoints defaulted per position so each hop
+ * answers from its own address (docs/endpoints.md). */
+#define RT(n, extra) "{\"name\": \"" n "\", \"type\": \"router\", \"config\": {\"routes\": " \
+                     "[{\"prefix\": \"0.0.0.0/0\"}]" extra "}}"
+START_TEST(router_addr_given_checked_and_defaulted)
+{
+    struct scc_chain *ch = load_ok("{\"name\": \"x\", \"nfs\": [" RT("a", ", \"addr\": \"192.0.2.7\"")
+                                   "]}");
+    ck_assert_uint_eq(ch->nfs[0].router_addr, 0xc0000207u);
+    ck_assert_ptr_nonnull(strstr(ch->nfs[0].pipeline, "ttl[1] -> ICMPError(SRC 192.0.2.7, TYPE "
+                                                      "timeexceeded, CODE 0) -> ToIO(1)"));
+    struct json_object *o = scc_chain_to_json(ch);
+    struct scc_chain *again = load_ok(json_object_to_json_string(o));
+    ck_assert_str_eq(again->nfs[0].pipeline, ch->nfs[0].pipeline);
+    json_object_put(o);
+    scc_chain_free(again);
+    scc_chain_free(ch);
+
+    refused("{\"name\": \"x\", \"nfs\": [" RT("a", ", \"addr\": \"127.0.0.1\"") "]}",
+            "nfs[0].config.addr", "cannot be the source");
+    refused("{\"name\": \"x\", \"nfs\": [" RT("a", ", \"addr\": \"10.1\"") "]}",
+            "nfs[0].config.addr", "is not an IPv4 address");
+
+    /* no address, no endpoints: expired TTLs are dropped and counted */
+    ch = load_ok("{\"name\": \"x\", \"nfs\": [" RT("a", "") ", " RT("b", "") ", "
+                 RT("c", ", \"addr\": \"192.0.2.7\"") "], \"endpoints\": {}}");
+    ck_assert_ptr_null(strstr(ch->nfs[0].pipeline, "ICMPError"));
+    /* with endpoints: gateway .254 minus the position; a given one stays */
+    ck_assert_int_eq(scc_spec_endpoint_defaults(ch), 0);
+    ck_assert_ptr_nonnull(strstr(ch->nfs[0].pipeline, "ICMPError(SRC 10.201.1.254,"));
+    ck_assert_ptr_nonnull(strstr(ch->nfs[1].pipeline, "ICMPError(SRC 10.201.1.253,"));
+    ck_assert_ptr_nonnull(strstr(ch->nfs[2].pipeline, "ICMPError(SRC 192.0.2.7,"));
+    scc_chain_free(ch);
+    /* a /30 has no room below the gateway (.2 is the ingress): the gateway */
+    ch = load_ok("{\"name\": \"x\", \"nfs\": [" RT("a", "") ", " RT("b", "") "], "
+                 "\"endpoints\": {\"ingress\": \"10.9.0.1\", \"egress\": \"10.9.1.1\", "
+                 "\"prefix_len\": 30}}");
+    ck_assert_int_eq(scc_spec_endpoint_defaults(ch), 0);
+    ck_assert_ptr_nonnull(strstr(ch->nfs[0].pipeline, "ICMPError(SRC 10.9.0.2,"));
+    ck_assert_ptr_nonnull(strstr(ch->nfs[1].pipeline, "ICMPError(SRC 10.9.0.2,"));
+    scc_chain_free(ch);
+}
+END_TEST
+
 START_TEST(endpoints_refusals_name_the_reason)
 {
     refused("{\"name\": \"x\", \"interconnect\": \"udp\", \"io\": {\"transport\": \"udp\"}, " NFS3
@@ -237,6 +282,7 @@ int main(void)
     tcase_add_test(tc, reverse_defaults_per_type);
     tcase_add_test(tc, endpoints_block_defaults_and_round_trip);
     tcase_add_test(tc, endpoints_refusals_name_the_reason);
+    tcase_add_test(tc, router_addr_given_checked_and_defaulted);
     tcase_add_test(tc, b2b_plan_endpoints_name_each_other);
     tcase_add_test(tc, bridge_plan_gives_each_nf_a_reply_port);
     tcase_add_test(tc, stats_reader_sees_the_reverse_block);

@@ -36,6 +36,20 @@ START_TEST(router)
     expect(NF_TYPE_ROUTER, &a,
            "rt :: StaticIPLookup(10.0.0.0/8 0); FromIO -> CheckIPHeader -> rt; "
            "rt[0] -> DecIPTTL -> EtherRewrite(SRC 02:00:00:00:00:01) -> ToIO");
+    /* with an address: expired TTLs answered, back toward the sender (ToIO(1)) */
+    a.has_addr = true;
+    a.addr = 0x0ac901fe;
+    expect(NF_TYPE_ROUTER, &a,
+           "rt :: StaticIPLookup(10.0.0.0/8 0); FromIO -> CheckIPHeader -> rt; "
+           "rt[0] -> ttl :: DecIPTTL -> EtherRewrite(SRC 02:00:00:00:00:01) -> ToIO; "
+           "ttl[1] -> ICMPError(SRC 10.201.1.254, TYPE timeexceeded, CODE 0) -> ToIO(1)");
+    a.nroutes = 2;
+    a.has_src_mac = false;
+    expect(NF_TYPE_ROUTER, &a,
+           "rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 2 02:00:00:00:00:09); "
+           "FromIO -> CheckIPHeader -> rt; rt[0] -> ttl :: DecIPTTL -> ToIO; "
+           "ttl[1] -> ICMPError(SRC 10.201.1.254, TYPE timeexceeded, CODE 0) -> ToIO(1); "
+           "rt[1] -> Discard; rt[2] -> Discard");
 }
 END_TEST
 

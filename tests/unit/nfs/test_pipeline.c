@@ -61,7 +61,7 @@ static const struct {
     {"FromIO -> a :: Counter -> b :: Counter -> a", "cycle"},
     {"FromIO -> ToIO; FromIO -> Discard", "FromIO(0) appears twice"},
     {"ToIO -> Discard", "ToIO has no outputs"},
-    {"FromIO -> ToIO(1)", "ToIO(1), but this NF has 1 output"},
+    {"FromIO -> ToIO(2)", "ToIO(2), but this NF has 2 outputs"},
     {"FromIO -> ToIO(x)", "port 'x' is not a number"},
     {"FromIO -> Counter(5) -> ToIO", "Counter takes no arguments"},
     {"FromIO -> EtherRewrite(SRC 02:00:00:00:00) -> ToIO", "is not a MAC address"},
@@ -102,11 +102,12 @@ START_TEST(test_bad)
         char err[256] = "";
         struct nf_pipeline *p = (void *)1;
         int rc = nf_pipeline_build(bad[i].text, NULL, &p, err, sizeof(err));
-        if (strstr(bad[i].text, "ToIO(1)")) {
-            /* valid by default (16 outputs), refused for a one-output NF */
+        if (strstr(bad[i].text, "ToIO(2)")) {
+            /* valid by default (16 outputs), refused for scc-nf's two (forward,
+             * back toward the sender) */
             ck_assert_int_eq(rc, 0);
             nf_pipeline_destroy(p);
-            struct nf_pipeline_opts o = {.sz = sizeof(o), .noutputs = 1};
+            struct nf_pipeline_opts o = {.sz = sizeof(o), .noutputs = 2};
             rc = nf_pipeline_build(bad[i].text, &o, &p, err, sizeof(err));
         }
         ck_assert_msg(rc == -EINVAL, "'%s' built (rc %d)", bad[i].text, rc);
