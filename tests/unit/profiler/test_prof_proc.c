@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <sys/resource.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,22 +37,40 @@ START_TEST(user_time_of_a_spinning_child)
         volatile unsigned long x = 0;
         double end = cpu_s() + 0.2;
         while (cpu_s() < end)
-            for (int i = 0; i < 100000; i++)
+            for (int i = 0; i < 4000000; i++) /* ~ms of user time per (system) clock read */
                 x += (unsigned long)i;
-        char b = 0;
-        if (write(p[1], &b, 1) != 1)
+        /* the child's own account of its CPU time, from the same kernel
+         * counters: what /proc must say (user/sys split by ticks, so a
+         * loaded host can put softirq work in sys; comparing with the
+         * child's getrusage holds however busy the machine is) */
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        uint64_t self[2] = {(uint64_t)ru.ru_utime.tv_sec * 1000000000ull +
+                                (uint64_t)ru.ru_utime.tv_usec * 1000ull,
+                            (uint64_t)ru.ru_stime.tv_sec * 1000000000ull +
+                                (uint64_t)ru.ru_stime.tv_usec * 1000ull};
+        if (write(p[1], self, sizeof(self)) != (ssize_t)sizeof(self))
             _exit(1);
         pause();
         _exit(0);
     }
     close(p[1]);
-    char b;
-    ck_assert_int_eq(read(p[0], &b, 1), 1);
+    uint64_t self[2];
+    ck_assert_int_eq(read(p[0], self, sizeof(self)), (ssize_t)sizeof(self));
     uint64_t user = 0, sys = 0;
     ck_assert_int_eq(prof_proc_cputime(pid, &user, &sys), 0);
-    /* ~200 ms of CPU, nearly all user (clock_gettime is a vDSO call) */
+    /* ~200 ms of CPU in all */
     ck_assert_uint_ge(user + sys, 100000000);
-    ck_assert_uint_gt(user, sys);
+    /* each field is the child's own figure (within /proc's 10 ms clock
+     * ticks, and what the pause may add): a parser that swapped or
+     * misread the fields fails here */
+    ck_assert_msg(user + 20000000 >= self[0] && user <= self[0] + 20000000,
+                  "user %llu ns, the child says %llu", (unsigned long long)user,
+                  (unsigned long long)self[0]);
+    ck_assert_msg(sys + 20000000 >= self[1] && sys <= self[1] + 20000000,
+                  "sys %llu ns, the child says %llu", (unsigned long long)sys,
+                  (unsigned long long)self[1]);
+    ck_assert_msg(self[0] > self[1] + 40000000 ? user > sys : 1, "user and sys swapped");
     kill(pid, SIGKILL);
     ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
     close(p[0]);
