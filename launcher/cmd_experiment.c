@@ -588,15 +588,14 @@ int cmd_tune(int argc, char **argv)
     } else {
         const struct exp_point *w = exp_sweep_point(s, best), *g0 = exp_sweep_point(s, 0);
         const struct exp_fig *a = &w->med, *b = &g0->med;
-        double gw = fabs(goal_of(a, goal)), gb = fabs(goal_of(b, goal));
-        int k = snprintf(verdict, sizeof(verdict), "Best for %s: '%s' (%s %.1f%s vs %.1f%s as "
-                         "given, %.2fx %s)", goal, w->conf, goal,
-                         strcmp(goal, "throughput") ? gw / 1e3 : gw / 1e3,
-                         strcmp(goal, "throughput") ? " us" : " kpps",
-                         strcmp(goal, "throughput") ? gb / 1e3 : gb / 1e3,
-                         strcmp(goal, "throughput") ? " us" : " kpps",
-                         strcmp(goal, "throughput") ? (gw > 0 ? gb / gw : 0) : (gb > 0 ? gw / gb : 0),
-                         strcmp(goal, "throughput") ? "lower" : "the throughput");
+        bool tp = !strcmp(goal, "throughput");
+        double gw = tp ? a->pps : goal_of(a, goal), gb = tp ? b->pps : goal_of(b, goal);
+        const char *unit = tp ? "kpps" : "us";
+        double x = tp ? (gb > 0 ? gw / gb : NAN) : (gw > 0 ? gb / gw : NAN);
+        int k = snprintf(verdict, sizeof(verdict),
+                         "Best for %s: '%s' (%s %.1f %s vs %.1f %s as given: %.2fx %s)", goal,
+                         w->conf, goal, gw / 1e3, unit, gb / 1e3, unit, x,
+                         tp ? "the throughput" : "lower");
         if (a->have_sched && b->have_sched && k > 0 && (size_t)k < sizeof(verdict))
             k += snprintf(verdict + k, sizeof(verdict) - (size_t)k,
                           ": per packet its NFs made %.2f context switches (vs %.2f) and %.2f "

@@ -19,7 +19,8 @@ static const char css[] =
     "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1em;"
     "color:#111}\nh1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid "
     "#ccc}\ntable{border-collapse:collapse;margin:.5em 0;font-variant-numeric:tabular-nums}\n"
-    "th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#f3f3f3}\n"
+    "th,td{border:1px solid #ccc;padding:2px 5px;text-align:right;font-size:12px}"
+    ".wide{overflow-x:auto}th{background:#f3f3f3}\n"
     "td.l,th.l{text-align:left}.note{color:#444}.na{color:#888}.bad{color:#A04000}\n"
     "svg text{font:12px system-ui,sans-serif}\n";
 
@@ -67,6 +68,8 @@ static void group_plot(FILE *f, size_t gi, const struct exp_sweep *s, const char
         if (p->med.have_lat) {
             lo = fmin(lo, p->med.p1 > 0 ? p->med.p1 : 1);
             hi = fmax(hi, p->med.p99);
+            if (p->med.have_model && p->med.model_ns > 0) /* the diamond on the same axis */
+                lo = fmin(lo, p->med.model_ns);
         }
     }
     if (!(hi > 0)) {
@@ -142,7 +145,8 @@ static void group_plot(FILE *f, size_t gi, const struct exp_sweep *s, const char
 
 static void group_table(FILE *f, const struct exp_sweep *s, const char *group)
 {
-    fputs("<table><tr><th class=\"l\">configuration</th><th>x</th><th>reps ok</th>"
+    fputs("<div class=\"wide\"><table><tr><th class=\"l\">configuration</th><th>x</th>"
+          "<th>reps ok</th>"
           "<th>p1 us</th><th>p25 us</th><th>p50 us</th><th>p75 us</th><th>p99 us</th>"
           "<th>IQR us</th><th>p50 spread us</th><th>sent</th><th>received</th><th>dropped</th>"
           "<th>unaccounted</th><th>kpps</th><th>syscalls/pkt</th><th>ctx sw/pkt</th>"
@@ -185,7 +189,7 @@ static void group_table(FILE *f, const struct exp_sweep *s, const char *group)
                 fputs("</td></tr>\n", f);
             }
     }
-    fputs("</table>\n", f);
+    fputs("</table></div>\n", f);
 }
 
 /* extra sections: an array "notes" of strings, an array "fits" of
