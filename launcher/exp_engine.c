@@ -34,7 +34,6 @@
 struct exp_sweep {
     char name[64];
     char dir[64];
-    char self[PATH_MAX];
     int reps;
     bool profile;
     size_t n, cap;
@@ -60,11 +59,6 @@ struct exp_sweep *exp_sweep_new(const char *name, int reps, bool profile)
     s->reps = reps < 1 ? 1 : reps > EXP_MAX_REPS ? EXP_MAX_REPS : reps;
     s->profile = profile;
     s->noise_point = SIZE_MAX;
-    /* every point runs the binary we are: the same build as this command */
-    ssize_t k = readlink("/proc/self/exe", s->self, sizeof(s->self) - 1);
-    if (k <= 0)
-        goto err;
-    s->self[k] = 0;
     snprintf(s->dir, sizeof(s->dir), "/tmp/scc-exp.XXXXXX");
     if (!mkdtemp(s->dir))
         goto err;
@@ -219,7 +213,7 @@ static void read_run(const char *path, struct exp_fig *f, struct json_object **k
 
 /* `scc -q run SPEC --json OUT`, its output in LOG. Returns the exit status,
  * 128 + signal, or -errno when it could not start. */
-static int run_child(const struct exp_sweep *s, const char *spec, const char *out, const char *log)
+static int run_child(const char *spec, const char *out, const char *log)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -231,7 +225,10 @@ static int run_child(const struct exp_sweep *s, const char *spec, const char *ou
             dup2(fd, 2);
         }
         char *argv[] = {"scc", "-q", "run", (char *)spec, "--json", (char *)out, NULL};
-        execv(s->self, argv);
+        /* the binary we are, the very file: /proc/self/exe still execs it
+         * when a rebuild has replaced the path (readlink would then say
+         * "... (deleted)"), so every point runs the same build */
+        execv("/proc/self/exe", argv);
         _exit(127);
     }
     int st;
@@ -339,7 +336,7 @@ int exp_sweep_run(struct exp_sweep *s, FILE *progress)
             struct exp_fig *f = &p->rep[rep];
             memset(f, 0, sizeof(*f));
             double t = now_s();
-            int rc = run_child(s, spec, out, log);
+            int rc = run_child(spec, out, log);
             f->wall_s = now_s() - t;
             if (rc != 0) {
                 char why[200];
