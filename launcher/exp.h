@@ -89,6 +89,9 @@ struct exp_fig {
     double syscalls_pp, cs_pp, cpu_pp, wait_over_run;
     bool have_model;                 /* profile mode: the chain's model */
     double model_ns, contention_over_run;
+    char model_vs_sink[16];          /* "below" | "within" | "above" | "": the sink's p1-p99 */
+    bool have_phase;                 /* the NFs' own phase timings (profile mode) */
+    double phase_cpu_ns;             /* their CPU per packet, summed over the chain */
     double wall_s;                   /* the whole `scc run`, set-up included */
 };
 

@@ -206,6 +206,11 @@ static void read_run(const char *path, struct exp_fig *f, struct json_object **k
         f->model_ns = r->chain_res.total_ns_per_pkt;
         f->contention_over_run =
             r->chain_res.contention_over_run.available ? r->chain_res.contention_over_run.v : NAN;
+        scc_strlcpy(f->model_vs_sink, r->model_vs_sink, sizeof(f->model_vs_sink));
+    }
+    if (r->have_profile && r->chain_res.measured_cpu_per_pkt.available) {
+        f->have_phase = true;
+        f->phase_cpu_ns = r->chain_res.measured_cpu_per_pkt.v;
     }
     *keep = json_object_get(r->root);
     rep_run_free(r);
@@ -290,7 +295,9 @@ static void summarise(struct exp_point *p)
     MED(model_ns, have_model);
     MED(contention_over_run, have_model);
     MED(wall_s, ok);
+    MED(phase_cpu_ns, have_phase);
 #undef MED
+    m->have_phase = !isnan(m->phase_cpu_ns);
     m->have_lat = !isnan(m->p50);
     m->have_sched = !isnan(m->cs_pp);
     m->have_model = !isnan(m->model_ns);
@@ -415,6 +422,9 @@ static struct json_object *fig_json(const struct exp_fig *f)
     add_num(o, "wait_over_run", f->have_sched, f->wait_over_run);
     add_num(o, "model_ns_per_pkt", f->have_model, f->model_ns);
     add_num(o, "contention_over_run", f->have_model, f->contention_over_run);
+    add_num(o, "phase_cpu_ns_per_pkt", f->have_phase, f->phase_cpu_ns);
+    if (f->model_vs_sink[0])
+        json_object_object_add(o, "model_vs_sink", json_object_new_string(f->model_vs_sink));
     add_num(o, "wall_s", f->ok, f->wall_s);
     return o;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `scc experiment` and `scc tune` (issue 18), their --quick sweeps for real:
-#  1. `scc experiment chain-length --quick` and `batch-sweep --quick`: the
+#  1. `scc experiment chain-length|batch-sweep|profiler-accuracy --quick`: the
 #     JSON (scc-experiment/1) checked for structure and sanity with python3:
 #     every point ran and has p1..p99; per repetition sent = received +
 #     counted drops and the run file says 0 unaccounted; every figure
@@ -8,7 +8,8 @@
 #     the one recomputed from the run file kept with it; the medians are
 #     the medians of the repetitions; the noise CV is recomputed from the
 #     baseline's repetitions; chain-length has a fit per configuration that
-#     matches its points.
+#     matches its points; profiler-accuracy's verdict (model within the
+#     sink's p1-p99) is recomputed per point and counted.
 #  2. `scc tune configs/default.json --quick`: its table names every
 #     configuration tried, it explains the winner, and the spec it writes
 #     validates (`scc validate`) and is the user's chain (same name, NFs).
@@ -104,11 +105,23 @@ if name == "batch-sweep":
     for g in {p["group"] for p in pts}:
         b = {p["x"]: p["median"]["syscalls_per_pkt"] for p in pts if p["group"] == g}
         assert b[1] >= b[32], (g, b)
+if name == "profiler-accuracy":
+    acc = j["accuracy"]
+    assert len(acc) == len(pts), "an accuracy row per point"
+    within = 0
+    for a, p in zip(acc, pts):
+        m = p["median"]
+        assert close(a["model_ns"], m["model_ns_per_pkt"]) and close(a["p99_ns"], m["latency_ns"]["p99"])
+        v = "below" if a["model_ns"] < a["p1_ns"] else "above" if a["model_ns"] > a["p99_ns"] else "within"
+        assert a["model_vs_sink"] == v, (a, v)
+        within += v == "within"
+        assert a["phase_cpu_ns"] is not None and a["phase_cpu_ns"] > 0, "phase timings"
+    assert j["verdict"].startswith("The model fell within the sink's p1-p99 at %d of %d points" % (within, len(acc)))
 print("%d points, noise CV %.1f%%" % (len(pts), 100 * cv))
 PY
 }
 
-for e in chain-length batch-sweep; do
+for e in chain-length batch-sweep profiler-accuracy; do
     t0=$(date +%s.%N)
     if "$SCC" experiment "$e" --quick --out "$T/out" >"$T/$e.txt" 2>&1; then
         ok "scc experiment $e --quick ($(echo "$(date +%s.%N) - $t0" | bc) s)"
@@ -172,7 +185,7 @@ for e in d["events"]:
         print(p.get("initiator"), p.get("url"))
 PY
 }
-for page in chain-length batch-sweep tune-default; do
+for page in chain-length batch-sweep profiler-accuracy tune-default; do
     [ -f "$T/out/$page.html" ] || { bad "$page.html missing"; continue; }
     if chrome "$T/$page" "file://$T/out/$page.html" --dump-dom; then
         ok "chromium opened $page.html"
