@@ -7,6 +7,8 @@
 #include <check.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "launcher/exp.h"
@@ -145,6 +147,45 @@ START_TEST(apply_and_routers)
 }
 END_TEST
 
+/* A sweep that has not run: its page and JSON say "not measured" (null),
+ * never 0, and markup in a name (user input, via tune's chain name) is
+ * escaped. */
+START_TEST(unrun_sweep_page_and_json)
+{
+    struct exp_sweep *s = exp_sweep_new("t", 2, false);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(exp_sweep_add(s, "<script>g</script>", "c&\"'", 1, json_object_new_object()),
+                     0);
+    exp_sweep_set_noise(s, 0, 3);
+    double cv;
+    size_t n, pt;
+    ck_assert(!exp_sweep_noise(s, &cv, &n, &pt));
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(exp_write_html(f, "<t>", s, NULL), 0);
+    fclose(f);
+    ck_assert_ptr_null(strstr(buf, "<script>"));
+    ck_assert_ptr_nonnull(strstr(buf, "&lt;script&gt;g&lt;/script&gt;"));
+    ck_assert_ptr_nonnull(strstr(buf, "c&amp;&quot;&#39;"));
+    ck_assert_ptr_nonnull(strstr(buf, "not measured"));
+    free(buf);
+    struct json_object *j = exp_sweep_json(s, NULL), *pts, *noise, *v;
+    ck_assert(json_object_object_get_ex(j, "points", &pts));
+    ck_assert_uint_eq(json_object_array_length(pts), 1);
+    struct json_object *med, *lat;
+    ck_assert(json_object_object_get_ex(json_object_array_get_idx(pts, 0), "median", &med));
+    ck_assert(json_object_object_get_ex(med, "latency_ns", &lat));
+    ck_assert(json_object_object_get_ex(lat, "p50", &v));
+    ck_assert_ptr_null(v); /* null, not 0 */
+    ck_assert(json_object_object_get_ex(j, "noise", &noise));
+    ck_assert(json_object_object_get_ex(noise, "cv_p50", &v));
+    ck_assert_ptr_null(v);
+    json_object_put(j);
+    exp_sweep_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exp");
@@ -155,6 +196,7 @@ int main(void)
     tcase_add_test(tc, chain_length_confs);
     tcase_add_test(tc, tune_confs_fit_machine);
     tcase_add_test(tc, apply_and_routers);
+    tcase_add_test(tc, unrun_sweep_page_and_json);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
