@@ -48,6 +48,7 @@ struct exp_conf {
     double slice_ms;    /* scheduler.slice_ms; < 0: keep */
     const char *mode;   /* scheduler.mode */
     bool one_core;      /* every NF pinned to the last online core */
+    bool spread;        /* NF i pinned to core 1 + i (core 0 left to the traffic tools) */
 };
 
 /* The configurations of chain-length (quick: 2 of them). Returns how many;
@@ -58,8 +59,8 @@ size_t exp_chain_length_confs(bool quick, const struct exp_conf **out);
 size_t exp_tune_confs(bool quick, int ncpu, size_t nnf, struct exp_conf *out, size_t max);
 
 /* Apply c to spec (a chain spec object, modified in place). last_cpu is
- * the core `one_core` and `fused` pin NFs to. Returns 0 or -EINVAL (spec
- * is not an object with an nfs array). */
+ * the core `one_core` pins NFs to. Returns 0 or -EINVAL (spec is not an
+ * object with an nfs array, or `spread` needs more cores than last_cpu). */
 int exp_conf_apply(struct json_object *spec, const struct exp_conf *c, int last_cpu);
 
 struct exp_traffic {

@@ -116,10 +116,13 @@ size_t exp_tune_confs(bool quick, int ncpu, size_t nnf, struct exp_conf *out, si
     if (nnf > 1)
         ADD(.name = "fused+b256", .batch = 256, .policy = "other", .slice_ms = -1,
             .mode = "fused", .one_core = true);
-    /* a spinning NF needs a core of its own (docs/chain-spec.md): only
-     * when the NFs and the traffic tools all fit */
+    /* a core per NF (core 0 left to the traffic tools), and there a
+     * spinning NF (docs/chain-spec.md: never on a shared core): only when
+     * they all fit */
+    if ((size_t)ncpu >= nnf + 1 && nnf > 1)
+        ADD(.name = "core per NF", .slice_ms = -1, .spread = true);
     if ((size_t)ncpu >= nnf + 1)
-        ADD(.name = "busy idle", .idle = "busy", .slice_ms = -1);
+        ADD(.name = "core per NF, busy idle", .idle = "busy", .slice_ms = -1, .spread = true);
 #undef ADD
     return k;
 }
@@ -162,10 +165,11 @@ int exp_conf_apply(struct json_object *spec, const struct exp_conf *c, int last_
         if (c->mode)
             json_object_object_add(sc, "mode", json_object_new_string(c->mode));
     }
-    if (c->one_core)
-        for (size_t i = 0; i < json_object_array_length(nfs); i++)
-            json_object_object_add(json_object_array_get_idx(nfs, i), "cpu",
-                                   json_object_new_int(last_cpu));
+    if (c->spread && json_object_array_length(nfs) > (size_t)last_cpu)
+        return -EINVAL;
+    for (size_t i = 0; (c->one_core || c->spread) && i < json_object_array_length(nfs); i++)
+        json_object_object_add(json_object_array_get_idx(nfs, i), "cpu",
+                               json_object_new_int(c->spread ? 1 + (int)i : last_cpu));
     return 0;
 }
 

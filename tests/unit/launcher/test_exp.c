@@ -90,8 +90,12 @@ START_TEST(tune_confs_fit_machine)
         ck_assert_msg(!c[i].idle || strcmp(c[i].idle, "busy"),
                       "busy idle offered on 2 cores for 3 NFs");
     size_t n8 = exp_tune_confs(false, 8, 3, c, 16);
-    ck_assert_uint_eq(n8, n2 + 1);
+    ck_assert_uint_eq(n8, n2 + 2);
     ck_assert_str_eq(c[n8 - 1].idle, "busy");
+    ck_assert(c[n8 - 1].spread && c[n8 - 2].spread); /* busy only on a core of its own */
+    /* 4 cores, 3 NFs: core 0 for traffic, 1..3 for the NFs */
+    ck_assert_uint_eq(exp_tune_confs(false, 4, 3, c, 16), n8);
+    ck_assert_uint_eq(exp_tune_confs(false, 3, 3, c, 16), n2);
     ck_assert_str_eq(c[0].name, "as given");
     /* one NF: nothing to fuse */
     size_t n1 = exp_tune_confs(true, 2, 1, c, 16);
@@ -139,6 +143,14 @@ START_TEST(apply_and_routers)
     ck_assert(json_object_object_get_ex(s, "io", &v));
     ck_assert(json_object_object_get_ex(v, "batch", &x));
     ck_assert_int_eq(json_object_get_int(x), 32);
+    /* a core per NF: 1, 2, 3; refused when the cores are too few */
+    struct exp_conf sp = {.name = "s", .slice_ms = -1, .spread = true};
+    ck_assert_int_eq(exp_conf_apply(s, &sp, 3), 0);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert(json_object_object_get_ex(json_object_array_get_idx(nfs, i), "cpu", &x));
+        ck_assert_int_eq(json_object_get_int(x), 1 + (int)i);
+    }
+    ck_assert_int_eq(exp_conf_apply(s, &sp, 2), -EINVAL);
     json_object_put(s);
     struct json_object *bad = json_object_new_object();
     ck_assert_int_eq(exp_conf_apply(bad, &c, 0), -EINVAL);
