@@ -18,5 +18,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 
 #endif

@@ -29,6 +29,8 @@ static const struct scc_cmd commands[] = {
     {"gen", cmd_gen, "send paced test traffic (docs/traffic.md)"},
     {"sink", cmd_sink, "receive test traffic: rate, loss, latency"},
     {"bench", cmd_bench, "OS microbenchmarks and the calibration file"},
+    {"experiment", cmd_experiment, "re-run the paper's evaluations: chain-length, batch-sweep"},
+    {"tune", cmd_tune, "measure a chain's configurations at your rate and write the fastest"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,218 @@
+/*
+ * The pure parts of `scc experiment` / `scc tune` (launcher/exp_calc.c):
+ * median, coefficient of variation, the least-squares line of median
+ * latency against chain length, the configurations each sweep measures
+ * and what applying one does to a chain spec. Numbers are worked by hand.
+ */
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launcher/exp.h"
+
+START_TEST(median_odd_even_empty)
+{
+    double a[] = {5, 1, 3};
+    ck_assert_double_eq_tol(exp_median(a, 3), 3, 1e-12);
+    double b[] = {4, 1, 3, 2};
+    ck_assert_double_eq_tol(exp_median(b, 4), 2.5, 1e-12);
+    ck_assert(isnan(exp_median(b, 0)));
+}
+END_TEST
+
+START_TEST(cv_sample)
+{
+    /* mean 5, deviations -3,-1,1,3: ss 20, sample var 20/3 */
+    double v[] = {2, 4, 6, 8}, cv;
+    ck_assert_int_eq(exp_cv(v, 4, &cv), 0);
+    ck_assert_double_eq_tol(cv, sqrt(20.0 / 3.0) / 5.0, 1e-12);
+    double same[] = {7, 7, 7};
+    ck_assert_int_eq(exp_cv(same, 3, &cv), 0);
+    ck_assert_double_eq_tol(cv, 0, 1e-12);
+    ck_assert_int_eq(exp_cv(v, 1, &cv), -EINVAL);
+    double zero[] = {-1, 1};
+    ck_assert_int_eq(exp_cv(zero, 2, &cv), -EINVAL);
+}
+END_TEST
+
+START_TEST(linfit_exact_and_noisy)
+{
+    /* 8 routers at 12 us per NF + 20 us: y = 12000 x + 20000 */
+    double x[8], y[8];
+    for (int i = 0; i < 8; i++) {
+        x[i] = i + 1;
+        y[i] = 12000 * (i + 1) + 20000;
+    }
+    struct exp_fit f;
+    ck_assert_int_eq(exp_linfit(x, y, 8, &f), 0);
+    ck_assert_double_eq_tol(f.slope, 12000, 1e-6);
+    ck_assert_double_eq_tol(f.intercept, 20000, 1e-6);
+    ck_assert_double_eq_tol(f.r2, 1, 1e-12);
+    ck_assert_uint_eq(f.n, 8);
+    /* (1,1) (2,3) (3,2): slope 0.5, intercept 1, r2 = 0.25 */
+    double x2[] = {1, 2, 3}, y2[] = {1, 3, 2};
+    ck_assert_int_eq(exp_linfit(x2, y2, 3, &f), 0);
+    ck_assert_double_eq_tol(f.slope, 0.5, 1e-12);
+    ck_assert_double_eq_tol(f.intercept, 1, 1e-12);
+    ck_assert_double_eq_tol(f.r2, 0.25, 1e-12);
+    double xs[] = {4, 4};
+    ck_assert_int_eq(exp_linfit(xs, y2, 2, &f), -EINVAL);
+    ck_assert_int_eq(exp_linfit(x2, y2, 1, &f), -EINVAL);
+}
+END_TEST
+
+START_TEST(chain_length_confs)
+{
+    const struct exp_conf *c;
+    size_t q = exp_chain_length_confs(true, &c), n = exp_chain_length_confs(false, &c);
+    ck_assert_uint_eq(q, 2);
+    ck_assert_uint_eq(n, 5);
+    /* the baseline the noise and ratios refer to comes first */
+    ck_assert_str_eq(c[0].name, "default");
+    ck_assert_int_eq(c[0].batch, 1);
+    bool fused = false, order = false;
+    for (size_t i = 0; i < n; i++) {
+        fused |= c[i].mode && !strcmp(c[i].mode, "fused");
+        order |= c[i].mode && !strcmp(c[i].mode, "chain-order") && c[i].batch == 32;
+    }
+    ck_assert(fused && order);
+}
+END_TEST
+
+START_TEST(tune_confs_fit_machine)
+{
+    struct exp_conf c[16];
+    size_t n2 = exp_tune_confs(false, 2, 3, c, 16);
+    for (size_t i = 0; i < n2; i++)
+        ck_assert_msg(!c[i].idle || strcmp(c[i].idle, "busy"),
+                      "busy idle offered on 2 cores for 3 NFs");
+    size_t n8 = exp_tune_confs(false, 8, 3, c, 16);
+    ck_assert_uint_eq(n8, n2 + 2);
+    ck_assert_str_eq(c[n8 - 1].idle, "busy");
+    ck_assert(c[n8 - 1].spread && c[n8 - 2].spread); /* busy only on a core of its own */
+    /* 4 cores, 3 NFs: core 0 for traffic, 1..3 for the NFs */
+    ck_assert_uint_eq(exp_tune_confs(false, 4, 3, c, 16), n8);
+    ck_assert_uint_eq(exp_tune_confs(false, 3, 3, c, 16), n2);
+    ck_assert_str_eq(c[0].name, "as given");
+    /* one NF: nothing to fuse */
+    size_t n1 = exp_tune_confs(true, 2, 1, c, 16);
+    for (size_t i = 0; i < n1; i++)
+        ck_assert(!c[i].mode || strcmp(c[i].mode, "fused"));
+    ck_assert_uint_le(exp_tune_confs(false, 8, 3, c, 2), 2);
+}
+END_TEST
+
+START_TEST(apply_and_routers)
+{
+    struct exp_traffic t = {.rate_pps = 15000, .size = 64, .duration_s = 1, .warmup_s = 0.3,
+                            .gen_cpu = 0, .sink_cpu = -1};
+    struct json_object *s = exp_spec_routers("x1", 3, 1, "bridge", "raw", &t), *v, *nfs, *sc;
+    ck_assert_ptr_nonnull(s);
+    ck_assert(json_object_object_get_ex(s, "nfs", &nfs));
+    ck_assert_uint_eq(json_object_array_length(nfs), 3);
+    ck_assert(json_object_object_get_ex(s, "traffic", &v));
+    struct json_object *x;
+    ck_assert(!json_object_object_get_ex(v, "sink_cpu", &x));
+    ck_assert(json_object_object_get_ex(v, "gen_cpu", &x));
+    struct json_object *sched = json_object_new_object();
+    json_object_object_add(sched, "policy", json_object_new_string("fifo"));
+    json_object_object_add(json_object_array_get_idx(nfs, 1), "sched", sched);
+    struct exp_conf c = {.name = "t", .batch = 32, .policy = "batch", .slice_ms = 100,
+                         .mode = "chain-order", .one_core = true};
+    ck_assert_int_eq(exp_conf_apply(s, &c, 5), 0);
+    ck_assert(json_object_object_get_ex(s, "io", &v));
+    ck_assert(json_object_object_get_ex(v, "batch", &x));
+    ck_assert_int_eq(json_object_get_int(x), 32);
+    ck_assert(json_object_object_get_ex(s, "scheduler", &sc));
+    ck_assert(json_object_object_get_ex(sc, "mode", &x));
+    ck_assert_str_eq(json_object_get_string(x), "chain-order");
+    ck_assert(json_object_object_get_ex(sc, "slice_ms", &x));
+    ck_assert_double_eq_tol(json_object_get_double(x), 100, 1e-9);
+    /* a new policy drops per-NF sched objects written for the old one */
+    ck_assert(!json_object_object_get_ex(json_object_array_get_idx(nfs, 1), "sched", &x));
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert(json_object_object_get_ex(json_object_array_get_idx(nfs, i), "cpu", &x));
+        ck_assert_int_eq(json_object_get_int(x), 5);
+    }
+    /* "keep" fields keep */
+    struct exp_conf keep = {.name = "k", .slice_ms = -1};
+    ck_assert_int_eq(exp_conf_apply(s, &keep, 0), 0);
+    ck_assert(json_object_object_get_ex(s, "io", &v));
+    ck_assert(json_object_object_get_ex(v, "batch", &x));
+    ck_assert_int_eq(json_object_get_int(x), 32);
+    /* a core per NF: 1, 2, 3; refused when the cores are too few */
+    struct exp_conf sp = {.name = "s", .slice_ms = -1, .spread = true};
+    ck_assert_int_eq(exp_conf_apply(s, &sp, 3), 0);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert(json_object_object_get_ex(json_object_array_get_idx(nfs, i), "cpu", &x));
+        ck_assert_int_eq(json_object_get_int(x), 1 + (int)i);
+    }
+    ck_assert_int_eq(exp_conf_apply(s, &sp, 2), -EINVAL);
+    json_object_put(s);
+    struct json_object *bad = json_object_new_object();
+    ck_assert_int_eq(exp_conf_apply(bad, &c, 0), -EINVAL);
+    json_object_put(bad);
+    ck_assert_ptr_null(exp_spec_routers("x", 0, 1, "b2b", "raw", &t));
+}
+END_TEST
+
+/* A sweep that has not run: its page and JSON say "not measured" (null),
+ * never 0, and markup in a name (user input, via tune's chain name) is
+ * escaped. */
+START_TEST(unrun_sweep_page_and_json)
+{
+    struct exp_sweep *s = exp_sweep_new("t", 2, false);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(exp_sweep_add(s, "<script>g</script>", "c&\"'", 1, json_object_new_object()),
+                     0);
+    exp_sweep_set_noise(s, 0, 3);
+    double cv;
+    size_t n, pt;
+    ck_assert(!exp_sweep_noise(s, &cv, &n, &pt));
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(exp_write_html(f, "<t>", s, NULL), 0);
+    fclose(f);
+    ck_assert_ptr_null(strstr(buf, "<script>"));
+    ck_assert_ptr_nonnull(strstr(buf, "&lt;script&gt;g&lt;/script&gt;"));
+    ck_assert_ptr_nonnull(strstr(buf, "c&amp;&quot;&#39;"));
+    ck_assert_ptr_nonnull(strstr(buf, "not measured"));
+    free(buf);
+    struct json_object *j = exp_sweep_json(s, NULL), *pts, *noise, *v;
+    ck_assert(json_object_object_get_ex(j, "points", &pts));
+    ck_assert_uint_eq(json_object_array_length(pts), 1);
+    struct json_object *med, *lat;
+    ck_assert(json_object_object_get_ex(json_object_array_get_idx(pts, 0), "median", &med));
+    ck_assert(json_object_object_get_ex(med, "latency_ns", &lat));
+    ck_assert(json_object_object_get_ex(lat, "p50", &v));
+    ck_assert_ptr_null(v); /* null, not 0 */
+    ck_assert(json_object_object_get_ex(j, "noise", &noise));
+    ck_assert(json_object_object_get_ex(noise, "cv_p50", &v));
+    ck_assert_ptr_null(v);
+    json_object_put(j);
+    exp_sweep_free(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("exp");
+    TCase *tc = tcase_create("calc");
+    tcase_add_test(tc, median_odd_even_empty);
+    tcase_add_test(tc, cv_sample);
+    tcase_add_test(tc, linfit_exact_and_noisy);
+    tcase_add_test(tc, chain_length_confs);
+    tcase_add_test(tc, tune_confs_fit_machine);
+    tcase_add_test(tc, apply_and_routers);
+    tcase_add_test(tc, unrun_sweep_page_and_json);
+    suite_add_tcase(s, tc);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? 1 : 0;
+}
