@@ -108,6 +108,11 @@ if [ "$(id -u)" -eq 0 ] && run profo "$SRC/bench/profiler_overhead.sh" --quick "
     has profo '^ratio: median [0-9.]+, IQR [0-9.]+\.\.[0-9.]+, min\.\.max [0-9.]+\.\.[0-9.]+, spread [0-9.]+' "the ratio's spread"
     # one pair (--quick) has no spread: never a verdict on it
     has profo '^verdict: not judgeable \(one pair' "the verdict"
+    # the second judge: CPU per packet at a fixed rate, both sides measured
+    has profo '^1 +off +[0-9]+ +[0-9.]+\*? +[0-9]*[1-9][0-9]*$' "CPU per packet without the profiler"
+    has profo '^1 +on +[0-9]+ +[0-9.]+\*? +[0-9]*[1-9][0-9]*$' "CPU per packet with the profiler"
+    has profo '^cpu ratio: median [0-9.]+, IQR' "the CPU ratio"
+    has profo '^cpu verdict: not judgeable \(one pair' "the CPU verdict"
 fi
 
 # fusion_bench: 8 routers default / best unfused / fused at two rates (root)
