@@ -243,7 +243,7 @@ struct rev_sums {
 
 static void publish(struct nf_stats_writer *w, const struct stage *sg, int nsg, struct nf_io *in,
                     struct nf_io *out, uint64_t batches, uint64_t now, bool kernel,
-                    const struct phase_sums *ph, const struct rev_sums *rv)
+                    const struct phase_sums *ph, const struct rev_sums *rv, uint64_t ring_calls)
 {
     struct nf_stats_page *pg = nf_stats_page(w);
     const struct nf_io_stats *si = nf_io_get_stats(in), *so = nf_io_get_stats(out);
@@ -262,6 +262,7 @@ static void publish(struct nf_stats_writer *w, const struct stage *sg, int nsg, 
     pg->batches = batches;
     pg->recvmmsg_calls = si->rx_calls + si->rx_empty_calls; /* nf_io counts every call */
     pg->sendmmsg_calls = so->tx_calls;
+    pg->ring_calls = ring_calls;
     pg->phase_rx_ns = ph->rx_ns;
     pg->phase_pipe_ns = ph->pipe_ns;
     pg->phase_tx_ns = ph->tx_ns;
@@ -939,13 +940,16 @@ int main(int argc, char **argv)
         if (ring)
             nf_ring_pass(ring, n > 0);
         if (now - last >= PUBLISH_NS) {
-            publish(w, sg, nsg, in, tx, batches, now, true, &ph, &rv);
+            publish(w, sg, nsg, in, tx, batches, now, true, &ph, &rv,
+                    nf_ring_syscalls(ring) + ring_polls);
             last = now;
         } else if (n > 0 || r > 0) {
-            publish(w, sg, nsg, in, tx, batches, now, false, &ph, &rv);
+            publish(w, sg, nsg, in, tx, batches, now, false, &ph, &rv,
+                    nf_ring_syscalls(ring) + ring_polls);
         }
     }
-    publish(w, sg, nsg, in, tx, batches, scc_now_ns(), true, &ph, &rv);
+    publish(w, sg, nsg, in, tx, batches, scc_now_ns(), true, &ph, &rv,
+            nf_ring_syscalls(ring) + ring_polls);
     scc_info("%s: stopping after %llu batches", name, (unsigned long long)batches);
     if (ring)
         scc_info("%s: token ring: %llu system calls (futex, liveness), %llu idle polls, "

@@ -310,6 +310,8 @@ static struct json_object *page_json(const struct nf_stats_page *p, const char *
     add_u64(o, "rx_empty_calls", p->rx_empty_calls);
     add_u64(o, "recvmmsg_calls", p->recvmmsg_calls);
     add_u64(o, "sendmmsg_calls", p->sendmmsg_calls);
+    if (p->ring_calls) /* only an NF in a chain-order token ring makes them */
+        add_u64(o, "ring_calls", p->ring_calls);
     /* phase sums only when measured: absent means off, never 0 */
     struct json_object *ph = json_object_new_object();
     if (ph) {
@@ -444,6 +446,9 @@ int nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
             (unsigned long long)p->rx_kernel_drops);
     fprintf(f, "  %14llu recvmmsg calls %12llu sendmmsg calls\n",
             (unsigned long long)p->recvmmsg_calls, (unsigned long long)p->sendmmsg_calls);
+    if (p->ring_calls)
+        fprintf(f, "  %14llu token-ring calls (futex, liveness, idle poll)\n",
+                (unsigned long long)p->ring_calls);
     if (p->rev.mode != NF_STATS_REV_NONE) {
         /* the lines above count the forward direction (in -> out) */
         fprintf(f, "  reverse (%s; out -> in):\n",
