@@ -187,8 +187,10 @@ static int read_snapshot(const struct nf_stats_page *p, struct nf_stats_page *ou
          * page, and the seq check below throws a torn copy away */
         uint32_t n = out->nelems <= NF_STATS_MAX_ELEMS ? out->nelems : NF_STATS_MAX_ELEMS;
         memcpy(out->elems, (const void *)p->elems, n * sizeof(p->elems[0]));
-        /* version 6: the return path's counters sit after the elements */
-        memcpy(&out->rev, (const void *)&p->rev, sizeof(p->rev));
+        /* version 6: the return path's counters sit after the elements,
+         * version 7's ring_calls after them: copy to the end of the page */
+        memcpy(&out->rev, (const void *)&p->rev,
+               sizeof(*p) - offsetof(struct nf_stats_page, rev));
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&p->seq, __ATOMIC_RELAXED) != s1)
             continue;
