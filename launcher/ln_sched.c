@@ -715,6 +715,8 @@ void ln_sched_print(struct ln_sched *s, FILE *out)
     fprintf(out, "\nscheduling (read back from the kernel), mode %s", scc_sched_mode_names[sc->mode]);
     if (sc->mode == SCC_SCHED_UNIPROCESSOR)
         fprintf(out, " on core %d", sc->uniprocessor_cpu);
+    if (sc->mode == SCC_SCHED_CHAIN_ORDER)
+        fprintf(out, " (%s)", scc_chain_order_names[sc->chain_order]);
     if (sc->rr_timeslice_ms)
         fprintf(out, ", sched_rr_timeslice_ms %u", sc->rr_timeslice_ms);
     fprintf(out, ":\n");
@@ -732,6 +734,10 @@ struct json_object *ln_sched_json(const struct ln_sched *s)
     json_object_object_add(o, "uniprocessor_cpu", sc->mode == SCC_SCHED_UNIPROCESSOR
                                                       ? json_object_new_int(sc->uniprocessor_cpu)
                                                       : NULL);
+    json_object_object_add(o, "chain_order", sc->mode == SCC_SCHED_CHAIN_ORDER
+                                                 ? json_object_new_string(
+                                                       scc_chain_order_names[sc->chain_order])
+                                                 : NULL);
     json_object_object_add(o, "rr_timeslice_ms",
                            sc->rr_timeslice_ms ? json_object_new_int((int)sc->rr_timeslice_ms)
                                                : NULL);
