@@ -9,6 +9,9 @@
 #   +io32         policy batch, slice_ms 100, io.batch 32
 #   chain-order   scheduler.mode chain-order (each NF yields the core to the
 #                 next stage after each batch), policy other, io.batch 32
+#   token         chain-order with chain_order "token": the NFs of the core
+#                 pass a futex token in chain order, one runs at a time
+#                 (docs/scheduler.md), policy other, io.batch 32
 #   fused         scheduler.mode fused: the NFs on the core run as one
 #                 process, hops become function calls (docs/fusion.md),
 #                 io.batch 32 — not a scheduling setting, shown for scale
@@ -18,7 +21,8 @@
 # Prints, per configuration, the medians over the repetitions of the sink's
 # p25/p50/p75/p99 and IQR of one-way latency, the loss (sent - received,
 # summed), the NFs' context switches and run-queue wait per packet, and the
-# ratio default/this of p50 and of IQR (how many times lower). Targets
+# ratio default/this of p50 and of IQR (how many times lower), and the NFs'
+# CPU time per packet. Targets
 # (issue 11, 8 routers, best scheduling configuration vs default): p50 >= 3x
 # and IQR >= 10x lower, no more loss; fused vs default is printed after.
 #
@@ -93,6 +97,7 @@ confs = [("default", 1, None),
          ("batch+slice", 1, {"policy": "batch", "slice_ms": 100}),
          ("+io32", 32, {"policy": "batch", "slice_ms": 100}),
          ("chain-order", 32, {"policy": "other", "mode": "chain-order"}),
+         ("token", 32, {"policy": "other", "mode": "chain-order", "chain_order": "token"}),
          ("fused", 32, {"mode": "fused"})]
 runs = []
 for n, rate in ((8, rate8), (4, rate4)):
@@ -110,6 +115,8 @@ for nf in d["nfs"]:
 runs.append(("default chain @ 20000 pps", "default", copy.deepcopy(d)))
 d["scheduler"] = {"policy": "other", "mode": "chain-order"}
 runs.append(("default chain @ 20000 pps", "chain-order", copy.deepcopy(d)))
+d["scheduler"] = {"policy": "other", "mode": "chain-order", "chain_order": "token"}
+runs.append(("default chain @ 20000 pps", "token", copy.deepcopy(d)))
 d["scheduler"] = {"mode": "fused"}
 runs.append(("default chain @ 20000 pps", "fused", d))
 with open(T + "/runs", "w") as f:
@@ -169,21 +176,22 @@ for line in open(T + "/runs"):
         known = all(x and x.get("voluntary_switches") is not None for x in sch)
         cs = sum(x["voluntary_switches"] + x["involuntary_switches"] for x in sch) / rx if known else None
         wait = sum(x["wait_ns"] for x in sch) / rx if known else None
+        cpu = sum(x["run_ns"] for x in sch) / rx if known and all(x.get("run_ns") is not None for x in sch) else None
         per.append({"p25": lat.get("p25"), "p50": lat.get("p50"), "p75": lat.get("p75"), "p99": lat.get("p99"),
                     "iqr": lat.get("iqr"), "loss": j["accounting"]["dropped"], "sent": j["traffic"]["sent"] or 0,
-                    "cs": cs, "wait": wait})
+                    "cs": cs, "wait": wait, "cpu": cpu})
     def med_of(k):
         v = [p[k] for p in per if p[k] is not None]
         return statistics.median(v) if len(v) == len(per) else None
-    med = {k: med_of(k) for k in ("p25", "p50", "p75", "p99", "iqr", "cs", "wait")}
+    med = {k: med_of(k) for k in ("p25", "p50", "p75", "p99", "iqr", "cs", "wait", "cpu")}
     med["loss"] = sum(p["loss"] for p in per) if all(p["loss"] is not None for p in per) else None
     med["sent"] = sum(p["sent"] for p in per)
     rows.append((group, conf + (" (fifo)" if i in fallback else ""), med))
 us = lambda v: None if v is None else v / 1e3
 f = lambda v, spec: "-" if v is None else spec % v          # a missing figure prints as "-"
 ratio = lambda a, b: a / b if a is not None and b else None
-hdr = "%-18s %8s %8s %8s %9s %8s %13s %7s %9s %8s %8s" % (
-    "config", "p25 us", "p50 us", "p75 us", "p99 us", "IQR us", "loss", "cs/pkt", "wait/pkt", "p50 x", "IQR x")
+hdr = "%-18s %8s %8s %8s %9s %8s %13s %7s %9s %8s %8s %8s" % (
+    "config", "p25 us", "p50 us", "p75 us", "p99 us", "IQR us", "loss", "cs/pkt", "wait/pkt", "cpu/pkt", "p50 x", "IQR x")
 ok, group, base = True, None, None
 for g, conf, m in rows:
     if g != group:
@@ -193,10 +201,10 @@ for g, conf, m in rows:
     r50 = ratio(base["p50"], m["p50"])
     riqr = ratio(base["iqr"], m["iqr"])
     loss = "%6d %5.2f%%" % (m["loss"], 100.0 * m["loss"] / max(1, m["sent"])) if m["loss"] is not None else "%13s" % "-"
-    print("%-18s %8s %8s %8s %9s %8s %s %7s %9s %8s %8s" % (
+    print("%-18s %8s %8s %8s %9s %8s %s %7s %9s %8s %8s %8s" % (
         conf, f(us(m["p25"]), "%8.1f"), f(us(m["p50"]), "%8.1f"), f(us(m["p75"]), "%8.1f"),
         f(us(m["p99"]), "%9.1f"), f(us(m["iqr"]), "%8.1f"), loss, f(m["cs"], "%7.2f"),
-        f(us(m["wait"]), "%7.1fus"), f(r50, "%7.2fx"), f(riqr, "%7.2fx")))
+        f(us(m["wait"]), "%7.1fus"), f(us(m["cpu"]), "%6.1fus"), f(r50, "%7.2fx"), f(riqr, "%7.2fx")))
 # the targets: the best configuration of the 8-router group vs its default
 g8 = [r for r in rows if r[0].startswith("8 routers")]
 d8 = g8[0][2]

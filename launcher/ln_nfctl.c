@@ -62,6 +62,7 @@ static void read_stage(const struct nf_stats_page *pg, unsigned k, struct ln_nf_
         c->rx_calls = pg->rx_calls;
         c->recvmmsg_calls = pg->recvmmsg_calls;
         c->rx_empty_calls = pg->rx_empty_calls;
+        c->ring_calls = pg->ring_calls;
         c->kernel_drops = pg->rx_kernel_drops;
         c->drops += pg->rx_bad_encap + pg->rx_truncated;
         c->phase_rx_waits = pg->phase_flags & NF_STATS_PHASE_RX_WAITS;
@@ -133,6 +134,7 @@ static void read_stats(const char *stats_name, int stage, struct ln_nf_sample *o
     c->recvmmsg_calls = pg->recvmmsg_calls;
     c->sendmmsg_calls = pg->sendmmsg_calls;
     c->rx_empty_calls = pg->rx_empty_calls;
+    c->ring_calls = pg->ring_calls;
     c->phase = (pg->phase_flags & NF_STATS_PHASE_ON) ? 1 : 0;
     c->phase_rx_waits = pg->phase_flags & NF_STATS_PHASE_RX_WAITS;
     c->phase_rx_ns = pg->phase_rx_ns;
@@ -190,7 +192,8 @@ static bool counters_add(struct ln_nf_counters *acc, const struct ln_nf_counters
         e->tx_bytes < s->tx_bytes || e->batches < s->batches || e->rx_calls < s->rx_calls ||
         e->tx_calls < s->tx_calls || e->drops < s->drops || e->kernel_drops < s->kernel_drops ||
         e->recvmmsg_calls < s->recvmmsg_calls || e->sendmmsg_calls < s->sendmmsg_calls ||
-        e->rx_empty_calls < s->rx_empty_calls || e->phase_rx_ns < s->phase_rx_ns ||
+        e->rx_empty_calls < s->rx_empty_calls || e->ring_calls < s->ring_calls ||
+        e->phase_rx_ns < s->phase_rx_ns ||
         e->rev_rx < s->rev_rx || e->rev_tx < s->rev_tx || e->rev_rx_bytes < s->rev_rx_bytes ||
         e->rev_tx_bytes < s->rev_tx_bytes || e->rev_drops < s->rev_drops ||
         e->rev_kernel_drops < s->rev_kernel_drops ||
@@ -208,6 +211,7 @@ static bool counters_add(struct ln_nf_counters *acc, const struct ln_nf_counters
     acc->recvmmsg_calls += e->recvmmsg_calls - s->recvmmsg_calls;
     acc->sendmmsg_calls += e->sendmmsg_calls - s->sendmmsg_calls;
     acc->rx_empty_calls += e->rx_empty_calls - s->rx_empty_calls;
+    acc->ring_calls += e->ring_calls - s->ring_calls;
     /* a page publishes its reverse mode with its first reply: the end's */
     if (e->rev_mode)
         acc->rev_mode = e->rev_mode;

@@ -34,6 +34,7 @@ struct ln_nf_counters {
     uint64_t rev_kernel_drops; /* dropped by the kernel on the out side's receive queue */
     /* The NF's own data-path system calls (stats page version 4). */
     uint64_t recvmmsg_calls, sendmmsg_calls, rx_empty_calls;
+    uint64_t ring_calls; /* chain-order token hand-off calls (stats page version 7) */
     /* scc-nf --phase-timing. In a sample: 1 on, 0 off, -1 not known (a
      * process that has just started: its sums are 0 whichever it is). In
      * figures: 1 when it was on at both edges of every share, else 0 and

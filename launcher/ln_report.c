@@ -170,6 +170,7 @@ static struct json_object *nf_json(const struct ln_report_in *in, const struct l
     C("batches", w->c.batches);
     C("rx_syscalls", w->c.rx_calls);
     C("tx_syscalls", w->c.tx_calls);
+    C("ring_syscalls", w->c.ring_calls); /* chain-order token: futex, liveness, idle poll */
     C("drops", w->c.drops);
     C("rx_kernel_drops", w->c.kernel_drops);
 #undef C

@@ -11,6 +11,7 @@
  * hooks) are the supervisor's, ln_proc.c; the command line is cmd_run.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #include "launcher/ln_topo.h"
 #include "launcher/ln_traffic.h"
 #include "launcher/scc_spec.h"
+#include "nfs/nf_ring.h"
 
 struct run {
     struct scc_chain *chain;
@@ -113,6 +115,14 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
     }
     if (ln_sched_nf_yields(ch, &r->plan, st->nf)) /* chain-order: hand the core on */
         ln_argv_add(b, "--yield");
+    unsigned ri, rn;
+    int rcore;
+    if (ln_sched_nf_ring(ch, &r->plan, st->nf, &ri, &rn, &rcore)) { /* chain-order token */
+        char path[512];
+        ln_sched_ring_path(&r->plan, rcore, path, sizeof(path));
+        ln_argv_add(b, "--ring");
+        ln_argv_add(b, ln_argv_fmt(b, "%u/%u:%s", ri, rn, path));
+    }
     if (st->set_dst_mac) {
         char m[20];
         scc_mac_format(st->dst_mac, m, sizeof(m));
@@ -188,9 +198,40 @@ static int xdp_journal(struct run *r, int s)
     return 0;
 }
 
+/* chain_order "token": one ring segment per core, made (all zero: the
+ * token starts with the ring's first NF) and journaled before its NFs
+ * start; the NFs map it and the run's undo removes it. */
+static int make_ring(struct run *r, int s)
+{
+    unsigned ri, rn;
+    int core;
+    if (!ln_sched_nf_ring(r->chain, &r->plan, r->plan.stages[s].nf, &ri, &rn, &core) || ri != 0)
+        return 0;
+    char path[512];
+    ln_sched_ring_path(&r->plan, core, path, sizeof(path));
+    if (ln_dry_run) {
+        printf("  create %s (%u-NF token ring on core %d)\n", path, rn, core);
+        return 0;
+    }
+    if (ln_state_add(r->state, "file %s", path) < 0)
+        return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || ftruncate(fd, NF_RING_SEG_SIZE) < 0) {
+        scc_err("token ring for core %d: %s: %s", core, path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
 static int start_nfs(struct run *r)
 {
     ln_test_step(); /* test only: topology and chain-wide scheduling done */
+    for (int s = 1; s < r->plan.nstages - 1; s++)
+        if (r->plan.stages[s].local && make_ring(r, s) < 0)
+            return -1;
     for (int s = 1; s < r->plan.nstages - 1; s++) {
         if (!r->plan.stages[s].local || ln_stage_member(&r->plan, s))
             continue; /* a fused member runs in its head's process */

@@ -437,9 +437,47 @@ int ln_sched_before_nfs(struct ln_sched *s)
     return 0;
 }
 
+static bool token_mode(const struct scc_chain *ch)
+{
+    return ch->sched.mode == SCC_SCHED_CHAIN_ORDER &&
+           ch->sched.chain_order == SCC_CHAIN_ORDER_TOKEN;
+}
+
+bool ln_sched_nf_ring(const struct scc_chain *ch, const struct ln_plan *plan, int nf,
+                      unsigned *idx, unsigned *n, int *core)
+{
+    if (!token_mode(ch) || scc_cpuset_count(&ch->nfs[nf].cpus) != 1)
+        return false;
+    int c = -1;
+    for (int k = 0; k < SCC_MAX_CPUS && c < 0; k++)
+        if (scc_cpuset_isset(&ch->nfs[nf].cpus, k))
+            c = k;
+    unsigned i = 0, cnt = 0;
+    for (int s = 1; s < plan->nstages - 1; s++) {
+        int j = plan->stages[s].nf;
+        if (j < 0 || !plan->stages[s].local || scc_cpuset_count(&ch->nfs[j].cpus) != 1 ||
+            !scc_cpuset_isset(&ch->nfs[j].cpus, c))
+            continue;
+        if (j == nf)
+            i = cnt;
+        cnt++;
+    }
+    if (cnt < 2)
+        return false;
+    *idx = i;
+    *n = cnt;
+    *core = c;
+    return true;
+}
+
+void ln_sched_ring_path(const struct ln_plan *plan, int core, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s.ring%d", ln_state_dir(), plan->state_name, core);
+}
+
 bool ln_sched_nf_yields(const struct scc_chain *ch, const struct ln_plan *plan, int nf)
 {
-    if (ch->sched.mode != SCC_SCHED_CHAIN_ORDER)
+    if (ch->sched.mode != SCC_SCHED_CHAIN_ORDER || token_mode(ch))
         return false;
     const struct scc_cpuset *mine = &ch->nfs[nf].cpus;
     for (int s = 1; s < plan->nstages - 1; s++) {
@@ -677,6 +715,8 @@ void ln_sched_print(struct ln_sched *s, FILE *out)
     fprintf(out, "\nscheduling (read back from the kernel), mode %s", scc_sched_mode_names[sc->mode]);
     if (sc->mode == SCC_SCHED_UNIPROCESSOR)
         fprintf(out, " on core %d", sc->uniprocessor_cpu);
+    if (sc->mode == SCC_SCHED_CHAIN_ORDER)
+        fprintf(out, " (%s)", scc_chain_order_names[sc->chain_order]);
     if (sc->rr_timeslice_ms)
         fprintf(out, ", sched_rr_timeslice_ms %u", sc->rr_timeslice_ms);
     fprintf(out, ":\n");
@@ -694,6 +734,10 @@ struct json_object *ln_sched_json(const struct ln_sched *s)
     json_object_object_add(o, "uniprocessor_cpu", sc->mode == SCC_SCHED_UNIPROCESSOR
                                                       ? json_object_new_int(sc->uniprocessor_cpu)
                                                       : NULL);
+    json_object_object_add(o, "chain_order", sc->mode == SCC_SCHED_CHAIN_ORDER
+                                                 ? json_object_new_string(
+                                                       scc_chain_order_names[sc->chain_order])
+                                                 : NULL);
     json_object_object_add(o, "rr_timeslice_ms",
                            sc->rr_timeslice_ms ? json_object_new_int((int)sc->rr_timeslice_ms)
                                                : NULL);

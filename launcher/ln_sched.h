@@ -76,6 +76,16 @@ int ln_sched_before_nfs(struct ln_sched *s);
  * another NF of the chain that runs on this host)? */
 bool ln_sched_nf_yields(const struct scc_chain *ch, const struct ln_plan *plan, int nf);
 
+/* chain_order "token": is NF nf a member of a token ring (2 or more NFs of
+ * this host on its one core; the validator made them consecutive)? Then
+ * *idx is its position in the ring, *n the ring's size, *core the core.
+ * The launcher creates one ring segment per core (ln_sched_ring_path) before
+ * the ring's NFs start and passes it with scc-nf --ring. */
+bool ln_sched_nf_ring(const struct scc_chain *ch, const struct ln_plan *plan, int nf,
+                      unsigned *idx, unsigned *n, int *core);
+/* The ring segment of a core: <state dir>/<state name>.ring<core>. */
+void ln_sched_ring_path(const struct ln_plan *plan, int core, char *buf, size_t len);
+
 /* Once every NF is ready, before traffic: reserve scheduler.reserve_cores
  * (nothing when empty), keeping the NFs and the launcher. Under ln_dry_run
  * it asks the reservation what it would do and prints that to out.

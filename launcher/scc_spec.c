@@ -40,6 +40,7 @@ const char *const scc_policy_names[] = {"other", "batch", "rr", "fifo", "idle", 
 const char *const scc_sched_mode_names[] = {"pinned", "uniprocessor", "chain-order", "fused",
                                             NULL};
 const char *const scc_reserve_scope_names[] = {"all", "cgroup", "pids", NULL};
+const char *const scc_chain_order_names[] = {"yield", "token", NULL};
 const char *const scc_restart_names[] = {"no", "on-failure", NULL};
 const char *const scc_size_dist_names[] = {"fixed", "imix", "datacenter", NULL};
 const char *const scc_reverse_names[] = {"auto", "pipeline", "straight", "none", NULL};
@@ -617,6 +618,10 @@ int scc_spec_check_endpoints(const struct scc_chain *ch, struct scc_diags *d)
     if (ch->sched.mode == SCC_SCHED_FUSED)
         bad += ep_diag(d, "endpoints", "not with scheduler.mode \"fused\": a fused group "
                                        "forwards one way only (docs/fusion.md); use another mode");
+    if (ch->sched.mode == SCC_SCHED_CHAIN_ORDER && ch->sched.chain_order == SCC_CHAIN_ORDER_TOKEN)
+        bad += ep_diag(d, "endpoints", "not with scheduler.chain_order \"token\": the token "
+                                       "ring runs the forward direction only and replies would "
+                                       "wait for it; use \"chain_order\": \"yield\"");
     if (ch->traffic.present)
         bad += ep_diag(d, "endpoints", "the endpoints replace the built-in generator and sink: "
                                        "remove the \"traffic\" block (or run without endpoints)");
@@ -813,6 +818,12 @@ static bool uniproc_mode(const void *sc)
     return ((const struct scc_sched_spec *)sc)->mode == SCC_SCHED_UNIPROCESSOR;
 }
 
+/* chain_order is written only when it is not the default */
+static bool token_mode(const void *sc)
+{
+    return ((const struct scc_sched_spec *)sc)->chain_order == SCC_CHAIN_ORDER_TOKEN;
+}
+
 /* "fuse" is written only when it was turned off (true is the default) */
 /* ---- nf_user (docs/security.md): the user NFs become after opening
  * their sockets; an existing user of this host ---- */
@@ -944,6 +955,12 @@ static void check_reserve(struct scc_spec_ctx *c, const char *path, struct json_
                           "\"mode\": \"uniprocessor\" or remove this key)",
                  scc_sched_mode_names[sc->mode]);
         }
+    if (scc_json_member(s, "chain_order") && sc->mode != SCC_SCHED_CHAIN_ORDER) {
+        subpath(p, path, "chain_order");
+        diag(c->d, p, "only meaningful with mode \"chain-order\" (mode is \"%s\"; set "
+                      "\"mode\": \"chain-order\" or remove this key)",
+             scc_sched_mode_names[sc->mode]);
+    }
     if (uniproc_mode(sc) && sc->uniprocessor_cpu >= 0 &&
         !scc_cpuset_isset(&c->online, sc->uniprocessor_cpu)) {
         char on[128];
@@ -1517,6 +1534,55 @@ static bool cpus_overlap(const struct scc_cpuset *a, const struct scc_cpuset *b)
 #define BUSY_WHY "a spinning NF starves whatever shares its core (measured: p50 6-12 ms, " \
                  "with loss); give it a core of its own or use io.idle \"block\""
 
+/* chain_order "token" (nfs/nf_ring.h): the NFs sharing a core form a ring
+ * in chain order, fed by the first of them. A ring must be a run of
+ * consecutive NFs, each on exactly that one core: a stage fed from outside
+ * the ring (another core in between) would find its frames only when the
+ * token came round, and the first member sleeps on its own socket only. */
+static void check_token_rings(struct scc_spec_ctx *c, const struct scc_chain *ch)
+{
+    if (ch->sched.mode != SCC_SCHED_CHAIN_ORDER || ch->sched.chain_order != SCC_CHAIN_ORDER_TOKEN)
+        return;
+    if (ch->io.transport == SCC_TRANSPORT_URING || ch->io.transport == SCC_TRANSPORT_XDP)
+        diag(c->d, "scheduler.chain_order", "\"token\" needs io.transport \"raw\" or \"udp\" "
+                                            "(got \"%s\"); use \"chain_order\": \"yield\"",
+             scc_transport_names[ch->io.transport]);
+    if (ch->io.idle == SCC_IDLE_BUSY)
+        diag(c->d, "scheduler.chain_order", "\"token\" with io.idle \"busy\": the ring's "
+                                            "members wait on the token, not on their sockets; "
+                                            "use io.idle \"block\"");
+    for (int i = 0; i < ch->nnfs; i++) {
+        const struct scc_nf_spec *a = &ch->nfs[i];
+        for (int j = i + 1; j < ch->nnfs; j++) {
+            const struct scc_nf_spec *b = &ch->nfs[j];
+            if (strcmp(a->host, b->host) && a->host[0] && b->host[0])
+                continue; /* different machines */
+            bool share = !scc_cpuset_count(&a->cpus) || !scc_cpuset_count(&b->cpus) ||
+                         cpus_overlap(&a->cpus, &b->cpus);
+            if (!share)
+                continue;
+            char p[PATH_MAX_LEN];
+            int bad = scc_cpuset_count(&a->cpus) != 1 ? i : scc_cpuset_count(&b->cpus) != 1 ? j : -1;
+            if (bad >= 0) {
+                snprintf(p, sizeof(p), "nfs[%d].cpu", bad);
+                diag(c->d, p, "scheduler.chain_order \"token\": '%s' shares a core with '%s' and "
+                              "needs exactly one core (pin it with \"cpu\": N)",
+                     ch->nfs[bad].name, ch->nfs[bad == i ? j : i].name);
+                return;
+            }
+            for (int k = i + 1; k < j; k++)
+                if (!cpus_overlap(&a->cpus, &ch->nfs[k].cpus)) {
+                    snprintf(p, sizeof(p), "nfs[%d].cpu", j);
+                    diag(c->d, p, "scheduler.chain_order \"token\": the NFs on a core must be "
+                                  "consecutive in the chain, but '%s' (nfs[%d]) runs elsewhere "
+                                  "between '%s' and '%s'; move it to that core or use \"yield\"",
+                         ch->nfs[k].name, k, a->name, b->name);
+                    return;
+                }
+        }
+    }
+}
+
 static void warn_busy_sharing(struct scc_spec_ctx *c, const struct scc_chain *ch)
 {
     if (ch->io.idle != SCC_IDLE_BUSY)
@@ -1643,6 +1709,7 @@ static void check_chain(struct scc_spec_ctx *c, const char *path, struct json_ob
              ch->nhosts);
     resolve_uniprocessor(c, ch);
     warn_busy_sharing(c, ch);
+    check_token_rings(c, ch);
     /* reverse "auto": what a user expects of the type (nf_types.h) */
     for (int i = 0; i < ch->nnfs; i++) {
         struct scc_nf_spec *nf = &ch->nfs[i];
@@ -1754,6 +1821,8 @@ static const struct scc_field scheduler_fields[] = {
     SC(uniprocessor_cpu, "uniprocessor_cpu", SCC_FIELD_INT, .flags = SCC_FIELD_SIGNED,
        .min = 0, .max = SCC_MAX_CPUS - 1, .dflt = -1, .when = uniproc_mode),
     SC(uniprocessor_traffic, "uniprocessor_traffic", SCC_FIELD_BOOL, .when = uniproc_mode),
+    SC(chain_order, "chain_order", SCC_FIELD_ENUM, .dflt = SCC_CHAIN_ORDER_YIELD,
+       .names = scc_chain_order_names, .when = token_mode),
 };
 static const struct scc_field_section scheduler_section =
     SECTION("scheduler", "## `scheduler`", scheduler_fields, .after = check_reserve);

@@ -52,6 +52,7 @@ extern const char *const scc_nf_type_names[];
 extern const char *const scc_policy_names[];
 extern const char *const scc_sched_mode_names[];
 extern const char *const scc_reserve_scope_names[];
+extern const char *const scc_chain_order_names[];
 extern const char *const scc_restart_names[];
 extern const char *const scc_size_dist_names[];
 extern const char *const scc_reverse_names[];
@@ -117,6 +118,10 @@ struct scc_host_spec {
 #define SCC_MAX_RESERVE_PIDS 64
 #define SCC_CGROUP_MAX 256
 
+/* chain-order's hand-off (docs/scheduler.md): sched_yield() after each
+ * batch, or a futex token passed round the NFs of a core (nfs/nf_ring.h) */
+enum scc_chain_order { SCC_CHAIN_ORDER_YIELD, SCC_CHAIN_ORDER_TOKEN };
+
 struct scc_sched_spec {
     struct scc_sched_params defaults;
     unsigned rr_timeslice_ms;         /* 0 = leave the sysctl alone */
@@ -133,6 +138,7 @@ struct scc_sched_spec {
      * uniprocessor_traffic, traffic.gen_cpu/sink_cpu) are set to it. */
     int uniprocessor_cpu;
     bool uniprocessor_traffic;        /* the generator and sink run on that core too */
+    enum scc_chain_order chain_order; /* mode chain-order: how a stage hands the core on */
 };
 
 #define SCC_MAX_EVENTS 32

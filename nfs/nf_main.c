@@ -49,6 +49,7 @@
 #include "nfs/nf_element.h"
 #include "nfs/nf_io.h"
 #include "nfs/nf_pipeline.h"
+#include "nfs/nf_ring.h"
 #include "nfs/nf_sandbox.h"
 #include "nfs/nf_stats.h"
 
@@ -116,6 +117,9 @@ static void usage(FILE *f)
         "  --rev-dst-mac MAC   write MAC as the destination of every reply sent\n"
         "  --yield             sched_yield() after each batch sent (chain-order\n"
         "                      scheduling: the next stage on this core runs next)\n"
+        "  --ring I/N:PATH     chain-order token: member I (0-based) of the N NFs that\n"
+        "                      share a core, ring segment PATH (made by the launcher);\n"
+        "                      runs only while holding the token (docs/scheduler.md)\n"
         "  --phase-timing      time the receive, pipeline and send phases of every\n"
         "                      batch (CLOCK_MONOTONIC, ~3 clock reads per batch) into\n"
         "                      the stats page (profile mode); off: one branch\n"
@@ -239,7 +243,7 @@ struct rev_sums {
 
 static void publish(struct nf_stats_writer *w, const struct stage *sg, int nsg, struct nf_io *in,
                     struct nf_io *out, uint64_t batches, uint64_t now, bool kernel,
-                    const struct phase_sums *ph, const struct rev_sums *rv)
+                    const struct phase_sums *ph, const struct rev_sums *rv, uint64_t ring_calls)
 {
     struct nf_stats_page *pg = nf_stats_page(w);
     const struct nf_io_stats *si = nf_io_get_stats(in), *so = nf_io_get_stats(out);
@@ -258,6 +262,7 @@ static void publish(struct nf_stats_writer *w, const struct stage *sg, int nsg, 
     pg->batches = batches;
     pg->recvmmsg_calls = si->rx_calls + si->rx_empty_calls; /* nf_io counts every call */
     pg->sendmmsg_calls = so->tx_calls;
+    pg->ring_calls = ring_calls;
     pg->phase_rx_ns = ph->rx_ns;
     pg->phase_pipe_ns = ph->pipe_ns;
     pg->phase_tx_ns = ph->tx_ns;
@@ -353,7 +358,7 @@ static void describe(struct nf_stats_writer *w, const struct stage *sg, int nsg,
 
 enum { O_PIPELINE = 256, O_STAGE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
        O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER, O_TRANSPORT, O_SQPOLL, O_REVERSE,
-       O_REVDSTMAC };
+       O_REVDSTMAC, O_RING };
 
 /* Write mac as the destination of every frame in pkts (the launcher's
  * steering through a bridge). */
@@ -428,6 +433,7 @@ int main(int argc, char **argv)
         {"no-seccomp", no_argument, NULL, O_NOSECCOMP},
         {"dst-mac", required_argument, NULL, O_DSTMAC},
         {"yield", no_argument, NULL, O_YIELD},
+        {"ring", required_argument, NULL, O_RING},
         {"phase-timing", no_argument, NULL, O_PHASE},
         {"user", required_argument, NULL, O_USER},
         {"transport", required_argument, NULL, O_TRANSPORT},
@@ -450,6 +456,9 @@ int main(int argc, char **argv)
     bool seccomp = true, set_dst = false, yield = false, phase_timing = false;
     uint8_t dst_mac[6], rev_dst_mac[6];
     bool set_rev_dst = false;
+    const char *ring_path = NULL;
+    long ring_idx = -1, ring_n = -1;
+    struct nf_ring *ring = NULL;
     unsigned rev_mode = NF_STATS_REV_NONE;
     struct stage sg[NF_STATS_MAX_STAGES];
     char *stage_args[NF_STATS_MAX_STAGES]; /* NAME=STR copies, split at '=' */
@@ -503,6 +512,28 @@ int main(int argc, char **argv)
         case O_NOSECCOMP: seccomp = false; break;
         case O_USER: user = optarg; break;
         case O_YIELD: yield = true; break;
+        case O_RING: {
+            /* I/N:PATH, the path last: it may hold any character */
+            char num[16];
+            const char *colon = strchr(optarg, ':');
+            size_t nl = colon ? (size_t)(colon - optarg) : 0;
+            char *slash = NULL;
+            if (colon && nl < sizeof(num)) {
+                memcpy(num, optarg, nl);
+                num[nl] = '\0';
+                slash = strchr(num, '/');
+            }
+            if (slash)
+                *slash = '\0';
+            if (!slash || !colon[1] || scc_parse_long(slash + 1, 2, NF_RING_MAX, &ring_n) < 0 ||
+                scc_parse_long(num, 0, ring_n - 1, &ring_idx) < 0) {
+                fprintf(stderr, "scc-nf: --ring '%s': expected I/N:PATH with N in 2..%d and "
+                                "I in 0..N-1\n", optarg, NF_RING_MAX);
+                goto usage_fail;
+            }
+            ring_path = colon + 1;
+            break;
+        }
         case O_PHASE: phase_timing = true; break;
         case O_SQPOLL: io_sqpoll = true; break;
         case O_TRANSPORT:
@@ -625,6 +656,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "scc-nf: --uring-sqpoll needs --transport uring\n");
         goto usage_fail;
     }
+    /* the ring's one-way turn: a turn takes the forward direction only, and
+     * frames must move through sockets the loop can read without waiting */
+    if (ring_path && (rev_mode != NF_STATS_REV_NONE || yield || io_engine != NF_IO_SOCKETS ||
+                      idle == NF_IO_BUSY)) {
+        fprintf(stderr, "scc-nf: --ring runs one-way NFs on the sockets transport with block "
+                        "idle, without --yield (got%s%s%s%s)\n",
+                rev_mode != NF_STATS_REV_NONE ? " --reverse" : "", yield ? " --yield" : "",
+                io_engine != NF_IO_SOCKETS ? " another --transport" : "",
+                idle == NF_IO_BUSY ? " --idle busy" : "");
+        goto usage_fail;
+    }
     if (rev_mode != NF_STATS_REV_NONE && nsg > 1) {
         fprintf(stderr, "scc-nf: --reverse is not supported in a fused group (--stage): "
                         "its stages run one way\n");
@@ -743,6 +785,14 @@ int main(int argc, char **argv)
         scc_err("setsockopt(SO_RCVTIMEO): %s: %s", strerror(-rc), in_s);
         goto out;
     }
+    /* the ring segment is mapped before the privileges go (it is root's) */
+    if (ring_path) {
+        ring = nf_ring_open(ring_path, (unsigned)ring_idx, (unsigned)ring_n, err, sizeof(err));
+        if (!ring) {
+            scc_err("--ring: %s", err);
+            goto out;
+        }
+    }
     /* the sockets and the stats page are open: from here on, no privilege */
     if (nf_sandbox_drop_privs(uid, gid, err, sizeof(err)) < 0) {
         scc_err("dropping privileges%s%s: %s", user ? " to user " : "", user ? user : "", err);
@@ -765,7 +815,7 @@ int main(int argc, char **argv)
      * own (one raw interface for both sides, as over a bridge) */
     struct pollfd pfd[2] = {{.fd = nf_io_fd(in), .events = POLLIN},
                             {.fd = rev_mode ? nf_io_fd(out) : -1, .events = POLLIN}};
-    uint64_t batches = 0, last = 0, now = scc_now_ns();
+    uint64_t batches = 0, last = 0, now = scc_now_ns(), ring_polls = 0;
     unsigned spins = 0, clock_every = idle == NF_IO_BUSY ? BUSY_CLOCK_SPINS : 1;
     struct nf_stats_page *pg = nf_stats_page(w);
     struct phase_sums ph = {.on = phase_timing};
@@ -783,10 +833,26 @@ int main(int argc, char **argv)
                                                  : "");
     status = 0;
     while (!stop_flag) {
+        /* chain-order token: run only while holding it; then never wait in
+         * the receive (the others wait on us), except as the ring's first
+         * member after a whole round without frames: then sleep on the
+         * socket, holding the token (nf_ring.h) */
+        int rx_wait = idle == NF_IO_BUSY || rev_mode ? 0 : IDLE_POLL_MS;
+        if (ring) {
+            if (nf_ring_wait(ring, &stop_flag) != 1)
+                continue;
+            int ms;
+            rx_wait = 0;
+            if (nf_ring_should_block(ring, &ms)) {
+                pfd[0].revents = 0;
+                ring_polls++;
+                poll(pfd, 1, ms); /* EINTR: the loop checks stop_flag */
+            }
+        }
         uint64_t t_rx = ph.on ? scc_now_ns() : 0, t_tx = 0;
         /* two directions: neither receive waits; a poll() on both sides
          * sleeps only when neither had anything (block idle) */
-        int n = nf_io_recv(in, &b, idle == NF_IO_BUSY || rev_mode ? 0 : IDLE_POLL_MS);
+        int n = nf_io_recv(in, &b, rx_wait);
         int r = 0;
         if (rev_mode) {
             r = reverse_round(out, in, &rb, sg[0].pipe, &rv, now,
@@ -870,16 +936,28 @@ int main(int argc, char **argv)
             if (yield)
                 sched_yield();
         }
+        /* the turn is over: the next stage's frames are in its socket */
+        if (ring)
+            nf_ring_pass(ring, n > 0);
         if (now - last >= PUBLISH_NS) {
-            publish(w, sg, nsg, in, tx, batches, now, true, &ph, &rv);
+            publish(w, sg, nsg, in, tx, batches, now, true, &ph, &rv,
+                    nf_ring_syscalls(ring) + ring_polls);
             last = now;
         } else if (n > 0 || r > 0) {
-            publish(w, sg, nsg, in, tx, batches, now, false, &ph, &rv);
+            publish(w, sg, nsg, in, tx, batches, now, false, &ph, &rv,
+                    nf_ring_syscalls(ring) + ring_polls);
         }
     }
-    publish(w, sg, nsg, in, tx, batches, scc_now_ns(), true, &ph, &rv);
+    publish(w, sg, nsg, in, tx, batches, scc_now_ns(), true, &ph, &rv,
+            nf_ring_syscalls(ring) + ring_polls);
     scc_info("%s: stopping after %llu batches", name, (unsigned long long)batches);
+    if (ring)
+        scc_info("%s: token ring: %llu system calls (futex, liveness), %llu idle polls, "
+                 "%llu takeovers from a dead holder", name,
+                 (unsigned long long)nf_ring_syscalls(ring), (unsigned long long)ring_polls,
+                 (unsigned long long)nf_ring_takeovers(ring));
 out:
+    nf_ring_close(ring);
     nf_stats_destroy(w);
     nf_io_close(out);
     nf_io_close(in);

@@ -155,7 +155,7 @@ int nf_sandbox_drop_caps(char *err, size_t errlen)
     return nf_sandbox_drop_privs((uid_t)-1, (gid_t)-1, err, errlen);
 }
 
-/* The allow-list. The last two are allowed only with the argument their
+/* The allow-list. The last three are allowed only with the argument their
  * condition names (rules added in nf_sandbox_seccomp). */
 static const struct {
     const char *name, *cond;
@@ -168,9 +168,11 @@ static const struct {
     {"getsockopt", ""}, /* receive-queue drop counters for the stats page */
     {"write", "fd 1 or 2 only (log lines)"},
     {"unlinkat", "the stats page's directory only"},
+    /* chain-order token: is the token holder still alive? (nf_ring.c) */
+    {"kill", "signal 0 only (a liveness check; sends nothing)"},
 };
 #define N_ALLOW SCC_ARRAY_SIZE(allow)
-#define N_UNCONDITIONAL (N_ALLOW - 2)
+#define N_UNCONDITIONAL (N_ALLOW - 3)
 
 const char *nf_sandbox_allowed(size_t i, const char **cond)
 {
@@ -274,6 +276,7 @@ int nf_sandbox_seccomp(int unlink_dirfd, char *err, size_t errlen)
     /* written out rather than SCMP_A0(), which leaves datum_b implicit */
     const struct scmp_arg_cmp fd1 = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 1, .datum_b = 0};
     const struct scmp_arg_cmp fd2 = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 2, .datum_b = 0};
+    const struct scmp_arg_cmp sig0 = {.arg = 1, .op = SCMP_CMP_EQ, .datum_a = 0, .datum_b = 0};
     const struct scmp_arg_cmp dirfd = {.arg = 0, .op = SCMP_CMP_EQ,
                                        .datum_a = (scmp_datum_t)unlink_dirfd, .datum_b = 0};
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
@@ -305,6 +308,8 @@ int nf_sandbox_seccomp(int unlink_dirfd, char *err, size_t errlen)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvfrom), 0);
     if (rc == 0 && unlink_dirfd >= 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1, dirfd);
+    if (rc == 0) /* probing a pid only: signal 0 delivers nothing */
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, sig0);
     if (rc == 0)
         rc = seccomp_load(ctx);
     seccomp_release(ctx);

@@ -187,8 +187,10 @@ static int read_snapshot(const struct nf_stats_page *p, struct nf_stats_page *ou
          * page, and the seq check below throws a torn copy away */
         uint32_t n = out->nelems <= NF_STATS_MAX_ELEMS ? out->nelems : NF_STATS_MAX_ELEMS;
         memcpy(out->elems, (const void *)p->elems, n * sizeof(p->elems[0]));
-        /* version 6: the return path's counters sit after the elements */
-        memcpy(&out->rev, (const void *)&p->rev, sizeof(p->rev));
+        /* version 6: the return path's counters sit after the elements,
+         * version 7's ring_calls after them: copy to the end of the page */
+        memcpy(&out->rev, (const void *)&p->rev,
+               sizeof(*p) - offsetof(struct nf_stats_page, rev));
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&p->seq, __ATOMIC_RELAXED) != s1)
             continue;
@@ -310,6 +312,8 @@ static struct json_object *page_json(const struct nf_stats_page *p, const char *
     add_u64(o, "rx_empty_calls", p->rx_empty_calls);
     add_u64(o, "recvmmsg_calls", p->recvmmsg_calls);
     add_u64(o, "sendmmsg_calls", p->sendmmsg_calls);
+    if (p->ring_calls) /* only an NF in a chain-order token ring makes them */
+        add_u64(o, "ring_calls", p->ring_calls);
     /* phase sums only when measured: absent means off, never 0 */
     struct json_object *ph = json_object_new_object();
     if (ph) {
@@ -444,6 +448,9 @@ int nf_stats_print(const struct nf_stats_page *p, FILE *f, bool json)
             (unsigned long long)p->rx_kernel_drops);
     fprintf(f, "  %14llu recvmmsg calls %12llu sendmmsg calls\n",
             (unsigned long long)p->recvmmsg_calls, (unsigned long long)p->sendmmsg_calls);
+    if (p->ring_calls)
+        fprintf(f, "  %14llu token-ring calls (futex, liveness, idle poll)\n",
+                (unsigned long long)p->ring_calls);
     if (p->rev.mode != NF_STATS_REV_NONE) {
         /* the lines above count the forward direction (in -> out) */
         fprintf(f, "  reverse (%s; out -> in):\n",

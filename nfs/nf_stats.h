@@ -26,7 +26,7 @@
 #include <stdio.h>
 
 #define NF_STATS_MAGIC 0x464e4353u /* "SCNF" little-endian */
-#define NF_STATS_VERSION 6u
+#define NF_STATS_VERSION 7u
 #define NF_STATS_MAX_ELEMS 128 /* 16 fused routers of 6 elements fit */
 #define NF_STATS_MAX_STAGES 16
 #define NF_STATS_MAX_REASONS 12
@@ -117,6 +117,11 @@ struct nf_stats_page {
      * frames received on the out side and sent back out of the in side.
      * reverse is NF_STATS_REV_NONE (and these stay 0) for a one-way NF. */
     struct nf_stats_rev rev;
+    /* Version 7: chain-order "token" (scc-nf --ring, nfs/nf_ring.h): the
+     * system calls of the hand-off — FUTEX_WAKE and FUTEX_WAIT, liveness
+     * checks (kill with signal 0) and the idle poll of the ring's first
+     * member; 0 for an NF outside a ring. */
+    uint64_t ring_calls;
 };
 
 /* phase_flags bits */

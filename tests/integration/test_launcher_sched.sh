@@ -5,7 +5,9 @@
 # chain runs, and through `scc sched show`; uniprocessor puts every NF on its
 # core; chain-order NFs get --yield; a restarted NF gets its policy again; a
 # real-time policy refused by a v1 cpu cgroup without RT runtime stops the run
-# with that reason. After a normal exit, Ctrl-C, an NF restart and kill -9 of
+# with that reason. chain_order "token": every frame through, the hand-off
+# counted, a ring across another core refused, and after kill -9 of a
+# member (restart on-failure) frames flow through the ring again. After a normal exit, Ctrl-C, an NF restart and kill -9 of
 # the launcher + `scc cleanup`, the sysctl is as before. Core reservation on
 # decoys this test starts (scope pids and cgroup; scope all only with
 # --dry-run): the decoys leave the reserved core during the run and come back
@@ -245,6 +247,89 @@ if start_chain "$T/s4.json" 30; then
     fi
     stop_chain
 fi
+same_as_before "$DESC"
+passed "$DESC"
+
+# ---- chain-order token: a futex token ring on core 1 -----------------------
+# All frames through at a modest rate, the hand-off counted; validation
+# refuses a ring that is not consecutive; kill -9 of the middle NF (restart
+# on-failure) while frames flow: the ring recovers and frames reach the last
+# NF again; no ring segment is left behind.
+DESC="chain-order token"
+token_chain() { # name traffic-json restart-of-m
+    cat >"$T/$1.json" <<JSON
+{ "name": "$1", "io": { "batch": 32 },
+  "scheduler": { "mode": "chain-order", "chain_order": "token" },
+  "nfs": [ { "name": "f", "type": "router", "config": { "routes": [ { "prefix": "0.0.0.0/0" } ] }, "cpu": 1 },
+           { "name": "m", "type": "router", "config": { "routes": [ { "prefix": "0.0.0.0/0" } ] }, "cpu": 1,
+             "restart": "$3" },
+           { "name": "l", "type": "router", "config": { "routes": [ { "prefix": "0.0.0.0/0" } ] }, "cpu": 1 } ],
+  "traffic": $2 }
+JSON
+}
+token_chain t1 '{ "rate_pps": 4000, "duration_s": 1, "warmup_s": 0.2, "gen_cpu": 0, "sink_cpu": 0 }' "no"
+"$SCC" run "$T/t1.json" --dry-run 2>&1 | grep -q -- "--ring 1/3:" || bad "$DESC: no --ring 1/3 in the dry run"
+cat >"$T/t3.json" <<JSON
+{ "name": "t3", "scheduler": { "mode": "chain-order", "chain_order": "token" },
+  "nfs": [ { "name": "a", "type": "counter", "cpu": 1 }, { "name": "b", "type": "counter", "cpu": 0 },
+           { "name": "c", "type": "counter", "cpu": 1 } ] }
+JSON
+"$SCC" validate "$T/t3.json" >/dev/null 2>"$T/verr" && bad "$DESC: a ring split by another core validated"
+grep -q "nfs\[2\].cpu.*consecutive" "$T/verr" || bad "$DESC: no 'consecutive' error: $(cat "$T/verr")"
+snapshot "$T/before"
+if "$SCC" run "$T/t1.json" --json "$T/t1.out.json" >"$T/out" 2>"$T/err"; then
+    python3 - "$T/t1.out.json" <<'PY' || bad "$DESC: $(cat "$T/t1.out.json.verdict")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+a = j["accounting"]
+msg = []
+if not a["sent"] or a["dropped"] != 0 or a["received"] != a["sent"]:
+    msg.append("sent %s, received %s, dropped %s" % (a["sent"], a["received"], a["dropped"]))
+for n in j["nfs"]:
+    if not n.get("ring_syscalls"):
+        msg.append("NF %s: ring_syscalls %s" % (n["name"], n.get("ring_syscalls")))
+open(sys.argv[1] + ".verdict", "w").write("; ".join(msg))
+sys.exit(1 if msg else 0)
+PY
+else
+    bad "$DESC: scc run failed: $(tail -5 "$T/err")"
+fi
+same_as_before "$DESC: after the run"
+DESC="chain-order token, kill -9 of the middle NF"
+token_chain t2 '{ "rate_pps": 2000, "duration_s": 3.5, "warmup_s": 0.2, "gen_cpu": 0, "sink_cpu": 0 }' "on-failure"
+"$SCC" run "$T/t2.json" --json "$T/t2.out.json" >"$T/out" 2>"$T/err" &
+LPID=$!
+nf_rx() { # NF pid -> its stats page's rx_pkts
+    local nm
+    nm=$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -A1 -x -- --name | tail -1)
+    "$SCC" stats --json "$nm" 2>/dev/null | grep -o '"rx_pkts": [0-9]*' | head -1 | awk '{print $NF}'
+}
+old=""
+for _ in $(seq 50); do old=$(nf_pid m); [ -n "$old" ] && [ -n "$(nf_pid l)" ] && break; sleep 0.1; done
+sleep 1
+if [ -n "$old" ]; then
+    kill -9 "$old"
+    new=""
+    for _ in $(seq 50); do
+        new=$(nf_pid m)
+        [ -n "$new" ] && [ "$new" != "$old" ] && break
+        sleep 0.1
+    done
+    if [ -n "$new" ] && [ "$new" != "$old" ]; then
+        sleep 0.3
+        lp=$(nf_pid l); m1=$(nf_rx "$new"); l1=$(nf_rx "$lp")
+        sleep 0.5
+        m2=$(nf_rx "$new"); l2=$(nf_rx "$lp")
+        [ "${m2:-0}" -gt "${m1:-0}" ] || bad "$DESC: the restarted NF gets no frames ($m1 -> $m2)"
+        [ "${l2:-0}" -gt "${l1:-0}" ] || bad "$DESC: no frames reach the last NF after the restart ($l1 -> $l2)"
+        tr '\0' ' ' <"/proc/$new/cmdline" | grep -q -- "--ring 1/3:" || bad "$DESC: restarted NF has no --ring"
+    else
+        bad "$DESC: NF m was not restarted"
+    fi
+else
+    bad "$DESC: the chain did not come up: $(tail -5 "$T/err")"
+fi
+wait "$LPID"
 same_as_before "$DESC"
 passed "$DESC"
 

@@ -338,7 +338,7 @@ START_TEST(firewall_router_l2)
     ck_assert_int_eq(nf_stats_print(fp, f, true), 0);
     fclose(f);
     ck_assert_ptr_nonnull(strstr(text, "\"stages\": [ { \"name\": \"fw\""));
-    ck_assert_ptr_nonnull(strstr(text, "\"version\": 6"));
+    ck_assert_ptr_nonnull(strstr(text, "\"version\": 7"));
     free(text);
     free(fp);
 }
