@@ -60,7 +60,7 @@ struct ipf_flow {
     uint16_t sport, dport;
     uint8_t proto, used;
     uint8_t replied;             /* a return-path frame matched it */
-    uint8_t fin;                 /* TCP: bit 0 FIN seen forward, bit 1 on the return path */
+    uint8_t fin;                 /* TCP: FIN_FWD | FIN_RET | RST_SEEN */
     uint64_t seen_ns, expires_ns;
     int32_t next, prev;          /* 5-tuple chain (next: also the free list) */
     int32_t pnext, pprev;        /* (proto, address pair) chain */
@@ -653,6 +653,15 @@ struct l4key {
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+enum { FIN_FWD = 1, FIN_RET = 2, RST_SEEN = 4 };
+
+/* A TCP flow that ended (RST, or FIN both ways) and lingers: no refresh. */
+static bool closing(const struct ipf_flow *f)
+{
+    return (f->fin & RST_SEEN) || (f->fin & (FIN_FWD | FIN_RET)) == (FIN_FWD | FIN_RET);
+}
 
 static struct l4key l4_key(const uint8_t *ip, uint32_t hl, uint32_t avail)
 {
@@ -685,18 +694,20 @@ static struct l4key l4_key(const uint8_t *ip, uint32_t hl, uint32_t avail)
     return k;
 }
 
-/* TCP endings, both directions: RST ends the flow now; FIN both ways
- * leaves it a short linger (for the last ACK and retransmitted FINs). */
+/* TCP endings, both directions, each followed by a short linger (as
+ * conntrack's CLOSE and TIME_WAIT): FIN both ways (the last ACK and
+ * retransmitted FINs still pass); RST ends the connection: after it only
+ * RSTs pass on the return path (a host answers each segment still in
+ * flight to a closed socket with one; iperf3 ends its data connection
+ * so), nothing else. */
 static void tcp_track(struct ipf_priv *p, int32_t i, uint8_t flags, uint8_t finbit, uint64_t now)
 {
     struct ipf_flow *f = &p->flows[i];
-    if (flags & TCP_RST) {
-        flow_free(p, i);
-        return;
-    }
-    if (flags & TCP_FIN)
+    if (flags & TCP_RST)
+        f->fin |= RST_SEEN;
+    else if (flags & TCP_FIN)
         f->fin |= finbit;
-    if (f->fin == 3) {
+    if (closing(f)) {
         uint64_t linger = p->tcp_ns < IPF_LINGER_NS ? p->tcp_ns : IPF_LINGER_NS;
         if (f->expires_ns > now + linger)
             f->expires_ns = now + linger;
@@ -715,7 +726,7 @@ static void track_forward(struct nf_element *e, struct ipf_priv *p, const uint8_
         return; /* only echo requests are answered; errors and others open no flow */
     uint32_t src = nf_get32(ip + 12), dst = nf_get32(ip + 16);
     int32_t i = flow_find(p, proto, src, k.sport, dst, k.dport);
-    if (i >= 0 && proto == NF_IPPROTO_TCP && (k.tcpflags & (TCP_SYN | 0x10)) == TCP_SYN &&
+    if (i >= 0 && proto == NF_IPPROTO_TCP && (k.tcpflags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
         p->flows[i].fin) {
         flow_free(p, i); /* a new connection on a closing tuple starts afresh */
         i = -1;
@@ -732,10 +743,10 @@ static void track_forward(struct nf_element *e, struct ipf_priv *p, const uint8_
     }
     struct ipf_flow *f = &p->flows[i];
     f->seen_ns = now;
-    if (!(f->fin == 3))
+    if (!closing(f))
         f->expires_ns = now + flow_timeout(p, proto);
     if (proto == NF_IPPROTO_TCP)
-        tcp_track(p, i, k.tcpflags, 1, now);
+        tcp_track(p, i, k.tcpflags, FIN_FWD, now);
 }
 
 static bool is_icmp_error(uint8_t type)
@@ -825,12 +836,14 @@ static int track_return(struct nf_element *e, struct ipf_priv *p, const uint8_t 
     if (i < 0)
         return IPF_NO_FLOW;
     struct ipf_flow *f = &p->flows[i];
+    if ((f->fin & RST_SEEN) && !(k.tcpflags & TCP_RST))
+        return IPF_NO_FLOW; /* the connection was reset */
     f->replied = 1;
     f->seen_ns = now;
-    if (f->fin != 3)
+    if (!closing(f))
         f->expires_ns = now + flow_timeout(p, proto);
     if (proto == NF_IPPROTO_TCP)
-        tcp_track(p, i, k.tcpflags, 2, now);
+        tcp_track(p, i, k.tcpflags, FIN_RET, now);
     return -1;
 }
 

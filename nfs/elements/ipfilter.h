@@ -33,9 +33,10 @@
  *                     scc-nf --reverse pipeline) the rules are not consulted:
  *                     a frame passes when it answers a live flow, is an ICMP
  *                     error quoting one, or is a later fragment between the
- *                     addresses of one; else "no-flow". TCP: RST ends a flow,
- *                     FIN both ways leaves it 10 s (or the TCP timeout if
- *                     shorter).
+ *                     addresses of one; else "no-flow". TCP: after FIN both
+ *                     ways a flow lingers 10 s (or the TCP timeout if
+ *                     shorter); after a RST too, but then only RSTs pass
+ *                     on the return path.
  *   TIMEOUT S         idle timeout of every protocol, seconds (1..86400)
  *   TCP_TIMEOUT S     TCP (default 300)
  *   UDP_TIMEOUT S     UDP and other protocols (default 30)

@@ -201,18 +201,27 @@ START_TEST(test_tcp_endings)
 {
     struct nf_pipeline *p = fw("");
     struct tframes t = {0};
-    /* RST from the far side: passes, and ends the flow */
+    /* RST from the far side: passes, and ends the connection: nothing but
+     * RSTs (answers to segments in flight) passes after it, and those only
+     * during the linger; later data from our side does not revive it */
     ck_assert_int_eq(FWD(p, tcp(&t, CLI, SRV, 40000, 80, SYN), T0), 0);
     ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40000, RST | ACK), T0), 0);
-    ck_assert_uint_eq(flows(p), 0);
     ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40000, ACK), T0), -1);
     ck_assert_uint_eq(t_drops(p, "f", NO_FLOW), 1);
+    ck_assert_int_eq(FWD(p, tcp(&t, CLI, SRV, 40000, 80, PSH | ACK), T0 + S), 0);
+    ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40000, RST), T0 + 2 * S), 0);
+    ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40000, PSH | ACK), T0 + 2 * S), -1);
+    ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40000, RST), T0 + 11 * S), -1);
+    ck_assert_uint_eq(t_drops(p, "f", NO_FLOW), 3);
+    ck_assert_uint_eq(flows(p), 0);
     /* RST from our side ends it too */
     ck_assert_int_eq(FWD(p, tcp(&t, CLI, SRV, 40001, 80, SYN), T0), 0);
     ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40001, SYN | ACK), T0), 0);
     ck_assert_int_eq(FWD(p, tcp(&t, CLI, SRV, 40001, 80, RST), T0), 0);
-    ck_assert_uint_eq(flows(p), 0);
     ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40001, ACK), T0), -1);
+    ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40001, ACK), T0 + 11 * S), -1);
+    ck_assert_uint_eq(flows(p), 0);
+    ck_assert_uint_eq(t_drops(p, "f", NO_FLOW), 5);
     /* a stray RST opens nothing */
     ck_assert_int_eq(FWD(p, tcp(&t, CLI, SRV, 40002, 80, RST), T0), 0);
     ck_assert_uint_eq(flows(p), 0);
@@ -226,7 +235,7 @@ START_TEST(test_tcp_endings)
     ck_assert_int_eq(FWD(p, tcp(&t, CLI, SRV, 40003, 80, ACK), T0 + 101 * S), 0);
     ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40003, FIN | ACK), T0 + 105 * S), 0);
     ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40003, ACK), T0 + 111 * S), -1);
-    ck_assert_uint_eq(t_drops(p, "f", NO_FLOW), 3);
+    ck_assert_uint_eq(t_drops(p, "f", NO_FLOW), 6);
     /* and the tuple can be used again by a new connection */
     ck_assert_int_eq(FWD(p, tcp(&t, CLI, SRV, 40003, 80, SYN), T0 + 112 * S), 0);
     ck_assert_int_eq(RET(p, tcp(&t, SRV, CLI, 80, 40003, SYN | ACK), T0 + 200 * S), 0);
