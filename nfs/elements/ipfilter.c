@@ -75,6 +75,7 @@ struct ipf_priv {
     bool stateful;
     uint64_t tcp_ns, udp_ns, icmp_ns; /* idle timeouts; udp_ns also for other protocols */
     uint32_t maxflows, nbuckets, active, sweep_cursor;
+    int32_t last;                     /* the flow found last: a batch is mostly one flow */
     uint64_t seed;
     struct ipf_flow *flows;
     int32_t *buckets, *pbuckets;
@@ -538,7 +539,7 @@ static uint32_t hash5(const struct ipf_priv *p, uint8_t proto, uint32_t src, uin
                       uint32_t dst, uint16_t dport)
 {
     uint64_t h = p->seed ^ ((uint64_t)src << 32 | dst);
-    h ^= mix(h) ^ ((uint64_t)sport << 24 | (uint64_t)dport << 8 | proto);
+    h ^= (uint64_t)sport << 24 | (uint64_t)dport << 8 | proto;
     return (uint32_t)mix(h) & (p->nbuckets - 1);
 }
 
@@ -568,16 +569,29 @@ static void flow_free(struct ipf_priv *p, int32_t i)
     p->active--;
 }
 
-static int32_t flow_find(const struct ipf_priv *p, uint8_t proto, uint32_t src, uint16_t sport,
+static bool flow_is(const struct ipf_flow *f, uint8_t proto, uint32_t src, uint16_t sport,
+                    uint32_t dst, uint16_t dport)
+{
+    return f->src == src && f->dst == dst && f->sport == sport && f->dport == dport &&
+           f->proto == proto;
+}
+
+/* The entry of a forward 5-tuple, or -1. The flow found last is tried
+ * first, before hashing: a batch of a TCP stream is one flow (its
+ * entry may have been freed since: then `used` is 0, or the slot holds
+ * another tuple, and the hash decides). */
+static int32_t flow_find(struct ipf_priv *p, uint8_t proto, uint32_t src, uint16_t sport,
                          uint32_t dst, uint16_t dport)
 {
+    const struct ipf_flow *l = &p->flows[p->last];
+    if (l->used && flow_is(l, proto, src, sport, dst, dport))
+        return p->last;
     for (int32_t i = p->buckets[hash5(p, proto, src, sport, dst, dport)]; i >= 0;
-         i = p->flows[i].next) {
-        const struct ipf_flow *f = &p->flows[i];
-        if (f->src == src && f->dst == dst && f->sport == sport && f->dport == dport &&
-            f->proto == proto)
+         i = p->flows[i].next)
+        if (flow_is(&p->flows[i], proto, src, sport, dst, dport)) {
+            p->last = i;
             return i;
-    }
+        }
     return -1;
 }
 
