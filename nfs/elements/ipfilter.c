@@ -905,7 +905,10 @@ static void ipf_process(struct nf_element *e, int in_port, struct nf_batch *b)
             if (eval(p->nodes, p->rules[r].root, &f))
                 action = p->rules[r].action;
         if (action >= 0) {
-            if (p->stateful)
+            /* output 0 continues along the chain, so its replies come
+             * back; another output (an ICMPError answering a refused
+             * port, a Discard) opens no flow */
+            if (p->stateful && action == 0)
                 track_forward(e, p, ip, hl, avail, now);
             nf_push(e, action, k);
         } else {

@@ -284,7 +284,8 @@ START_TEST(test_table_full)
     struct nf_pipeline *p = fw(", MAXFLOWS 4");
     struct tframes t = {0};
     for (int i = 0; i < 4; i++)
-        ck_assert_int_eq(FWD(p, t_udp(&t, CLI, SRV, (uint16_t)(40000 + i), 53), T0 + (uint64_t)i), 0);
+        ck_assert_int_eq(FWD(p, t_udp(&t, CLI, SRV, (uint16_t)(40000 + i), 53), T0 + (uint64_t)i),
+                         0);
     /* flows 0 and 1 answered: established */
     ck_assert_int_eq(RET(p, t_udp(&t, SRV, CLI, 53, 40000), T0 + 10), 0);
     ck_assert_int_eq(RET(p, t_udp(&t, SRV, CLI, 53, 40001), T0 + 11), 0);
@@ -414,6 +415,23 @@ START_TEST(test_config)
 }
 END_TEST
 
+START_TEST(test_other_outputs)
+{
+    /* a frame a rule sends to output 1 (here an unreachable for a refused
+     * port) opens no flow: only output 0 continues along the chain */
+    struct nf_pipeline *p = t_build("f :: IPFilter(STATEFUL, allow udp dst port 53, 1 udp, "
+                                    "deny all); FromIO -> f -> ToIO; f[1] -> ToIO(1)");
+    struct tframes t = {0};
+    ck_assert_int_eq(FWD(p, t_udp(&t, CLI, SRV, 40000, 54), T0), 1);
+    ck_assert_uint_eq(flows(p), 0);
+    ck_assert_int_eq(RET(p, t_udp(&t, SRV, CLI, 54, 40000), T0), -1);
+    ck_assert_int_eq(FWD(p, t_udp(&t, CLI, SRV, 40000, 53), T0), 0);
+    ck_assert_uint_eq(flows(p), 1);
+    ck_assert_int_eq(RET(p, t_udp(&t, SRV, CLI, 53, 40000), T0), 0);
+    nf_pipeline_destroy(p);
+}
+END_TEST
+
 START_TEST(test_stateless_return)
 {
     /* without STATEFUL the return path is filtered by the rules, as before */
@@ -466,6 +484,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_malformed_return);
     tcase_add_test(tc, test_fragments);
     tcase_add_test(tc, test_config);
+    tcase_add_test(tc, test_other_outputs);
     tcase_add_test(tc, test_stateless_return);
     tcase_add_test(tc, test_batch_mixed);
     suite_add_tcase(s, tc);
