@@ -227,7 +227,8 @@ if start ep4 "$T/c3n.json"; then
             | .drops | to_entries[] | select(.key | startswith("no-flow")) | .value] | add // 0'
     }
     nf0=$(noflow ep4.fw)
-    ex ingress --chain ep4 -- timeout 4 python3 -c '
+    # scc exec execs in place: $! is timeout(1), which passes a kill on
+    "$SCC" exec ingress --chain ep4 -- timeout 4 python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", 5201)); s.listen(); s.settimeout(3)
@@ -249,6 +250,7 @@ except socket.timeout: print("timeout")
 except OSError as e: print("error", e)' 10.201.1.1 >"$T/ep4.in" 2>&1
     grep -qx timeout "$T/ep4.in" && ok "ep4: a connection from the egress side into ingress (port 5201) times out" \
         || { bad "ep4: egress -> ingress connection:"; cat "$T/ep4.in"; }
+    kill "$lsn" 2>/dev/null; wait "$lsn" 2>/dev/null
     nf1=$(noflow ep4.fw)
     [ -n "$nf0" ] && [ -n "$nf1" ] && [ "$nf1" -gt "$nf0" ] \
         && ok "ep4: the firewall counted the refused SYNs as no-flow ($nf0 -> $nf1)" \
