@@ -112,6 +112,17 @@ static inline void nf_count_event(struct nf_element *e, int reason)
 /* CLOCK_MONOTONIC ns of the batch being processed (one clock read per batch). */
 uint64_t nf_element_now(const struct nf_element *e);
 
+/* The direction of the batch being processed. An NF that forwards the
+ * return path through its pipeline (scc-nf --reverse pipeline) runs the
+ * frames that arrived on its out side with NF_DIR_RETURN; everything else
+ * (and every batch of a one-way NF) is NF_DIR_FORWARD. It is a property of
+ * the run, like nf_element_now(), set once per batch: nothing per packet.
+ * Elements that are the same both ways (a router, a counter) ignore it; a
+ * stateful IPFilter records flows forward and admits only their replies on
+ * the return path. */
+enum nf_dir { NF_DIR_FORWARD = 0, NF_DIR_RETURN = 1 };
+enum nf_dir nf_element_dir(const struct nf_element *e);
+
 /* Format a configure error "NAME: ..." into err; returns -EINVAL. */
 int nf_element_error(const struct nf_element *e, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -400,7 +400,7 @@ static int reverse_round(struct nf_io *out, struct nf_io *in, struct nf_batch *r
     struct nf_batch *ob = NULL;
     if (rv->mode == NF_STATS_REV_PIPELINE) {
         uint64_t d0 = nf_pipeline_drops(pipe);
-        nf_pipeline_run(pipe, 0, rb, now);
+        nf_pipeline_run_dir(pipe, 0, rb, now, NF_DIR_RETURN);
         rv->drops += nf_pipeline_drops(pipe) - d0;
         ob = nf_pipeline_output(pipe, 0);
         pk = ob->pkts;

@@ -56,6 +56,7 @@ struct nf_pipeline {
     struct nf_element *from[NF_PIPE_MAX_IO]; /* FromIO per input port */
     struct nf_batch outputs[NF_PIPE_MAX_IO];
     uint64_t now_ns;
+    enum nf_dir dir; /* of the batch being run */
 };
 
 const struct nf_element_ops *nf_element_class(const char *cls)
@@ -90,6 +91,11 @@ void nf_drop(struct nf_element *e, int reason, struct nf_pkt *pkt)
 uint64_t nf_element_now(const struct nf_element *e)
 {
     return e->pipe->now_ns;
+}
+
+enum nf_dir nf_element_dir(const struct nf_element *e)
+{
+    return e->pipe->dir;
 }
 
 int nf_element_error(const struct nf_element *e, char *err, size_t errlen, const char *fmt, ...)
@@ -404,11 +410,18 @@ static void deliver(struct nf_element *e, int port, struct nf_batch *b)
 unsigned nf_pipeline_run(struct nf_pipeline *p, unsigned in_port, struct nf_batch *b,
                          uint64_t now_ns)
 {
+    return nf_pipeline_run_dir(p, in_port, b, now_ns, NF_DIR_FORWARD);
+}
+
+unsigned nf_pipeline_run_dir(struct nf_pipeline *p, unsigned in_port, struct nf_batch *b,
+                             uint64_t now_ns, enum nf_dir dir)
+{
     if (in_port >= NF_PIPE_MAX_IO || !p->from[in_port] || b->n == 0)
         return 0;
     if (b->n > p->batch)
         b->n = p->batch; /* the rest is the caller's bug; never overflow */
     p->now_ns = now_ns;
+    p->dir = dir;
     unsigned n = b->n;
     deliver(p->from[in_port], 0, b);
     return n;

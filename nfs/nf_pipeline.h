@@ -42,6 +42,11 @@ void nf_pipeline_destroy(struct nf_pipeline *p); /* accepts NULL */
  * output batch or is dropped. Returns the number of packets accepted. */
 unsigned nf_pipeline_run(struct nf_pipeline *p, unsigned in_port, struct nf_batch *b,
                          uint64_t now_ns);
+/* The same for a batch of the given direction (nf_element_dir() in the
+ * elements): scc-nf runs its return path with NF_DIR_RETURN.
+ * nf_pipeline_run() is this with NF_DIR_FORWARD. */
+unsigned nf_pipeline_run_dir(struct nf_pipeline *p, unsigned in_port, struct nf_batch *b,
+                             uint64_t now_ns, enum nf_dir dir);
 /* Output batch of ToIO(port), or NULL when port is out of range. */
 struct nf_batch *nf_pipeline_output(struct nf_pipeline *p, unsigned port);
 /* Empty every output batch (after sending them). */

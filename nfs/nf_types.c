@@ -23,6 +23,7 @@ enum nf_reverse nf_type_default_reverse(enum nf_type t)
     case NF_TYPE_ROUTER:
     case NF_TYPE_NAT:
     case NF_TYPE_COUNTER:
+    case NF_TYPE_FIREWALL: /* replies of allowed flows: IPFilter(STATEFUL, ...) */
         return NF_REVERSE_PIPELINE;
     default:
         return NF_REVERSE_STRAIGHT;
@@ -113,9 +114,11 @@ char *nf_type_expand(enum nf_type t, const struct nf_type_args *nf)
         break;
     }
     case NF_TYPE_FIREWALL:
-        sb_add(&b, "FromIO -> CheckIPHeader -> IPFilter(");
+        /* stateful: on the return path (reverse "pipeline", the type's
+         * default) only replies of flows the rules allowed pass */
+        sb_add(&b, "FromIO -> CheckIPHeader -> IPFilter(STATEFUL");
         for (int i = 0; i < nf->nrules; i++)
-            sb_add(&b, "%s%s", i ? ", " : "", nf->rules[i]);
+            sb_add(&b, ", %s", nf->rules[i]);
         sb_add(&b, ") -> ToIO");
         break;
     case NF_TYPE_L2FWD:

@@ -12,7 +12,7 @@
  *
  *   struct nf_type_args a = {.rules = rules, .nrules = 2};
  *   char *p = nf_type_expand(NF_TYPE_FIREWALL, &a);   (free() it)
- *   -> "FromIO -> CheckIPHeader -> IPFilter(allow udp, deny all) -> ToIO"
+ *   -> "FromIO -> CheckIPHeader -> IPFilter(STATEFUL, allow udp, deny all) -> ToIO"
  */
 #ifndef NF_TYPES_H
 #define NF_TYPES_H
@@ -63,10 +63,10 @@ extern const char *const nf_reverse_names[NF_REVERSE_COUNT + 1];
 
 /* What a user expects of each type: router, nat, counter: through the
  * pipeline (routes both ways, reverse translation, counts both ways);
- * firewall: straight (its rules name the forward flows, e.g. "allow tcp dst
- * port 5201", which replies would not match; replies pass unfiltered, as
- * there is no established-flow table); l2fwd: straight (its MAC rewrite is
- * for the forward direction). A custom pipeline (t = NF_TYPE_COUNT): straight. */
+ * firewall: through the pipeline, whose IPFilter is STATEFUL (replies of
+ * the flows its rules allowed pass, nothing else from the egress side);
+ * l2fwd: straight (its MAC rewrite is for the forward direction). A custom
+ * pipeline (t = NF_TYPE_COUNT): straight. */
 enum nf_reverse nf_type_default_reverse(enum nf_type t);
 
 /* The pipeline text of type t (malloc'd, the caller frees it), or NULL with

@@ -4,13 +4,17 @@
  * expand them, and arbitrary text through the pipeline builder.
  *
  * Input layout: byte 0 picks the target (mod 4: router, firewall, NAT,
- * builder); byte 1 advances the clock (seconds, so NAT timeouts and slot
+ * builder) and, with bit 2 set, sends the frames' replies back on the
+ * return path after them (addresses and ports swapped, echo requests made
+ * replies, run with NF_DIR_RETURN: the stateful firewall's flow table);
+ * byte 1 advances the clock (seconds, so NAT timeouts and slot
  * reuse are reached); the rest is a sequence of frames, each a 2-byte
  * big-endian length (mod NF_FRAME_MAX + 1) and that many bytes (fewer if
  * the input ends), up to one batch of 32. For the builder, the rest is the
  * pipeline text. Invariants checked after every run: no packet grew past
  * its buffer, and every output packet is one of the input packets.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +28,9 @@ static const char *const pipelines[3] = {
     ("rt :: StaticIPLookup(10.0.0.0/8 0, 10.2.0.0/16 1 02:00:00:00:00:09, 0.0.0.0/0 1); "
      "FromIO -> CheckIPHeader -> rt; rt[0] -> DecIPTTL -> EtherRewrite(SRC 02:00:00:00:00:01) "
      "-> ToIO; rt[1] -> Discard"),
-    ("FromIO -> CheckIPHeader -> IPFilter(deny src net 10.66.0.0/16, allow udp dst port "
-     "9000-9999, allow icmp, 0 tcp and (src port 1-1000 or not dst host 10.0.0.1), deny all) "
-     "-> ToIO"),
+    ("FromIO -> CheckIPHeader -> IPFilter(STATEFUL, MAXFLOWS 16, deny src net 10.66.0.0/16, "
+     "allow udp dst port 9000-9999, allow icmp, 0 tcp and (src port 1-1000 or not dst host "
+     "10.0.0.1), deny all) -> ToIO"),
     /* no CheckIPHeader in front: NAT must defend itself too */
     ("FromIO -> NAT(ADDR 203.0.113.1-203.0.113.2, PORTS 1024-1100, TIMEOUT 2, CAPACITY 64) "
      "-> ToIO"),
@@ -37,6 +41,40 @@ static uint8_t bufs[FZ_BATCH][NF_FRAME_MAX];
 static struct nf_pkt pkts[FZ_BATCH];
 static struct nf_pkt *ptrs[FZ_BATCH];
 static uint64_t clock_ns = 1;
+
+/* A frame as its reply: IPv4 addresses swapped, the L4 ports when the
+ * frame holds them, an ICMP echo request turned into its reply. */
+static void as_reply(uint8_t *f, uint32_t len)
+{
+    if (len < 34 || f[12] != 0x08 || f[13] != 0x00)
+        return;
+    uint8_t t[4];
+    memcpy(t, f + 26, 4);
+    memcpy(f + 26, f + 30, 4);
+    memcpy(f + 30, t, 4);
+    uint32_t l4 = 14 + (uint32_t)(f[14] & 15) * 4;
+    if (f[23] == 1) {
+        if (l4 < len && f[l4] == 8)
+            f[l4] = 0;
+    } else if (l4 + 4 <= len) {
+        memcpy(t, f + l4, 2);
+        memcpy(f + l4, f + l4 + 2, 2);
+        memcpy(f + l4 + 2, t, 2);
+    }
+}
+
+/* Every output packet is one of the n input packets, none past its buffer. */
+static void check_out(struct nf_pipeline *p, unsigned n)
+{
+    struct nf_batch *o = nf_pipeline_output(p, 0);
+    if (o->n > n)
+        abort();
+    for (uint32_t i = 0; i < o->n; i++) {
+        const struct nf_pkt *k = o->pkts[i];
+        if (k < &pkts[0] || k >= &pkts[n] || k->len > k->cap)
+            abort();
+    }
+}
 
 static void quiet(enum scc_log_level l, const char *m, void *c)
 {
@@ -67,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     unsigned which = data[0] % 4;
+    bool replies = data[0] & 4;
     clock_ns += (uint64_t)data[1] * 1000000000ull / 16;
     data += 2;
     size -= 2;
@@ -110,13 +149,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct nf_batch b = {.n = n, .cap = FZ_BATCH, .pkts = ptrs};
     nf_pipeline_clear_outputs(p);
     nf_pipeline_run(p, 0, &b, clock_ns);
-    struct nf_batch *o = nf_pipeline_output(p, 0);
-    if (o->n > n)
-        abort();
-    for (uint32_t i = 0; i < o->n; i++) {
-        const struct nf_pkt *k = o->pkts[i];
-        if (k < &pkts[0] || k >= &pkts[n] || k->len > k->cap)
-            abort();
+    check_out(p, n);
+    if (!replies)
+        return 0;
+    for (unsigned i = 0; i < n; i++) {
+        as_reply(bufs[i], pkts[i].len);
+        ptrs[i] = &pkts[i];
     }
+    b = (struct nf_batch){.n = n, .cap = FZ_BATCH, .pkts = ptrs};
+    nf_pipeline_clear_outputs(p);
+    nf_pipeline_run_dir(p, 0, &b, clock_ns, NF_DIR_RETURN);
+    check_out(p, n);
     return 0;
 }

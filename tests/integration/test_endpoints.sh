@@ -9,7 +9,8 @@
 # receiving application got; `scc exec` without a running chain says so;
 # nothing is left after a normal exit (--duration), Ctrl-C (SIGINT) and
 # kill -9 + `scc cleanup`. Ping through a NAT: the egress side sees the
-# pool address. Three routers answer ping -t 1, 2, 3 with ICMP Time
+# pool address. The firewall is stateful: replies pass, a connection the
+# egress side opens into ingress times out and counts as no-flow. Three routers answer ping -t 1, 2, 3 with ICMP Time
 # Exceeded, each from its own address; one router over io_uring and over
 # AF_XDP answers ping both ways.
 set -u
@@ -215,6 +216,45 @@ fi
 chain c3n ep4 b2b "[ $fw, $cnt, $rt_native ]"
 if start ep4 "$T/c3n.json"; then
     checks ep4 1 fw cnt rt
+    # the firewall is stateful (reverse "pipeline", IPFilter STATEFUL): the
+    # replies above passed, but a connection the egress side opens towards a
+    # listener in ingress times out and the firewall counts its SYNs as
+    # no-flow. The client binds port 5201, so that the listener's SYN-ACK
+    # is one the rules allow forward (dst port 5201): with replies passing
+    # unfiltered (reverse "straight") this connection would succeed.
+    noflow() { # NF: the no-flow drops of its IPFilter
+        "$SCC" stats --json "$1" 2>/dev/null | jq -r '[.elements[] | select(.class == "IPFilter")
+            | .drops | to_entries[] | select(.key | startswith("no-flow")) | .value] | add // 0'
+    }
+    nf0=$(noflow ep4.fw)
+    # scc exec execs in place: $! is timeout(1), which passes a kill on
+    "$SCC" exec ingress --chain ep4 -- timeout 4 python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 5201)); s.listen(); s.settimeout(3)
+try:
+    s.accept(); print("accepted")
+except socket.timeout: print("none")' >"$T/ep4.lsn" 2>&1 &
+    lsn=$!; apps="$apps $lsn"
+    for _ in $(seq 30); do
+        ex ingress --chain ep4 -- ss -ltnH "sport = :5201" 2>/dev/null | grep -q . && break
+        sleep 0.05
+    done
+    ex egress --chain ep4 -- python3 -c '
+import socket, sys
+s = socket.socket(); s.settimeout(1.5)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 5201))
+try:
+    s.connect((sys.argv[1], 5201)); print("connected")
+except socket.timeout: print("timeout")
+except OSError as e: print("error", e)' 10.201.1.1 >"$T/ep4.in" 2>&1
+    grep -qx timeout "$T/ep4.in" && ok "ep4: a connection from the egress side into ingress (port 5201) times out" \
+        || { bad "ep4: egress -> ingress connection:"; cat "$T/ep4.in"; }
+    kill "$lsn" 2>/dev/null; wait "$lsn" 2>/dev/null
+    nf1=$(noflow ep4.fw)
+    [ -n "$nf0" ] && [ -n "$nf1" ] && [ "$nf1" -gt "$nf0" ] \
+        && ok "ep4: the firewall counted the refused SYNs as no-flow ($nf0 -> $nf1)" \
+        || { bad "ep4: no-flow drops '$nf0' -> '$nf1'"; "$SCC" stats --json ep4.fw | jq '.elements'; }
     kill -9 "$run_pid"; wait "$run_pid" 2>/dev/null; run_pid=""
     "$SCC" -q cleanup >"$T/clean" 2>&1 || { bad "ep4: scc cleanup failed:"; cat "$T/clean"; }
     same_as_before "ep4 after kill -9 + scc cleanup"

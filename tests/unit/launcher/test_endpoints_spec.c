@@ -63,7 +63,7 @@ static void refused(const char *json, const char *path, const char *has)
 START_TEST(reverse_defaults_per_type)
 {
     struct scc_chain *ch = load_ok("{\"name\": \"x\", " NFS3 "}");
-    const enum scc_reverse want[] = {SCC_REVERSE_STRAIGHT, SCC_REVERSE_PIPELINE,
+    const enum scc_reverse want[] = {SCC_REVERSE_PIPELINE, SCC_REVERSE_PIPELINE,
                                      SCC_REVERSE_PIPELINE, SCC_REVERSE_STRAIGHT,
                                      SCC_REVERSE_PIPELINE, SCC_REVERSE_STRAIGHT};
     ck_assert_int_eq(ch->nnfs, 6);
@@ -89,7 +89,8 @@ START_TEST(reverse_defaults_per_type)
     scc_chain_free(ch);
     refused("{\"name\": \"x\", \"nfs\": [{\"name\": \"n\", \"type\": \"counter\", \"reverse\": "
             "\"back\"}]}", "nfs[0].reverse", "");
-    ck_assert_int_eq(nf_type_default_reverse(NF_TYPE_FIREWALL), NF_REVERSE_STRAIGHT);
+    ck_assert_int_eq(nf_type_default_reverse(NF_TYPE_FIREWALL), NF_REVERSE_PIPELINE);
+    ck_assert_int_eq(nf_type_default_reverse(NF_TYPE_L2FWD), NF_REVERSE_STRAIGHT);
     ck_assert_int_eq(nf_type_default_reverse(NF_TYPE_NAT), NF_REVERSE_PIPELINE);
 }
 END_TEST

@@ -200,7 +200,7 @@ START_TEST(typed_nfs_expand_to_pipelines)
     ck_assert_ptr_nonnull(fw);
     ck_assert_ptr_nonnull(rt);
     ck_assert_ptr_null(scc_chain_find_nf(ch, "nope"));
-    ck_assert_ptr_nonnull(strstr(fw->pipeline, "IPFilter(deny src net 10.66.0.0/16, allow udp"));
+    ck_assert_ptr_nonnull(strstr(fw->pipeline, "IPFilter(STATEFUL, deny src net 10.66.0.0/16, allow udp"));
     ck_assert_ptr_nonnull(strstr(rt->pipeline, "StaticIPLookup(10.0.0.0/8 0, 10.1.0.0/16 0"));
     ck_assert_ptr_nonnull(strstr(rt->pipeline, "rt[0] -> DecIPTTL -> ToIO"));
     ck_assert_ptr_nonnull(strstr(rt->pipeline, "rt[1] -> Discard"));

@@ -59,7 +59,7 @@ START_TEST(firewall_l2fwd_nat_counter)
                            "deny all"};
     struct nf_type_args a = {.rules = rules, .nrules = 3};
     expect(NF_TYPE_FIREWALL, &a,
-           "FromIO -> CheckIPHeader -> IPFilter(deny src net 10.66.0.0/16, allow udp dst "
+           "FromIO -> CheckIPHeader -> IPFilter(STATEFUL, deny src net 10.66.0.0/16, allow udp dst "
            "port 9000-9999, deny all) -> ToIO");
 
     struct nf_type_args l = {0};
