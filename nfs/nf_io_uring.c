@@ -64,6 +64,7 @@
  * kernel at once, because spinning there keeps the thread that would
  * complete the sends off the CPU (docs/io.md, "kernel drops"). */
 #define SEND_SPINS 100000u
+#define SEND_SPIN_NS 20000u /* block idle: 20 us, a few SQ thread loops */
 
 struct rx_rec {
     int32_t res;
@@ -296,11 +297,16 @@ int nf_io_uring_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
  * all that are left in one io_uring_enter. */
 static int drain_tx(struct nf_io *io, struct uring *u)
 {
+    /* block idle spins at most SEND_SPIN_NS even with the thread elsewhere:
+     * the NF's own core may be shared (the sink, other NFs) */
+    bool block = io->opts.idle == NF_IO_BLOCK;
+    uint64_t until = u->tx_spin && block ? scc_now_ns() + SEND_SPIN_NS : 0;
     for (unsigned spin = 0; u->inflight;) {
         reap(io, u);
         if (!u->inflight)
             break;
-        if (!u->tx_spin || ++spin >= SEND_SPINS) {
+        if (!u->tx_spin || ++spin >= SEND_SPINS ||
+            (block && (spin & 63) == 0 && scc_now_ns() >= until)) {
             struct io_uring_cqe *c;
             io->st.tx_calls++;
             int r = io_uring_wait_cqe_nr(&u->ring, &c, u->inflight);
