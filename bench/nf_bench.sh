@@ -25,14 +25,19 @@
 #   ratio       NF pps / no-NF pps
 #   res %       the wider of the two searches' final brackets (hi-lo)/hi;
 #               '*' when a search stopped at MAX_TRIALS before RESOLUTION
+#   '<N'        no trial passed, even in a second search halving down from
+#               the lowest failing rate: the zero-loss rate is below N (a
+#               figure is never printed as 0 when it was not measured)
 #   NF ns/pkt   the NF's utime+stime (/proc/PID/stat) over the whole search /
 #               frames it received
 #
 # Transports (root; the raw veth path of the table above, NF in namespace B):
-# the same NF over each of TRANSPORTS (default "raw uring uring+sqpoll", plus
-# xdp when scc-nf has it) at each of TBATCHES (default "1 32"; --quick: 32),
-# the generator and its receiver always on raw sockets so only the NF's
-# transport changes. Per row:
+# the same NF over each of TRANSPORTS (default "raw uring uring+sqpoll", then
+# uring+sqpoll@0 on 2+ CPUs: the SQPOLL thread pinned to CPU 0 with
+# --uring-sqpoll-cpu 0, away from the NF's CPU 1 but beside the generator's
+# sender; not with --quick), plus xdp when scc-nf has it, at each of
+# TBATCHES (default "1 32"; --quick: 32), the generator and its receiver
+# always on raw sockets so only the NF's transport changes. Per row:
 #   NF pps      zero-loss (<=1 %) rate through the NF (as above)
 #   ns/pkt      the NF's CPU time per frame over the search, all its threads
 #               (SQPOLL's kernel thread iou-sqp is one of them)
@@ -71,6 +76,9 @@ TMAX_TRIALS=${TMAX_TRIALS:-$MAX_TRIALS}
 LAT_S=${LAT_S:-1}
 if [ -z "${TRANSPORTS:-}" ]; then
     TRANSPORTS="raw uring uring+sqpoll"
+    # the SQ thread on the other core than the NF's (CPU 0: the generator's
+    # sender runs there too on a 2-CPU host; not in --quick, to keep CI short)
+    [ "$(nproc)" -ge 2 ] && [ $QUICK = 0 ] && TRANSPORTS="$TRANSPORTS uring+sqpoll@0"
     "$NF" --transport xdp --help >/dev/null 2>&1 && TRANSPORTS="$TRANSPORTS xdp"
 fi
 BATCHES=${BATCHES:-"1 8 32 64"}
@@ -112,7 +120,7 @@ search() {
         t0=$(cpu_ticks "$npid")
     fi
     rm -f "$tmp/gen.json"
-    $gns $G "$SCC" -q gen $ga --batch "$b" --search --rate max $RX --trial "$TRIAL" \
+    $gns $G "$SCC" -q gen $ga --batch "$b" --search --rate "${FLOOR_RATE:-max}" $RX --trial "$TRIAL" \
         --max-trials "$MAX_TRIALS" --loss-tolerance 1 --resolution "$RESOLUTION" \
         --json "$tmp/gen.json" >/dev/null 2>"$tmp/gen.err"
     if [ -n "$npid" ]; then
@@ -130,14 +138,34 @@ search() {
     fi
     if [ ! -s "$tmp/gen.json" ]; then
         echo "nf_bench: scc gen --search failed:" >&2; cat "$tmp/gen.err" >&2
-        echo "0 - 100 false -"; return
+        echo "- $cpu 100 false $sys"; return
     fi
     local pps lo hi res ok
     pps=$(jnum "$tmp/gen.json" throughput_pps); lo=$(jnum "$tmp/gen.json" lower_pps)
     hi=$(jnum "$tmp/gen.json" upper_pps)
     ok=$(grep -o '"resolved":[a-z]*' "$tmp/gen.json" | cut -d: -f2)
     res=$(awk -v l="$lo" -v h="$hi" 'BEGIN { printf "%.1f", (h > 0 ? (h - l) * 100 / h : 100) }')
-    echo "${pps:-0} $cpu $res ${ok:-false} $sys"
+    # no trial passed: the rate is below the lowest one tried, never 0
+    if awk -v p="${pps:-0}" 'BEGIN { exit !(p + 0 <= 0) }'; then
+        pps="<$(awk -v h="${hi:-0}" 'BEGIN { printf "%.0f", h }')"; ok=false
+    fi
+    echo "$pps $cpu $res ${ok:-false} $sys"
+}
+
+# floor GEN_NS GEN_ARGS NF_NS NF_ARGS BATCH: search, and when the search
+# found no passing rate (a loaded host, few trials: its descent from the
+# unpaced probe stops above the NF's rate), search again, halving down
+# from the lowest rate that failed. Same output as search.
+floor() {
+    local r first hi
+    r=$(search "$@")
+    first=${r%% *}
+    case "$first" in
+    "<"*) hi=${first#<}
+          [ "${hi:-0}" -gt 0 ] 2>/dev/null || { echo "$r"; return; }
+          FLOOR_RATE=$hi search "$@" ;;
+    *) echo "$r" ;;
+    esac
 }
 stat_num() { grep -o "\"$1\": [0-9]*" "$tmp/st.json" | head -1 | awk '{print $2}'; }
 
@@ -178,8 +206,11 @@ row() { # row TRANSPORT BATCH "base - res ok -" "nf cpu res ok sys"
     local mark=""
     [ "$o1" = true ] && [ "$o2" = true ] || mark="*"
     awk -v t="$1" -v b="$2" -v br="$br" -v nr="$nr" -v c="$cpu" -v r1="$r1" -v r2="$r2" \
-        -v m="$mark" 'BEGIN{
-        printf "%-9s %5d %11.0f %11.0f %6.2f %5.1f%-1s %10s\n", t, b, br, nr, br ? nr / br : 0,
+        -v m="$mark" '
+        function n(x) { return x ~ /^[0-9.e+-]+$/ ? sprintf("%.0f", x) : x }
+        BEGIN{
+        printf "%-9s %5d %11s %11s %6s %5.1f%-1s %10s\n", t, b, n(br), n(nr),
+               (br + 0 > 0 && nr + 0 > 0) ? sprintf("%.2f", nr / br) : "-",
                (r1 > r2 ? r1 : r2), m, c }'
 }
 
@@ -191,8 +222,8 @@ printf "%-9s %5s %11s %11s %6s %6s %10s\n" transport batch "no-NF pps" "NF pps" 
 
 p=$((30000 + (tag % 1000) * 10))
 for b in $BATCHES; do
-    base=$(search "" "--dst 127.0.0.1:$p --rx-listen 127.0.0.1:$p" "" none "$b")
-    nf=$(search "" "--dst 127.0.0.1:$((p + 1)) --rx-listen 127.0.0.1:$((p + 2))" "" \
+    base=$(floor "" "--dst 127.0.0.1:$p --rx-listen 127.0.0.1:$p" "" none "$b")
+    nf=$(floor "" "--dst 127.0.0.1:$((p + 1)) --rx-listen 127.0.0.1:$((p + 2))" "" \
         "--in udp:127.0.0.1:$((p + 1)) --out udp:127.0.0.1:$((p + 2))" "$b")
     row udp "$b" "$base" "$nf"
 done
@@ -212,8 +243,8 @@ for i in b0 b1; do ip -n "$nsb" link set $i$tag up; done
 A="ip netns exec $nsa"
 B="ip netns exec $nsb"
 for b in $BATCHES; do
-    base=$(search "$A" "--transport raw --if x0$tag --rx-if x1$tag" "" none "$b")
-    nf=$(search "$A" "--transport raw --if a0$tag --rx-if a1$tag" "$B" \
+    base=$(floor "$A" "--transport raw --if x0$tag --rx-if x1$tag" "" none "$b")
+    nf=$(floor "$A" "--transport raw --if a0$tag --rx-if a1$tag" "$B" \
         "--in raw:b0$tag --out raw:b1$tag" "$b")
     row raw "$b" "$base" "$nf"
 done
@@ -224,19 +255,20 @@ nf_transport_args() { # TRANSPORT -> scc-nf flags
     raw) echo "" ;;
     uring) echo "--transport uring" ;;
     uring+sqpoll) echo "--transport uring --uring-sqpoll" ;;
+    uring+sqpoll@*) echo "--transport uring --uring-sqpoll --uring-sqpoll-cpu ${1#*@}" ;;
     xdp) echo "--transport xdp" ;;
     esac
 }
 echo
 echo "the NF's transport (gen and sink on raw sockets; latency at $LAT_RATE pps for ${LAT_S}s;" \
      "x raw = this row / the raw row at the same batch)"
-printf "%-13s %5s %10s %6s %7s %6s %8s %6s %8s %6s %8s\n" transport batch "NF pps" "x raw" \
+printf "%-15s %5s %10s %6s %7s %6s %8s %6s %8s %6s %8s\n" transport batch "NF pps" "x raw" \
     "ns/pkt" "x raw" "sys/pkt" "x raw" "p50 us" "x raw" "p99 us"
 for b in $TBATCHES; do
     rpps=""; rcpu=""; rsys=""; rp50=""
     for t in $TRANSPORTS; do
         ta=$(nf_transport_args "$t")
-        nf=$(MAX_TRIALS=$TMAX_TRIALS search "$A" "--transport raw --if a0$tag --rx-if a1$tag" \
+        nf=$(MAX_TRIALS=$TMAX_TRIALS floor "$A" "--transport raw --if a0$tag --rx-if a1$tag" \
             "$B" "$ta --in raw:b0$tag --out raw:b1$tag" "$b")
         read -r pps cpu res ok sys <<<"$nf"
         read -r p50 p99 <<<"$(latency "$ta --in raw:b0$tag --out raw:b1$tag" "$b")"
@@ -245,7 +277,8 @@ for b in $TBATCHES; do
         awk -v t="$t" -v b="$b" -v p="$pps" -v c="$cpu" -v s="$sys" -v l="$p50" -v l9="$p99" \
             -v rp="$rpps" -v rc="$rcpu" -v rs="$rsys" -v rl="$rp50" -v m="$mark" '
             function ratio(x, y) { return (x + 0 > 0 && y + 0 > 0) ? sprintf("%.2f", x / y) : "-" }
-            BEGIN { printf "%-13s %5d %9.0f%-1s %6s %7s %6s %8s %6s %8s %6s %8s\n", t, b, p, m,
+            function n(x) { return x ~ /^[0-9.e+-]+$/ ? sprintf("%.0f", x) : x }
+            BEGIN { printf "%-15s %5d %9s%-1s %6s %7s %6s %8s %6s %8s %6s %8s\n", t, b, n(p), m,
                     ratio(p, rp), c, ratio(c, rc), s, ratio(s, rs), l, ratio(l, rl), l9 }'
     done
 done

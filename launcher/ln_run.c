@@ -105,6 +105,10 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
     }
     if (ch->io.uring_sqpoll)
         ln_argv_add(b, "--uring-sqpoll");
+    if (ch->io.uring_sqpoll && scc_cpuset_count(&ch->io.uring_sqpoll_cpus)) {
+        ln_argv_add(b, "--uring-sqpoll-cpu");
+        ln_argv_add(b, ln_argv_fmt(b, "%d", scc_cpuset_first(&ch->io.uring_sqpoll_cpus)));
+    }
     ln_argv_add(b, "--in");
     ln_argv_add(b, st->in_ep);
     ln_argv_add(b, "--out");

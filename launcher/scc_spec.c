@@ -1698,6 +1698,13 @@ static void check_chain(struct scc_spec_ctx *c, const char *path, struct json_ob
         diag(c->d, "io.uring_sqpoll", "only meaningful with io.transport \"uring\" (it is "
                                       "\"%s\"); remove it or set io.transport to \"uring\"",
              scc_transport_names[ch->io.transport]);
+    int nsq = scc_cpuset_count(&ch->io.uring_sqpoll_cpus);
+    if (nsq && !ch->io.uring_sqpoll)
+        diag(c->d, "io.uring_sqpoll_cpu", "pins the SQPOLL thread, so it needs "
+                                          "io.uring_sqpoll: true; set that or remove this key");
+    else if (nsq > 1)
+        diag(c->d, "io.uring_sqpoll_cpu", "one core only (the kernel pins a submission "
+                                          "thread to a single CPU); give a core number");
     /* Over UDP the launcher gives stage s (0 = gen .. nnfs+1 = sink) port
      * udp_port + s (ln_topo.c), so the last one must still be a port. */
     if (ch->interconnect == SCC_LINK_UDP && ch->io.udp_port + (unsigned)ch->nnfs + 1 > 65535)
@@ -1768,6 +1775,7 @@ static const struct scc_field io_fields[] = {
     IO(udp_port, "udp_port", SCC_FIELD_INT, .min = 1, .max = 65535, .dflt = 4789),
     IO(vni, "vni", SCC_FIELD_INT, .min = 0, .max = 16777215, .dflt = 1),
     IO(uring_sqpoll, "uring_sqpoll", SCC_FIELD_BOOL, .when = uring_io),
+    IO(uring_sqpoll_cpus, "uring_sqpoll_cpu", SCC_FIELD_CPUS, .flags = SCC_FIELD_IF_SET),
 };
 static const struct scc_field_section io_section = SECTION("io", "## `io`", io_fields);
 

@@ -62,6 +62,8 @@ struct scc_io_spec {
                                      carries them (raw, or VXLAN over udp), moved by
                                      io_uring / AF_XDP */
     bool uring_sqpoll;            /* uring only: a kernel submission thread */
+    struct scc_cpuset uring_sqpoll_cpus; /* uring_sqpoll only: its one core (SQ_AFF); empty =
+                                            the thread takes the NF's affinity */
     unsigned batch;               /* 1..1024, default 32 */
     enum scc_idle idle;           /* default block */
     unsigned udp_port;            /* default 4789 */

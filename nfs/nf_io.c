@@ -334,6 +334,11 @@ struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen
         r = -EINVAL;
         goto err;
     }
+    if (io->opts.uring_sqpoll_pin && !io->opts.uring_sqpoll) {
+        scc_errf(err, errlen, "uring_sqpoll_cpu needs uring_sqpoll (it pins the SQPOLL thread)");
+        r = -EINVAL;
+        goto err;
+    }
     if (io->opts.engine == NF_IO_XDP && io->opts.transport != NF_IO_RAW) {
         scc_errf(err, errlen, "the xdp transport moves raw frames on an interface; VXLAN-in-UDP "
                               "needs the udp or uring transport");

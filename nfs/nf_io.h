@@ -73,6 +73,11 @@ struct nf_io_opts {
      * to detach it or run under a filter without bpf() (scc-nf): whoever
      * owns the interface removes it (ip link set dev IF xdp off). */
     int xdp_leave_prog;
+    /* uring + SQPOLL: nonzero pins the kernel submission thread to CPU
+     * uring_sqpoll_cpu (IORING_SETUP_SQ_AFF). Unset, the thread takes the
+     * opening task's CPU affinity (on the NF's core(s); docs/io.md). */
+    int uring_sqpoll_pin;
+    int uring_sqpoll_cpu;
 };
 
 struct nf_io_stats {

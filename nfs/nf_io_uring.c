@@ -37,6 +37,7 @@
 
 #include <errno.h>
 #include <liburing.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +53,18 @@
 /* io_uring_recvmsg_out: 16 bytes, then (no) name and (no) control data */
 #define RX_HDR ((unsigned)sizeof(struct io_uring_recvmsg_out))
 /* The SQ thread sleeps after this much idle time (ms); then a submission
- * costs one wake-up io_uring_enter. Short: the thread inherits the NF's
- * CPU affinity, so while it spins it takes the NF's own core. */
+ * costs one wake-up io_uring_enter. Short: unless pinned (uring_sqpoll_cpu)
+ * the thread inherits the NF's CPU affinity, so while it spins it takes
+ * the NF's own core. */
 #define SQ_IDLE_MS 2
-/* A send completion not seen after this many empty peeks (SQPOLL) is
- * waited for in the kernel instead. */
+/* With SQPOLL, a send completion not seen after this many empty peeks is
+ * waited for in the kernel instead. Only when the thread cannot be on the
+ * caller's CPU (pinned elsewhere) or the caller spins anyway (busy idle):
+ * a block-idle caller that shares its CPU with the thread waits in the
+ * kernel at once, because spinning there keeps the thread that would
+ * complete the sends off the CPU (docs/io.md, "kernel drops"). */
 #define SEND_SPINS 100000u
+#define SEND_SPIN_NS 20000u /* block idle: 20 us, a few SQ thread loops */
 
 struct rx_rec {
     int32_t res;
@@ -67,6 +74,7 @@ struct rx_rec {
 struct uring {
     struct io_uring ring;
     bool ring_ok, sqpoll, armed;
+    bool tx_spin;                    /* SQPOLL: spin for send completions (see SEND_SPINS) */
     struct io_uring_buf_ring *br;
     size_t br_len;
     uint8_t *bufs;
@@ -289,11 +297,16 @@ int nf_io_uring_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
  * all that are left in one io_uring_enter. */
 static int drain_tx(struct nf_io *io, struct uring *u)
 {
+    /* block idle spins at most SEND_SPIN_NS even with the thread elsewhere:
+     * the NF's own core may be shared (the sink, other NFs) */
+    bool block = io->opts.idle == NF_IO_BLOCK;
+    uint64_t until = u->tx_spin && block ? scc_now_ns() + SEND_SPIN_NS : 0;
     for (unsigned spin = 0; u->inflight;) {
         reap(io, u);
         if (!u->inflight)
             break;
-        if (!u->sqpoll || ++spin >= SEND_SPINS) {
+        if (!u->tx_spin || ++spin >= SEND_SPINS ||
+            (block && (spin & 63) == 0 && scc_now_ns() >= until)) {
             struct io_uring_cqe *c;
             io->st.tx_calls++;
             int r = io_uring_wait_cqe_nr(&u->ring, &c, u->inflight);
@@ -357,6 +370,20 @@ void nf_io_uring_close(struct nf_io *io)
     io->eng = NULL;
 }
 
+/* True when the SQ thread is pinned to a CPU the caller may not run on:
+ * then spinning on its completions does not take the CPU it needs. */
+static bool sq_elsewhere(const struct nf_io *io, const struct nf_io *share)
+{
+    const struct nf_io_opts *o = share && share->opts.uring_sqpoll_pin ? &share->opts : &io->opts;
+    if (!o->uring_sqpoll_pin)
+        return false;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) < 0)
+        return false;
+    return o->uring_sqpoll_cpu < 0 || o->uring_sqpoll_cpu >= CPU_SETSIZE ||
+           !CPU_ISSET(o->uring_sqpoll_cpu, &set);
+}
+
 int nf_io_uring_open(struct nf_io *io, char *err, size_t errlen)
 {
     struct uring *u = calloc(1, sizeof(*u));
@@ -403,14 +430,23 @@ int nf_io_uring_open(struct nf_io *io, char *err, size_t errlen)
             ((const struct uring *)sh->eng)->sqpoll) {
             p.flags |= IORING_SETUP_ATTACH_WQ;
             p.wq_fd = (unsigned)((const struct uring *)sh->eng)->ring.ring_fd;
+        } else if (io->opts.uring_sqpoll_pin) {
+            /* the shared thread keeps the first ring's CPU */
+            p.flags |= IORING_SETUP_SQ_AFF;
+            p.sq_thread_cpu = (unsigned)io->opts.uring_sqpoll_cpu;
         }
+        u->tx_spin = io->opts.idle == NF_IO_BUSY || sq_elsewhere(io, sh);
     }
     int r = io_uring_queue_init_params(io->batch + 8, &u->ring, &p);
     if (r < 0) {
-        scc_errf(err, errlen, "io_uring_queue_init(%u entries%s): %s%s", io->batch + 8,
-                 u->sqpoll ? ", SQPOLL" : "", strerror(-r),
+        bool aff = (p.flags & IORING_SETUP_SQ_AFF) != 0;
+        scc_errf(err, errlen, "io_uring_queue_init(%u entries%s%s): %s%s", io->batch + 8,
+                 u->sqpoll ? ", SQPOLL" : "", aff ? ", SQ_AFF" : "", strerror(-r),
                  r == -EPERM ? " (io_uring disabled: sysctl kernel.io_uring_disabled?)"
-                 : r == -ENOSYS ? " (kernel without CONFIG_IO_URING)" : "");
+                 : r == -ENOSYS ? " (kernel without CONFIG_IO_URING)"
+                 : aff && r == -EINVAL ? " (uring_sqpoll_cpu: that CPU is offline or out of "
+                                         "range, or outside this process's cpuset)"
+                                       : "");
         return r;
     }
     u->ring_ok = true;

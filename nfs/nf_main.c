@@ -105,6 +105,7 @@ static void usage(FILE *f)
         "                      how the endpoints move frames: recvmmsg/sendmmsg (default),\n"
         "                      an io_uring, or AF_XDP (raw endpoints only); docs/io.md\n"
         "  --uring-sqpoll      uring: a kernel thread submits (no system calls when busy)\n"
+        "  --uring-sqpoll-cpu N  pin that thread to CPU N (default: the NF's own CPUs)\n"
         "  --no-seccomp        do not install the seccomp filter (debugging)\n"
         "  --user NAME         become user NAME (and its group) once the sockets are\n"
         "                      open, before the seccomp filter (needs root)\n"
@@ -181,6 +182,7 @@ static int parse_ep(const char *s, struct ep *ep, char *err, size_t errlen)
 /* --transport and --uring-sqpoll: every endpoint of the process uses them */
 static enum nf_io_engine io_engine = NF_IO_SOCKETS;
 static bool io_sqpoll;
+static long io_sqpoll_cpu = -1; /* --uring-sqpoll-cpu; -1 = not pinned */
 
 static struct nf_io *open_ep(const struct ep *ep, bool input, bool both, unsigned batch,
                              enum nf_io_idle idle, uint32_t vni, const char *txt,
@@ -193,6 +195,8 @@ static struct nf_io *open_ep(const struct ep *ep, bool input, bool both, unsigne
                            .idle = idle, .vni = vni, .rcvbuf = input || both ? 4 << 20 : 0,
                            .sndbuf = !input || both ? 4 << 20 : 0, .engine = io_engine,
                            .uring_sqpoll = io_sqpoll, .uring_share = share,
+                           .uring_sqpoll_pin = io_sqpoll_cpu >= 0,
+                           .uring_sqpoll_cpu = (int)io_sqpoll_cpu,
                            /* after the capability drop and under seccomp the
                             * NF could not detach an XDP program: the owner
                             * of the interface does (docs/io.md) */
@@ -357,7 +361,7 @@ static void describe(struct nf_stats_writer *w, const struct stage *sg, int nsg,
 }
 
 enum { O_PIPELINE = 256, O_STAGE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
-       O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER, O_TRANSPORT, O_SQPOLL, O_REVERSE,
+       O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER, O_TRANSPORT, O_SQPOLL, O_SQCPU, O_REVERSE,
        O_REVDSTMAC, O_RING };
 
 /* Write mac as the destination of every frame in pkts (the launcher's
@@ -438,6 +442,7 @@ int main(int argc, char **argv)
         {"user", required_argument, NULL, O_USER},
         {"transport", required_argument, NULL, O_TRANSPORT},
         {"uring-sqpoll", no_argument, NULL, O_SQPOLL},
+        {"uring-sqpoll-cpu", required_argument, NULL, O_SQCPU},
         {"reverse", required_argument, NULL, O_REVERSE},
         {"rev-dst-mac", required_argument, NULL, O_REVDSTMAC},
         {"verbose", no_argument, NULL, 'v'},
@@ -536,6 +541,13 @@ int main(int argc, char **argv)
         }
         case O_PHASE: phase_timing = true; break;
         case O_SQPOLL: io_sqpoll = true; break;
+        case O_SQCPU:
+            if (scc_parse_long(optarg, 0, CPU_SETSIZE - 1, &io_sqpoll_cpu) < 0) {
+                fprintf(stderr, "scc-nf: --uring-sqpoll-cpu '%s': expected a CPU number\n",
+                        optarg);
+                goto usage_fail;
+            }
+            break;
         case O_TRANSPORT:
             if (!strcmp(optarg, "sockets"))
                 io_engine = NF_IO_SOCKETS;
@@ -665,6 +677,10 @@ int main(int argc, char **argv)
                 rev_mode != NF_STATS_REV_NONE ? " --reverse" : "", yield ? " --yield" : "",
                 io_engine != NF_IO_SOCKETS ? " another --transport" : "",
                 idle == NF_IO_BUSY ? " --idle busy" : "");
+        goto usage_fail;
+    }
+    if (io_sqpoll_cpu >= 0 && !io_sqpoll) {
+        fprintf(stderr, "scc-nf: --uring-sqpoll-cpu needs --uring-sqpoll\n");
         goto usage_fail;
     }
     if (rev_mode != NF_STATS_REV_NONE && nsg > 1) {

@@ -203,6 +203,14 @@ void tr_io_option(int opt, const char *a, struct nf_io_opts *io, const char **ba
     case TR_O_SQPOLL:
         io->uring_sqpoll = 1;
         break;
+    case TR_O_SQCPU: /* online and allowed: io_uring_setup says (EINVAL) */
+        if (scc_parse_long(a, 0, 4095, &v) < 0) {
+            *bad = "a CPU number";
+        } else {
+            io->uring_sqpoll_pin = 1;
+            io->uring_sqpoll_cpu = (int)v;
+        }
+        break;
     case TR_O_IF:
         if (!*a || scc_strlcpy(io->ifname, a, sizeof(io->ifname)) >= sizeof(io->ifname))
             *bad = "an interface name of at most 15 characters";
@@ -243,6 +251,10 @@ int tr_io_options_done(const char *cmd, struct nf_io_opts *io, int argc, char **
     }
     if (io->uring_sqpoll && io->engine != NF_IO_URING) {
         fprintf(stderr, "scc %s: --uring-sqpoll needs --transport uring\n", cmd);
+        return -1;
+    }
+    if (io->uring_sqpoll_pin && !io->uring_sqpoll) {
+        fprintf(stderr, "scc %s: --sqpoll-cpu needs --uring-sqpoll\n", cmd);
         return -1;
     }
     if (!nf_io_engine_available(io->engine)) {

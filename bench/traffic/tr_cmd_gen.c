@@ -40,6 +40,7 @@ static void usage(FILE *f)
             "                        --if; uring: either through an io_uring (raw with --if);\n"
             "                        xdp: AF_XDP on --if (docs/io.md)\n"
             "  --uring-sqpoll        uring: a kernel thread submits (no system calls when busy)\n"
+            "  --sqpoll-cpu N        pin that thread to CPU N (default: this process's CPUs)\n"
             "  --if IFNAME           interface for raw\n"
             "  --dst [ADDR:]PORT     udp: where to send (default 127.0.0.1:4789)\n"
             "  --bind [ADDR:]PORT    udp: local address (default 0.0.0.0:0)\n"
@@ -196,6 +197,7 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
         case TR_O_BATCH:
         case TR_O_IDLE:
         case TR_O_SQPOLL:
+        case TR_O_SQCPU:
             tr_io_option(opt, a, &c->io, &bad);
             break;
         case O_DST:
@@ -353,6 +355,8 @@ static int parse_args(int argc, char **argv, struct gen_cfg *c)
     c->rx.engine = c->io.engine == NF_IO_XDP && c->rx.transport != NF_IO_RAW ? NF_IO_SOCKETS
                                                                               : c->io.engine;
     c->rx.uring_sqpoll = c->rx.engine == NF_IO_URING && c->io.uring_sqpoll;
+    c->rx.uring_sqpoll_pin = c->rx.uring_sqpoll && c->io.uring_sqpoll_pin;
+    c->rx.uring_sqpoll_cpu = c->io.uring_sqpoll_cpu;
     if (!size_given)
         tr_dist_parse("64", &c->dist, err, sizeof(err));
     if (c->burst == 0) {
