@@ -283,6 +283,33 @@ static int run_child(const char *spec, const char *out, const char *log)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* After a run that failed: `scc -q cleanup CHAIN` (its output appended to
+ * LOG). A run that exited on its own has undone its journal already and
+ * this finds nothing; one killed outright (SIGKILL, a crash) left its
+ * NFs, tools and namespaces behind, and its journal says what they are. */
+static void cleanup_after(struct json_object *spec, const char *log)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(spec, "name", &v) || !json_object_is_type(v, json_type_string))
+        return;
+    pid_t pid = fork();
+    if (pid < 0)
+        return;
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        char *argv[] = {"scc", "-q", "cleanup", (char *)json_object_get_string(v), NULL};
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+}
+
 /* n `scc run`s at once (colocation's bundles), started back to back so
  * that their windows overlap. When one fails the others get SIGTERM: each
  * stops its traffic and NFs and undoes its own journal, as on Ctrl-C, so
@@ -458,9 +485,13 @@ static void run_point_bundles(struct exp_sweep *s, size_t i, int rep, double t0)
         if (rc[b] != 0) {
             char why[200];
             last_line(log[b], why, sizeof(why));
+            cleanup_after(p->bspec[b], log[b]);
             if (first != SIZE_MAX && b != first)
                 snprintf(f->err, sizeof(f->err), "stopped (bundle %zu failed); exited %d: %s",
                          first + 1, rc[b], why);
+            else if (rc[b] > 128)
+                snprintf(f->err, sizeof(f->err), "scc run was killed by signal %d (%s); last "
+                         "said: %s", rc[b] - 128, strsignal(rc[b] - 128), why);
             else
                 snprintf(f->err, sizeof(f->err), "scc run exited %d: %s", rc[b], why);
         } else if (first != SIZE_MAX) {
@@ -529,6 +560,7 @@ int exp_sweep_run(struct exp_sweep *s, FILE *progress)
                 if (rc != 0) {
                     char why[200];
                     last_line(log, why, sizeof(why));
+                    cleanup_after(p->spec, log);
                     snprintf(f->err, sizeof(f->err), "scc run exited %d: %s", rc, why);
                     failed++;
                 } else {
