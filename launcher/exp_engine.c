@@ -315,7 +315,7 @@ static void cleanup_after(struct json_object *spec, const char *log)
  * stops its traffic and NFs and undoes its own journal, as on Ctrl-C, so
  * no bundle is left running. rc[i] as run_child's; end[i] the monotonic
  * time bundle i ended; *first the bundle that failed first (SIZE_MAX: none). */
-static void run_bundles(char (*spec)[128], char (*out)[128], char (*log)[128], size_t n, int *rc,
+static void run_bundles(char (*spec)[192], char (*out)[192], char (*log)[192], size_t n, int *rc,
                         double *end, size_t *first)
 {
     pid_t pid[EXP_MAX_BUNDLES];
@@ -462,7 +462,7 @@ volatile sig_atomic_t exp_stop_requested;
 static void run_point_bundles(struct exp_sweep *s, size_t i, int rep, double t0)
 {
     struct exp_point *p = s->pt[i];
-    char spec[EXP_MAX_BUNDLES][128], out[EXP_MAX_BUNDLES][128], log[EXP_MAX_BUNDLES][128];
+    char spec[EXP_MAX_BUNDLES][192], out[EXP_MAX_BUNDLES][192], log[EXP_MAX_BUNDLES][192];
     int rc[EXP_MAX_BUNDLES];
     double end[EXP_MAX_BUNDLES];
     size_t first;
