@@ -77,6 +77,15 @@ struct exp_traffic {
 struct json_object *exp_spec_routers(const char *name, int n, int cpu, const char *interconnect,
                                      const char *transport, const struct exp_traffic *t);
 
+/* The zero-loss search: probe(arg, rate, &ok) runs a trial (ok: nothing
+ * lost at that rate; < 0: stop, e.g. interrupted). The ceiling hi is
+ * probed first: lossless there, *ceiling is set and hi returned after one
+ * trial (the answer is "at least hi", not a rate found). Otherwise trials-1
+ * bisections between lo and hi. Returns the highest lossless rate probed,
+ * or 0 when none was. */
+long exp_zero_loss_search(long lo, long hi, int trials, bool *ceiling,
+                          int (*probe)(const void *arg, long rate, bool *ok), const void *arg);
+
 /* ---- the engine (exp_engine.c) ---- */
 
 /* One repetition of one point, read back from its run file. */

@@ -318,3 +318,31 @@ int exp_bundles_aggregate(const struct exp_fig *b, size_t n, struct exp_fig *a)
     }
     return 0;
 }
+
+/* The zero-loss search: the highest of `trials` probes between lo and hi
+ * that delivered everything at the rate asked. The ceiling is tried first:
+ * lossless there, the answer is "at least hi" (*ceiling) in one trial.
+ * Returns the rate, 0 when no probe was lossless (below lo). */
+long exp_zero_loss_search(long lo, long hi, int trials, bool *ceiling,
+                          int (*probe)(const void *arg, long rate, bool *ok), const void *arg)
+{
+    bool ok = false, any = false;
+    *ceiling = false;
+    if (probe(arg, hi, &ok) < 0)
+        return 0;
+    if (ok) {
+        *ceiling = true;
+        return hi;
+    }
+    for (int k = 1; k < trials; k++) {
+        long mid = (lo + hi) / 2;
+        if (probe(arg, mid, &ok) < 0)
+            break; /* interrupted or failed: the best so far */
+        any |= ok;
+        if (ok)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return any ? lo : 0;
+}

@@ -279,6 +279,51 @@ START_TEST(bundles_aggregate)
 }
 END_TEST
 
+/* a chain that is lossless up to `limit` pps; counts its trials */
+struct fake_chain {
+    long limit;
+    int trials;
+    int fail_at; /* the trial that reports an error (interrupted); 0: none */
+};
+
+static int fake_probe(const void *arg, long rate, bool *ok)
+{
+    struct fake_chain *c = (struct fake_chain *)arg;
+    if (++c->trials == c->fail_at)
+        return -EINTR;
+    *ok = rate <= c->limit;
+    return 0;
+}
+
+START_TEST(zero_loss_search)
+{
+    bool ceil;
+    /* lossless at the ceiling: "at least 80000" after one trial, never a
+     * rate "found" just below the ceiling */
+    struct fake_chain c = {.limit = 1000000};
+    ck_assert_int_eq(exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c), 80000);
+    ck_assert(ceil);
+    ck_assert_int_eq(c.trials, 1);
+    /* a limit inside: probes 80000 (lossy), then 40500 ok, 60250 lossy,
+     * 50375 lossy, 45437 ok, 47906 lossy: 45437 within (80000-1000)/32 */
+    c = (struct fake_chain){.limit = 47000};
+    long r = exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c);
+    ck_assert(!ceil);
+    ck_assert_int_eq(c.trials, 6);
+    ck_assert_int_eq(r, 45437);
+    ck_assert(r <= 47000 && 47000 - r <= (80000 - 1000) / 32);
+    /* lossy everywhere: 0, not the floor */
+    c = (struct fake_chain){.limit = 10};
+    ck_assert_int_eq(exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c), 0);
+    ck_assert(!ceil);
+    /* interrupted at the third trial: the best so far */
+    c = (struct fake_chain){.limit = 47000, .fail_at = 3};
+    ck_assert_int_eq(exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c), 40500);
+    c = (struct fake_chain){.limit = 47000, .fail_at = 1};
+    ck_assert_int_eq(exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exp");
@@ -291,6 +336,7 @@ int main(void)
     tcase_add_test(tc, apply_and_routers);
     tcase_add_test(tc, unrun_sweep_page_and_json);
     tcase_add_test(tc, bundles_aggregate);
+    tcase_add_test(tc, zero_loss_search);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
