@@ -1,6 +1,7 @@
 /*
  * cmd_experiment — `scc experiment NAME` (the paper's evaluations re-run
- * on this machine: chain-length, batch-sweep) and `scc tune CHAIN.json`
+ * on this machine: chain-length, batch-sweep, profiler-accuracy,
+ * colocation) and `scc tune CHAIN.json`
  * (the same sweep engine on the user's own chain: which batch size,
  * scheduling, chain-order, fusion or placement is fastest at the user's
  * rate, and why). The sweeps are exp_engine.c; the specs exp_calc.c; the

@@ -3,7 +3,8 @@
  * traffic, each point one `scc run SPEC --json RUN` of the launcher's own
  * binary (/proc/self/exe, argv, no shell), repeated, summarised as
  * medians with their spread, written as one JSON (every point with its
- * run files) and one self-contained HTML page (docs/experiments.md).
+ * run files) and one self-contained HTML page (docs/experiments.md). A
+ * colocation point is N such runs at once, one per bundle, aggregated.
  *
  * exp_calc.c holds the pure parts (median, coefficient of variation,
  * least-squares line, the chain specs a sweep measures), exp_engine.c the
