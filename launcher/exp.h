@@ -3,7 +3,8 @@
  * traffic, each point one `scc run SPEC --json RUN` of the launcher's own
  * binary (/proc/self/exe, argv, no shell), repeated, summarised as
  * medians with their spread, written as one JSON (every point with its
- * run files) and one self-contained HTML page (docs/experiments.md).
+ * run files) and one self-contained HTML page (docs/experiments.md). A
+ * colocation point is N such runs at once, one per bundle, aggregated.
  *
  * exp_calc.c holds the pure parts (median, coefficient of variation,
  * least-squares line, the chain specs a sweep measures), exp_engine.c the
@@ -54,6 +55,8 @@ struct exp_conf {
 /* The configurations of chain-length (quick: 2 of them). Returns how many;
  * *out points at a static table. Cannot fail. */
 size_t exp_chain_length_confs(bool quick, const struct exp_conf **out);
+/* The configurations of colocation (quick: 2 of them). Same contract. */
+size_t exp_colocation_confs(bool quick, const struct exp_conf **out);
 /* The configurations `scc tune` tries on a chain of nnf NFs on a machine of
  * ncpu online cores (quick: fewer). Writes at most max, returns how many. */
 size_t exp_tune_confs(bool quick, int ncpu, size_t nnf, struct exp_conf *out, size_t max);
@@ -75,6 +78,15 @@ struct exp_traffic {
 struct json_object *exp_spec_routers(const char *name, int n, int cpu, const char *interconnect,
                                      const char *transport, const struct exp_traffic *t);
 
+/* The zero-loss search: probe(arg, rate, &ok) runs a trial (ok: nothing
+ * lost at that rate; < 0: stop, e.g. interrupted). The ceiling hi is
+ * probed first: lossless there, *ceiling is set and hi returned after one
+ * trial (the answer is "at least hi", not a rate found). Otherwise trials-1
+ * bisections between lo and hi. Returns the highest lossless rate probed,
+ * or 0 when none was. */
+long exp_zero_loss_search(long lo, long hi, int trials, bool *ceiling,
+                          int (*probe)(const void *arg, long rate, bool *ok), const void *arg);
+
 /* ---- the engine (exp_engine.c) ---- */
 
 /* One repetition of one point, read back from its run file. */
@@ -94,15 +106,43 @@ struct exp_fig {
     bool have_phase;                 /* the NFs' own phase timings (profile mode) */
     double phase_cpu_ns;             /* their CPU per packet, summed over the chain */
     double wall_s;                   /* the whole `scc run`, set-up included */
+    /* the totals the per-packet ratios come from, so that bundles can be
+     * summed before dividing (colocation) */
+    double nf_rx, calls_tot, cs_tot, run_ns_tot, wait_ns_tot;
+    /* colocation: a repetition of N bundles (N `scc run`s at once); the
+     * latency fields above are then the median over the bundles of each
+     * percentile (the typical bundle), the counts their sums */
+    size_t nbundle;
+    bool have_fair;                  /* every bundle measured latency */
+    double b_p50_min, b_p50_med, b_p50_max; /* fairness: the spread of the bundles' p50 */
+    double b_p99_max;                /* the worst bundle's p99 */
+    double loss;                     /* (sent - received) / sent over all bundles */
+    double end_spread_s;             /* last bundle's end - first's: the windows' misalignment */
 };
+
+/* The aggregate of n bundles' figures b[0..n) into *a (colocation): sums of
+ * the counts and of pps; loss = 1 - received / sent; the per-packet ratios
+ * as sums of the totals over the sum of the first NFs' rx (never a mean of
+ * ratios: a bundle that forwarded more weighs more); the latency fields the
+ * median over the bundles of each percentile; fairness min/median/max of
+ * the bundles' p50 and the worst p99. a->ok only when every bundle ran;
+ * have_lat / have_sched only when every bundle has them. Returns 0 or
+ * -EINVAL (n == 0 or n > EXP_MAX_BUNDLES). */
+#define EXP_MAX_BUNDLES 16
+int exp_bundles_aggregate(const struct exp_fig *b, size_t n, struct exp_fig *a);
 
 #define EXP_MAX_REPS 32
 
 struct exp_point {
     char group[64]; /* "b2b, 64 B" ... points of one group are compared */
     char conf[48];
-    double x;       /* chain length, batch size, ... */
+    char label[96]; /* what the point is, for people: "fused, 8 routers" */
+    double x;       /* chain length, batch size, ... (the JSON's, for plotting) */
     struct json_object *spec;
+    /* colocation: the bundles' specs, run at once (spec is then bspec[0]) */
+    size_t nbundle;
+    struct json_object *bspec[EXP_MAX_BUNDLES];
+    struct exp_fig *bfig; /* [rep * nbundle + bundle] */
     size_t nrep;
     struct exp_fig rep[EXP_MAX_REPS];
     struct exp_fig med; /* medians over the repetitions that ran */
@@ -120,9 +160,17 @@ extern volatile sig_atomic_t exp_stop_requested;
  * Returns NULL with errno set. */
 struct exp_sweep *exp_sweep_new(const char *name, int reps, bool profile);
 void exp_sweep_free(struct exp_sweep *s); /* NULL ok; removes the temporary runs */
-/* Add a point; the sweep owns spec (also on failure). Returns 0, -ENOMEM, -E2BIG. */
+/* Add a point; the sweep owns spec (also on failure). `what` (may be NULL)
+ * says what x is for people ("8 routers"): the point's label is
+ * "conf, what". Returns 0, -ENOMEM. */
 int exp_sweep_add(struct exp_sweep *s, const char *group, const char *conf, double x,
-                  struct json_object *spec);
+                  const char *what, struct json_object *spec);
+/* A point of n bundles: n chain specs (distinct chain names) run at once,
+ * each its own `scc run`; when one fails the others are stopped (SIGTERM:
+ * their own journalled teardown). The sweep owns the specs (also on
+ * failure). Returns 0, -ENOMEM, -EINVAL (n is 0 or above EXP_MAX_BUNDLES). */
+int exp_sweep_add_bundles(struct exp_sweep *s, const char *group, const char *conf, double x,
+                          const char *what, struct json_object **specs, size_t n);
 /* The baseline point (index) is repeated at least noise_reps times so that
  * the machine's noise can be stated. */
 void exp_sweep_set_noise(struct exp_sweep *s, size_t point, int noise_reps);

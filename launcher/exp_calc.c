@@ -90,6 +90,25 @@ size_t exp_chain_length_confs(bool quick, const struct exp_conf **out)
     return quick ? 2 : sizeof(chain_confs) / sizeof(chain_confs[0]);
 }
 
+/* colocation's configurations. Chain-order is left out: it orders the NFs
+ * of one chain, and independent bundles have no order between them;
+ * fusion has nothing to fuse in a one-NF bundle; `rr`/`fifo` on a core
+ * shared by N NFs would let one busy NF starve the others (no fairness to
+ * measure, and a block-idle NF that never blocks holds the core). */
+static const struct exp_conf coloc_confs[] = {
+    {.name = "default", .batch = 1, .policy = "other", .slice_ms = -1, .mode = "pinned"},
+    {.name = "batch+slice100, batch 32", .batch = 32, .policy = "batch", .slice_ms = 100,
+     .mode = "pinned"},
+    {.name = "batch+slice100", .batch = 1, .policy = "batch", .slice_ms = 100, .mode = "pinned"},
+    {.name = "other, batch 32", .batch = 32, .policy = "other", .slice_ms = -1, .mode = "pinned"},
+};
+
+size_t exp_colocation_confs(bool quick, const struct exp_conf **out)
+{
+    *out = coloc_confs;
+    return quick ? 2 : sizeof(coloc_confs) / sizeof(coloc_confs[0]);
+}
+
 size_t exp_tune_confs(bool quick, int ncpu, size_t nnf, struct exp_conf *out, size_t max)
 {
     size_t k = 0;
@@ -228,4 +247,102 @@ struct json_object *exp_spec_routers(const char *name, int n, int cpu, const cha
     json_object_object_add(tr, "sink_batch", json_object_new_int(32));
     json_object_object_add(s, "traffic", tr);
     return s;
+}
+
+int exp_bundles_aggregate(const struct exp_fig *b, size_t n, struct exp_fig *a)
+{
+    if (n == 0 || n > EXP_MAX_BUNDLES)
+        return -EINVAL;
+    memset(a, 0, sizeof(*a));
+    a->nbundle = n;
+    a->ok = a->have_lat = a->have_sched = a->have_unacc = true;
+    double v[5][EXP_MAX_BUNDLES], p50[EXP_MAX_BUNDLES], p99max = -INFINITY, wall = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct exp_fig *f = &b[i];
+        if (!f->ok) {
+            /* the first failed bundle says why the repetition failed */
+            if (a->ok)
+                snprintf(a->err, sizeof(a->err), "bundle %zu: %.200s", i + 1, f->err);
+            a->ok = false;
+            continue;
+        }
+        a->sent += f->sent;
+        a->received += f->received;
+        a->dropped += f->dropped;
+        a->pps += f->pps;
+        a->unaccounted += f->unaccounted;
+        a->have_unacc &= f->have_unacc;
+        a->have_lat &= f->have_lat;
+        a->have_sched &= f->have_sched;
+        a->nf_rx += f->nf_rx;
+        a->calls_tot += f->calls_tot;
+        a->cs_tot += f->cs_tot;
+        a->run_ns_tot += f->run_ns_tot;
+        a->wait_ns_tot += f->wait_ns_tot;
+        wall = fmax(wall, f->wall_s);
+        if (f->have_lat) {
+            v[0][i] = f->p1;
+            v[1][i] = f->p25;
+            v[2][i] = f->p50;
+            v[3][i] = f->p75;
+            v[4][i] = f->p99;
+            p50[i] = f->p50;
+            p99max = fmax(p99max, f->p99);
+        }
+    }
+    a->wall_s = wall;
+    if (!a->ok) {
+        /* a repetition with a failed bundle is no measurement of N bundles */
+        a->have_lat = a->have_sched = a->have_unacc = false;
+        return 0;
+    }
+    a->loss = a->sent > 0 ? (a->sent - a->received) / a->sent : NAN;
+    if (a->have_lat) {
+        double *pc[] = {&a->p1, &a->p25, &a->p50, &a->p75, &a->p99};
+        for (size_t k = 0; k < 5; k++)
+            *pc[k] = exp_median(v[k], n);
+        a->iqr = a->p75 - a->p25;
+        a->have_fair = true;
+        a->b_p50_med = exp_median(p50, n); /* sorts p50 */
+        a->b_p50_min = p50[0];
+        a->b_p50_max = p50[n - 1];
+        a->b_p99_max = p99max;
+    }
+    if (a->have_sched && a->nf_rx > 0 && a->run_ns_tot > 0) {
+        a->syscalls_pp = a->calls_tot / a->nf_rx;
+        a->cs_pp = a->cs_tot / a->nf_rx;
+        a->cpu_pp = a->run_ns_tot / a->nf_rx;
+        a->wait_over_run = a->wait_ns_tot / a->run_ns_tot;
+    } else {
+        a->have_sched = false;
+    }
+    return 0;
+}
+
+/* The zero-loss search: the highest of `trials` probes between lo and hi
+ * that delivered everything at the rate asked. The ceiling is tried first:
+ * lossless there, the answer is "at least hi" (*ceiling) in one trial.
+ * Returns the rate, 0 when no probe was lossless (below lo). */
+long exp_zero_loss_search(long lo, long hi, int trials, bool *ceiling,
+                          int (*probe)(const void *arg, long rate, bool *ok), const void *arg)
+{
+    bool ok = false, any = false;
+    *ceiling = false;
+    if (probe(arg, hi, &ok) < 0)
+        return 0;
+    if (ok) {
+        *ceiling = true;
+        return hi;
+    }
+    for (int k = 1; k < trials; k++) {
+        long mid = (lo + hi) / 2;
+        if (probe(arg, mid, &ok) < 0)
+            break; /* interrupted or failed: the best so far */
+        any |= ok;
+        if (ok)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return any ? lo : 0;
 }

@@ -84,7 +84,12 @@ void exp_sweep_free(struct exp_sweep *s)
         rmdir(s->dir);
     }
     for (size_t i = 0; i < s->n; i++) {
-        json_object_put(s->pt[i]->spec);
+        if (s->pt[i]->nbundle)
+            for (size_t b = 0; b < s->pt[i]->nbundle; b++)
+                json_object_put(s->pt[i]->bspec[b]);
+        else
+            json_object_put(s->pt[i]->spec);
+        free(s->pt[i]->bfig);
         for (size_t r = 0; r < EXP_MAX_REPS; r++)
             json_object_put(s->runs[i * EXP_MAX_REPS + r]);
         free(s->pt[i]);
@@ -95,7 +100,7 @@ void exp_sweep_free(struct exp_sweep *s)
 }
 
 int exp_sweep_add(struct exp_sweep *s, const char *group, const char *conf, double x,
-                  struct json_object *spec)
+                  const char *what, struct json_object *spec)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -115,6 +120,10 @@ int exp_sweep_add(struct exp_sweep *s, const char *group, const char *conf, doub
         goto nomem;
     snprintf(p->group, sizeof(p->group), "%s", group);
     snprintf(p->conf, sizeof(p->conf), "%s", conf);
+    if (what && *what)
+        snprintf(p->label, sizeof(p->label), "%s, %s", conf, what);
+    else
+        snprintf(p->label, sizeof(p->label), "%s", conf);
     p->x = x;
     p->spec = spec;
     s->pt[s->n++] = p;
@@ -122,6 +131,32 @@ int exp_sweep_add(struct exp_sweep *s, const char *group, const char *conf, doub
 nomem:
     json_object_put(spec);
     return -ENOMEM;
+}
+
+int exp_sweep_add_bundles(struct exp_sweep *s, const char *group, const char *conf, double x,
+                          const char *what, struct json_object **specs, size_t n)
+{
+    struct exp_fig *bf = NULL;
+    if (n == 0 || n > EXP_MAX_BUNDLES)
+        goto fail;
+    bf = calloc(EXP_MAX_REPS * n, sizeof(*bf));
+    if (!bf)
+        goto fail;
+    int rc = exp_sweep_add(s, group, conf, x, what, specs[0]);
+    if (rc < 0) {
+        specs[0] = NULL; /* put by exp_sweep_add */
+        goto fail;
+    }
+    struct exp_point *p = s->pt[s->n - 1];
+    p->nbundle = n;
+    p->bfig = bf;
+    memcpy(p->bspec, specs, n * sizeof(*specs));
+    return 0;
+fail:
+    free(bf);
+    for (size_t b = 0; b < n && b < EXP_MAX_BUNDLES; b++)
+        json_object_put(specs[b]);
+    return n == 0 || n > EXP_MAX_BUNDLES ? -EINVAL : -ENOMEM;
 }
 
 void exp_sweep_set_noise(struct exp_sweep *s, size_t point, int noise_reps)
@@ -196,6 +231,11 @@ static void read_run(const char *path, struct exp_fig *f, struct json_object **k
     if (all && run > 0) {
         double pk = (double)r->nf[0].rx;
         f->have_sched = true;
+        f->nf_rx = pk;
+        f->calls_tot = calls;
+        f->cs_tot = cs;
+        f->run_ns_tot = run;
+        f->wait_ns_tot = wait;
         f->syscalls_pp = calls / pk;
         f->cs_pp = cs / pk;
         f->cpu_pp = run / pk;
@@ -241,6 +281,102 @@ static int run_child(const char *spec, const char *out, const char *log)
         if (errno != EINTR)
             return -errno;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* After a run that failed: `scc -q cleanup CHAIN` (its output appended to
+ * LOG). A run that exited on its own has undone its journal already and
+ * this finds nothing; one killed outright (SIGKILL, a crash) left its
+ * NFs, tools and namespaces behind, and its journal says what they are. */
+static void cleanup_after(struct json_object *spec, const char *log)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(spec, "name", &v) || !json_object_is_type(v, json_type_string))
+        return;
+    pid_t pid = fork();
+    if (pid < 0)
+        return;
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        char *argv[] = {"scc", "-q", "cleanup", (char *)json_object_get_string(v), NULL};
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* n `scc run`s at once (colocation's bundles), started back to back so
+ * that their windows overlap. When one fails the others get SIGTERM: each
+ * stops its traffic and NFs and undoes its own journal, as on Ctrl-C, so
+ * no bundle is left running. rc[i] as run_child's; end[i] the monotonic
+ * time bundle i ended; *first the bundle that failed first (SIZE_MAX: none). */
+static void run_bundles(char (*spec)[192], char (*out)[192], char (*log)[192], size_t n, int *rc,
+                        double *end, size_t *first)
+{
+    pid_t pid[EXP_MAX_BUNDLES];
+    size_t running = 0;
+    *first = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        rc[i] = 0;
+        end[i] = now_s();
+        pid[i] = -1;
+        if (*first != SIZE_MAX)
+            break;
+        pid_t c = fork();
+        if (c < 0) {
+            rc[i] = -errno;
+            *first = i;
+            break;
+        }
+        if (c == 0) {
+            int fd = open(log[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            if (fd >= 0) {
+                dup2(fd, 1);
+                dup2(fd, 2);
+            }
+            char *argv[] = {"scc", "-q", "run", spec[i], "--json", out[i], NULL};
+            execv("/proc/self/exe", argv); /* the same build, as run_child */
+            _exit(127);
+        }
+        pid[i] = c;
+        running++;
+    }
+    bool stopping = *first != SIZE_MAX;
+    for (size_t i = 0; stopping && i < n; i++)
+        if (pid[i] > 0)
+            kill(pid[i], SIGTERM);
+    while (running) {
+        int st;
+        pid_t w = waitpid(-1, &st, 0);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            break; /* ECHILD: nothing of ours is left */
+        }
+        size_t i = 0;
+        while (i < n && pid[i] != w)
+            i++;
+        if (i == n)
+            continue;
+        pid[i] = -1;
+        running--;
+        end[i] = now_s();
+        rc[i] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        if (rc[i] != 0 && !stopping) {
+            /* a bundle failed: the measurement of N bundles is void, and
+             * the others must not run on alone */
+            stopping = true;
+            *first = i;
+            for (size_t j = 0; j < n; j++)
+                if (pid[j] > 0)
+                    kill(pid[j], SIGTERM);
+        }
+    }
 }
 
 /* The last line of a run's log: why it failed, in its own words. */
@@ -296,7 +432,15 @@ static void summarise(struct exp_point *p)
     MED(contention_over_run, have_model);
     MED(wall_s, ok);
     MED(phase_cpu_ns, have_phase);
+    MED(loss, ok);
+    MED(end_spread_s, ok);
+    MED(b_p50_min, have_fair);
+    MED(b_p50_med, have_fair);
+    MED(b_p50_max, have_fair);
+    MED(b_p99_max, have_fair);
 #undef MED
+    m->nbundle = p->nbundle;
+    m->have_fair = !isnan(m->b_p50_med);
     m->have_phase = !isnan(m->phase_cpu_ns);
     m->have_lat = !isnan(m->p50);
     m->have_sched = !isnan(m->cs_pp);
@@ -313,6 +457,59 @@ static void summarise(struct exp_point *p)
 
 volatile sig_atomic_t exp_stop_requested;
 
+/* One repetition of a point of bundles: all of them at once, each read
+ * back, then aggregated into the repetition's figures. */
+static void run_point_bundles(struct exp_sweep *s, size_t i, int rep, double t0)
+{
+    struct exp_point *p = s->pt[i];
+    char spec[EXP_MAX_BUNDLES][192], out[EXP_MAX_BUNDLES][192], log[EXP_MAX_BUNDLES][192];
+    int rc[EXP_MAX_BUNDLES];
+    double end[EXP_MAX_BUNDLES];
+    size_t first;
+    for (size_t b = 0; b < p->nbundle; b++) {
+        snprintf(spec[b], sizeof(spec[b]), "%s/p%zu-b%zu.spec.json", s->dir, i, b);
+        snprintf(out[b], sizeof(out[b]), "%s/p%zu-r%d-b%zu.run.json", s->dir, i, rep, b);
+        snprintf(log[b], sizeof(log[b]), "%s/p%zu-r%d-b%zu.log", s->dir, i, rep, b);
+    }
+    run_bundles(spec, out, log, p->nbundle, rc, end, &first);
+    struct exp_fig *bf = &p->bfig[(size_t)rep * p->nbundle];
+    struct json_object *runs = json_object_new_array();
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t b = 0; b < p->nbundle; b++) {
+        struct exp_fig *f = &bf[b];
+        struct json_object *run = NULL;
+        memset(f, 0, sizeof(*f));
+        f->wall_s = end[b] - t0;
+        lo = fmin(lo, end[b]);
+        hi = fmax(hi, end[b]);
+        if (rc[b] != 0) {
+            char why[200];
+            last_line(log[b], why, sizeof(why));
+            cleanup_after(p->bspec[b], log[b]);
+            if (first != SIZE_MAX && b != first)
+                snprintf(f->err, sizeof(f->err), "stopped (bundle %zu failed); exited %d: %s",
+                         first + 1, rc[b], why);
+            else if (rc[b] > 128)
+                snprintf(f->err, sizeof(f->err), "scc run was killed by signal %d (%s); last "
+                         "said: %s", rc[b] - 128, strsignal(rc[b] - 128), why);
+            else
+                snprintf(f->err, sizeof(f->err), "scc run exited %d: %s", rc[b], why);
+        } else if (first != SIZE_MAX) {
+            snprintf(f->err, sizeof(f->err), "finished, but bundle %zu failed", first + 1);
+        } else {
+            read_run(out[b], f, &run);
+        }
+        json_object_array_add(runs, run);
+    }
+    struct exp_fig *f = &p->rep[rep];
+    exp_bundles_aggregate(bf, p->nbundle, f);
+    if (first != SIZE_MAX)
+        snprintf(f->err, sizeof(f->err), "bundle %zu: %.200s", first + 1, bf[first].err);
+    f->end_spread_s = hi - lo;
+    f->wall_s = hi - t0;
+    s->runs[i * EXP_MAX_REPS + (size_t)rep] = runs;
+}
+
 int exp_sweep_run(struct exp_sweep *s, FILE *progress)
 {
     size_t total = 0, done = 0;
@@ -321,6 +518,17 @@ int exp_sweep_run(struct exp_sweep *s, FILE *progress)
         total += (size_t)reps_of(s, i);
         maxr = reps_of(s, i) > maxr ? reps_of(s, i) : maxr;
         /* the profile mode gives the model and SchedContention/RunTime per point */
+        struct exp_point *p = s->pt[i];
+        for (size_t b = 0; b < p->nbundle; b++) {
+            char path[128];
+            if (s->profile)
+                json_object_object_add(p->bspec[b], "mode", json_object_new_string("profile"));
+            snprintf(path, sizeof(path), "%s/p%zu-b%zu.spec.json", s->dir, i, b);
+            if (json_object_to_file_ext(path, p->bspec[b], JSON_C_TO_STRING_PRETTY) < 0)
+                return -EIO;
+        }
+        if (p->nbundle)
+            continue;
         if (s->profile)
             json_object_object_add(s->pt[i]->spec, "mode", json_object_new_string("profile"));
         char path[128];
@@ -343,25 +551,35 @@ int exp_sweep_run(struct exp_sweep *s, FILE *progress)
             struct exp_fig *f = &p->rep[rep];
             memset(f, 0, sizeof(*f));
             double t = now_s();
-            int rc = run_child(spec, out, log);
-            f->wall_s = now_s() - t;
-            if (rc != 0) {
-                char why[200];
-                last_line(log, why, sizeof(why));
-                snprintf(f->err, sizeof(f->err), "scc run exited %d: %s", rc, why);
-                failed++;
-            } else {
-                read_run(out, f, &s->runs[i * EXP_MAX_REPS + (size_t)rep]);
+            if (p->nbundle) {
+                run_point_bundles(s, i, rep, t);
                 failed += !f->ok;
+            } else {
+                int rc = run_child(spec, out, log);
+                f->wall_s = now_s() - t;
+                if (rc != 0) {
+                    char why[200];
+                    last_line(log, why, sizeof(why));
+                    cleanup_after(p->spec, log);
+                    snprintf(f->err, sizeof(f->err), "scc run exited %d: %s", rc, why);
+                    failed++;
+                } else {
+                    read_run(out, f, &s->runs[i * EXP_MAX_REPS + (size_t)rep]);
+                    failed += !f->ok;
+                }
             }
             p->nrep = (size_t)rep + 1;
             done++;
             double el = now_s() - t0, left = el / (double)done * (double)(total - done);
             if (progress) {
-                fprintf(progress, "[%3zu/%zu] %-18s %-18s x=%-5g rep %d: ", done, total,
-                        p->group, p->conf, p->x, rep + 1);
+                fprintf(progress, "[%3zu/%zu] %-18s %-28s rep %d: ", done, total, p->group,
+                        p->label, rep + 1);
                 if (!f->ok)
                     fprintf(progress, "FAILED (%s)", f->err);
+                else if (f->have_fair)
+                    fprintf(progress, "%.1f kpps in all, loss %.2f%%, bundles' p50 %.1f-%.1f us, "
+                                      "worst p99 %.1f us", f->pps / 1e3, 100 * f->loss,
+                            f->b_p50_min / 1e3, f->b_p50_max / 1e3, f->b_p99_max / 1e3);
                 else if (f->have_lat)
                     fprintf(progress, "p50 %.1f us p99 %.1f us", f->p50 / 1e3, f->p99 / 1e3);
                 else
@@ -426,6 +644,18 @@ static struct json_object *fig_json(const struct exp_fig *f)
     if (f->model_vs_sink[0])
         json_object_object_add(o, "model_vs_sink", json_object_new_string(f->model_vs_sink));
     add_num(o, "wall_s", f->ok, f->wall_s);
+    if (f->nbundle) {
+        /* colocation: the aggregate over the bundles (exp_bundles_aggregate) */
+        json_object_object_add(o, "bundles_n", json_object_new_int((int)f->nbundle));
+        add_num(o, "loss", f->ok, f->loss);
+        struct json_object *fair = json_object_new_object();
+        add_num(fair, "min", f->have_fair, f->b_p50_min);
+        add_num(fair, "median", f->have_fair, f->b_p50_med);
+        add_num(fair, "max", f->have_fair, f->b_p50_max);
+        json_object_object_add(o, "bundles_p50_ns", fair);
+        add_num(o, "bundles_p99_max_ns", f->have_fair, f->b_p99_max);
+        add_num(o, "end_spread_s", f->ok, f->end_spread_s);
+    }
     return o;
 }
 
@@ -458,8 +688,16 @@ struct json_object *exp_sweep_json(const struct exp_sweep *s, struct json_object
         struct json_object *po = json_object_new_object();
         json_object_object_add(po, "group", json_object_new_string(p->group));
         json_object_object_add(po, "config", json_object_new_string(p->conf));
+        json_object_object_add(po, "label", json_object_new_string(p->label));
         json_object_object_add(po, "x", json_object_new_double(p->x));
-        json_object_object_add(po, "spec", json_object_get(p->spec));
+        if (p->nbundle) {
+            struct json_object *sa = json_object_new_array();
+            for (size_t b = 0; b < p->nbundle; b++)
+                json_object_array_add(sa, json_object_get(p->bspec[b]));
+            json_object_object_add(po, "specs", sa);
+        } else {
+            json_object_object_add(po, "spec", json_object_get(p->spec));
+        }
         json_object_object_add(po, "median", fig_json(&p->med));
         struct json_object *sp = json_object_new_object();
         add_num(sp, "p50_min", p->nok > 0 && isfinite(p->p50_lo), p->p50_lo);
@@ -469,7 +707,19 @@ struct json_object *exp_sweep_json(const struct exp_sweep *s, struct json_object
         for (size_t r = 0; r < p->nrep; r++) {
             struct json_object *ro = fig_json(&p->rep[r]);
             struct json_object *run = s->runs[i * EXP_MAX_REPS + r];
-            json_object_object_add(ro, "run", run ? json_object_get(run) : NULL);
+            if (p->nbundle) {
+                /* each bundle's figures with the run file they came from */
+                struct json_object *ba = json_object_new_array();
+                for (size_t b = 0; b < p->nbundle; b++) {
+                    struct json_object *bo = fig_json(&p->bfig[r * p->nbundle + b]);
+                    struct json_object *br = run ? json_object_array_get_idx(run, b) : NULL;
+                    json_object_object_add(bo, "run", br ? json_object_get(br) : NULL);
+                    json_object_array_add(ba, bo);
+                }
+                json_object_object_add(ro, "bundles", ba);
+            } else {
+                json_object_object_add(ro, "run", run ? json_object_get(run) : NULL);
+            }
             json_object_array_add(reps, ro);
         }
         json_object_object_add(po, "reps", reps);

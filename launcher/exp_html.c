@@ -93,12 +93,11 @@ static void group_plot(FILE *f, size_t gi, const struct exp_sweep *s, const char
         const struct exp_point *p = exp_sweep_point(s, i);
         if (strcmp(p->group, group))
             continue;
-        esc(f, p->conf);
+        esc(f, p->label);
         if (p->med.have_lat)
-            fprintf(f, " x=%g: median %.1f us, p99 %.1f us. ", p->x, p->med.p50 / 1e3,
-                    p->med.p99 / 1e3);
+            fprintf(f, ": median %.1f us, p99 %.1f us. ", p->med.p50 / 1e3, p->med.p99 / 1e3);
         else
-            fprintf(f, " x=%g: not measured. ", p->x);
+            fputs(": not measured. ", f);
     }
     fputs("</desc>\n", f);
     for (size_t i = 0; i < exp_sweep_npoints(s); i++) {
@@ -107,8 +106,8 @@ static void group_plot(FILE *f, size_t gi, const struct exp_sweep *s, const char
             continue;
         double y = top + rowh * (double)row++, ym = y + rowh / 2;
         fprintf(f, "<text x=\"0\" y=\"%.1f\">", ym + 4);
-        esc(f, p->conf);
-        fprintf(f, " · x=%g</text>", p->x);
+        esc(f, p->label);
+        fputs("</text>", f);
         const struct exp_fig *m = &p->med;
         if (!m->have_lat) {
             fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" fill=\"#888\">not measured</text>", x0,
@@ -145,7 +144,7 @@ static void group_plot(FILE *f, size_t gi, const struct exp_sweep *s, const char
 
 static void group_table(FILE *f, const struct exp_sweep *s, const char *group)
 {
-    fputs("<div class=\"wide\"><table><tr><th class=\"l\">configuration</th><th>x</th>"
+    fputs("<div class=\"wide\"><table><tr><th class=\"l\">point</th>"
           "<th>reps ok</th>"
           "<th>p1 us</th><th>p25 us</th><th>p50 us</th><th>p75 us</th><th>p99 us</th>"
           "<th>IQR us</th><th>p50 spread us</th><th>sent</th><th>received</th><th>dropped</th>"
@@ -158,8 +157,8 @@ static void group_table(FILE *f, const struct exp_sweep *s, const char *group)
             continue;
         const struct exp_fig *m = &p->med;
         fputs("<tr><td class=\"l\">", f);
-        esc(f, p->conf);
-        fprintf(f, "</td><td>%g</td><td>%zu/%zu</td>", p->x, p->nok, p->nrep);
+        esc(f, p->label);
+        fprintf(f, "</td><td>%zu/%zu</td>", p->nok, p->nrep);
         cell(f, m->have_lat, m->p1 / 1e3, "%.1f");
         cell(f, m->have_lat, m->p25 / 1e3, "%.1f");
         cell(f, m->have_lat, m->p50 / 1e3, "%.1f");
@@ -184,10 +183,45 @@ static void group_table(FILE *f, const struct exp_sweep *s, const char *group)
         fputs("</tr>\n", f);
         for (size_t r = 0; r < p->nrep; r++)
             if (!p->rep[r].ok) {
-                fprintf(f, "<tr><td class=\"l bad\" colspan=\"21\">repetition %zu failed: ", r + 1);
+                fprintf(f, "<tr><td class=\"l bad\" colspan=\"20\">repetition %zu failed: ", r + 1);
                 esc(f, p->rep[r].err);
                 fputs("</td></tr>\n", f);
             }
+    }
+    fputs("</table></div>\n", f);
+}
+
+/* colocation: per point of N bundles, the aggregate and the fairness */
+static void bundle_table(FILE *f, const struct exp_sweep *s, const char *group)
+{
+    bool any = false;
+    for (size_t i = 0; i < exp_sweep_npoints(s) && !any; i++)
+        any = !strcmp(exp_sweep_point(s, i)->group, group) && exp_sweep_point(s, i)->nbundle;
+    if (!any)
+        return;
+    fputs("<p class=\"note\">The bundles together (sums over the bundles; latency per bundle: "
+          "the spread of their medians is the fairness):</p>\n<div class=\"wide\"><table><tr>"
+          "<th class=\"l\">point</th><th>bundles</th><th>kpps in all</th><th>loss %</th>"
+          "<th>bundles' p50 min us</th><th>median us</th><th>max us</th><th>worst p99 us</th>"
+          "<th>CPU ns/pkt</th><th>ctx sw/pkt</th><th>end spread s</th></tr>\n", f);
+    for (size_t i = 0; i < exp_sweep_npoints(s); i++) {
+        const struct exp_point *p = exp_sweep_point(s, i);
+        if (strcmp(p->group, group) || !p->nbundle)
+            continue;
+        const struct exp_fig *m = &p->med;
+        fputs("<tr><td class=\"l\">", f);
+        esc(f, p->label);
+        fprintf(f, "</td><td>%zu</td>", p->nbundle);
+        cell(f, m->ok, m->pps / 1e3, "%.1f");
+        cell(f, m->ok, 100 * m->loss, "%.2f");
+        cell(f, m->have_fair, m->b_p50_min / 1e3, "%.1f");
+        cell(f, m->have_fair, m->b_p50_med / 1e3, "%.1f");
+        cell(f, m->have_fair, m->b_p50_max / 1e3, "%.1f");
+        cell(f, m->have_fair, m->b_p99_max / 1e3, "%.1f");
+        cell(f, m->have_sched, m->cpu_pp, "%.0f");
+        cell(f, m->have_sched, m->cs_pp, "%.2f");
+        cell(f, m->ok, m->end_spread_s, "%.2f");
+        fputs("</tr>\n", f);
     }
     fputs("</table></div>\n", f);
 }
@@ -256,10 +290,10 @@ int exp_write_html(FILE *f, const char *title, const struct exp_sweep *s,
                    "(");
         esc(f, p->group);
         fputs(", ", f);
-        esc(f, p->conf);
-        fprintf(f, ", x=%g) varied by a coefficient of variation of %.1f%% over %zu "
+        esc(f, p->label);
+        fprintf(f, ") varied by a coefficient of variation of %.1f%% over %zu "
                    "repetitions: differences smaller than about twice that are not real.</p>\n",
-                p->x, 100 * cv, n);
+                100 * cv, n);
     } else {
         fputs("<p class=\"na\"><strong>Machine noise:</strong> not measured (fewer than 2 "
               "repetitions of the baseline point ran).</p>\n", f);
@@ -283,6 +317,7 @@ int exp_write_html(FILE *f, const char *title, const struct exp_sweep *s,
         fputs("</h2>\n", f);
         group_plot(f, gi++, s, g);
         group_table(f, s, g);
+        bundle_table(f, s, g);
     }
     fputs("</main>\n<footer class=\"note\"><p>Made by <code>scc experiment</code> / <code>scc "
           "tune</code>.</p></footer>\n</body></html>\n", f);

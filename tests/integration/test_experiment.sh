@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `scc experiment` and `scc tune` (issue 18), their --quick sweeps for real:
-#  1. `scc experiment chain-length|batch-sweep|profiler-accuracy --quick`: the
+#  1. `scc experiment chain-length|batch-sweep|profiler-accuracy|colocation --quick`: the
 #     JSON (scc-experiment/1) checked for structure and sanity with python3:
 #     every point ran and has p1..p99; per repetition sent = received +
 #     counted drops and the run file says 0 unaccounted; every figure
@@ -10,6 +10,13 @@
 #     baseline's repetitions; chain-length has a fit per configuration that
 #     matches its points; profiler-accuracy's verdict (model within the
 #     sink's p1-p99) is recomputed per point and counted.
+#     colocation --quick (1 and 2 bundles at once): every bundle is its own
+#     chain (distinct names) with its own run file, checked like the runs
+#     above (percentiles, sent = received + counted drops); the aggregate
+#     (sent, received, dropped, pps, loss, CPU per packet) and the fairness
+#     (min/median/max of the bundles' p50, the worst p99) are recomputed
+#     from those run files; the bundles ended within one window's length
+#     of each other (they ran at once).
 #  2. `scc tune configs/default.json --quick`: its table names every
 #     configuration tried, it explains the winner, and the spec it writes
 #     validates (`scc validate`) and is the user's chain (same name, NFs).
@@ -46,6 +53,65 @@ assert j["experiment"] == name
 pts = j["points"]
 assert pts, "no points"
 close = lambda a, b: abs(a - b) <= 1e-6 * max(1.0, abs(b))
+PC = ("p1", "p25", "p50", "p75", "p99")
+
+def check_run(w, lat, rep, run):
+    # one run file against the figures kept with it
+    rl = run["traffic"]["sink"]["latency_ns"]
+    vals = [lat[k] for k in PC]
+    assert all(v is not None and v > 0 for v in vals), w + ": percentiles"
+    assert vals == sorted(vals), w + ": percentiles out of order %s" % vals
+    for k in PC:
+        assert close(lat[k], rl[k]), w + ": %s %s vs run %s" % (k, lat[k], rl[k])
+    acc = run["accounting"]
+    assert acc["complete"] and acc["unaccounted"] == 0, w + ": accounting %s" % acc
+    assert acc["sent"] == acc["received"] + acc["dropped"], w + ": sent != received + dropped"
+    assert rep["sent"] == run["traffic"]["sent"] and rep["received"] == run["traffic"]["received"]
+    assert rep["sent"] > 0 and rep["received"] > 0.9 * rep["sent"], w + ": lost most packets"
+    assert rep["dropped"] == acc["dropped"] and rep["unaccounted"] == 0
+
+if name == "colocation":
+    # N bundles at once: every bundle its own chain and run file; the
+    # aggregate and the fairness recomputed from those run files
+    assert sorted({p["x"] for p in pts}) == [1, 2] and len({p["config"] for p in pts}) == 2
+    for i, p in enumerate(pts):
+        where = "point %d (%s)" % (i, p["label"])
+        assert "x=" not in p["label"] and p["label"].endswith("bundle" if p["x"] == 1 else "bundles"), where
+        n = int(p["x"])
+        assert len(p["specs"]) == n
+        assert len({sp["name"] for sp in p["specs"]}) == n, where + ": chain names collide"
+        assert len({sp["nfs"][0]["cpu"] for sp in p["specs"]}) == 1, where + ": routers not on one core"
+        for r, rep in enumerate(p["reps"]):
+            w = "%s rep %d" % (where, r + 1)
+            assert rep["ok"], w + ": " + rep.get("error", "")
+            bs = rep["bundles"]
+            assert len(bs) == n == rep["bundles_n"], w
+            assert len({b["run"]["chain"] for b in bs}) == n, w + ": run files of one chain"
+            for k, b in enumerate(bs):
+                assert b["ok"], w + " bundle %d: %s" % (k + 1, b.get("error"))
+                check_run("%s bundle %d" % (w, k + 1), b["latency_ns"], b, b["run"])
+                assert close(b["pps"], b["run"]["traffic"]["sink"]["pps"])
+            runs = [b["run"] for b in bs]
+            for f in ("sent", "received"):
+                assert rep[f] == sum(x["traffic"][f] for x in runs), w + ": aggregate " + f
+            assert rep["dropped"] == sum(x["accounting"]["dropped"] for x in runs)
+            assert close(rep["pps"], sum(x["traffic"]["sink"]["pps"] for x in runs)), w + ": pps"
+            assert close(rep["loss"], (rep["sent"] - rep["received"]) / rep["sent"]), w + ": loss"
+            rx = sum(x["nfs"][0]["rx"] for x in runs)
+            cpu = sum(nf["sched"]["run_ns"] for x in runs for nf in x["nfs"]) / rx
+            assert close(rep["cpu_ns_per_pkt"], cpu), w + ": CPU/pkt %s vs %s" % (rep["cpu_ns_per_pkt"], cpu)
+            p50s = [x["traffic"]["sink"]["latency_ns"]["p50"] for x in runs]
+            fair = rep["bundles_p50_ns"]
+            assert close(fair["min"], min(p50s)) and close(fair["max"], max(p50s)), w + ": fairness"
+            assert close(fair["median"], statistics.median(p50s)), w + ": fairness median"
+            assert close(rep["latency_ns"]["p50"], statistics.median(p50s)), w + ": typical bundle"
+            assert close(rep["bundles_p99_max_ns"], max(x["traffic"]["sink"]["latency_ns"]["p99"] for x in runs))
+            # all at once: the runs ended within a window's length of each other
+            assert rep["end_spread_s"] < p["specs"][0]["traffic"]["duration_s"], w + ": not concurrent"
+        p50s = [rep["latency_ns"]["p50"] for rep in p["reps"]]
+        assert close(p["median"]["latency_ns"]["p50"], statistics.median(p50s)), where + ": median"
+        assert close(p["median"]["pps"], statistics.median(rep["pps"] for rep in p["reps"]))
+    pts = []  # the generic per-run checks below are for one run per repetition
 for i, p in enumerate(pts):
     where = "point %d (%s, %s, x=%g)" % (i, p["group"], p["config"], p["x"])
     assert p["reps"], where + ": no repetition"
@@ -56,18 +122,8 @@ for i, p in enumerate(pts):
         w = "%s rep %d" % (where, r + 1)
         assert rep["ok"], w + ": " + rep.get("error", "")
         run = rep["run"]
-        lat, rl = rep["latency_ns"], run["traffic"]["sink"]["latency_ns"]
-        vals = [lat[k] for k in ("p1", "p25", "p50", "p75", "p99")]
-        assert all(v is not None and v > 0 for v in vals), w + ": percentiles"
-        assert vals == sorted(vals), w + ": percentiles out of order %s" % vals
-        for k in ("p1", "p25", "p50", "p75", "p99"):
-            assert close(lat[k], rl[k]), w + ": %s %s vs run %s" % (k, lat[k], rl[k])
-        acc = run["accounting"]
-        assert acc["complete"] and acc["unaccounted"] == 0, w + ": accounting %s" % acc
-        assert acc["sent"] == acc["received"] + acc["dropped"], w + ": sent != received + dropped"
-        assert rep["sent"] == run["traffic"]["sent"] and rep["received"] == run["traffic"]["received"]
-        assert rep["sent"] > 0 and rep["received"] > 0.9 * rep["sent"], w + ": lost most packets"
-        assert rep["dropped"] == acc["dropped"] and rep["unaccounted"] == 0
+        lat = rep["latency_ns"]
+        check_run(w, lat, rep, run)
         # the per-packet ratios come from this very run's NF counters
         nfs = run["nfs"]
         pk = nfs[0]["rx"]
@@ -84,7 +140,7 @@ for i, p in enumerate(pts):
     assert close(p["median"]["latency_ns"]["p50"], statistics.median(p50s)), where + ": median"
     assert close(p["spread_ns"]["p50_min"], min(p50s)) and close(p["spread_ns"]["p50_max"], max(p50s))
 n = j["noise"]
-base = [r["latency_ns"]["p50"] for r in pts[n["point"]]["reps"]]
+base = [r["latency_ns"]["p50"] for r in j["points"][n["point"]]["reps"]]
 assert n["reps"] == len(base) >= 2, n
 cv = statistics.stdev(base) / statistics.mean(base)
 assert close(n["cv_p50"], cv), "noise %s vs %s" % (n["cv_p50"], cv)
@@ -117,11 +173,11 @@ if name == "profiler-accuracy":
         within += v == "within"
         assert a["phase_cpu_ns"] is not None and a["phase_cpu_ns"] > 0, "phase timings"
     assert j["verdict"].startswith("The model fell within the sink's p1-p99 at %d of %d points" % (within, len(acc)))
-print("%d points, noise CV %.1f%%" % (len(pts), 100 * cv))
+print("%d points, noise CV %.1f%%" % (len(j["points"]), 100 * cv))
 PY
 }
 
-for e in chain-length batch-sweep profiler-accuracy; do
+for e in chain-length batch-sweep profiler-accuracy colocation; do
     t0=$(date +%s.%N)
     if "$SCC" experiment "$e" --quick --out "$T/out" >"$T/$e.txt" 2>&1; then
         ok "scc experiment $e --quick ($(echo "$(date +%s.%N) - $t0" | bc) s)"
@@ -163,6 +219,14 @@ assert b["name"] == d["name"] and [n["name"] for n in b["nfs"]] == [n["name"] fo
 assert b["traffic"] == d["traffic"] and b.get("mode") == d.get("mode")
 PY
 
+# a spec that does not validate is refused before any run, with the spec
+# library's own problem line (validated in-process, not by a child `scc validate`)
+printf '{"name":"bad","nfs":[{"name":"a","type":"nope"}]}\n' >"$T/bad.json"
+"$SCC" tune "$T/bad.json" --quick --out "$T/out" >"$T/badtune.txt" 2>&1; rc=$?
+[ "$rc" -eq 2 ] && grep -q "^nfs\[0\].type: 'nope'" "$T/badtune.txt" &&
+    grep -q "does not validate: run .scc validate" "$T/badtune.txt" && [ ! -e "$T/out/tune-bad.json" ] &&
+    ok "tune refuses an invalid spec with its problems" || { cat "$T/badtune.txt"; bad "tune on an invalid spec (rc $rc)"; }
+
 # ---- 3. the pages in headless Chromium -------------------------------------
 chrome() { # out-prefix url [extra args]
     local out=$1 url=$2; shift 2
@@ -185,7 +249,7 @@ for e in d["events"]:
         print(p.get("initiator"), p.get("url"))
 PY
 }
-for page in chain-length batch-sweep profiler-accuracy tune-default; do
+for page in chain-length batch-sweep profiler-accuracy colocation tune-default; do
     [ -f "$T/out/$page.html" ] || { bad "$page.html missing"; continue; }
     if chrome "$T/$page" "file://$T/out/$page.html" --dump-dom; then
         ok "chromium opened $page.html"
@@ -199,7 +263,11 @@ for page in chain-length batch-sweep profiler-accuracy tune-default; do
     ngroups=$(python3 -c 'import json,sys; print(len({p["group"] for p in json.load(open(sys.argv[1]))["points"]}))' "$T/out/$page.json")
     [ "$(grep -o '<svg role="img"' "$T/$page.stdout" | wc -l)" -eq "$ngroups" ] && ! grep -qi '<script' "$T/$page.stdout" &&
         ok "$page.html: one box plot per group ($ngroups)" || bad "$page.html: DOM"
+    # points are named by what they are ("fused, 4 routers"), never "x=4"
+    ! grep -Eq '(^|[^a-z-])x=[0-9]' "$T/$page.stdout" && ok "$page.html: points labelled" || bad "$page.html: x= labels"
 done
+grep -q 'kpps in all' "$T/colocation.stdout" && grep -q 'default, 2 bundles' "$T/colocation.stdout" &&
+    ok "colocation.html: the bundles' table" || bad "colocation.html: no bundles' table"
 mkdir -p "$ART"
 rm -f "$ART/experiment-chain-length.png"
 if chrome "$T/shot" "file://$T/out/chain-length.html" --screenshot="$ART/experiment-chain-length.png" \

@@ -166,7 +166,8 @@ START_TEST(unrun_sweep_page_and_json)
 {
     struct exp_sweep *s = exp_sweep_new("t", 2, false);
     ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(exp_sweep_add(s, "<script>g</script>", "c&\"'", 1, json_object_new_object()),
+    ck_assert_int_eq(exp_sweep_add(s, "<script>g</script>", "c&\"'", 4, "4 <routers>",
+                                   json_object_new_object()),
                      0);
     exp_sweep_set_noise(s, 0, 3);
     double cv;
@@ -181,6 +182,9 @@ START_TEST(unrun_sweep_page_and_json)
     ck_assert_ptr_nonnull(strstr(buf, "&lt;script&gt;g&lt;/script&gt;"));
     ck_assert_ptr_nonnull(strstr(buf, "c&amp;&quot;&#39;"));
     ck_assert_ptr_nonnull(strstr(buf, "not measured"));
+    /* a point is named by what it is, never by its x */
+    ck_assert_ptr_nonnull(strstr(buf, "c&amp;&quot;&#39;, 4 &lt;routers&gt;"));
+    ck_assert_ptr_null(strstr(buf, "x=4"));
     free(buf);
     struct json_object *j = exp_sweep_json(s, NULL), *pts, *noise, *v;
     ck_assert(json_object_object_get_ex(j, "points", &pts));
@@ -198,6 +202,128 @@ START_TEST(unrun_sweep_page_and_json)
 }
 END_TEST
 
+/* Colocation's arithmetic: sums, loss, ratios of sums, the typical bundle
+ * and the fairness spread, worked by hand. */
+START_TEST(bundles_aggregate)
+{
+    struct exp_fig b[3];
+    memset(b, 0, sizeof(b));
+    const double p50[] = {30000, 10000, 20000}, p99[] = {90000, 50000, 400000};
+    for (int i = 0; i < 3; i++) {
+        b[i].ok = b[i].have_lat = b[i].have_sched = b[i].have_unacc = true;
+        b[i].p1 = p50[i] / 2;
+        b[i].p25 = p50[i] - 1000;
+        b[i].p50 = p50[i];
+        b[i].p75 = p50[i] + 2000 * (i + 1);
+        b[i].p99 = p99[i];
+        b[i].sent = 1000;
+        b[i].received = 1000 - 100 * i;
+        b[i].dropped = 100 * i;
+        b[i].pps = 5000 + 1000 * i;
+        b[i].wall_s = 3 + i;
+    }
+    /* bundle 0 forwarded 3x the packets of the others at half the cost:
+     * the chain's CPU per packet is total time / total packets */
+    b[0].nf_rx = 3000, b[0].run_ns_tot = 3000 * 1000.0, b[0].calls_tot = 6000, b[0].cs_tot = 3000;
+    b[1].nf_rx = 1000, b[1].run_ns_tot = 1000 * 2000.0, b[1].calls_tot = 2000, b[1].cs_tot = 2000;
+    b[2].nf_rx = 1000, b[2].run_ns_tot = 1000 * 2000.0, b[2].calls_tot = 2000, b[2].cs_tot = 1000;
+    b[0].wait_ns_tot = 700000;
+    struct exp_fig a;
+    ck_assert_int_eq(exp_bundles_aggregate(b, 3, &a), 0);
+    ck_assert(a.ok && a.have_lat && a.have_sched && a.have_fair);
+    ck_assert_uint_eq(a.nbundle, 3);
+    ck_assert_double_eq_tol(a.sent, 3000, 1e-9);
+    ck_assert_double_eq_tol(a.received, 2700, 1e-9);
+    ck_assert_double_eq_tol(a.dropped, 300, 1e-9);
+    ck_assert_double_eq_tol(a.pps, 18000, 1e-9);
+    ck_assert_double_eq_tol(a.loss, 0.1, 1e-12);
+    ck_assert_double_eq_tol(a.cpu_pp, 7e6 / 5000, 1e-9); /* 1400, not the mean 1667 */
+    ck_assert_double_eq_tol(a.syscalls_pp, 10000.0 / 5000, 1e-12);
+    ck_assert_double_eq_tol(a.cs_pp, 6000.0 / 5000, 1e-12);
+    ck_assert_double_eq_tol(a.wait_over_run, 0.7e6 / 7e6, 1e-12);
+    /* the typical bundle: the median of each percentile */
+    ck_assert_double_eq_tol(a.p50, 20000, 1e-9);
+    ck_assert_double_eq_tol(a.p1, 10000, 1e-9);
+    ck_assert_double_eq_tol(a.p75, 26000, 1e-9); /* of 32000, 14000, 26000 */
+    ck_assert_double_eq_tol(a.p25, 19000, 1e-9); /* of 29000, 9000, 19000 */
+    ck_assert_double_eq_tol(a.p99, 90000, 1e-9);
+    ck_assert_double_eq_tol(a.iqr, a.p75 - a.p25, 1e-9);
+    /* fairness: the bundles' medians 10-20-30 us, the worst p99 400 us */
+    ck_assert_double_eq_tol(a.b_p50_min, 10000, 1e-9);
+    ck_assert_double_eq_tol(a.b_p50_med, 20000, 1e-9);
+    ck_assert_double_eq_tol(a.b_p50_max, 30000, 1e-9);
+    ck_assert_double_eq_tol(a.b_p99_max, 400000, 1e-9);
+    ck_assert_double_eq_tol(a.wall_s, 5, 1e-12);
+
+    /* one bundle without latency: counts still sum, no typical bundle */
+    b[1].have_lat = false;
+    ck_assert_int_eq(exp_bundles_aggregate(b, 3, &a), 0);
+    ck_assert(a.ok && !a.have_lat && !a.have_fair);
+    ck_assert_double_eq_tol(a.received, 2700, 1e-9);
+    b[1].have_lat = true;
+    /* a failed bundle voids the repetition and says which */
+    b[2].ok = false;
+    snprintf(b[2].err, sizeof(b[2].err), "scc run exited 1: boom");
+    ck_assert_int_eq(exp_bundles_aggregate(b, 3, &a), 0);
+    ck_assert(!a.ok && !a.have_lat && !a.have_sched);
+    ck_assert_str_eq(a.err, "bundle 3: scc run exited 1: boom");
+    /* one bundle is its own aggregate */
+    b[2].ok = true;
+    ck_assert_int_eq(exp_bundles_aggregate(b + 1, 1, &a), 0);
+    ck_assert_double_eq_tol(a.b_p50_min, 10000, 1e-9);
+    ck_assert_double_eq_tol(a.b_p50_max, 10000, 1e-9);
+    ck_assert_double_eq_tol(a.p99, 50000, 1e-9);
+    ck_assert_double_eq_tol(a.loss, 0.1, 1e-12);
+    ck_assert_int_eq(exp_bundles_aggregate(b, 0, &a), -EINVAL);
+    ck_assert_int_eq(exp_bundles_aggregate(b, EXP_MAX_BUNDLES + 1, &a), -EINVAL);
+}
+END_TEST
+
+/* a chain that is lossless up to `limit` pps; counts its trials */
+struct fake_chain {
+    long limit;
+    int trials;
+    int fail_at; /* the trial that reports an error (interrupted); 0: none */
+};
+
+static int fake_probe(const void *arg, long rate, bool *ok)
+{
+    struct fake_chain *c = (struct fake_chain *)arg;
+    if (++c->trials == c->fail_at)
+        return -EINTR;
+    *ok = rate <= c->limit;
+    return 0;
+}
+
+START_TEST(zero_loss_search)
+{
+    bool ceil;
+    /* lossless at the ceiling: "at least 80000" after one trial, never a
+     * rate "found" just below the ceiling */
+    struct fake_chain c = {.limit = 1000000};
+    ck_assert_int_eq(exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c), 80000);
+    ck_assert(ceil);
+    ck_assert_int_eq(c.trials, 1);
+    /* a limit inside: probes 80000 (lossy), then 40500 ok, 60250 lossy,
+     * 50375 lossy, 45437 ok, 47906 lossy: 45437 within (80000-1000)/32 */
+    c = (struct fake_chain){.limit = 47000};
+    long r = exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c);
+    ck_assert(!ceil);
+    ck_assert_int_eq(c.trials, 6);
+    ck_assert_int_eq(r, 45437);
+    ck_assert(r <= 47000 && 47000 - r <= (80000 - 1000) / 32);
+    /* lossy everywhere: 0, not the floor */
+    c = (struct fake_chain){.limit = 10};
+    ck_assert_int_eq(exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c), 0);
+    ck_assert(!ceil);
+    /* interrupted at the third trial: the best so far */
+    c = (struct fake_chain){.limit = 47000, .fail_at = 3};
+    ck_assert_int_eq(exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c), 40500);
+    c = (struct fake_chain){.limit = 47000, .fail_at = 1};
+    ck_assert_int_eq(exp_zero_loss_search(1000, 80000, 6, &ceil, fake_probe, &c), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exp");
@@ -209,6 +335,8 @@ int main(void)
     tcase_add_test(tc, tune_confs_fit_machine);
     tcase_add_test(tc, apply_and_routers);
     tcase_add_test(tc, unrun_sweep_page_and_json);
+    tcase_add_test(tc, bundles_aggregate);
+    tcase_add_test(tc, zero_loss_search);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
