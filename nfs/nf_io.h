@@ -73,6 +73,11 @@ struct nf_io_opts {
      * to detach it or run under a filter without bpf() (scc-nf): whoever
      * owns the interface removes it (ip link set dev IF xdp off). */
     int xdp_leave_prog;
+    /* xdp: share this open xdp handle's UMEM (an NF's output handle names
+     * its input): a packet received on one leaves on the other by a
+     * descriptor move, no copy (docs/io.md). Falls back to a UMEM of its
+     * own (sends copy) where the kernel will not share. */
+    const struct nf_io *xdp_share;
 };
 
 struct nf_io_stats {
@@ -92,6 +97,22 @@ struct nf_io_stats {
     uint64_t rx_nobufs;                      /* uring: receive stopped for want of a free
                                                 ring buffer (re-armed; the frames wait in
                                                 the socket queue) */
+    uint64_t tx_moved;                       /* xdp: sent by a descriptor move (the frame
+                                                was received into the same UMEM) */
+    uint64_t tx_copied;                      /* xdp: copied into a free UMEM frame */
+};
+
+/* xdp: where the UMEM's frames are, recounted from the per-frame states
+ * (nf_io_frames). fill: given to the kernel to receive into (fill rings,
+ * RX rings not yet read); held: handed to the caller by the last receive
+ * (or nf_io_tx_bufs); tx: given to the kernel to send (TX rings,
+ * completions not yet read); free: in the pool. */
+struct nf_io_frames {
+    uint32_t total, fill, held, tx, free;
+    uint64_t errors;     /* the kernel handed back a frame that was not its own: a
+                            frame used twice (must stay 0) */
+    int consistent;      /* the states add up and match the rings' bookkeeping */
+    unsigned sockets;    /* open sockets on this UMEM (2: shared) */
 };
 
 struct nf_io;
@@ -135,5 +156,18 @@ int nf_io_local_addr(const struct nf_io *io, struct sockaddr_in *out);
  * reading resets the kernel's count), udp = SO_MEMINFO SK_MEMINFO_DROPS.
  * 0 or -errno. */
 int nf_io_kernel_drops(struct nf_io *io, uint64_t *drops);
+
+/* xdp: count the UMEM's frames by state into out. drain: first let the
+ * kernel complete what is on the TX rings (up to ~50 ms), so that a
+ * quiet handle shows tx 0. 0, or -EOPNOTSUPP for other transports. */
+int nf_io_frames(struct nf_io *io, int drain, struct nf_io_frames *out);
+
+/* xdp: up to n packets (at most the batch) pointing at free UMEM frames, for
+ * a sender to build frames in place: nf_io_send then moves them to the TX
+ * ring without a copy. They stay the caller's until the next nf_io_tx_bufs
+ * or nf_io_recv on the handle (unsent ones then go back). Returns the
+ * number given (0: all frames in flight), or -EOPNOTSUPP for other
+ * transports (the caller uses buffers of its own). */
+int nf_io_tx_bufs(struct nf_io *io, struct nf_pkt **pkts, unsigned n);
 
 #endif
