@@ -41,10 +41,11 @@ start_nf xrt$tag "$nsb" -v -v --transport xdp --pipeline "$ROUTER" --in raw:b0$t
     check "xdp router: stats page reports the mode (native copy on veth, one UMEM for both sides)" \
         bash -c "'$SCC' stats --json xrt$tag | grep -q 'raw:b0$tag over xdp-native-copy+shared' &&
                  '$SCC' stats --json xrt$tag | grep -q 'raw:b1$tag over xdp-native-copy+shared'"
-    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 5 \
+    ip netns exec "$nsa" "$PROBE" --tx raw:a0$tag --rx raw:a1$tag --wait-ms 1500 --expect 7 \
         "${ROUTER_FRAMES[@]}" >"$tmp/rt.out"
     sleep 0.2
     check_router xrt$tag "$tmp/rt.out" "xdp"
+    grep -q 'received=7$' "$tmp/rt.out" || { cat "$tmp/rt.out"; "$SCC" stats --json xrt$tag | grep -E '"(rx|tx)_[a-z_]*"'; }
     stop_nf xrt$tag $pid
     # forwarding is a descriptor move: each of the 7 frames left in the
     # frame it arrived in, none was copied
@@ -99,6 +100,9 @@ wait "$spid"
 check "scc gen/sink --transport xdp: 2000 sent, 2000 received" \
     bash -c "grep -q '\"transport\": *\"xdp\"' '$tmp/gen.json' && grep -Eq '\"rx_pkts\": *2000\b' '$tmp/sink.json'" ||
     { grep -Eo '"(rx_pkts|lost|socket_drops|foreign)": *[0-9]+' "$tmp/sink.json"; cat "$tmp/sink.err"; }
+check "scc gen --transport xdp: built its 2000 frames in UMEM frames, sent by descriptor move" \
+    bash -c "grep -Eq '\"tx_moved\": *2000\b' '$tmp/gen.json' && grep -Eq '\"tx_copied\": *0\b' '$tmp/gen.json'" ||
+    grep -Eo '"tx_(moved|copied)": *[0-9]+' "$tmp/gen.json"
 check "scc gen/sink detach their XDP programs at exit" \
     bash -c "! ip -n $nsa link show a0$tag | grep -q prog/xdp && ! ip -n $nsb link show b0$tag | grep -q prog/xdp"
 
