@@ -180,31 +180,30 @@ static void refill(struct xdpe *x)
     }
     x->nheld = back;
     reap_all(p);
-    unsigned want = x->nheld;
-    if (x->nfill + want < x->fill_target) {
-        unsigned top = x->fill_target - x->nfill - want;
-        want += top < p->nfree ? top : p->nfree;
-    }
-    if (!want)
-        return;
+    /* up to the socket's target: the held frames first, then free ones;
+     * held frames beyond it (a sender's unsent tx_bufs) go to the free
+     * stack. The fill ring (RING entries) has room: it holds at most
+     * fill_target. */
+    unsigned room = x->fill_target > x->nfill ? x->fill_target - x->nfill : 0;
+    unsigned from_held = x->nheld < room ? x->nheld : room;
+    unsigned from_free = room - from_held < p->nfree ? room - from_held : p->nfree;
     uint32_t idx;
-    /* the fill ring (RING) is never short: it holds at most fill_target */
-    unsigned n = xsk_ring_prod__reserve(&x->fq, want, &idx);
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t a;
-        if (x->nheld) {
-            a = x->held[--x->nheld];
-            hand_over(p, frame_of(a), F_HELD, F_FILL);
-        } else {
-            a = p->free[--p->nfree];
-            hand_over(p, frame_of(a), F_FREE, F_FILL);
+    unsigned n = from_held + from_free;
+    if (n && xsk_ring_prod__reserve(&x->fq, n, &idx) == n) {
+        for (unsigned i = 0; i < n; i++) {
+            uint64_t a;
+            if (i < from_held) {
+                a = x->held[--x->nheld];
+                hand_over(p, frame_of(a), F_HELD, F_FILL);
+            } else {
+                a = p->free[--p->nfree];
+                hand_over(p, frame_of(a), F_FREE, F_FILL);
+            }
+            *xsk_ring_prod__fill_addr(&x->fq, idx + i) = a;
         }
-        *xsk_ring_prod__fill_addr(&x->fq, idx + i) = a;
-    }
-    if (n)
         xsk_ring_prod__submit(&x->fq, n);
-    x->nfill += n;
-    /* anything still held (no room: cannot happen) goes to the free stack */
+        x->nfill += n;
+    }
     while (x->nheld) {
         uint64_t a = x->held[--x->nheld];
         hand_over(p, frame_of(a), F_HELD, F_FREE);
@@ -301,9 +300,10 @@ static void kick_tx(struct nf_io *io, struct xdpe *x)
  * stays inside its chunk. Else -1: copy it. */
 static inline long movable(const struct xpool *p, const struct nf_pkt *pk)
 {
-    if (pk->data < p->area || pk->data >= p->area + p->len)
+    uintptr_t d = (uintptr_t)pk->data, a = (uintptr_t)p->area;
+    if (d < a || d >= a + p->len)
         return -1;
-    uint64_t off = (uint64_t)(pk->data - p->area);
+    uint64_t off = (uint64_t)(d - a);
     uint32_t f = frame_of(off);
     if (p->state[f] != F_HELD || (off & (FRAME - 1)) + pk->len > FRAME)
         return -1;

@@ -140,14 +140,12 @@ void tr_gen_run(struct tr_gen *g, double rate, double duration_s, uint64_t count
         if (rate > 0 && (double)lag > interval_ns)
             res->late_bursts++;
         /* xdp: build the frames in UMEM frames the transport lends, so the
-         * send is a descriptor move instead of a copy (none free: all in
-         * flight, the burst waits for the next due time) */
+         * send is a descriptor move instead of a copy */
         struct nf_pkt **ptrs = g->ptrs;
-        int lent = nf_io_tx_bufs(g->io, g->xptrs, n);
-        if (lent >= 0) {
+        if (n <= nf_io_batch(g->io) && nf_io_tx_bufs(g->io, g->xptrs, n) == (int)n)
             ptrs = g->xptrs;
-            n = (unsigned)lent;
-        }
+        /* else (not xdp, a burst over the batch, all frames in flight):
+         * the generator's own buffers, copied by the send */
         for (unsigned i = 0; i < n; i++) {
             uint32_t flow = (uint32_t)((pkt_idx + i) % c->flows);
             struct tr_pkt_meta m = {.flow = flow, .seq = g->fseq[flow]++, .tx_ns = now,
@@ -158,7 +156,7 @@ void tr_gen_run(struct tr_gen *g, double rate, double duration_s, uint64_t count
             g->pflow[i] = flow;
         }
         uint64_t other0 = nf_io_get_stats(g->io)->tx_drop_other;
-        int sent = n ? nf_io_send(g->io, ptrs, n) : 0;
+        int sent = nf_io_send(g->io, ptrs, n);
         if (sent < 0)
             sent = 0;
         if ((unsigned)sent < n && nf_io_get_stats(g->io)->tx_drop_other == other0) {
