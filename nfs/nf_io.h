@@ -14,7 +14,11 @@
  * nf_io_recv() on the same handle; the caller sends or drops them before
  * receiving again. nf_io_send() takes any packets (from this pool, another
  * handle's, or the caller's own buffers) and does not keep them after it
- * returns: sendmmsg copies the data into the kernel.
+ * returns: sendmmsg copies the data into the kernel. (xdp: a packet whose
+ * bytes are a frame of the handle's UMEM leaves by descriptor move, so the
+ * kernel may still read it after nf_io_send returns: do not write to a
+ * packet after sending it; its frame is reused from the next nf_io_recv
+ * or nf_io_tx_bufs on a handle of that UMEM.)
  *
  * Errors: open returns NULL with errno set and a message in err;
  * recv/send return a count >= 0 or -errno for a hard error.
