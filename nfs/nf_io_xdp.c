@@ -285,14 +285,23 @@ take:;
     return (int)k;
 }
 
-static void kick_tx(struct nf_io *io, struct xdpe *x)
+/* Start transmission of what is on the TX ring (n: frames just added).
+ * Copy mode sends at most 32 frames per call (the kernel's TX_BATCH_SIZE)
+ * and fails with EAGAIN while more wait: kick again, once per 32. */
+static void kick_tx(struct nf_io *io, struct xdpe *x, unsigned n)
 {
     if (!xsk_ring_prod__needs_wakeup(&x->tx))
         return;
-    io->st.tx_calls++;
-    if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
-        errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
-        io->st.tx_drop_other++;
+    for (unsigned k = 0; k <= n / 32; k++) {
+        io->st.tx_calls++;
+        if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+            return;
+        if (errno == EAGAIN)
+            continue;
+        if (errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
+            io->st.tx_drop_other++;
+        return;
+    }
 }
 
 /* The pool frame a packet may leave in by a descriptor move: it lies in
@@ -320,7 +329,7 @@ int nf_io_xdp_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n)
         reap_all(p);
         /* copies need free frames: let copy mode complete earlier sends */
         if (p->nfree < chunk && xsk_ring_prod__needs_wakeup(&x->tx)) {
-            kick_tx(io, x);
+            kick_tx(io, x, 0);
             reap_all(p);
         }
         uint32_t idx;
@@ -359,7 +368,7 @@ int nf_io_xdp_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n)
         x->tx.cached_prod -= room - i; /* give back the slots not filled */
         if (i)
             xsk_ring_prod__submit(&x->tx, i);
-        kick_tx(io, x);
+        kick_tx(io, x, i);
         io->st.tx_pkts += i;
         sent += (int)i;
         base += i;
@@ -377,7 +386,7 @@ int nf_io_xdp_tx_bufs(struct nf_io *io, struct nf_pkt **pkts, unsigned n)
     struct xpool *p = x->pool;
     refill(x); /* last round's unsent buffers go back */
     if (p->nfree < n && xsk_ring_prod__needs_wakeup(&x->tx)) {
-        kick_tx(io, x);
+        kick_tx(io, x, 0);
         reap_all(p);
     }
     unsigned k = n < p->nfree ? n : p->nfree;

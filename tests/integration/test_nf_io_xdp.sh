@@ -103,6 +103,13 @@ check "scc gen/sink --transport xdp: 2000 sent, 2000 received" \
 check "scc gen --transport xdp: built its 2000 frames in UMEM frames, sent by descriptor move" \
     bash -c "grep -Eq '\"tx_moved\": *2000\b' '$tmp/gen.json' && grep -Eq '\"tx_copied\": *0\b' '$tmp/gen.json'" ||
     grep -Eo '"tx_(moved|copied)": *[0-9]+' "$tmp/gen.json"
+# copy mode transmits at most 32 frames per sendto: a batch of 128 needs a
+# kick per 32, or the TX ring fills and frames are refused (tx_drop_again)
+ip netns exec "$nsa" "$SCC" -q gen --transport xdp --if a0$tag --rate max --batch 128 --count 20000 \
+    --json "$tmp/gen128.json" >/dev/null 2>"$tmp/gen128.err" || bad "scc gen --batch 128: $(cat "$tmp/gen128.err")"
+check "scc gen --transport xdp --batch 128 at full speed: 20000 sent, none refused by a full TX ring" \
+    bash -c "grep -Eq '\"sent\": *20000\b' '$tmp/gen128.json' && grep -Eq '\"tx_drop_again\": *0\b' '$tmp/gen128.json'" ||
+    grep -Eo '"(sent|tx_drop_again|tx_calls)": *[0-9]+' "$tmp/gen128.json"
 check "scc gen/sink detach their XDP programs at exit" \
     bash -c "! ip -n $nsa link show a0$tag | grep -q prog/xdp && ! ip -n $nsb link show b0$tag | grep -q prog/xdp"
 
