@@ -667,7 +667,31 @@ int nf_io_xdp_kernel_drops(struct nf_io *io, uint64_t *drops)
     (void)io, (void)drops;
     return -EOPNOTSUPP;
 }
+int nf_io_xdp_frames(struct nf_io *io, int drain, struct nf_io_frames *out)
+{
+    (void)io, (void)drain, (void)out;
+    return -EOPNOTSUPP;
+}
+int nf_io_xdp_tx_bufs(struct nf_io *io, struct nf_pkt **pkts, unsigned n)
+{
+    (void)io, (void)pkts, (void)n;
+    return -EOPNOTSUPP;
+}
 #endif
+
+int nf_io_frames(struct nf_io *io, int drain, struct nf_io_frames *out)
+{
+    if (io->opts.engine != NF_IO_XDP)
+        return -EOPNOTSUPP;
+    return nf_io_xdp_frames(io, drain, out);
+}
+
+int nf_io_tx_bufs(struct nf_io *io, struct nf_pkt **pkts, unsigned n)
+{
+    if (io->opts.engine != NF_IO_XDP)
+        return -EOPNOTSUPP;
+    return nf_io_xdp_tx_bufs(io, pkts, n);
+}
 
 unsigned nf_io_batch(const struct nf_io *io)
 {

@@ -14,7 +14,11 @@
  * nf_io_recv() on the same handle; the caller sends or drops them before
  * receiving again. nf_io_send() takes any packets (from this pool, another
  * handle's, or the caller's own buffers) and does not keep them after it
- * returns: sendmmsg copies the data into the kernel.
+ * returns: sendmmsg copies the data into the kernel. (xdp: a packet whose
+ * bytes are a frame of the handle's UMEM leaves by descriptor move, so the
+ * kernel may still read it after nf_io_send returns: do not write to a
+ * packet after sending it; its frame is reused from the next nf_io_recv
+ * or nf_io_tx_bufs on a handle of that UMEM.)
  *
  * Errors: open returns NULL with errno set and a message in err;
  * recv/send return a count >= 0 or -errno for a hard error.
@@ -78,6 +82,11 @@ struct nf_io_opts {
      * opening task's CPU affinity (on the NF's core(s); docs/io.md). */
     int uring_sqpoll_pin;
     int uring_sqpoll_cpu;
+    /* xdp: share this open xdp handle's UMEM (an NF's output handle names
+     * its input): a packet received on one leaves on the other by a
+     * descriptor move, no copy (docs/io.md). Falls back to a UMEM of its
+     * own (sends copy) where the kernel will not share. */
+    const struct nf_io *xdp_share;
 };
 
 struct nf_io_stats {
@@ -97,6 +106,22 @@ struct nf_io_stats {
     uint64_t rx_nobufs;                      /* uring: receive stopped for want of a free
                                                 ring buffer (re-armed; the frames wait in
                                                 the socket queue) */
+    uint64_t tx_moved;                       /* xdp: sent by a descriptor move (the frame
+                                                was received into the same UMEM) */
+    uint64_t tx_copied;                      /* xdp: copied into a free UMEM frame */
+};
+
+/* xdp: where the UMEM's frames are, recounted from the per-frame states
+ * (nf_io_frames). fill: given to the kernel to receive into (fill rings,
+ * RX rings not yet read); held: handed to the caller by the last receive
+ * (or nf_io_tx_bufs); tx: given to the kernel to send (TX rings,
+ * completions not yet read); free: in the pool. */
+struct nf_io_frames {
+    uint32_t total, fill, held, tx, free;
+    uint64_t errors;     /* the kernel handed back a frame that was not its own: a
+                            frame used twice (must stay 0) */
+    int consistent;      /* the states add up and match the rings' bookkeeping */
+    unsigned sockets;    /* open sockets on this UMEM (2: shared) */
 };
 
 struct nf_io;
@@ -140,5 +165,18 @@ int nf_io_local_addr(const struct nf_io *io, struct sockaddr_in *out);
  * reading resets the kernel's count), udp = SO_MEMINFO SK_MEMINFO_DROPS.
  * 0 or -errno. */
 int nf_io_kernel_drops(struct nf_io *io, uint64_t *drops);
+
+/* xdp: count the UMEM's frames by state into out. drain: first let the
+ * kernel complete what is on the TX rings (up to ~50 ms), so that a
+ * quiet handle shows tx 0. 0, or -EOPNOTSUPP for other transports. */
+int nf_io_frames(struct nf_io *io, int drain, struct nf_io_frames *out);
+
+/* xdp: up to n packets (at most the batch) pointing at free UMEM frames, for
+ * a sender to build frames in place: nf_io_send then moves them to the TX
+ * ring without a copy. They stay the caller's until the next nf_io_tx_bufs
+ * or nf_io_recv on the handle (unsent ones then go back). Returns the
+ * number given (0: all frames in flight), or -EOPNOTSUPP for other
+ * transports (the caller uses buffers of its own). */
+int nf_io_tx_bufs(struct nf_io *io, struct nf_pkt **pkts, unsigned n);
 
 #endif

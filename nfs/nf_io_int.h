@@ -66,5 +66,7 @@ int nf_io_xdp_send(struct nf_io *io, struct nf_pkt *const *pkts, unsigned n);
 const char *nf_io_xdp_mode(const struct nf_io *io);
 int nf_io_xdp_fd(const struct nf_io *io);
 int nf_io_xdp_kernel_drops(struct nf_io *io, uint64_t *drops);
+int nf_io_xdp_frames(struct nf_io *io, int drain, struct nf_io_frames *out);
+int nf_io_xdp_tx_bufs(struct nf_io *io, struct nf_pkt **pkts, unsigned n);
 
 #endif

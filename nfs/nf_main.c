@@ -197,6 +197,7 @@ static struct nf_io *open_ep(const struct ep *ep, bool input, bool both, unsigne
                            .uring_sqpoll = io_sqpoll, .uring_share = share,
                            .uring_sqpoll_pin = io_sqpoll_cpu >= 0,
                            .uring_sqpoll_cpu = (int)io_sqpoll_cpu,
+                           .xdp_share = share, /* forwarding as a descriptor move */
                            /* after the capability drop and under seccomp the
                             * NF could not detach an XDP program: the owner
                             * of the interface does (docs/io.md) */
@@ -421,6 +422,35 @@ static int reverse_round(struct nf_io *out, struct nf_io *in, struct nf_batch *r
     if (ob)
         nf_pipeline_clear_outputs(pipe);
     return s < 0 ? s : n;
+}
+
+/* xdp: how frames left (descriptor move or copy) and where the UMEM's
+ * frames are after the run; a count that does not add up, or a frame the
+ * kernel handed back twice, is a bug in the transport (logged as an
+ * error). other: a second UMEM (the output did not share the input's). */
+static void xdp_report(const char *name, struct nf_io *in, struct nf_io *other, struct nf_io *tx)
+{
+    struct nf_io *ios[2] = {in, other};
+    const struct nf_io_stats *so = nf_io_get_stats(tx);
+    scc_info("%s: xdp: %llu frames sent by descriptor move, %llu copied", name,
+             (unsigned long long)so->tx_moved, (unsigned long long)so->tx_copied);
+    for (int i = 0; i < 2 && ios[i]; i++) {
+        struct nf_io_frames f;
+        if (nf_io_frames(ios[i], 1, &f) < 0)
+            continue;
+        char line[160];
+        snprintf(line, sizeof(line),
+                 "%s: xdp: UMEM of %u frames (%u socket%s): fill %u + held %u + tx %u + free %u, "
+                 "%llu used twice",
+                 name, f.total, f.sockets, f.sockets == 1 ? "" : "s", f.fill, f.held, f.tx,
+                 f.free, (unsigned long long)f.errors);
+        if (f.consistent && !f.errors && f.tx == 0)
+            scc_info("%s: accounted for", line);
+        else
+            scc_err("%s: frame accounting broken (%s)", line,
+                    !f.consistent ? "the states do not add up" : f.errors ? "frames used twice"
+                                                                          : "frames stuck on TX");
+    }
 }
 
 int main(int argc, char **argv)
@@ -972,6 +1002,8 @@ int main(int argc, char **argv)
                  "%llu takeovers from a dead holder", name,
                  (unsigned long long)nf_ring_syscalls(ring), (unsigned long long)ring_polls,
                  (unsigned long long)nf_ring_takeovers(ring));
+    if (io_engine == NF_IO_XDP)
+        xdp_report(name, in, out && !strstr(nf_io_engine_desc(out), "+shared") ? out : NULL, tx);
 out:
     nf_ring_close(ring);
     nf_stats_destroy(w);

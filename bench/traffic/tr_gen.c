@@ -19,6 +19,7 @@ struct tr_gen {
     uint8_t *frames;
     struct nf_pkt *pkts;
     struct nf_pkt **ptrs;
+    struct nf_pkt **xptrs;  /* xdp: frames lent by nf_io_tx_bufs for this burst */
     uint32_t *fseq, *pflow;
     struct tr_hist *lag;
     uint64_t rng;
@@ -40,10 +41,11 @@ struct tr_gen *tr_gen_create(const struct tr_gen_opts *o, struct nf_io *io)
     g->frames = aligned_alloc(64, (size_t)o->burst * FRAME_STRIDE);
     g->pkts = calloc(o->burst, sizeof(*g->pkts));
     g->ptrs = calloc(o->burst, sizeof(*g->ptrs));
+    g->xptrs = calloc(o->burst, sizeof(*g->xptrs));
     g->pflow = calloc(o->burst, sizeof(*g->pflow));
     g->fseq = calloc(o->flows, sizeof(*g->fseq));
     g->lag = tr_hist_create();
-    if (!g->frames || !g->pkts || !g->ptrs || !g->pflow || !g->fseq || !g->lag)
+    if (!g->frames || !g->pkts || !g->ptrs || !g->xptrs || !g->pflow || !g->fseq || !g->lag)
         goto err;
     for (unsigned i = 0; i < o->burst; i++) {
         g->pkts[i] = (struct nf_pkt){.data = g->frames + (size_t)i * FRAME_STRIDE,
@@ -65,6 +67,7 @@ void tr_gen_destroy(struct tr_gen *g)
     free(g->fseq);
     free(g->pflow);
     free(g->ptrs);
+    free(g->xptrs);
     free(g->pkts);
     free(g->frames);
     free(g);
@@ -90,6 +93,8 @@ static void io_delta(const struct nf_io_stats *a, const struct nf_io_stats *b,
     d->tx_drop_nobufs = b->tx_drop_nobufs - a->tx_drop_nobufs;
     d->tx_drop_other = b->tx_drop_other - a->tx_drop_other;
     d->tx_err_refused = b->tx_err_refused - a->tx_err_refused;
+    d->tx_moved = b->tx_moved - a->tx_moved;
+    d->tx_copied = b->tx_copied - a->tx_copied;
 }
 
 void tr_gen_run(struct tr_gen *g, double rate, double duration_s, uint64_t count,
@@ -134,17 +139,24 @@ void tr_gen_run(struct tr_gen *g, double rate, double duration_s, uint64_t count
         tr_hist_record(g->lag, lag);
         if (rate > 0 && (double)lag > interval_ns)
             res->late_bursts++;
+        /* xdp: build the frames in UMEM frames the transport lends, so the
+         * send is a descriptor move instead of a copy */
+        struct nf_pkt **ptrs = g->ptrs;
+        if (n <= nf_io_batch(g->io) && nf_io_tx_bufs(g->io, g->xptrs, n) == (int)n)
+            ptrs = g->xptrs;
+        /* else (not xdp, a burst over the batch, all frames in flight):
+         * the generator's own buffers, copied by the send */
         for (unsigned i = 0; i < n; i++) {
             uint32_t flow = (uint32_t)((pkt_idx + i) % c->flows);
             struct tr_pkt_meta m = {.flow = flow, .seq = g->fseq[flow]++, .tx_ns = now,
                                     .sched_ns = due, .ip_id = (uint16_t)(pkt_idx + i)};
             unsigned len = tr_dist_sample(&c->dist, &g->rng) - TR_FCS_LEN;
-            tr_pkt_build(g->pkts[i].data, FRAME_STRIDE, &c->pkt, &m, len);
-            g->pkts[i].len = len;
+            tr_pkt_build(ptrs[i]->data, ptrs[i]->cap, &c->pkt, &m, len);
+            ptrs[i]->len = len;
             g->pflow[i] = flow;
         }
         uint64_t other0 = nf_io_get_stats(g->io)->tx_drop_other;
-        int sent = nf_io_send(g->io, g->ptrs, n);
+        int sent = nf_io_send(g->io, ptrs, n);
         if (sent < 0)
             sent = 0;
         if ((unsigned)sent < n && nf_io_get_stats(g->io)->tx_drop_other == other0) {
@@ -201,6 +213,9 @@ json_object *tr_gen_stats_json(const struct tr_gen_stats *r)
     json_object_object_add(io, "tx_drop_nobufs", u64j(r->io.tx_drop_nobufs));
     json_object_object_add(io, "tx_drop_other", u64j(r->io.tx_drop_other));
     json_object_object_add(io, "tx_err_refused", u64j(r->io.tx_err_refused));
+    /* xdp: frames built in UMEM frames and sent by descriptor move, or copied */
+    json_object_object_add(io, "tx_moved", u64j(r->io.tx_moved));
+    json_object_object_add(io, "tx_copied", u64j(r->io.tx_copied));
     json_object_object_add(o, "io", io);
     return o;
 }
