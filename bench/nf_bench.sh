@@ -72,7 +72,7 @@ if [ $QUICK = 1 ]; then
 fi
 TBATCHES=${TBATCHES:-"1 32"}
 LAT_RATE=${LAT_RATE:-20000}
-TMAX_TRIALS=${TMAX_TRIALS:-$MAX_TRIALS}
+TMAX_TRIALS=${TMAX_TRIALS:-${MAX_TRIALS:-16}}
 LAT_S=${LAT_S:-1}
 if [ -z "${TRANSPORTS:-}" ]; then
     TRANSPORTS="raw uring uring+sqpoll"
