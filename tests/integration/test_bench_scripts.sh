@@ -76,12 +76,14 @@ fi
 # sched_bench: one row with figures per configuration of each group (root:
 # namespaces; it needs cores 0 and 1)
 if [ "$(id -u)" -eq 0 ] && [ "$(nproc)" -ge 2 ] && run sched "$SRC/bench/sched_bench.sh" --quick "$BIN"; then
-    fig=' +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+% +[0-9.]+ +[0-9.]+us +[0-9.]+x +[0-9.]+x$'
+    # p25 p50 p75 p99 IQR, loss (frames, %), cs/pkt, wait/pkt, cpu/pkt, the two ratios
+    fig=' +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+% +[0-9.]+ +[0-9.]+us +[0-9.]+us +[0-9.]+x +[0-9.]+x$'
     for g in "8 routers" "4 routers" "default chain"; do
         has sched "^$g @ [0-9]+ pps" "group '$g'"
     done
-    # default and chain-order in all three groups, the others in the two router groups
-    for c in 'default:3' 'batch\+slice:2' '\+io32:2' 'chain-order( \(fifo\))?:3' 'fused:3'; do
+    # default, chain-order (yield and token) and fused in all three groups,
+    # the others in the two router groups
+    for c in 'default:3' 'batch\+slice:2' '\+io32:2' 'chain-order( \(fifo\))?:3' 'token:3' 'fused:3'; do
         want=${c##*:}; c=${c%:*}
         n=$(grep -Ec "^$c$fig" "$T/sched.out")
         [ "$n" -eq "$want" ] || { bad "sched: $want rows '$c' with figures expected, $n in:"; cat "$T/sched.out"; }
