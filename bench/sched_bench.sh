@@ -12,6 +12,8 @@
 #   token         chain-order with chain_order "token": the NFs of the core
 #                 pass a futex token in chain order, one runs at a time
 #                 (docs/scheduler.md), policy other, io.batch 32
+#   co+xdp        chain-order as above on io.transport xdp (AF_XDP, less
+#                 kernel work per hop; only where scc-nf is built with it)
 #   fused         scheduler.mode fused: the NFs on the core run as one
 #                 process, hops become function calls (docs/fusion.md),
 #                 io.batch 32 — not a scheduling setting, shown for scale
@@ -80,9 +82,14 @@ src="$(cd "$(dirname "$0")/.." && pwd)"
 # $T/runs (group config file). chain-order is written with policy "other"
 # (measured best: docs/scheduler.md); a build whose validator still limits
 # chain-order to fifo/rr gets fifo, and the table says so.
-python3 - "$T" "$src/configs/default.json" "$rate4" "$rate8" "$dur" "$warm" <<'PY'
+# chain-order on the AF_XDP transport (docs/io.md: 0.4x the raw transport's
+# CPU per packet at batch 32) where this build has it
+xdp=0
+"$bin/scc-nf" --transport xdp --help >/dev/null 2>&1 && xdp=1
+python3 - "$T" "$src/configs/default.json" "$rate4" "$rate8" "$dur" "$warm" "$xdp" <<'PY'
 import copy, json, sys
 T, default_json, rate4, rate8, dur, warm = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+xdp = sys.argv[7] == "1"
 def traffic(rate):
     # measure the chain, not the tools: both on core 0, the generator
     # sleeping between bursts of one frame, the sink reading up to 32
@@ -99,11 +106,15 @@ confs = [("default", 1, None),
          ("chain-order", 32, {"policy": "other", "mode": "chain-order"}),
          ("token", 32, {"policy": "other", "mode": "chain-order", "chain_order": "token"}),
          ("fused", 32, {"mode": "fused"})]
+if xdp:
+    confs.insert(5, ("co+xdp", 32, {"policy": "other", "mode": "chain-order"}))
 runs = []
 for n, rate in ((8, rate8), (4, rate4)):
     for c, batch, sched in confs:
         s = routers(n, rate)
         s["io"]["batch"] = batch
+        if c == "co+xdp":
+            s["io"]["transport"] = "xdp"
         if sched:
             s["scheduler"] = sched
         runs.append(("%d routers @ %d pps" % (n, rate), c, s))

@@ -83,7 +83,10 @@ if [ "$(id -u)" -eq 0 ] && [ "$(nproc)" -ge 2 ] && run sched "$SRC/bench/sched_b
     done
     # default, chain-order (yield and token) and fused in all three groups,
     # the others in the two router groups
-    for c in 'default:3' 'batch\+slice:2' '\+io32:2' 'chain-order( \(fifo\))?:3' 'token:3' 'fused:3'; do
+    # (chain-order on AF_XDP in the router groups where scc-nf has xdp)
+    xdprows=0
+    "$BIN/scc-nf" --transport xdp --help >/dev/null 2>&1 && xdprows=2
+    for c in 'default:3' 'batch\+slice:2' '\+io32:2' 'chain-order( \(fifo\))?:3' 'token:3' "co\\+xdp:$xdprows" 'fused:3'; do
         want=${c##*:}; c=${c%:*}
         n=$(grep -Ec "^$c$fig" "$T/sched.out")
         [ "$n" -eq "$want" ] || { bad "sched: $want rows '$c' with figures expected, $n in:"; cat "$T/sched.out"; }
