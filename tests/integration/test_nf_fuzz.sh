@@ -11,12 +11,12 @@
 #   fuzz_calib       the calibration reader (+ write/re-read round trip)
 #   fuzz_stats_page  the stats-page readers (a hostile or crashed NF's page)
 # Any crash, sanitizer report, leak or broken invariant (abort) fails the
-# test, as do fewer than 1000 runs of a target. FUZZ_SECONDS (default 8)
+# test, as do fewer than 1000 runs of a target. FUZZ_SECONDS (default 5)
 # is the time per target; FUZZ_TARGETS (space-separated) runs a subset.
 set -u
 SRC=${SCC_SOURCE_DIR:?}
 BIN=${SCC_BIN:?}
-secs=${FUZZ_SECONDS:-8}
+secs=${FUZZ_SECONDS:-5}
 targets=${FUZZ_TARGETS:-"fuzz_pipeline fuzz_ipfilter fuzz_spec fuzz_sink_frame fuzz_calib fuzz_stats_page"}
 if ! command -v clang >/dev/null; then
     echo "skip: clang is not installed (apt-get install clang)"; exit 77
