@@ -325,13 +325,33 @@ void ln_sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+void ln_exe_path_undeleted(char *path)
+{
+    static const char suffix[] = " (deleted)";
+    size_t n = strlen(path), k = sizeof(suffix) - 1;
+    if (n > k && strcmp(path + n - k, suffix) == 0)
+        path[n - k] = '\0';
+}
+
+int ln_self_exe(char *buf, size_t len)
+{
+    if (len < 2)
+        return -EINVAL;
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    if (n < 0)
+        return -errno;
+    if ((size_t)n >= len - 1)
+        return -ENAMETOOLONG; /* possibly cut: never exec a cut path */
+    buf[n] = '\0';
+    ln_exe_path_undeleted(buf);
+    return 0;
+}
+
 char *ln_sibling_exe(const char *name)
 {
     char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n < 0)
+    if (ln_self_exe(self, sizeof(self)) < 0)
         return NULL;
-    self[n] = '\0';
     char *slash = strrchr(self, '/');
     if (!slash)
         return NULL;

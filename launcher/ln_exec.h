@@ -69,4 +69,15 @@ void ln_sleep_ms(int ms);
  * next to bin/scc), or NULL when it does not exist. Caller frees. */
 char *ln_sibling_exe(const char *name);
 
+/* The running executable's path (/proc/self/exe) into buf: 0, or -errno.
+ * When the file was replaced since we started (a rebuild during a long
+ * `scc experiment`), the kernel's link reads "PATH (deleted)"; that suffix
+ * is dropped, so what we exec by path (the generator and sink, under `ip
+ * netns exec`) is the file now at PATH rather than a name that does not
+ * exist. */
+int ln_self_exe(char *buf, size_t len);
+
+/* Drop a trailing " (deleted)" from path in place (ln_self_exe's rule). */
+void ln_exe_path_undeleted(char *path);
+
 #endif

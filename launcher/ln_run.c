@@ -590,10 +590,7 @@ int ln_run(struct scc_chain *ch, const struct ln_run_opts *o)
         fprintf(stderr, "scc run: %s\n", err);
         goto out;
     }
-    ssize_t n = readlink("/proc/self/exe", r.self, sizeof(r.self) - 1);
-    if (n > 0)
-        r.self[n] = '\0';
-    else
+    if (ln_self_exe(r.self, sizeof(r.self)) < 0)
         snprintf(r.self, sizeof(r.self), "scc");
     r.nf_exe = ln_sibling_exe("scc-nf");
     if (!r.nf_exe && !ln_dry_run) {

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -802,8 +803,76 @@ START_TEST(exec_dry_run_output_and_queries)
 }
 END_TEST
 
+/* The launcher names itself for the generator and sink by path
+ * (ln_self_exe). A copy of this test binary, started with T_SELF_EXE set,
+ * deletes its own file (what a rebuild during a long `scc experiment`
+ * does), reads ln_self_exe and prints what it got: the copy's path, not
+ * "PATH (deleted)" (the kernel's link text, which named no file). */
+START_TEST(self_exe_survives_a_replaced_binary)
+{
+    char dir[] = "/tmp/t-selfexe-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char copy[128];
+    snprintf(copy, sizeof(copy), "%s/scc", dir);
+    char self[4096];
+    ck_assert_int_eq(ln_self_exe(self, sizeof(self)), 0);
+    ck_assert_ptr_null(strstr(self, "(deleted)"));
+    int in = open(self, O_RDONLY | O_CLOEXEC);
+    int outf = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    ck_assert_int_ge(in, 0);
+    ck_assert_int_ge(outf, 0);
+    char buf[65536];
+    ssize_t r;
+    while ((r = read(in, buf, sizeof(buf))) > 0)
+        ck_assert_int_eq(write(outf, buf, (size_t)r), r);
+    ck_assert_int_eq(r, 0);
+    close(in);
+    ck_assert_int_eq(close(outf), 0);
+    int fd[2];
+    ck_assert_int_eq(pipe(fd), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        setenv("T_SELF_EXE", copy, 1);
+        execl(copy, copy, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    char out[4200] = {0};
+    ssize_t n, got = 0;
+    while ((n = read(fd[0], out + got, sizeof(out) - 1 - (size_t)got)) > 0)
+        got += n;
+    close(fd[0]);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char want[200];
+    snprintf(want, sizeof(want), "0 %s\n", copy);
+    ck_assert_str_eq(out, want);
+    rmdir(dir);
+    /* the rule itself */
+    char p1[] = "/a/b/scc (deleted)", p2[] = "/a/b/scc", p3[] = " (deleted)";
+    ln_exe_path_undeleted(p1);
+    ln_exe_path_undeleted(p2);
+    ln_exe_path_undeleted(p3);
+    ck_assert_str_eq(p1, "/a/b/scc");
+    ck_assert_str_eq(p2, "/a/b/scc");
+    ck_assert_str_eq(p3, " (deleted)"); /* nothing before it: not a path, kept */
+}
+END_TEST
+
 int main(void)
 {
+    const char *self_exe_child = getenv("T_SELF_EXE");
+    if (self_exe_child) { /* self_exe_survives_a_replaced_binary's child */
+        char b[4096];
+        if (unlink(self_exe_child) != 0)
+            return 2;
+        int rc = ln_self_exe(b, sizeof(b));
+        printf("%d %s\n", rc, rc == 0 ? b : "");
+        return 0;
+    }
     scc_cpuset_parse("0-1", &online);
     Suite *s = suite_create("plan");
     TCase *tc = tcase_create("plan");
@@ -823,6 +892,7 @@ int main(void)
     tcase_add_test(tc, journal_undoes_confirmed_records_only);
     tcase_add_test(tc, journal_restores_sysctls);
     tcase_add_test(tc, exec_dry_run_output_and_queries);
+    tcase_add_test(tc, self_exe_survives_a_replaced_binary);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
