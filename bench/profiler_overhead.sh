@@ -161,7 +161,10 @@ fixed_ns() {
         --batch "$BATCH" --rate "$FIXRATE" --duration "$FIXDUR" $RX >/dev/null 2>"$tmp/gen.err" ||
         { echo "profiler_overhead: fixed-rate scc gen failed:" >&2; cat "$tmp/gen.err" >&2; }
     r1=$(nf_run_ns); p1=$(nf_rx)
-    awk -v r="$((r1 - r0))" -v p="$(( ${p1:-0} - ${p0:-0} ))" 'BEGIN { printf "%.0f\n", (p > 0 ? r / p : 0) }'
+    # '-' when nothing was measured (no frames counted, an unreadable
+    # stats page): never a 0 that reads as "free"; the ratios skip it
+    awk -v r="$((r1 - r0))" -v p="$(( ${p1:-0} - ${p0:-0} ))" \
+        'BEGIN { if (p > 0 && r > 0) printf "%.0f\n", r / p; else print "-" }'
 }
 
 echo "chain of $NFS scc-nf ('$PIPE', batch $BATCH) over VXLAN-UDP on loopback; zero-loss" \
@@ -240,10 +243,10 @@ END {
 # does not move it, so it stays judgeable on a noisier host.
 cr=()
 for i in "${!cw0[@]}"; do
-    cr+=("$(awk -v a="${cw0[$i]}" -v b="${cw1[$i]:-0}" 'BEGIN { printf "%.4f", (a > 0 && b > 0 ? b / a : 0) }')")
+    cr+=("$(awk -v a="${cw0[$i]}" -v b="${cw1[$i]:--}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.4f", b / a; else printf "-" }')")
 done
 echo "cpu per packet at $FIXRATE pps (with/without, ${#cr[@]} pairs): ${cr[*]}"
-printf "%s\n" "${cr[@]}" | grep -v '^0.0000$' | sort -g | awk -v lim=1.031 -v maxs="$MAX_SPREAD" '
+printf "%s\n" "${cr[@]}" | grep -v '^-$' | sort -g | awk -v lim=1.031 -v maxs="$MAX_SPREAD" '
 function q(p,   h, l) { h = (NR - 1) * p + 1; l = int(h); return l >= NR ? a[NR] : a[l] + (h - l) * (a[l + 1] - a[l]) }
 { a[NR] = $1 }
 END {
