@@ -8,7 +8,17 @@
 #   2. latency at a low rate (1000 pps, batch 1): scc sink's one-way
 #      latency (sink blocking in poll, and spinning with --idle busy) next
 #      to sockperf ping-pong's half round trip.
-# Sender on CPU 0, receiver on CPU 1 for both tools. Ratios are ours /
+#   3. (root) the generator's send rate per transport (raw, uring, xdp)
+#      into a veth pair, unpaced, batch 32, in two placements of the
+#      receiving side: "bare" (nothing on the peer: the kernel's receive
+#      and drop of each frame runs on the sender's CPU, inside its send
+#      call) and "napi@1" (an `scc sink --transport xdp` on the peer, the
+#      peer's NAPI threaded and its kernel thread pinned to the receiver's
+#      CPU: the receive work leaves the sender's CPU). "net pps" is what
+#      the kernel accepted minus what the veth dropped (tx_dropped);
+#      "x raw" divides by raw in the same placement, "x bare raw" by raw
+#      into the bare peer (the generator's rate as the docs state it).
+# Sender on CPU 0, receiver on CPU 1 for all tools. Ratios are ours /
 # sockperf. Without sockperf (apt-get install sockperf) its rows are
 # skipped and only our figures are printed.
 #
@@ -18,7 +28,8 @@
 #   --quick    one short repetition of everything (a few seconds)
 #   -h, --help this text
 # Environment: REPS (repetitions, default 3), DUR (seconds per throughput
-# run, 1.5), LDUR (seconds per latency run, 4).
+# run, 1.5), LDUR (seconds per latency run, 4), GEN_VETH (default 1; 0
+# leaves out section 3).
 set -u
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 QUICK=0
@@ -134,4 +145,88 @@ if [ $HAVE_SP = 1 ]; then
 else
     echo "goal (batch 32 sends >= 1.5x sockperf tp): not judged without sockperf"
 fi
+
+# --- 3. the generator's send rate per transport, over a veth pair ----------
+echo
+[ "${GEN_VETH:-1}" = 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || [ "$ncpu" -lt 2 ]; then
+    echo "(generator transports over veth skipped: they need root and 2 CPUs)"
+    exit 0
+fi
+GTRANS="raw"
+"$(dirname "$SCC")/scc-nf" --transport uring --help >/dev/null 2>&1 && [ $QUICK = 0 ] && GTRANS="$GTRANS uring"
+# scc-nf shares the transports with scc gen; it refuses one not in this build
+"$(dirname "$SCC")/scc-nf" --transport xdp --help >/dev/null 2>&1 && GTRANS="$GTRANS xdp"
+ns=scctb$$
+ip netns add "$ns" || { echo "traffic_bench: cannot create a namespace" >&2; exit 1; }
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+    rm -rf "$T"
+}
+X="ip netns exec $ns"
+$X ip link add tg0 type veth peer name tg1 && $X ip link set tg0 up && $X ip link set tg1 up \
+    || { echo "traffic_bench: cannot create the veth pair" >&2; exit 1; }
+# napi_on: the peer's NAPI (there while an XDP program is attached) runs in
+# a kernel thread, pinned to the receiver's CPU
+napi_on() {
+    $X sh -c 'echo 1 > /sys/class/net/tg1/threaded' 2>/dev/null || return 1
+    local p n=0
+    for _ in $(seq 20); do
+        for p in $(pgrep '^napi/tg1-'); do taskset -pc "$RXCPU" "$p" >/dev/null && n=$((n + 1)); done
+        [ $n -gt 0 ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+gen_veth() { # placement transport -> "sent_pps tx_dropped_pps sink_pps"
+    local pl=$1 t=$2 spid="" rx="-"
+    rm -f "$T/gv.json" "$T/sv.json" "$T/ready"
+    if [ "$pl" = napi ]; then
+        $X taskset -c $RXCPU "$SCC" -q sink --transport xdp --if tg1 --batch 32 --timeout 20 \
+            --idle-timeout 0.5 --json "$T/sv.json" --ready "$T/ready" >/dev/null 2>"$T/sv.err" &
+        spid=$!; pids+=("$spid")
+        for _ in $(seq 100); do [ -e "$T/ready" ] && break; sleep 0.05; done
+        napi_on || { echo "napi-failed"; kill "$spid"; wait "$spid" 2>/dev/null; return; }
+    fi
+    $X taskset -c 0 "$SCC" -q gen --transport "$t" --if tg0 --rate max --duration "$DUR" \
+        --batch 32 --json "$T/gv.json" >/dev/null 2>"$T/gv.err"
+    [ -n "$spid" ] && { wait "$spid" 2>/dev/null; rx=$(jget "$T/sv.json" pps); }
+    local el sent drop
+    el=$(jget "$T/gv.json" elapsed_s); sent=$(jget "$T/gv.json" sent)
+    drop=$(grep -o '"if_tx_dropped":[0-9]*' "$T/gv.json" | cut -d: -f2)
+    awk -v e="${el:-0}" -v s="${sent:-0}" -v d="${drop:-0}" -v r="${rx:--}" \
+        'BEGIN { if (e > 0) printf "%.0f %.0f %s\n", (s - d) / e, d / e, r; else print "- - -" }'
+}
+for pl in bare napi; do for t in $GTRANS; do : >"$T/gv-$pl-$t"; : >"$T/gd-$pl-$t"; : >"$T/gs-$pl-$t"; done; done
+for r in $(seq "$REPS"); do
+    for pl in bare napi; do
+        for t in $GTRANS; do
+            read -r net drop rx <<<"$(gen_veth $pl "$t")"
+            if [ "$net" = napi-failed ]; then
+                echo "traffic_bench: could not make tg1's NAPI threaded (kernel without threaded NAPI?)" >&2
+                continue
+            fi
+            echo "$net" >>"$T/gv-$pl-$t"; echo "$drop" >>"$T/gd-$pl-$t"; echo "$rx" >>"$T/gs-$pl-$t"
+        done
+    done
+done
+echo "generator over a veth pair, unpaced, 64 B, batch 32, sender CPU 0 (median of $REPS interleaved ${DUR} s runs)"
+printf "%-7s %-10s %10s %10s %10s %7s %11s\n" placement transport "net pps" "dropped/s" "sink pps" "x raw" "x bare raw"
+braw=$(grep -v '^-$' "$T/gv-bare-raw" | median)
+for pl in bare napi; do
+    praw=$(grep -v '^-$' "$T/gv-$pl-raw" | median)
+    for t in $GTRANS; do
+        [ -s "$T/gv-$pl-$t" ] || continue
+        v=$(grep -v '^-$' "$T/gv-$pl-$t" | median); d=$(grep -v '^-$' "$T/gd-$pl-$t" | median)
+        s=$(grep -v '^-$' "$T/gs-$pl-$t" | median)
+        if [ "$pl" = bare ]; then s="-"; else s=$(awk -v v="$s" 'BEGIN { printf "%.0f", v }'); fi
+        label=$pl; [ "$pl" = napi ] && label="napi@$RXCPU"
+        printf "%-9s %-8s %10.0f %10.0f %10s %7s %11s\n" "$label" "$t" "$v" "$d" "$s" \
+            "$(ratio "$v" "$praw")" "$(ratio "$v" "$braw")"
+    done
+done
+echo "  bare: nothing on the peer (its receive runs on the sender's CPU); napi@$RXCPU: an xdp sink on"
+echo "  the peer, its NAPI threaded and pinned to CPU $RXCPU; net = accepted - veth tx_dropped"
 exit 0

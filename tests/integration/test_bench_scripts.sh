@@ -50,10 +50,24 @@ if run nf "$SRC/bench/nf_bench.sh" --quick "$BIN"; then
     fi
 fi
 # traffic_bench and os_bench: both spellings of the build directory
+# (section 3, the generator over veth, runs with the first form only)
+veth=1
 for form in "$BUILD" "$BIN"; do
-    if run traffic "$SRC/bench/traffic_bench.sh" --quick "$form"; then
+    if GEN_VETH=$veth run traffic "$SRC/bench/traffic_bench.sh" --quick "$form"; then
         has traffic '^scc gen --batch 32 -> scc sink +[0-9]*[1-9][0-9]* ' "batch-32 throughput"
         has traffic '^scc gen -> sink \(one way\) +[0-9.]+ +[0-9.]+ ' "latency row"
+        if [ $veth = 1 ] && [ "$(id -u)" -eq 0 ] && [ "$(nproc)" -ge 2 ]; then
+            # the generator over veth: raw (and xdp where built) into a bare
+            # peer and into an xdp sink whose NAPI runs on the other CPU
+            for pl in bare napi@1; do
+                has traffic "^$pl +raw +[0-9]*[1-9][0-9]* +[0-9]+ +[-0-9]+ +1.00 " "generator row $pl raw"
+                if "$BIN/scc-nf" --transport xdp --help >/dev/null 2>&1; then
+                    has traffic "^$pl +xdp +[0-9]*[1-9][0-9]* +[0-9]+ +[-0-9]+ +[0-9.]+ +[0-9.]+$" \
+                        "generator row $pl xdp"
+                fi
+            done
+            has traffic '^napi@1 +raw +[0-9]+ +[0-9]+ +[0-9]*[1-9][0-9]* ' "the xdp sink's rate"
+        fi
     fi
     if command -v perf >/dev/null && command -v jq >/dev/null; then
         if run os "$SRC/bench/os_bench.sh" --quick "$form"; then
@@ -66,6 +80,7 @@ for form in "$BUILD" "$BIN"; do
     else
         echo "  os_bench not run: perf and jq are needed (apt-get install linux-perf jq)"
     fi
+    veth=0
 done
 # chain_bench: the default chain next to the bare path (root: namespaces)
 if [ "$(id -u)" -eq 0 ] && run chain "$SRC/bench/chain_bench.sh" --quick "$BUILD"; then
