@@ -141,6 +141,58 @@ start_nf xnat$tag "$nsb" -v -v --transport xdp --pipeline "$NAT" --in raw:b0$tag
 ip -n "$nsb" link set dev b0$tag xdp off 2>/dev/null
 ip -n "$nsb" link set dev b1$tag xdp off 2>/dev/null
 
+# ---------------- one socket per RX queue ----------------
+# veths with 2 queues: the raw generator's 16 flows hash onto both TX
+# queues of c0 (skb_tx_hash of the 5-tuple) and veth hands each frame to
+# d0's RX queue of the same index, so about half arrive on queue 1. An NF
+# with a socket on queue 0 only (--xdp-queues 1, what the engine did
+# before) never sees those: the kernel's stack takes them; with a socket
+# per queue (the default) it forwards every frame, from one UMEM whose
+# frames stay accounted for across the 4 sockets.
+ip link add c0$tag netns "$nsa" numtxqueues 2 numrxqueues 2 type veth \
+    peer name d0$tag netns "$nsb" numtxqueues 2 numrxqueues 2 || bad "veth c0/d0 with 2 queues"
+ip link add c1$tag netns "$nsa" numtxqueues 2 numrxqueues 2 type veth \
+    peer name d1$tag netns "$nsb" numtxqueues 2 numrxqueues 2 || bad "veth c1/d1 with 2 queues"
+ip -n "$nsa" link set c0$tag up && ip -n "$nsa" link set c1$tag up
+ip -n "$nsb" link set d0$tag up && ip -n "$nsb" link set d1$tag up
+mq_run() { # mq_run NAME [scc-nf options]: 4000 frames of 16 flows through an NF; sets mqrx mqnf
+    local name=$1; shift
+    mqrx=0 mqnf=0
+    start_nf "$name" "$nsb" -v -v --transport xdp "$@" --pipeline 'FromIO -> Counter -> ToIO' \
+        --in raw:d0$tag --out raw:d1$tag --batch 32 || return 1
+    local pid=$nfpid
+    ip netns exec "$nsa" "$SCC" -q sink --transport raw --if c1$tag --count 4000 --timeout 10 \
+        --idle-timeout 1 --json "$tmp/$name.sink.json" --ready "$tmp/$name.ready" >/dev/null 2>&1 &
+    local sp=$!; pids+=("$sp")
+    for _ in $(seq 100); do [ -e "$tmp/$name.ready" ] && break; sleep 0.05; done
+    ip netns exec "$nsa" "$SCC" -q gen --transport raw --if c0$tag --flows 16 --rate 20000 \
+        --count 4000 --json "$tmp/$name.gen.json" >/dev/null 2>&1 || bad "scc gen into $name"
+    wait "$sp"
+    mqrx=$(grep -Eo '"rx_pkts": *[0-9]+' "$tmp/$name.sink.json" | grep -Eo '[0-9]+$')
+    mqnf=$(nfstat "$name" rx_pkts)
+    "$SCC" stats --json "$name" >"$tmp/$name.stats"
+    stop_nf "$name" "$pid"
+    ip -n "$nsb" link set dev d0$tag xdp off 2>/dev/null
+    ip -n "$nsb" link set dev d1$tag xdp off 2>/dev/null
+}
+mq_run xq1$tag --xdp-queues 1 && {
+    check "2-queue veth, socket on queue 0 only: frames land on queue 1 and miss the NF (NF rx $mqnf, sink $mqrx of 4000)" \
+        bash -c "[ '${mqnf:-0}' -gt 0 ] && [ '${mqnf:-0}' -lt 4000 ] && [ '${mqrx:-0}' -lt 4000 ]"
+    check "queue 0 only: the startup line says so" grep -q 'd0'$tag': AF_XDP socket on queue 0 only' "$tmp/xq1$tag.err"
+}
+mq_run xq2$tag && {
+    check "2-queue veth, a socket per queue: the NF received and forwarded all 4000 frames (NF rx $mqnf, sink $mqrx)" \
+        bash -c "[ '${mqnf:-0}' = 4000 ] && [ '${mqrx:-0}' = 4000 ]" ||
+        grep -Eo '"(rx_pkts|lost|foreign)": *[0-9]+' "$tmp/xq2$tag.sink.json"
+    check "a socket per queue: the description and startup line name 2 queues" \
+        bash -c "grep -q 'raw:d0$tag over xdp-native-copy+shared, 2 queues' '$tmp/xq2$tag.stats' &&
+                 grep -q 'd0$tag: AF_XDP sockets on queues 0-1 (2 of 2)' '$tmp/xq2$tag.err'"
+    check "a socket per queue: every frame of the one UMEM accounted for (4 sockets, all 4000 moved)" \
+        bash -c "grep -q 'xdp: 4000 frames sent by descriptor move, 0 copied' '$tmp/xq2$tag.err' &&
+                 grep -Eq 'UMEM of 6144 frames \(4 sockets\): .* \+ tx 0 \+ .*, 0 used twice: accounted for' '$tmp/xq2$tag.err'" ||
+        grep 'xdp:' "$tmp/xq2$tag.err"
+}
+
 # ---------------- scc run over xdp: kill -9 of the launcher + scc cleanup ----
 # the NFs' programs sit on the chain's veths; cleanup deletes those (and the
 # namespaces), so no program, socket, NF or namespace is left
