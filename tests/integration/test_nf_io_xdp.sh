@@ -194,11 +194,12 @@ mq_run xq2$tag && {
 }
 
 # ---------------- scc run over xdp: kill -9 of the launcher + scc cleanup ----
-# the NFs' programs sit on the chain's veths; cleanup deletes those (and the
-# namespaces), so no program, socket, NF or namespace is left
+# the NFs' programs sit on the chain's veths (made with 2 queues: io.queues);
+# cleanup deletes those (and the namespaces), so no program, socket, NF or
+# namespace is left
 chain=xk$tag
 cat >"$tmp/chain.json" <<JSON
-{ "name": "$chain", "io": { "transport": "xdp" }, "interconnect": "b2b",
+{ "name": "$chain", "io": { "transport": "xdp", "queues": 2 }, "interconnect": "b2b",
   "nfs": [ { "name": "c1", "type": "counter" }, { "name": "c2", "type": "counter" } ] }
 JSON
 snap() { ip netns list | sort; ip link show | grep -c 'prog/xdp'; }
@@ -208,6 +209,11 @@ lp=$!; pids+=("$lp")
 for _ in $(seq 100); do "$SCC" stats --json "$chain.c2" 2>/dev/null | grep -q '"ready": true' && break; sleep 0.1; done
 check "scc run: NFs over xdp up (stats page says xdp)" \
     bash -c "'$SCC' stats --json '$chain.c1' | grep -q 'over xdp-'"
+# io.queues 2: the launcher made every veth with 2 queues, and each NF
+# bound a socket to both
+check "scc run with io.queues 2: the NFs' veths have 2 queues, an AF_XDP socket on each" \
+    bash -c "'$SCC' stats --json '$chain.c1' | grep -q 'over xdp-native-copy+shared, 2 queues'" ||
+    "$SCC" stats --json "$chain.c1" | grep -Eo '"(in|out)": "[^"]*"'
 kill -9 "$lp"; wait "$lp" 2>/dev/null
 # the journal names each NF interface an AF_XDP program was attached to
 # (two counters, two sides each), for cleanup to detach where one survives
