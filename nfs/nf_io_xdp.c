@@ -692,9 +692,20 @@ static int sock_create(struct nf_io *io, struct xdpe *x, unsigned q, uint32_t xd
     struct xpool *p = x->pool;
     s->queue = q;
     s->has_tx = q == 0;
-    int r = first ? xsk_socket__create(&s->xsk, io->opts.ifname, q, p->umem, &s->rx, &s->tx, &sc)
+    int r;
+    /* EBUSY: a socket closed on this queue a moment ago (the last run's
+     * generator) still holds it: the kernel drops a closed socket's claim
+     * on its queue in a deferred work item (xp_put_pool), so a bind right
+     * after can find the queue taken. Retry for up to ~200 ms before
+     * calling it someone else's. */
+    for (int tries = 0;; tries++) {
+        r = first ? xsk_socket__create(&s->xsk, io->opts.ifname, q, p->umem, &s->rx, &s->tx, &sc)
                   : xsk_socket__create_shared(&s->xsk, io->opts.ifname, q, p->umem, &s->rx,
                                               s->has_tx ? &s->tx : NULL, &s->fq, &s->cq, &sc);
+        if (r != -EBUSY || tries == 20)
+            break;
+        poll(NULL, 0, 10);
+    }
     if (r < 0) {
         s->xsk = NULL;
         memset(&s->fq, 0, sizeof(s->fq));

@@ -11,7 +11,9 @@
  * 1 (the engine before bound queue 0 only and never saw those frames); a
  * handle capped to queue 0 (opts.xdp_queues 1) does not; the round-robin
  * receive serves a short queue within two batches while another has eight
- * batches waiting; every UMEM frame is accounted for across the sockets.
+ * batches waiting; every UMEM frame is accounted for across the sockets;
+ * a handle closed and reopened at once on the same queues opens (the
+ * kernel frees a closed socket's queue later, in deferred work).
  * Needs root and 2 CPUs (skipped, with a message, otherwise).
  */
 #include <arpa/inet.h>
@@ -222,6 +224,23 @@ START_TEST(test_round_robin)
 }
 END_TEST
 
+/* a handle closed and opened again at once on the same queues: the kernel
+ * releases a closed socket's queue in deferred work, and a bind right
+ * after found it taken (EBUSY) until the engine retried */
+START_TEST(test_reopen_at_once)
+{
+    if (setup("test_reopen_at_once"))
+        return;
+    for (int i = 0; i < 8; i++) {
+        struct nf_io *io = open_xdp(0, 32);
+        send_from(i & 1, 4, (uint8_t)(i & 1));
+        unsigned got[2] = {0, 0};
+        ck_assert_uint_eq(drain(io, 4, 500, got), 4);
+        nf_io_close(io);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nf_io_xdp");
@@ -229,6 +248,7 @@ int main(void)
     tcase_add_test(tc, test_socket_per_queue);
     tcase_add_test(tc, test_queue0_only_misses_queue1);
     tcase_add_test(tc, test_round_robin);
+    tcase_add_test(tc, test_reopen_at_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
