@@ -155,21 +155,23 @@ ip link add c1$tag netns "$nsa" numtxqueues 2 numrxqueues 2 type veth \
     peer name d1$tag netns "$nsb" numtxqueues 2 numrxqueues 2 || bad "veth c1/d1 with 2 queues"
 ip -n "$nsa" link set c0$tag up && ip -n "$nsa" link set c1$tag up
 ip -n "$nsb" link set d0$tag up && ip -n "$nsb" link set d1$tag up
-mq_run() { # mq_run NAME [scc-nf options]: 4000 frames of 16 flows through an NF; sets mqrx mqnf
-    local name=$1; shift
-    mqrx=0 mqnf=0
+mq_run() { # mq_run NAME [scc-nf options]: MQ_COUNT (4000) frames of 16 flows at MQ_RATE
+    # (20000) pps through an NF; sets mqrx mqnf mqp99 (sink's p99 latency, ns)
+    local name=$1 n=${MQ_COUNT:-4000}; shift
+    mqrx=0 mqnf=0 mqp99=0
     start_nf "$name" "$nsb" -v -v --transport xdp "$@" --pipeline 'FromIO -> Counter -> ToIO' \
         --in raw:d0$tag --out raw:d1$tag --batch 32 || return 1
     local pid=$nfpid
-    ip netns exec "$nsa" "$SCC" -q sink --transport raw --if c1$tag --count 4000 --timeout 10 \
+    ip netns exec "$nsa" "$SCC" -q sink --transport raw --if c1$tag --count "$n" --timeout 10 \
         --idle-timeout 1 --json "$tmp/$name.sink.json" --ready "$tmp/$name.ready" >/dev/null 2>&1 &
     local sp=$!; pids+=("$sp")
     for _ in $(seq 100); do [ -e "$tmp/$name.ready" ] && break; sleep 0.05; done
-    ip netns exec "$nsa" "$SCC" -q gen --transport raw --if c0$tag --flows 16 --rate 20000 \
-        --count 4000 --json "$tmp/$name.gen.json" >/dev/null 2>&1 || bad "scc gen into $name"
+    ip netns exec "$nsa" "$SCC" -q gen --transport raw --if c0$tag --flows 16 --rate "${MQ_RATE:-20000}" \
+        --count "$n" --json "$tmp/$name.gen.json" >/dev/null 2>&1 || bad "scc gen into $name"
     wait "$sp"
     mqrx=$(grep -Eo '"rx_pkts": *[0-9]+' "$tmp/$name.sink.json" | grep -Eo '[0-9]+$')
     mqnf=$(nfstat "$name" rx_pkts)
+    mqp99=$(tr -d " \n" <"$tmp/$name.sink.json" | grep -o '"from_send":{[^}]*}' | grep -Eo '"p99":[0-9]+' | grep -Eo '[0-9]+$')
     "$SCC" stats --json "$name" >"$tmp/$name.stats"
     stop_nf "$name" "$pid"
     ip -n "$nsb" link set dev d0$tag xdp off 2>/dev/null
@@ -191,6 +193,15 @@ mq_run xq2$tag && {
         bash -c "grep -q 'xdp: 4000 frames sent by descriptor move, 0 copied' '$tmp/xq2$tag.err' &&
                  grep -Eq 'UMEM of 6144 frames \(4 sockets\): .* \+ tx 0 \+ .*, 0 used twice: accounted for' '$tmp/xq2$tag.err'" ||
         grep 'xdp:' "$tmp/xq2$tag.err"
+}
+# a two-way NF (--reverse) does not block in the receive: it sleeps in one
+# poll() on nf_io_fd() of both sides, which for 2 queues is an epoll set of
+# both sockets. At 100 pps a frame on queue 1 waits for nothing; were only
+# queue 0's socket polled it would wait for the next frame on queue 0 (10 ms
+# or more later) or the loop's 100 ms timeout
+MQ_RATE=100 MQ_COUNT=100 mq_run xqr$tag --reverse straight && {
+    check "two-way NF on 2 queues: a frame on either queue wakes it (NF rx $mqnf, sink $mqrx of 100, p99 $((${mqp99:-0} / 1000)) us < 8 ms)" \
+        bash -c "[ '${mqnf:-0}' = 100 ] && [ '${mqrx:-0}' = 100 ] && [ '${mqp99:-0}' -gt 0 ] && [ '${mqp99:-0}' -lt 8000000 ]"
 }
 
 # ---------------- scc run over xdp: kill -9 of the launcher + scc cleanup ----
