@@ -606,7 +606,14 @@ int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
         scc_mac_format(l->a_mac, ma, sizeof(ma));
         scc_mac_format(l->b_mac, mb, sizeof(mb));
         INTENT(st, "link %s %s %s", l->a, l->a_ns[0] ? l->a_ns : "-", ma);
-        const char *argv[24];
+        /* io.queues: both ends with that many TX and RX queues (a frame
+         * leaves on the TX queue its flow hashes to and arrives on the
+         * peer's RX queue of the same index; an xdp NF has a socket on
+         * each) */
+        char nq[12];
+        unsigned queues = p->chain->io.queues;
+        snprintf(nq, sizeof(nq), "%u", queues);
+        const char *argv[32];
         int k = 0;
         argv[k++] = "ip";
         argv[k++] = "link";
@@ -618,6 +625,12 @@ int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
         }
         argv[k++] = "address";
         argv[k++] = ma;
+        if (queues > 1) {
+            argv[k++] = "numtxqueues";
+            argv[k++] = nq;
+            argv[k++] = "numrxqueues";
+            argv[k++] = nq;
+        }
         argv[k++] = "type";
         argv[k++] = "veth";
         argv[k++] = "peer";
@@ -629,6 +642,12 @@ int ln_topo_create(const struct ln_plan *p, struct ln_state *st)
         }
         argv[k++] = "address";
         argv[k++] = mb;
+        if (queues > 1) {
+            argv[k++] = "numtxqueues";
+            argv[k++] = nq;
+            argv[k++] = "numrxqueues";
+            argv[k++] = nq;
+        }
         argv[k] = NULL;
         if (ln_run_tool(argv, false) != 0)
             return -1;

@@ -568,6 +568,12 @@ static bool uring_io(const void *io)
     return ((const struct scc_io_spec *)io)->transport == SCC_TRANSPORT_URING;
 }
 
+/* io.queues is written back only when it differs from one queue */
+static bool several_queues(const void *io)
+{
+    return ((const struct scc_io_spec *)io)->queues > 1;
+}
+
 static void endpoints_given(struct scc_spec_ctx *c, const char *path, struct json_object *o,
                             void *base)
 {
@@ -1776,6 +1782,7 @@ static const struct scc_field io_fields[] = {
     IO(vni, "vni", SCC_FIELD_INT, .min = 0, .max = 16777215, .dflt = 1),
     IO(uring_sqpoll, "uring_sqpoll", SCC_FIELD_BOOL, .when = uring_io),
     IO(uring_sqpoll_cpus, "uring_sqpoll_cpu", SCC_FIELD_CPUS, .flags = SCC_FIELD_IF_SET),
+    IO(queues, "queues", SCC_FIELD_INT, .min = 1, .max = 64, .dflt = 1, .when = several_queues),
 };
 static const struct scc_field_section io_section = SECTION("io", "## `io`", io_fields);
 

@@ -68,6 +68,8 @@ struct scc_io_spec {
     enum scc_idle idle;           /* default block */
     unsigned udp_port;            /* default 4789 */
     uint32_t vni;                 /* 0..16777215, default 1 */
+    unsigned queues;              /* 1..64, default 1: TX and RX queues of every veth the
+                                     chain makes (an xdp NF binds a socket to each) */
 };
 
 struct scc_sched_params {

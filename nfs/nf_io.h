@@ -87,7 +87,15 @@ struct nf_io_opts {
      * descriptor move, no copy (docs/io.md). Falls back to a UMEM of its
      * own (sends copy) where the kernel will not share. */
     const struct nf_io *xdp_share;
+    /* xdp: how many RX queues get a socket, from queue 0 up: 0 = every RX
+     * queue the interface has (ETHTOOL_GCHANNELS), at most
+     * NF_IO_XDP_MAX_QUEUES; a larger count than the interface has is
+     * clamped. Frames on a queue without a socket go to the kernel's stack
+     * (docs/io.md) */
+    unsigned xdp_queues;
 };
+
+#define NF_IO_XDP_MAX_QUEUES 64u
 
 struct nf_io_stats {
     uint64_t rx_pkts, rx_bytes, rx_calls;    /* rx_calls: recvmmsg calls that returned packets */
@@ -121,7 +129,9 @@ struct nf_io_frames {
     uint64_t errors;     /* the kernel handed back a frame that was not its own: a
                             frame used twice (must stay 0) */
     int consistent;      /* the states add up and match the rings' bookkeeping */
-    unsigned sockets;    /* open sockets on this UMEM (2: shared) */
+    unsigned sockets;    /* open sockets on this UMEM (one per queue per handle; 2 for
+                            two one-queue handles sharing it) */
+    unsigned queues;     /* this handle's sockets: the RX queues it receives from */
 };
 
 struct nf_io;

@@ -106,6 +106,8 @@ static void usage(FILE *f)
         "                      an io_uring, or AF_XDP (raw endpoints only); docs/io.md\n"
         "  --uring-sqpoll      uring: a kernel thread submits (no system calls when busy)\n"
         "  --uring-sqpoll-cpu N  pin that thread to CPU N (default: the NF's own CPUs)\n"
+        "  --xdp-queues N      xdp: AF_XDP sockets on RX queues 0..N-1 of each interface,\n"
+        "                      1..64 (default: every RX queue it has)\n"
         "  --no-seccomp        do not install the seccomp filter (debugging)\n"
         "  --user NAME         become user NAME (and its group) once the sockets are\n"
         "                      open, before the seccomp filter (needs root)\n"
@@ -183,6 +185,7 @@ static int parse_ep(const char *s, struct ep *ep, char *err, size_t errlen)
 static enum nf_io_engine io_engine = NF_IO_SOCKETS;
 static bool io_sqpoll;
 static long io_sqpoll_cpu = -1; /* --uring-sqpoll-cpu; -1 = not pinned */
+static long io_xdp_queues;      /* --xdp-queues; 0 = every RX queue */
 
 static struct nf_io *open_ep(const struct ep *ep, bool input, bool both, unsigned batch,
                              enum nf_io_idle idle, uint32_t vni, const char *txt,
@@ -201,7 +204,8 @@ static struct nf_io *open_ep(const struct ep *ep, bool input, bool both, unsigne
                            /* after the capability drop and under seccomp the
                             * NF could not detach an XDP program: the owner
                             * of the interface does (docs/io.md) */
-                           .xdp_leave_prog = 1};
+                           .xdp_leave_prog = 1,
+                           .xdp_queues = (unsigned)io_xdp_queues};
     if (ep->transport == NF_IO_RAW) {
         scc_strlcpy(o.ifname, ep->ifname, sizeof(o.ifname));
     } else {
@@ -363,7 +367,7 @@ static void describe(struct nf_stats_writer *w, const struct stage *sg, int nsg,
 
 enum { O_PIPELINE = 256, O_STAGE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
        O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER, O_TRANSPORT, O_SQPOLL, O_SQCPU, O_REVERSE,
-       O_REVDSTMAC, O_RING };
+       O_REVDSTMAC, O_RING, O_XDPQ };
 
 /* Write mac as the destination of every frame in pkts (the launcher's
  * steering through a bridge). */
@@ -473,6 +477,7 @@ int main(int argc, char **argv)
         {"transport", required_argument, NULL, O_TRANSPORT},
         {"uring-sqpoll", no_argument, NULL, O_SQPOLL},
         {"uring-sqpoll-cpu", required_argument, NULL, O_SQCPU},
+        {"xdp-queues", required_argument, NULL, O_XDPQ},
         {"reverse", required_argument, NULL, O_REVERSE},
         {"rev-dst-mac", required_argument, NULL, O_REVDSTMAC},
         {"verbose", no_argument, NULL, 'v'},
@@ -575,6 +580,13 @@ int main(int argc, char **argv)
             if (scc_parse_long(optarg, 0, CPU_SETSIZE - 1, &io_sqpoll_cpu) < 0) {
                 fprintf(stderr, "scc-nf: --uring-sqpoll-cpu '%s': expected a CPU number\n",
                         optarg);
+                goto usage_fail;
+            }
+            break;
+        case O_XDPQ:
+            if (scc_parse_long(optarg, 1, NF_IO_XDP_MAX_QUEUES, &io_xdp_queues) < 0) {
+                fprintf(stderr, "scc-nf: --xdp-queues '%s': expected 1..%u\n", optarg,
+                        NF_IO_XDP_MAX_QUEUES);
                 goto usage_fail;
             }
             break;
@@ -707,6 +719,10 @@ int main(int argc, char **argv)
                 rev_mode != NF_STATS_REV_NONE ? " --reverse" : "", yield ? " --yield" : "",
                 io_engine != NF_IO_SOCKETS ? " another --transport" : "",
                 idle == NF_IO_BUSY ? " --idle busy" : "");
+        goto usage_fail;
+    }
+    if (io_xdp_queues && io_engine != NF_IO_XDP) {
+        fprintf(stderr, "scc-nf: --xdp-queues needs --transport xdp\n");
         goto usage_fail;
     }
     if (io_sqpoll_cpu >= 0 && !io_sqpoll) {

@@ -141,12 +141,76 @@ start_nf xnat$tag "$nsb" -v -v --transport xdp --pipeline "$NAT" --in raw:b0$tag
 ip -n "$nsb" link set dev b0$tag xdp off 2>/dev/null
 ip -n "$nsb" link set dev b1$tag xdp off 2>/dev/null
 
+# ---------------- one socket per RX queue ----------------
+# veths with 2 queues: the raw generator's 16 flows hash onto both TX
+# queues of c0 (skb_tx_hash of the 5-tuple) and veth hands each frame to
+# d0's RX queue of the same index, so about half arrive on queue 1. An NF
+# with a socket on queue 0 only (--xdp-queues 1, what the engine did
+# before) never sees those: the kernel's stack takes them; with a socket
+# per queue (the default) it forwards every frame, from one UMEM whose
+# frames stay accounted for across the 4 sockets.
+ip link add c0$tag netns "$nsa" numtxqueues 2 numrxqueues 2 type veth \
+    peer name d0$tag netns "$nsb" numtxqueues 2 numrxqueues 2 || bad "veth c0/d0 with 2 queues"
+ip link add c1$tag netns "$nsa" numtxqueues 2 numrxqueues 2 type veth \
+    peer name d1$tag netns "$nsb" numtxqueues 2 numrxqueues 2 || bad "veth c1/d1 with 2 queues"
+ip -n "$nsa" link set c0$tag up && ip -n "$nsa" link set c1$tag up
+ip -n "$nsb" link set d0$tag up && ip -n "$nsb" link set d1$tag up
+mq_run() { # mq_run NAME [scc-nf options]: MQ_COUNT (4000) frames of 16 flows at MQ_RATE
+    # (20000) pps through an NF; sets mqrx mqnf mqp99 (sink's p99 latency, ns)
+    local name=$1 n=${MQ_COUNT:-4000}; shift
+    mqrx=0 mqnf=0 mqp99=0
+    start_nf "$name" "$nsb" -v -v --transport xdp "$@" --pipeline 'FromIO -> Counter -> ToIO' \
+        --in raw:d0$tag --out raw:d1$tag --batch 32 || return 1
+    local pid=$nfpid
+    ip netns exec "$nsa" "$SCC" -q sink --transport raw --if c1$tag --count "$n" --timeout 10 \
+        --idle-timeout 1 --json "$tmp/$name.sink.json" --ready "$tmp/$name.ready" >/dev/null 2>&1 &
+    local sp=$!; pids+=("$sp")
+    for _ in $(seq 100); do [ -e "$tmp/$name.ready" ] && break; sleep 0.05; done
+    ip netns exec "$nsa" "$SCC" -q gen --transport raw --if c0$tag --flows 16 --rate "${MQ_RATE:-20000}" \
+        --count "$n" --json "$tmp/$name.gen.json" >/dev/null 2>&1 || bad "scc gen into $name"
+    wait "$sp"
+    mqrx=$(grep -Eo '"rx_pkts": *[0-9]+' "$tmp/$name.sink.json" | grep -Eo '[0-9]+$')
+    mqnf=$(nfstat "$name" rx_pkts)
+    mqp99=$(tr -d " \n" <"$tmp/$name.sink.json" | grep -o '"from_send":{[^}]*}' | grep -Eo '"p99":[0-9]+' | grep -Eo '[0-9]+$')
+    "$SCC" stats --json "$name" >"$tmp/$name.stats"
+    stop_nf "$name" "$pid"
+    ip -n "$nsb" link set dev d0$tag xdp off 2>/dev/null
+    ip -n "$nsb" link set dev d1$tag xdp off 2>/dev/null
+}
+mq_run xq1$tag --xdp-queues 1 && {
+    check "2-queue veth, socket on queue 0 only: frames land on queue 1 and miss the NF (NF rx $mqnf, sink $mqrx of 4000)" \
+        bash -c "[ '${mqnf:-0}' -gt 0 ] && [ '${mqnf:-0}' -lt 4000 ] && [ '${mqrx:-0}' -lt 4000 ]"
+    check "queue 0 only: the startup line says so" grep -q 'd0'$tag': AF_XDP socket on queue 0 only' "$tmp/xq1$tag.err"
+}
+mq_run xq2$tag && {
+    check "2-queue veth, a socket per queue: the NF received and forwarded all 4000 frames (NF rx $mqnf, sink $mqrx)" \
+        bash -c "[ '${mqnf:-0}' = 4000 ] && [ '${mqrx:-0}' = 4000 ]" ||
+        grep -Eo '"(rx_pkts|lost|foreign)": *[0-9]+' "$tmp/xq2$tag.sink.json"
+    check "a socket per queue: the description and startup line name 2 queues" \
+        bash -c "grep -q 'raw:d0$tag over xdp-native-copy+shared, 2 queues' '$tmp/xq2$tag.stats' &&
+                 grep -q 'd0$tag: AF_XDP sockets on queues 0-1 (2 of 2)' '$tmp/xq2$tag.err'"
+    check "a socket per queue: every frame of the one UMEM accounted for (4 sockets, all 4000 moved)" \
+        bash -c "grep -q 'xdp: 4000 frames sent by descriptor move, 0 copied' '$tmp/xq2$tag.err' &&
+                 grep -Eq 'UMEM of 6144 frames \(4 sockets\): .* \+ tx 0 \+ .*, 0 used twice: accounted for' '$tmp/xq2$tag.err'" ||
+        grep 'xdp:' "$tmp/xq2$tag.err"
+}
+# a two-way NF (--reverse) does not block in the receive: it sleeps in one
+# poll() on nf_io_fd() of both sides, which for 2 queues is an epoll set of
+# both sockets. At 100 pps a frame on queue 1 waits for nothing; were only
+# queue 0's socket polled it would wait for the next frame on queue 0 (10 ms
+# or more later) or the loop's 100 ms timeout
+MQ_RATE=100 MQ_COUNT=100 mq_run xqr$tag --reverse straight && {
+    check "two-way NF on 2 queues: a frame on either queue wakes it (NF rx $mqnf, sink $mqrx of 100, p99 $((${mqp99:-0} / 1000)) us < 8 ms)" \
+        bash -c "[ '${mqnf:-0}' = 100 ] && [ '${mqrx:-0}' = 100 ] && [ '${mqp99:-0}' -gt 0 ] && [ '${mqp99:-0}' -lt 8000000 ]"
+}
+
 # ---------------- scc run over xdp: kill -9 of the launcher + scc cleanup ----
-# the NFs' programs sit on the chain's veths; cleanup deletes those (and the
-# namespaces), so no program, socket, NF or namespace is left
+# the NFs' programs sit on the chain's veths (made with 2 queues: io.queues);
+# cleanup deletes those (and the namespaces), so no program, socket, NF or
+# namespace is left
 chain=xk$tag
 cat >"$tmp/chain.json" <<JSON
-{ "name": "$chain", "io": { "transport": "xdp" }, "interconnect": "b2b",
+{ "name": "$chain", "io": { "transport": "xdp", "queues": 2 }, "interconnect": "b2b",
   "nfs": [ { "name": "c1", "type": "counter" }, { "name": "c2", "type": "counter" } ] }
 JSON
 snap() { ip netns list | sort; ip link show | grep -c 'prog/xdp'; }
@@ -156,6 +220,11 @@ lp=$!; pids+=("$lp")
 for _ in $(seq 100); do "$SCC" stats --json "$chain.c2" 2>/dev/null | grep -q '"ready": true' && break; sleep 0.1; done
 check "scc run: NFs over xdp up (stats page says xdp)" \
     bash -c "'$SCC' stats --json '$chain.c1' | grep -q 'over xdp-'"
+# io.queues 2: the launcher made every veth with 2 queues, and each NF
+# bound a socket to both
+check "scc run with io.queues 2: the NFs' veths have 2 queues, an AF_XDP socket on each" \
+    bash -c "'$SCC' stats --json '$chain.c1' | grep -q 'over xdp-native-copy+shared, 2 queues'" ||
+    "$SCC" stats --json "$chain.c1" | grep -Eo '"(in|out)": "[^"]*"'
 kill -9 "$lp"; wait "$lp" 2>/dev/null
 # the journal names each NF interface an AF_XDP program was attached to
 # (two counters, two sides each), for cleanup to detach where one survives
