@@ -35,7 +35,8 @@
 # the same NF over each of TRANSPORTS (default "raw uring uring+sqpoll", then
 # uring+sqpoll@0 on 2+ CPUs: the SQPOLL thread pinned to CPU 0 with
 # --uring-sqpoll-cpu 0, away from the NF's CPU 1 but beside the generator's
-# sender; not with --quick), plus xdp when scc-nf has it, at each of
+# sender; not with --quick; uring+sqpoll@CPU~US adds --uring-spin-us US, the
+# receive spin, as a row of its own), plus xdp when scc-nf has it, at each of
 # TBATCHES (default "1 32"; --quick: 32), the generator and its receiver
 # always on raw sockets so only the NF's transport changes. Per row:
 #   NF pps      zero-loss (<=1 %) rate through the NF (as above)
@@ -255,6 +256,8 @@ nf_transport_args() { # TRANSPORT -> scc-nf flags
     raw) echo "" ;;
     uring) echo "--transport uring" ;;
     uring+sqpoll) echo "--transport uring --uring-sqpoll" ;;
+    uring+sqpoll@*~*) local x=${1#*@}
+        echo "--transport uring --uring-sqpoll --uring-sqpoll-cpu ${x%~*} --uring-spin-us ${x#*~}" ;;
     uring+sqpoll@*) echo "--transport uring --uring-sqpoll --uring-sqpoll-cpu ${1#*@}" ;;
     xdp) echo "--transport xdp" ;;
     esac
