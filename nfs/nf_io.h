@@ -92,8 +92,8 @@ struct nf_io_opts {
      * Only where the SQ thread cannot run on the caller's CPUs (pinned
      * elsewhere): there it posts completions while the caller peeks; on a
      * shared CPU the spin would keep it off. uring_spin_set zero: no
-     * receive spin (the default: a spinning NF delays the tasks that share
-     * its CPU, docs/io.md); sends still wait up to 200 us. */
+     * receive spin, sends wait up to 20 us (the default: a spinning NF
+     * delays the tasks that share its CPU, docs/io.md). */
     int uring_spin_set;
     int uring_spin_us;              /* 0..NF_IO_URING_SPIN_MAX_US */
     /* xdp: share this open xdp handle's UMEM (an NF's output handle names

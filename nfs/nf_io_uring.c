@@ -64,12 +64,13 @@
  * kernel at once, because spinning there keeps the thread that would
  * complete the sends off the CPU (docs/io.md, "kernel drops"). */
 #define SEND_SPINS 100000u
-/* Block idle: the thread pinned elsewhere sends a batch of 32 64-byte
- * frames on veth in ~60-100 us here (each send runs the peer's receive
- * too); 20 us, the bound before, ended nearly every batch's wait in the
- * kernel: one io_uring_enter per batch, half of raw's two (docs/io.md,
- * measured). uring_spin_us raises it. */
-#define SEND_SPIN_NS 200000u
+/* Block idle: 20 us, a few SQ thread loops. The thread pinned elsewhere
+ * sends a batch of 32 64-byte frames on veth in ~60-100 us here (each send
+ * runs the peer's receive too), so most batches' waits end in the kernel:
+ * one io_uring_enter per batch. uring_spin_us raises the bound (200: 7x
+ * fewer system calls than raw); 200 by default doubled the p50 of two NFs
+ * sharing a core and let frames overflow (docs/io.md, measured). */
+#define SEND_SPIN_NS 20000u
 
 /* A spinning wait's pause: tells an SMT sibling (and the hypervisor) that
  * this thread only polls. */

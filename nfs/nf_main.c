@@ -107,7 +107,7 @@ static void usage(FILE *f)
         "  --uring-sqpoll      uring: a kernel thread submits (no system calls when busy)\n"
         "  --uring-sqpoll-cpu N  pin that thread to CPU N (default: the NF's own CPUs)\n"
         "  --uring-spin-us N   block idle, that thread pinned elsewhere: peek N us (0..%d)\n"
-        "                      for frames before sleeping in the kernel (default 0)\n"
+        "                      for frames and sends before waiting in the kernel (default 0)\n"
         "  --no-seccomp        do not install the seccomp filter (debugging)\n"
         "  --user NAME         become user NAME (and its group) once the sockets are\n"
         "                      open, before the seccomp filter (needs root)\n"
