@@ -35,9 +35,12 @@
 # the same NF over each of TRANSPORTS (default "raw uring uring+sqpoll", then
 # uring+sqpoll@0 on 2+ CPUs: the SQPOLL thread pinned to CPU 0 with
 # --uring-sqpoll-cpu 0, away from the NF's CPU 1 but beside the generator's
-# sender; not with --quick), plus xdp when scc-nf has it, at each of
-# TBATCHES (default "1 32"; --quick: 32), the generator and its receiver
-# always on raw sockets so only the NF's transport changes. Per row:
+# sender; and uring+sqpoll@0~200, the same with --uring-spin-us 200, the
+# configuration with the fewest system calls; not with --quick; any
+# uring+sqpoll@CPU~US names a row with --uring-spin-us US), plus xdp when
+# scc-nf has it, at each of TBATCHES (default "1 32"; --quick: 32), the
+# generator and its receiver always on raw sockets so only the NF's
+# transport changes. Per row:
 #   NF pps      zero-loss (<=1 %) rate through the NF (as above)
 #   ns/pkt      the NF's CPU time per frame over the search, all its threads
 #               (SQPOLL's kernel thread iou-sqp is one of them)
@@ -78,7 +81,7 @@ if [ -z "${TRANSPORTS:-}" ]; then
     TRANSPORTS="raw uring uring+sqpoll"
     # the SQ thread on the other core than the NF's (CPU 0: the generator's
     # sender runs there too on a 2-CPU host; not in --quick, to keep CI short)
-    [ "$(nproc)" -ge 2 ] && [ $QUICK = 0 ] && TRANSPORTS="$TRANSPORTS uring+sqpoll@0"
+    [ "$(nproc)" -ge 2 ] && [ $QUICK = 0 ] && TRANSPORTS="$TRANSPORTS uring+sqpoll@0 uring+sqpoll@0~200"
     "$NF" --transport xdp --help >/dev/null 2>&1 && TRANSPORTS="$TRANSPORTS xdp"
 fi
 BATCHES=${BATCHES:-"1 8 32 64"}
@@ -255,6 +258,8 @@ nf_transport_args() { # TRANSPORT -> scc-nf flags
     raw) echo "" ;;
     uring) echo "--transport uring" ;;
     uring+sqpoll) echo "--transport uring --uring-sqpoll" ;;
+    uring+sqpoll@*~*) local x=${1#*@}
+        echo "--transport uring --uring-sqpoll --uring-sqpoll-cpu ${x%~*} --uring-spin-us ${x#*~}" ;;
     uring+sqpoll@*) echo "--transport uring --uring-sqpoll --uring-sqpoll-cpu ${1#*@}" ;;
     xdp) echo "--transport xdp" ;;
     esac

@@ -109,6 +109,10 @@ static void nf_argv(void *ctx, int s, struct ln_argv *b)
         ln_argv_add(b, "--uring-sqpoll-cpu");
         ln_argv_add(b, ln_argv_fmt(b, "%d", scc_cpuset_first(&ch->io.uring_sqpoll_cpus)));
     }
+    if (ch->io.uring_sqpoll && ch->io.uring_spin_us) {
+        ln_argv_add(b, "--uring-spin-us");
+        ln_argv_add(b, ln_argv_fmt(b, "%u", ch->io.uring_spin_us));
+    }
     ln_argv_add(b, "--in");
     ln_argv_add(b, st->in_ep);
     ln_argv_add(b, "--out");

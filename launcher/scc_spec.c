@@ -25,6 +25,7 @@
 
 #include "common/scc_json.h"
 #include "nfs/nf_check.h"
+#include "nfs/nf_io.h"
 #include "nfs/nf_sandbox.h"
 #include "nfs/nf_types.h"
 #include "profiler/prof_calib.h"
@@ -1711,6 +1712,13 @@ static void check_chain(struct scc_spec_ctx *c, const char *path, struct json_ob
     else if (nsq > 1)
         diag(c->d, "io.uring_sqpoll_cpu", "one core only (the kernel pins a submission "
                                           "thread to a single CPU); give a core number");
+    if (ch->io.uring_spin_us && !ch->io.uring_sqpoll)
+        diag(c->d, "io.uring_spin_us", "peeks for what the SQPOLL thread completes, so it "
+                                       "needs io.uring_sqpoll: true; set that or remove this key");
+    else if (ch->io.uring_spin_us && !nsq)
+        diag(c->d, "io.uring_spin_us", "spins only when the SQPOLL thread is on a core the "
+                                       "NF does not run on: set io.uring_sqpoll_cpu to such a "
+                                       "core, or remove this key");
     /* Over UDP the launcher gives stage s (0 = gen .. nnfs+1 = sink) port
      * udp_port + s (ln_topo.c), so the last one must still be a port. */
     if (ch->interconnect == SCC_LINK_UDP && ch->io.udp_port + (unsigned)ch->nnfs + 1 > 65535)
@@ -1783,6 +1791,8 @@ static const struct scc_field io_fields[] = {
     IO(uring_sqpoll, "uring_sqpoll", SCC_FIELD_BOOL, .when = uring_io),
     IO(uring_sqpoll_cpus, "uring_sqpoll_cpu", SCC_FIELD_CPUS, .flags = SCC_FIELD_IF_SET),
     IO(queues, "queues", SCC_FIELD_INT, .min = 1, .max = 64, .dflt = 1, .when = several_queues),
+    IO(uring_spin_us, "uring_spin_us", SCC_FIELD_INT, .flags = SCC_FIELD_IF_SET, .min = 0,
+       .max = NF_IO_URING_SPIN_MAX_US),
 };
 static const struct scc_field_section io_section = SECTION("io", "## `io`", io_fields);
 

@@ -64,6 +64,8 @@ struct scc_io_spec {
     bool uring_sqpoll;            /* uring only: a kernel submission thread */
     struct scc_cpuset uring_sqpoll_cpus; /* uring_sqpoll only: its one core (SQ_AFF); empty =
                                             the thread takes the NF's affinity */
+    unsigned uring_spin_us;       /* uring_sqpoll only: 0 (default) .. 10000, the receive
+                                     spin before sleeping (scc-nf --uring-spin-us) */
     unsigned batch;               /* 1..1024, default 32 */
     enum scc_idle idle;           /* default block */
     unsigned udp_port;            /* default 4789 */

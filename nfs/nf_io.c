@@ -339,6 +339,19 @@ struct nf_io *nf_io_open(const struct nf_io_opts *opts, char *err, size_t errlen
         r = -EINVAL;
         goto err;
     }
+    if (io->opts.uring_spin_set && !io->opts.uring_sqpoll) {
+        scc_errf(err, errlen, "uring_spin_us needs uring_sqpoll (it peeks for what the SQPOLL "
+                              "thread completes)");
+        r = -EINVAL;
+        goto err;
+    }
+    if (io->opts.uring_spin_set &&
+        (io->opts.uring_spin_us < 0 || io->opts.uring_spin_us > NF_IO_URING_SPIN_MAX_US)) {
+        scc_errf(err, errlen, "uring_spin_us %d out of range 0..%d", io->opts.uring_spin_us,
+                 NF_IO_URING_SPIN_MAX_US);
+        r = -EINVAL;
+        goto err;
+    }
     if (io->opts.engine == NF_IO_XDP && io->opts.transport != NF_IO_RAW) {
         scc_errf(err, errlen, "the xdp transport moves raw frames on an interface; VXLAN-in-UDP "
                               "needs the udp or uring transport");

@@ -47,6 +47,9 @@ enum nf_io_idle { NF_IO_BLOCK = 0, NF_IO_BUSY = 1 };
 enum nf_io_engine { NF_IO_SOCKETS = 0, NF_IO_URING = 1, NF_IO_XDP = 2 };
 
 #define NF_VXLAN_PORT 4789
+/* uring + SQPOLL: the largest io.uring_spin_us (see
+ * nf_io_opts.uring_spin_us; docs/io.md). */
+#define NF_IO_URING_SPIN_MAX_US 10000
 
 struct nf_io_opts {
     size_t sz;                      /* sizeof(struct nf_io_opts), for growth */
@@ -82,6 +85,17 @@ struct nf_io_opts {
      * opening task's CPU affinity (on the NF's core(s); docs/io.md). */
     int uring_sqpoll_pin;
     int uring_sqpoll_cpu;
+    /* uring + SQPOLL, block idle: before sleeping in the kernel for a
+     * frame (one io_uring_enter per wake-up), peek at the completion queue
+     * for up to uring_spin_us microseconds, and wait that long for send
+     * completions before entering too (like SO_BUSY_POLL for sockets).
+     * Only where the SQ thread cannot run on the caller's CPUs (pinned
+     * elsewhere): there it posts completions while the caller peeks; on a
+     * shared CPU the spin would keep it off. uring_spin_set zero: no
+     * receive spin, sends wait up to 20 us (the default: a spinning NF
+     * delays the tasks that share its CPU, docs/io.md). */
+    int uring_spin_set;
+    int uring_spin_us;              /* 0..NF_IO_URING_SPIN_MAX_US */
     /* xdp: share this open xdp handle's UMEM (an NF's output handle names
      * its input): a packet received on one leaves on the other by a
      * descriptor move, no copy (docs/io.md). Falls back to a UMEM of its

@@ -64,7 +64,24 @@
  * kernel at once, because spinning there keeps the thread that would
  * complete the sends off the CPU (docs/io.md, "kernel drops"). */
 #define SEND_SPINS 100000u
-#define SEND_SPIN_NS 20000u /* block idle: 20 us, a few SQ thread loops */
+/* Block idle: 20 us, a few SQ thread loops. The thread pinned elsewhere
+ * sends a batch of 32 64-byte frames on veth in ~60-100 us here (each send
+ * runs the peer's receive too), so most batches' waits end in the kernel:
+ * one io_uring_enter per batch. uring_spin_us raises the bound (200: 7x
+ * fewer system calls than raw); 200 by default doubled the p50 of two NFs
+ * sharing a core and let frames overflow (docs/io.md, measured). */
+#define SEND_SPIN_NS 20000u
+
+/* A spinning wait's pause: tells an SMT sibling (and the hypervisor) that
+ * this thread only polls. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 struct rx_rec {
     int32_t res;
@@ -75,6 +92,8 @@ struct uring {
     struct io_uring ring;
     bool ring_ok, sqpoll, armed;
     bool tx_spin;                    /* SQPOLL: spin for send completions (see SEND_SPINS) */
+    uint64_t spin_ns;                /* block idle, SQ thread elsewhere: peek this long
+                                      * before entering the kernel (uring_spin_us) */
     struct io_uring_buf_ring *br;
     size_t br_len;
     uint8_t *bufs;
@@ -200,12 +219,37 @@ static void reap(struct nf_io *io, struct uring *u)
     io_uring_cq_advance(&u->ring, seen);
 }
 
+/* Block idle with the SQ thread on another CPU: peek at the completion
+ * queue for up to spin_ns before sleeping in the kernel. The thread runs
+ * the multishot receive's task work and posts its completions while it is
+ * awake, so a frame that arrives within the spin is taken with no system
+ * call; without the spin every wake-up costs one io_uring_enter, as many
+ * as raw's recvmmsg. Bounded, because the caller's own CPU may be shared
+ * (the sink, other NFs). True when something is pending; false when the
+ * spin ran out or the multishot receive ended (re-armed by the next recv;
+ * sleeping on it would wait for nothing). */
+static bool spin_rx(struct nf_io *io, struct uring *u)
+{
+    uint64_t until = scc_now_ns() + u->spin_ns;
+    for (unsigned spin = 1;; spin++) {
+        if (io_uring_cq_ready(&u->ring))
+            reap(io, u);
+        if (u->pend_n || !u->armed)
+            return u->pend_n != 0;
+        if ((spin & 15) == 0 && scc_now_ns() >= until)
+            return false;
+        cpu_relax();
+    }
+}
+
 /* Wait for a completion: block idle in the kernel (one io_uring_enter,
- * bounded by timeout_ms; a signal ends it), busy idle spinning on the
- * completion queue. */
+ * bounded by timeout_ms; a signal ends it) after spin_rx where it applies,
+ * busy idle spinning on the completion queue. */
 static void wait_rx(struct nf_io *io, struct uring *u, int timeout_ms)
 {
     if (io->opts.idle == NF_IO_BLOCK) {
+        if (u->spin_ns && (spin_rx(io, u) || !u->armed))
+            return;
         struct io_uring_cqe *c;
         struct __kernel_timespec ts = {.tv_sec = timeout_ms / 1000,
                                        .tv_nsec = (long long)(timeout_ms % 1000) * 1000000};
@@ -297,10 +341,12 @@ int nf_io_uring_recv(struct nf_io *io, struct nf_batch *out, int timeout_ms)
  * all that are left in one io_uring_enter. */
 static int drain_tx(struct nf_io *io, struct uring *u)
 {
-    /* block idle spins at most SEND_SPIN_NS even with the thread elsewhere:
-     * the NF's own core may be shared (the sink, other NFs) */
+    /* block idle spins at most SEND_SPIN_NS (or uring_spin_us, if longer)
+     * even with the thread elsewhere: the NF's own core may be shared (the
+     * sink, other NFs) */
     bool block = io->opts.idle == NF_IO_BLOCK;
-    uint64_t until = u->tx_spin && block ? scc_now_ns() + SEND_SPIN_NS : 0;
+    uint64_t bound = u->spin_ns > SEND_SPIN_NS ? u->spin_ns : SEND_SPIN_NS;
+    uint64_t until = u->tx_spin && block ? scc_now_ns() + bound : 0;
     for (unsigned spin = 0; u->inflight;) {
         reap(io, u);
         if (!u->inflight)
@@ -435,7 +481,13 @@ int nf_io_uring_open(struct nf_io *io, char *err, size_t errlen)
             p.flags |= IORING_SETUP_SQ_AFF;
             p.sq_thread_cpu = (unsigned)io->opts.uring_sqpoll_cpu;
         }
-        u->tx_spin = io->opts.idle == NF_IO_BUSY || sq_elsewhere(io, sh);
+        bool elsewhere = sq_elsewhere(io, sh);
+        u->tx_spin = io->opts.idle == NF_IO_BUSY || elsewhere;
+        /* the receive spin only where the thread cannot be on our CPU:
+         * there it completes while we peek; sharing it, peeking would only
+         * keep it off the CPU (busy idle spins anyway) */
+        if (elsewhere && io->opts.idle == NF_IO_BLOCK && io->opts.uring_spin_set)
+            u->spin_ns = (uint64_t)io->opts.uring_spin_us * 1000u;
     }
     int r = io_uring_queue_init_params(io->batch + 8, &u->ring, &p);
     if (r < 0) {

@@ -108,6 +108,8 @@ static void usage(FILE *f)
         "  --uring-sqpoll-cpu N  pin that thread to CPU N (default: the NF's own CPUs)\n"
         "  --xdp-queues N      xdp: AF_XDP sockets on RX queues 0..N-1 of each interface,\n"
         "                      1..64 (default: every RX queue it has)\n"
+        "  --uring-spin-us N   block idle, that thread pinned elsewhere: peek N us (0..%d)\n"
+        "                      for frames and sends before waiting in the kernel (default 0)\n"
         "  --no-seccomp        do not install the seccomp filter (debugging)\n"
         "  --user NAME         become user NAME (and its group) once the sockets are\n"
         "                      open, before the seccomp filter (needs root)\n"
@@ -129,7 +131,7 @@ static void usage(FILE *f)
         "  -v, -q              more / fewer messages\n"
         "  -h, --help          this text\n"
         "docs: docs/elements.md (pipelines), docs/io.md (endpoints), docs/fusion.md\n",
-        NF_STATS_MAX_STAGES);
+        NF_STATS_MAX_STAGES, NF_IO_URING_SPIN_MAX_US);
 }
 
 struct ep {
@@ -186,6 +188,7 @@ static enum nf_io_engine io_engine = NF_IO_SOCKETS;
 static bool io_sqpoll;
 static long io_sqpoll_cpu = -1; /* --uring-sqpoll-cpu; -1 = not pinned */
 static long io_xdp_queues;      /* --xdp-queues; 0 = every RX queue */
+static long io_spin_us = -1;    /* --uring-spin-us; -1 = the engine's default */
 
 static struct nf_io *open_ep(const struct ep *ep, bool input, bool both, unsigned batch,
                              enum nf_io_idle idle, uint32_t vni, const char *txt,
@@ -200,6 +203,8 @@ static struct nf_io *open_ep(const struct ep *ep, bool input, bool both, unsigne
                            .uring_sqpoll = io_sqpoll, .uring_share = share,
                            .uring_sqpoll_pin = io_sqpoll_cpu >= 0,
                            .uring_sqpoll_cpu = (int)io_sqpoll_cpu,
+                           .uring_spin_set = io_spin_us >= 0,
+                           .uring_spin_us = (int)io_spin_us,
                            .xdp_share = share, /* forwarding as a descriptor move */
                            /* after the capability drop and under seccomp the
                             * NF could not detach an XDP program: the owner
@@ -367,7 +372,7 @@ static void describe(struct nf_stats_writer *w, const struct stage *sg, int nsg,
 
 enum { O_PIPELINE = 256, O_STAGE, O_NAME, O_IN, O_OUT, O_BATCH, O_IDLE, O_VNI,
        O_NOSECCOMP, O_DSTMAC, O_YIELD, O_PHASE, O_USER, O_TRANSPORT, O_SQPOLL, O_SQCPU, O_REVERSE,
-       O_REVDSTMAC, O_RING, O_XDPQ };
+       O_REVDSTMAC, O_RING, O_XDPQ, O_SPINUS };
 
 /* Write mac as the destination of every frame in pkts (the launcher's
  * steering through a bridge). */
@@ -478,6 +483,7 @@ int main(int argc, char **argv)
         {"uring-sqpoll", no_argument, NULL, O_SQPOLL},
         {"uring-sqpoll-cpu", required_argument, NULL, O_SQCPU},
         {"xdp-queues", required_argument, NULL, O_XDPQ},
+        {"uring-spin-us", required_argument, NULL, O_SPINUS},
         {"reverse", required_argument, NULL, O_REVERSE},
         {"rev-dst-mac", required_argument, NULL, O_REVDSTMAC},
         {"verbose", no_argument, NULL, 'v'},
@@ -587,6 +593,13 @@ int main(int argc, char **argv)
             if (scc_parse_long(optarg, 1, NF_IO_XDP_MAX_QUEUES, &io_xdp_queues) < 0) {
                 fprintf(stderr, "scc-nf: --xdp-queues '%s': expected 1..%u\n", optarg,
                         NF_IO_XDP_MAX_QUEUES);
+                goto usage_fail;
+            }
+            break;
+        case O_SPINUS:
+            if (scc_parse_long(optarg, 0, NF_IO_URING_SPIN_MAX_US, &io_spin_us) < 0) {
+                fprintf(stderr, "scc-nf: --uring-spin-us '%s': expected microseconds, 0..%d\n",
+                        optarg, NF_IO_URING_SPIN_MAX_US);
                 goto usage_fail;
             }
             break;
@@ -727,6 +740,11 @@ int main(int argc, char **argv)
     }
     if (io_sqpoll_cpu >= 0 && !io_sqpoll) {
         fprintf(stderr, "scc-nf: --uring-sqpoll-cpu needs --uring-sqpoll\n");
+        goto usage_fail;
+    }
+    if (io_spin_us >= 0 && !io_sqpoll) {
+        fprintf(stderr, "scc-nf: --uring-spin-us needs --uring-sqpoll (it peeks for what the "
+                        "SQPOLL thread completes)\n");
         goto usage_fail;
     }
     if (rev_mode != NF_STATS_REV_NONE && nsg > 1) {

@@ -385,6 +385,40 @@ START_TEST(traffic_placement_keys)
 }
 END_TEST
 
+/* io.uring_spin_us: default 0 and then not written; a value is kept and
+ * written back (bad values: tests/specs/bad/19[123]-uring-spin-*). */
+START_TEST(uring_spin_key)
+{
+    struct scc_diags *d = scc_diags_new();
+    struct scc_spec_opts o = opts();
+    struct scc_chain *ch = scc_spec_load_string(
+        "{\"name\": \"s\", \"io\": {\"transport\": \"uring\", \"uring_sqpoll\": true, "
+        "\"uring_sqpoll_cpu\": 0, \"uring_spin_us\": 150}, \"nfs\": [{\"name\": \"c\", "
+        "\"type\": \"counter\", \"cpu\": 1}]}", &o, d);
+    if (!ch)
+        scc_diags_print(d, stderr);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_uint_eq(ch->io.uring_spin_us, 150);
+    struct json_object *j = scc_chain_to_json(ch), *io, *v;
+    ck_assert(json_object_object_get_ex(j, "io", &io));
+    ck_assert(json_object_object_get_ex(io, "uring_spin_us", &v));
+    ck_assert_int_eq(json_object_get_int(v), 150);
+    json_object_put(j);
+    scc_chain_free(ch);
+    ch = scc_spec_load_string("{\"name\": \"s\", \"io\": {\"transport\": \"uring\", "
+                              "\"uring_sqpoll\": true}, \"nfs\": [{\"name\": \"c\", "
+                              "\"type\": \"counter\"}]}", &o, d);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_uint_eq(ch->io.uring_spin_us, 0);
+    j = scc_chain_to_json(ch);
+    ck_assert(json_object_object_get_ex(j, "io", &io));
+    ck_assert(!json_object_object_get_ex(io, "uring_spin_us", &v));
+    json_object_put(j);
+    scc_chain_free(ch);
+    scc_diags_free(d);
+}
+END_TEST
+
 /* "fuse": default true, false kept and written back only then; outside
  * the fused mode it changes nothing, and says so with a warning. */
 START_TEST(fuse_key)
@@ -710,6 +744,7 @@ int main(void)
     tcase_add_test(tc, field_table_matches_docs);
     tcase_add_test(tc, profiler_events_are_validated);
     tcase_add_test(tc, nf_user_inherits_and_is_checked);
+    tcase_add_test(tc, uring_spin_key);
     suite_add_tcase(s, tc);
     TCase *tz = tcase_create("endless");
     tcase_set_timeout(tz, 10);

@@ -318,6 +318,30 @@ START_TEST(bad_options_refused)
     o.engine = (enum nf_io_engine)9;
     ck_assert_ptr_null(nf_io_open(&o, err, sizeof(err)));
     ck_assert_ptr_nonnull(strstr(err, "engine"));
+    if (!nf_io_engine_available(NF_IO_URING))
+        return;
+    /* the receive spin peeks for what the SQPOLL thread completes */
+    o.engine = NF_IO_URING;
+    o.uring_spin_set = 1;
+    o.uring_spin_us = 50;
+    errno = 0;
+    ck_assert_ptr_null(nf_io_open(&o, err, sizeof(err)));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "uring_spin_us needs uring_sqpoll"));
+    o.uring_sqpoll = 1;
+    const int bad[] = {-1, NF_IO_URING_SPIN_MAX_US + 1};
+    for (unsigned i = 0; i < 2; i++) {
+        o.uring_spin_us = bad[i];
+        errno = 0;
+        ck_assert_ptr_null(nf_io_open(&o, err, sizeof(err)));
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "out of range"));
+    }
+    /* in range (unpinned: accepted, and the engine does not spin) */
+    o.uring_spin_us = NF_IO_URING_SPIN_MAX_US;
+    struct nf_io *io = nf_io_open(&o, err, sizeof(err));
+    ck_assert_msg(io != NULL, "%s", err);
+    nf_io_close(io);
 }
 END_TEST
 
