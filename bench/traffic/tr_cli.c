@@ -211,6 +211,12 @@ void tr_io_option(int opt, const char *a, struct nf_io_opts *io, const char **ba
             io->uring_sqpoll_cpu = (int)v;
         }
         break;
+    case TR_O_XDPQ:
+        if (scc_parse_long(a, 1, NF_IO_XDP_MAX_QUEUES, &v) < 0)
+            *bad = "a queue count in 1..64";
+        else
+            io->xdp_queues = (unsigned)v;
+        break;
     case TR_O_IF:
         if (!*a || scc_strlcpy(io->ifname, a, sizeof(io->ifname)) >= sizeof(io->ifname))
             *bad = "an interface name of at most 15 characters";
@@ -251,6 +257,10 @@ int tr_io_options_done(const char *cmd, struct nf_io_opts *io, int argc, char **
     }
     if (io->uring_sqpoll && io->engine != NF_IO_URING) {
         fprintf(stderr, "scc %s: --uring-sqpoll needs --transport uring\n", cmd);
+        return -1;
+    }
+    if (io->xdp_queues && io->engine != NF_IO_XDP) {
+        fprintf(stderr, "scc %s: --xdp-queues needs --transport xdp\n", cmd);
         return -1;
     }
     if (io->uring_sqpoll_pin && !io->uring_sqpoll) {

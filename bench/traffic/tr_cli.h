@@ -46,14 +46,15 @@ int tr_json_write(json_object *obj, const char *path, char *err, size_t errlen);
  * (values above any command's own) and one parser, so both commands take
  * and check them the same way. */
 enum { TR_O_TRANSPORT = 1000, TR_O_IF, TR_O_VNI, TR_O_BATCH, TR_O_IDLE, TR_O_SQPOLL,
-       TR_O_SQCPU };
+       TR_O_SQCPU, TR_O_XDPQ };
 #define TR_IO_LONGOPTS                                                                          \
     {"transport", required_argument, NULL, TR_O_TRANSPORT},                                    \
         {"if", required_argument, NULL, TR_O_IF}, {"vni", required_argument, NULL, TR_O_VNI},  \
         {"batch", required_argument, NULL, TR_O_BATCH},                                        \
         {"idle", required_argument, NULL, TR_O_IDLE},                                          \
         {"uring-sqpoll", no_argument, NULL, TR_O_SQPOLL},                                      \
-        {"sqpoll-cpu", required_argument, NULL, TR_O_SQCPU}
+        {"sqpoll-cpu", required_argument, NULL, TR_O_SQCPU},                                   \
+        {"xdp-queues", required_argument, NULL, TR_O_XDPQ}
 /* Apply shared option opt (a TR_O_* value) with argument arg to io. On a
  * bad value sets *bad to what a good one looks like; otherwise leaves it. */
 void tr_io_option(int opt, const char *arg, struct nf_io_opts *io, const char **bad);

@@ -45,6 +45,7 @@ static void usage(FILE *f)
             "                        xdp: AF_XDP on --if (docs/io.md)\n"
             "  --uring-sqpoll        uring: a kernel thread submits (no system calls when busy)\n"
             "  --sqpoll-cpu N        pin that thread to CPU N (default: this process's CPUs)\n"
+            "  --xdp-queues N        xdp: sockets on RX queues 0..N-1 (default: every RX queue)\n"
             "  --if IFNAME           interface for raw\n"
             "  --listen [ADDR:]PORT  udp: address to bind (default 0.0.0.0:4789)\n"
             "  --vni N               udp: VXLAN network identifier (default 1)\n"
@@ -327,6 +328,7 @@ static int parse_args(int argc, char **argv, struct sink_cfg *c)
         case TR_O_IDLE:
         case TR_O_SQPOLL:
         case TR_O_SQCPU:
+        case TR_O_XDPQ:
             tr_io_option(opt, a, &c->io, &bad);
             break;
         case O_LISTEN:

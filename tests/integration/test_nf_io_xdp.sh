@@ -194,6 +194,28 @@ mq_run xq2$tag && {
                  grep -Eq 'UMEM of 6144 frames \(4 sockets\): .* \+ tx 0 \+ .*, 0 used twice: accounted for' '$tmp/xq2$tag.err'" ||
         grep 'xdp:' "$tmp/xq2$tag.err"
 }
+# scc sink over xdp on the same 2-queue veth (no NF): a socket per queue
+# by default (every frame of the 16 flows), queue 0 only with --xdp-queues 1
+mq_sink() { # mq_sink NAME [sink options]: 4000 frames of 16 flows c0 -> d0; sets mqrx
+    local name=$1; shift
+    mqrx=0
+    rm -f "$tmp/$name.ready"
+    ip netns exec "$nsb" "$SCC" -q sink --transport xdp --if d0$tag "$@" --count 4000 --timeout 10 \
+        --idle-timeout 1 --json "$tmp/$name.sink.json" --ready "$tmp/$name.ready" >/dev/null 2>&1 &
+    local sp=$!; pids+=("$sp")
+    for _ in $(seq 100); do [ -e "$tmp/$name.ready" ] && break; sleep 0.05; done
+    ip netns exec "$nsa" "$SCC" -q gen --transport raw --if c0$tag --flows 16 --rate 20000 \
+        --count 4000 >/dev/null 2>&1 || bad "scc gen into sink $name"
+    wait "$sp"
+    mqrx=$(grep -Eo '"rx_pkts": *[0-9]+' "$tmp/$name.sink.json" | grep -Eo '[0-9]+$')
+    ip -n "$nsb" link set dev d0$tag xdp off 2>/dev/null
+}
+mq_sink xs1$tag --xdp-queues 1
+check "scc sink --xdp-queues 1 on the 2-queue veth misses queue 1's frames (got ${mqrx:-0} of 4000)" \
+    bash -c "[ '${mqrx:-0}' -gt 0 ] && [ '${mqrx:-0}' -lt 4000 ]"
+mq_sink xs2$tag
+check "scc sink over xdp binds every queue by default (got ${mqrx:-0} of 4000)" [ "${mqrx:-0}" = 4000 ]
+
 # a two-way NF (--reverse) does not block in the receive: it sleeps in one
 # poll() on nf_io_fd() of both sides, which for 2 queues is an epoll set of
 # both sockets. At 100 pps a frame on queue 1 waits for nothing; were only
