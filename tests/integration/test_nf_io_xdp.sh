@@ -210,6 +210,12 @@ mq_sink() { # mq_sink NAME [sink options]: 4000 frames of 16 flows c0 -> d0; set
     mqrx=$(grep -Eo '"rx_pkts": *[0-9]+' "$tmp/$name.sink.json" | grep -Eo '[0-9]+$')
     ip -n "$nsb" link set dev d0$tag xdp off 2>/dev/null
 }
+"$SCC" gen --xdp-queues 2 --if lo >/dev/null 2>"$tmp/xq.err"; rc=$?
+check "scc gen --xdp-queues without --transport xdp: usage error naming the fix (rc $rc)" \
+    bash -c "[ $rc = 2 ] && grep -q 'needs --transport xdp' '$tmp/xq.err'"
+"$SCC" sink --transport xdp --if lo --xdp-queues 65 >/dev/null 2>"$tmp/xq.err"; rc=$?
+check "scc sink --xdp-queues 65: usage error with the range (rc $rc)" \
+    bash -c "[ $rc = 2 ] && grep -q '1..64' '$tmp/xq.err'"
 mq_sink xs1$tag --xdp-queues 1
 check "scc sink --xdp-queues 1 on the 2-queue veth misses queue 1's frames (got ${mqrx:-0} of 4000)" \
     bash -c "[ '${mqrx:-0}' -gt 0 ] && [ '${mqrx:-0}' -lt 4000 ]"
