@@ -59,7 +59,7 @@ cleanup() {
 }
 trap cleanup EXIT
 jget() { sed -n "s/^ *\"$2\":\([-0-9.e+]*\).*/\1/p" "$1" | head -1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a ~ /^[0-9.]+$/) printf "%.2f", a / b; else printf "n/a" }'; }
 ncpu=$(nproc)
 RXCPU=1; [ "$ncpu" -lt 2 ] && RXCPU=0
 
@@ -156,7 +156,10 @@ fi
 GTRANS="raw"
 "$(dirname "$SCC")/scc-nf" --transport uring --help >/dev/null 2>&1 && [ $QUICK = 0 ] && GTRANS="$GTRANS uring"
 # scc-nf shares the transports with scc gen; it refuses one not in this build
-"$(dirname "$SCC")/scc-nf" --transport xdp --help >/dev/null 2>&1 && GTRANS="$GTRANS xdp"
+# the second placement needs an xdp sink (its XDP program gives the peer its NAPI)
+PLACES="bare"
+"$(dirname "$SCC")/scc-nf" --transport xdp --help >/dev/null 2>&1 && GTRANS="$GTRANS xdp" \
+    && PLACES="bare napi"
 ns=scctb$$
 ip netns add "$ns" || { echo "traffic_bench: cannot create a namespace" >&2; exit 1; }
 pids=()
@@ -199,9 +202,9 @@ gen_veth() { # placement transport -> "sent_pps tx_dropped_pps sink_pps"
     awk -v e="${el:-0}" -v s="${sent:-0}" -v d="${drop:-0}" -v r="${rx:--}" \
         'BEGIN { if (e > 0) printf "%.0f %.0f %s\n", (s - d) / e, d / e, r; else print "- - -" }'
 }
-for pl in bare napi; do for t in $GTRANS; do : >"$T/gv-$pl-$t"; : >"$T/gd-$pl-$t"; : >"$T/gs-$pl-$t"; done; done
+for pl in $PLACES; do for t in $GTRANS; do : >"$T/gv-$pl-$t"; : >"$T/gd-$pl-$t"; : >"$T/gs-$pl-$t"; done; done
 for r in $(seq "$REPS"); do
-    for pl in bare napi; do
+    for pl in $PLACES; do
         for t in $GTRANS; do
             read -r net drop rx <<<"$(gen_veth $pl "$t")"
             if [ "$net" = napi-failed ]; then
@@ -214,19 +217,23 @@ for r in $(seq "$REPS"); do
 done
 echo "generator over a veth pair, unpaced, 64 B, batch 32, sender CPU 0 (median of $REPS interleaved ${DUR} s runs)"
 printf "%-7s %-10s %10s %10s %10s %7s %11s\n" placement transport "net pps" "dropped/s" "sink pps" "x raw" "x bare raw"
-braw=$(grep -v '^-$' "$T/gv-bare-raw" | median)
-for pl in bare napi; do
-    praw=$(grep -v '^-$' "$T/gv-$pl-raw" | median)
+# med FILE: the median of the file's figures, "-" when it has none (a run
+# that failed is never a 0)
+med() { grep -E '^[0-9.]+$' "$1" | median | awk -v n="$(grep -cE '^[0-9.]+$' "$1")" \
+    '{ if (n > 0) printf "%.0f", $1; else print "-" }'; }
+braw=$(med "$T/gv-bare-raw")
+for pl in $PLACES; do
+    praw=$(med "$T/gv-$pl-raw")
     for t in $GTRANS; do
         [ -s "$T/gv-$pl-$t" ] || continue
-        v=$(grep -v '^-$' "$T/gv-$pl-$t" | median); d=$(grep -v '^-$' "$T/gd-$pl-$t" | median)
-        s=$(grep -v '^-$' "$T/gs-$pl-$t" | median)
-        if [ "$pl" = bare ]; then s="-"; else s=$(awk -v v="$s" 'BEGIN { printf "%.0f", v }'); fi
+        v=$(med "$T/gv-$pl-$t"); d=$(med "$T/gd-$pl-$t"); s="-"
+        [ "$pl" = napi ] && s=$(med "$T/gs-$pl-$t")
         label=$pl; [ "$pl" = napi ] && label="napi@$RXCPU"
-        printf "%-9s %-8s %10.0f %10.0f %10s %7s %11s\n" "$label" "$t" "$v" "$d" "$s" \
+        printf "%-9s %-8s %10s %10s %10s %7s %11s\n" "$label" "$t" "$v" "$d" "$s" \
             "$(ratio "$v" "$praw")" "$(ratio "$v" "$braw")"
     done
 done
+[ "$PLACES" = bare ] && echo "  (napi placement skipped: scc was built without libxdp)"
 echo "  bare: nothing on the peer (its receive runs on the sender's CPU); napi@$RXCPU: an xdp sink on"
 echo "  the peer, its NAPI threaded and pinned to CPU $RXCPU; net = accepted - veth tx_dropped"
 exit 0
